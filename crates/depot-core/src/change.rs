@@ -1,0 +1,164 @@
+//! Change: the closed set of schema changes the diff produces and every engine must render.
+//! Engines match it without a wildcard arm, so a new kind of change cannot be forgotten.
+
+use serde::{Deserialize, Serialize};
+
+use crate::field_type::FieldType;
+use crate::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject, PhysicalView};
+
+/// Name is a logical name with its physical counterpart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Name {
+    pub logical: String,
+    pub physical: String,
+}
+
+/// Change is one schema change of a dataset. Object and view names are physical names inside the
+/// plan's namespace; logical names are kept for messages, targets and metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "camelCase")]
+pub enum Change {
+    /// The dataset's namespace, created if missing.
+    CreateNamespace {
+        namespace: String,
+    },
+    /// A new table, with its key and indexes (built inline: the table is empty).
+    CreateObject {
+        object: PhysicalObject,
+    },
+    DropObject {
+        object: Name,
+    },
+    RenameObject {
+        from: Name,
+        to: Name,
+    },
+    AddColumn {
+        object: Name,
+        column: PhysicalColumn,
+    },
+    DropColumn {
+        object: Name,
+        column: Name,
+    },
+    RenameColumn {
+        object: Name,
+        from: Name,
+        to: Name,
+    },
+    AlterColumnType {
+        object: Name,
+        column: Name,
+        from: FieldType,
+        to: FieldType,
+    },
+    SetNotNull {
+        object: Name,
+        column: Name,
+    },
+    DropNotNull {
+        object: Name,
+        column: Name,
+    },
+    SetDefault {
+        object: Name,
+        column: Name,
+        field_type: FieldType,
+        default: serde_json::Value,
+    },
+    DropDefault {
+        object: Name,
+        column: Name,
+    },
+    AddPrimaryKey {
+        object: Name,
+        key: PhysicalKey,
+    },
+    DropPrimaryKey {
+        object: Name,
+        key: PhysicalKey,
+    },
+    RenamePrimaryKey {
+        object: Name,
+        from: String,
+        to: String,
+    },
+    CreateIndex {
+        object: Name,
+        index: PhysicalIndex,
+    },
+    DropIndex {
+        object: Name,
+        index: PhysicalIndex,
+    },
+    RenameIndex {
+        object: Name,
+        from: String,
+        to: String,
+    },
+    CreateView {
+        view: PhysicalView,
+    },
+    DropView {
+        view: Name,
+    },
+}
+
+impl Change {
+    /// The logical action name of SPEC §5 (`createObject`, `addField`, ...).
+    pub fn action(&self) -> &'static str {
+        match self {
+            Change::CreateNamespace { .. } => "createNamespace",
+            Change::CreateObject { .. } => "createObject",
+            Change::DropObject { .. } => "dropObject",
+            Change::RenameObject { .. } => "renameObject",
+            Change::AddColumn { .. } => "addField",
+            Change::DropColumn { .. } => "dropField",
+            Change::RenameColumn { .. } => "renameField",
+            Change::AlterColumnType { .. } => "alterFieldType",
+            Change::SetNotNull { .. } => "setNotNull",
+            Change::DropNotNull { .. } => "dropNotNull",
+            Change::SetDefault { .. } => "setDefault",
+            Change::DropDefault { .. } => "dropDefault",
+            Change::AddPrimaryKey { .. } => "addPrimaryKey",
+            Change::DropPrimaryKey { .. } => "dropPrimaryKey",
+            Change::RenamePrimaryKey { .. } => "renamePrimaryKey",
+            Change::CreateIndex { .. } => "createIndex",
+            Change::DropIndex { .. } => "dropIndex",
+            Change::RenameIndex { .. } => "renameIndex",
+            Change::CreateView { .. } => "createView",
+            Change::DropView { .. } => "dropView",
+        }
+    }
+
+    /// The logical target: `Dog`, `Dog.name`, or `Dog.byName`.
+    pub fn target(&self) -> String {
+        match self {
+            Change::CreateNamespace { namespace } => namespace.clone(),
+            Change::CreateObject { object } => object.logical.clone(),
+            Change::DropObject { object } => object.logical.clone(),
+            Change::RenameObject { to, .. } => to.logical.clone(),
+            Change::AddColumn { object, column } => {
+                format!("{}.{}", object.logical, column.logical)
+            }
+            Change::DropColumn { object, column }
+            | Change::SetNotNull { object, column }
+            | Change::DropNotNull { object, column }
+            | Change::SetDefault { object, column, .. }
+            | Change::DropDefault { object, column }
+            | Change::AlterColumnType { object, column, .. } => {
+                format!("{}.{}", object.logical, column.logical)
+            }
+            Change::RenameColumn { object, to, .. } => format!("{}.{}", object.logical, to.logical),
+            Change::AddPrimaryKey { object, .. }
+            | Change::DropPrimaryKey { object, .. }
+            | Change::RenamePrimaryKey { object, .. } => format!("{}.primaryKey", object.logical),
+            Change::CreateIndex { object, index } | Change::DropIndex { object, index } => {
+                format!("{}.{}", object.logical, index.logical)
+            }
+            Change::RenameIndex { object, to, .. } => format!("{}.{}", object.logical, to),
+            Change::CreateView { view } => view.logical.clone(),
+            Change::DropView { view } => view.logical.clone(),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! DatasetConfig: the normalized dataset properties of SPEC §2 (a package deployed into a
+//! location). Parsing from raw properties (where CloudFormation sends every scalar as a string)
+//! is [`parse_dataset`]; the model here is what the hash and documents see.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::hazard::Hazard;
+use crate::naming::NamingStrategy;
+use crate::package::Package;
+
+/// DatasetConfig is everything of SPEC §2 except the package itself and CloudFormation's keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatasetConfig {
+    pub environment_id: String,
+    pub alias: String,
+    pub bootstrap_bucket: String,
+    pub location: Location,
+    pub executor: Executor,
+    /// The namespace (PostgreSQL schema) the dataset's objects live in; used as given.
+    pub schema_name: String,
+    pub naming_strategy: NamingStrategy,
+    /// Alias usable in view queries -> another dataset (alias or id) of the same environment.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependencies: BTreeMap<String, String>,
+    pub migration_options: MigrationOptions,
+    pub removal_policy: RemovalPolicy,
+}
+
+/// Location is a storage engine instance. Only ARNs of secrets are ever held, never their values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Location {
+    Postgres(PostgresLocation),
+    Snowflake(SnowflakeLocation),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PostgresLocation {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SnowflakeLocation {
+    pub name: String,
+    pub account: String,
+    pub database: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warehouse: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Host override for PrivateLink or a local emulator (`https://host:port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_arn: Option<String>,
+}
+
+/// Executor names the compute/credentials used for an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Executor {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warehouse: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MigrationOptions {
+    pub migration_mode: MigrationMode,
+    pub trigger_seeding: bool,
+    pub allowed_hazards: BTreeSet<Hazard>,
+}
+
+/// MigrationMode: run the plan at once, or hand it to a runner through an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum MigrationMode {
+    Synchronous {
+        #[serde(
+            rename = "eventBusArn",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        event_bus_arn: Option<String>,
+    },
+    Asynchronous {
+        #[serde(
+            rename = "eventBusArn",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        event_bus_arn: Option<String>,
+        #[serde(rename = "customEventBinding", default)]
+        custom_event_binding: bool,
+    },
+}
+
+impl MigrationMode {
+    /// The bus events go to; `None` means the default bus.
+    pub fn event_bus_arn(&self) -> Option<&str> {
+        match self {
+            MigrationMode::Synchronous { event_bus_arn }
+            | MigrationMode::Asynchronous { event_bus_arn, .. } => event_bus_arn.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemovalPolicy {
+    Retain,
+    Destroy,
+}
+
+/// Dataset is a parsed dataset input: its configuration plus its package, with the optional
+/// fixed id a dataset file may carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub config: DatasetConfig,
+    pub package: Package,
+    /// Fixed dataset id (12 lowercase hex), when the input names one.
+    pub dataset_id: Option<String>,
+}

@@ -1,0 +1,82 @@
+//! Dialect: what an engine contributes to planning. The core stays engine-agnostic; an engine
+//! crate implements this trait to give its identifier rules and to render changes as SQL.
+
+use serde::{Deserialize, Serialize};
+
+use crate::change::Change;
+use crate::hazard::Hazard;
+use crate::naming::NamingStrategy;
+
+/// Engine is the kind of location a dataset lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Postgres,
+    Snowflake,
+}
+
+impl Engine {
+    /// The SPEC spelling (`postgres`, `snowflake`), also the key of a view's `queries`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::Snowflake => "snowflake",
+        }
+    }
+}
+
+/// StepDraft is one rendered statement before plan assembly numbers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepDraft {
+    /// Phase number (see [`crate::phase`]).
+    pub phase: u32,
+    /// Logical action (SPEC §5): the change's action, or a finer one for multi-step changes
+    /// (`addNotNullCheck`, `validateNotNullCheck`, ...).
+    pub action: String,
+    /// Logical target (`Dog`, `Dog.name`).
+    pub target: String,
+    /// One SQL statement.
+    pub sql: String,
+    pub hazards: Vec<Hazard>,
+    /// One line for people: what the step does and why.
+    pub comment: String,
+    /// False when the statement cannot run inside a transaction (CREATE INDEX CONCURRENTLY);
+    /// a phase is transactional only when all its steps are.
+    pub transactional: bool,
+}
+
+/// RenderContext is what a dialect needs beyond the change itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderContext {
+    /// The namespace (schema) of the dataset.
+    pub namespace: String,
+}
+
+/// RenderError: a change the engine cannot carry out safely (refused, with a reason for people).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{target}: {message}")]
+pub struct RenderError {
+    pub target: String,
+    pub message: String,
+}
+
+/// Dialect is an engine's contribution to planning.
+pub trait Dialect {
+    fn engine(&self) -> Engine;
+
+    /// The naming strategy used when the dataset names none.
+    fn default_naming(&self) -> NamingStrategy;
+
+    /// The longest identifier the engine keeps, in bytes (PostgreSQL: 63).
+    fn max_identifier_bytes(&self) -> usize;
+
+    /// The identifier as it must appear in SQL: quoted when it is reserved or not in the engine's
+    /// folded case, bare otherwise.
+    fn quote_ident(&self, ident: &str) -> String;
+
+    /// The sqlparser dialect used to parse and print view queries.
+    fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect;
+
+    /// Renders one change as one or more steps, each one statement.
+    fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError>;
+}

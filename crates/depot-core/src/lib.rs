@@ -1,0 +1,44 @@
+//! Depot's pure core.
+//!
+//! Everything here is a function of its inputs: no I/O, no async, no clock, no engine
+//! connection. Engines plug in through [`Dialect`], which gives identifier rules and renders the
+//! closed set of [`Change`]s as SQL steps.
+//!
+//! The flow: raw JSON -> [`validate::parse_package`] / [`properties::parse_dataset`] (every
+//! problem reported at once) -> [`resolve::resolve`] (naming, identifier rules, view rewriting)
+//! -> [`diff::diff`] (closed set of changes) -> [`assemble::plan_migration`] (numbered phases
+//! with hazards) -> [`policy::check_hazards`].
+
+pub mod assemble;
+pub mod change;
+pub mod dataset;
+pub mod dialect;
+pub mod diff;
+pub mod document;
+pub mod field_type;
+pub mod hash;
+pub mod hazard;
+pub mod lenient;
+pub mod naming;
+pub mod package;
+pub mod phase;
+pub mod physical;
+pub mod plan;
+pub mod policy;
+pub mod preview;
+pub mod problem;
+pub mod properties;
+pub mod resolve;
+pub mod validate;
+pub mod view_sql;
+
+pub use change::Change;
+pub use dataset::{Dataset, DatasetConfig};
+pub use dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+pub use document::EnvironmentDocument;
+pub use field_type::FieldType;
+pub use hazard::Hazard;
+pub use package::Package;
+pub use physical::PhysicalModel;
+pub use plan::{Phase, Plan, Step};
+pub use problem::{Problem, Problems};

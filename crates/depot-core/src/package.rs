@@ -1,0 +1,128 @@
+//! Package: the logical model of SPEC §1, as it is after parsing and normalization.
+//!
+//! Parsing from raw JSON lives in [`crate::package_parse`]-style functions of this module's
+//! sibling `validate`; this file holds only the model. Maps are `BTreeMap` so that the
+//! serialized (normalized) form is canonical.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::field_type::FieldType;
+
+/// Package is a named group of logical schemas, normalized: every scalar has its JSON type,
+/// every default is filled in, and every name has passed validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Package {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub schemas: BTreeMap<String, Schema>,
+    /// Rows per object, loaded by seeding (upsert on the primary key).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub seeds: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// Schema is one logical object: a table-like `object` or a `view`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Schema {
+    Object(ObjectSchema),
+    View(ViewSchema),
+}
+
+/// ObjectSchema becomes a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectSchema {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub fields: BTreeMap<String, Field>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Earlier logical names of this schema: the planner renames instead of drop + create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
+    /// Explicit physical name, overriding the naming strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_name: Option<String>,
+}
+
+/// Field is one column of an object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Field {
+    #[serde(flatten)]
+    pub field_type: FieldType,
+    #[serde(default)]
+    pub nullable: bool,
+    /// A JSON literal of the field's type (normalized: `"5"` for an integer field becomes `5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_name: Option<String>,
+}
+
+/// Index is a secondary index on an object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Index {
+    pub name: String,
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub unique: bool,
+}
+
+/// ViewSchema is a view written with logical names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ViewSchema {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The portable query, in logical names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Per-engine overrides of `query`, keyed by engine name (`postgres`, `snowflake`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub queries: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_name: Option<String>,
+}
+
+impl ViewSchema {
+    /// The query text for `engine`: its override when present, else the portable query.
+    pub fn query_for(&self, engine: &str) -> Option<&str> {
+        self.queries
+            .get(engine)
+            .map(String::as_str)
+            .or(self.query.as_deref())
+    }
+}
+
+impl Package {
+    /// The object schemas, by logical name.
+    pub fn objects(&self) -> impl Iterator<Item = (&String, &ObjectSchema)> {
+        self.schemas.iter().filter_map(|(n, s)| match s {
+            Schema::Object(o) => Some((n, o)),
+            Schema::View(_) => None,
+        })
+    }
+
+    /// The view schemas, by logical name.
+    pub fn views(&self) -> impl Iterator<Item = (&String, &ViewSchema)> {
+        self.schemas.iter().filter_map(|(n, s)| match s {
+            Schema::View(v) => Some((n, v)),
+            Schema::Object(_) => None,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! Depot deploy choreography.

@@ -1,0 +1,3 @@
+//! Depot's PostgreSQL engine.
+pub mod dialect;
+pub use dialect::PostgresDialect;
