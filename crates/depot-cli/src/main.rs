@@ -1,1 +1,52 @@
-fn main() {}
+//! `depot`: the command line of SPEC §9. Thin: arguments in, library calls, JSON out. Any
+//! failure exits non-zero with the reason on stderr, first line first.
+
+mod cli;
+mod commands;
+mod dataset_file;
+
+use clap::Parser;
+use cli::{Cli, Command, LogFormat};
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("DEPOT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("warn,depot_deploy=info,depot_postgres=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.compact().init(),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let result = match &cli.command {
+        Command::Validate { package } => commands::validate(package),
+        Command::Hash { dataset } => commands::hash(dataset),
+        Command::Plan {
+            dataset,
+            from,
+            format,
+        } => commands::plan(dataset, from.as_deref(), *format),
+        Command::Deploy { dataset, preview } => commands::deploy(&cli, dataset, *preview).await,
+        Command::GetDataset { id } => commands::get_dataset(&cli, id).await,
+        Command::RunMigration { payload, force } => {
+            commands::run_migration(&cli, payload, *force).await
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line first (what failed), then the detail lines the error carries.
+            let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+            eprintln!("depot: error: {}", chain.join(": "));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

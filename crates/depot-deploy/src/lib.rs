@@ -1,1 +1,20 @@
-//! Depot deploy choreography.
+//! Depot's deploy choreography, shared by the `depot` command line, the entity-creator Lambdas
+//! and the migration runner: version hash, plan, documents, state transitions and lifecycle
+//! events, generic over where documents and events go and over the engine.
+
+pub mod clock;
+pub mod deployer;
+pub mod documents;
+pub mod error;
+pub mod events;
+pub mod location;
+pub mod runner;
+pub mod state;
+
+pub use deployer::{DeployOutcome, Deployer, Prepared};
+pub use documents::{DocumentStore, LocalDocumentStore};
+pub use error::DeployError;
+pub use events::{EventSink, LocalEventLog};
+pub use runner::{RunOutcome, RunPayload};
+pub use location::{LocationError, LocationSession, RunFailure, RunOptions, RunReport};
+pub use state::{DatasetState, DatasetStatus};

@@ -1,0 +1,34 @@
+# Depot: the two commands of the README, and what they build on.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help build test test-rust lint demo bench bench-deploy
+
+help:
+	@echo "make demo    deploy examples/dogs v1 then v2 to PostgreSQL (starts one if needed)"
+	@echo "make test    start what the tests need, then run every test"
+	@echo "make lint    cargo fmt --check and clippy"
+	@echo "make bench   criterion benches (hash + plan) and the deploy benchmark"
+
+build:
+	cargo build --release --bin depot
+
+# Every test against a real PostgreSQL: scripts/ensure-postgres.sh finds or starts one.
+test:
+	@url=$$(scripts/ensure-postgres.sh) && \
+	  echo "PostgreSQL: $$url" && \
+	  DATABASE_URL="$$url" cargo test --workspace --locked
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+demo: build
+	@url=$$(scripts/ensure-postgres.sh) && DATABASE_URL="$$url" scripts/demo.sh
+
+bench:
+	cargo bench -p depot-core
+	$(MAKE) bench-deploy
+
+bench-deploy:
+	@url=$$(scripts/ensure-postgres.sh) && DATABASE_URL="$$url" cargo run --release -p depot-bench --bin deploy-bench

@@ -1,0 +1,88 @@
+//! Cli: the `depot` command line's arguments (SPEC §9).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Depot ships logical database schemas (packages) to PostgreSQL as versioned datasets, with
+/// safe, phased migrations.
+#[derive(Debug, Parser)]
+#[command(name = "depot", version, about, long_about = None)]
+pub struct Cli {
+    /// Connect to this PostgreSQL URL instead of the dataset's location (local use). The
+    /// password may be given here or in PGPASSWORD; it is never printed.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Local folder for environment documents and plans (laid out like the bootstrap bucket)
+    /// and the event log (`events.jsonl`).
+    #[arg(long, global = true, env = "DEPOT_STATE_DIR", default_value = ".depot")]
+    pub state_dir: PathBuf,
+
+    /// Seconds a deploy waits for another migration of the same dataset to end.
+    #[arg(long, global = true, default_value_t = 30)]
+    pub lock_wait: u64,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a package and list every problem with its schema and field.
+    Validate {
+        /// The package JSON file.
+        package: PathBuf,
+    },
+    /// Print the version hash of a dataset file (64 hex characters, alone on stdout).
+    Hash {
+        /// Dataset properties with an inline `package` or a `packageFile`.
+        dataset: PathBuf,
+    },
+    /// Print the migration plan from OLD (or from nothing) to DATASET. Changes nothing.
+    Plan {
+        dataset: PathBuf,
+        /// The previous dataset file to plan from; without it the plan starts from nothing.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
+        format: PlanFormat,
+    },
+    /// Deploy a dataset file (what the entity creator does on Create/Update): plan from the
+    /// deployed version, then run it (synchronous mode) or schedule it (asynchronous mode).
+    Deploy {
+        dataset: PathBuf,
+        /// Also print the plan preview on stderr.
+        #[arg(long)]
+        preview: bool,
+    },
+    /// Print a dataset's state record.
+    GetDataset {
+        /// The dataset id (12 hex characters).
+        #[arg(long)]
+        id: String,
+    },
+    /// Run a stored plan as the asynchronous runner does (SPEC §8 payload file, or - for stdin).
+    RunMigration {
+        payload: PathBuf,
+        /// Run the plan even if it is stale (another version is deployed or desired).
+        #[arg(long)]
+        force: bool,
+    },
+}

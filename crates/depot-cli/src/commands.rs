@@ -1,0 +1,238 @@
+//! The verbs of the `depot` command line. Each reads its input, calls the library, and prints
+//! JSON (or text for people) on stdout.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use depot_core::assemble::{plan_migration, PlanHeader};
+use depot_core::dataset::Location;
+use depot_core::hash::version_hash;
+use depot_core::policy::check_hazards;
+use depot_core::preview::render_text;
+use depot_core::properties::parse_dataset;
+use depot_core::resolve::resolve;
+use depot_core::validate::parse_package;
+use depot_core::Dataset;
+use depot_deploy::{
+    clock, DeployOutcome, Deployer, LocalDocumentStore, LocalEventLog, LocationSession, RunOutcome,
+    RunPayload,
+};
+use depot_postgres::{PostgresDialect, PostgresSession};
+use serde_json::json;
+
+use crate::cli::{Cli, PlanFormat};
+use crate::dataset_file::{load_dataset, read_json};
+
+/// `depot validate PACKAGE`: every problem, or a short summary.
+pub fn validate(path: &Path) -> Result<()> {
+    let raw = read_json(path)?;
+    let package = parse_package(&raw).map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    // Naming collisions, identifier limits and view references depend on the engine's rules:
+    // check them as a PostgreSQL dataset with the default naming would see them.
+    let probe = json!({
+        "environmentId": "000000000000000",
+        "alias": "Validate",
+        "bootstrapBucket": "local",
+        "location": {"type": "postgres", "name": "local", "host": "localhost", "port": 5432, "database": "postgres"},
+        "schemaName": heck_snake(&package.name),
+        "package": raw,
+    });
+    let dataset = parse_dataset(&probe).map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    resolve(&dataset, &PostgresDialect, &BTreeMap::new())
+        .map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    let summary = json!({
+        "valid": true,
+        "name": package.name,
+        "version": package.version,
+        "objects": package.objects().count(),
+        "views": package.views().count(),
+    });
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(())
+}
+
+fn heck_snake(name: &str) -> String {
+    depot_core::naming::NamingStrategy::SnakeCase.apply(name)
+}
+
+/// `depot hash DATASET`: the version hash alone.
+pub fn hash(path: &Path) -> Result<()> {
+    let dataset = load_dataset(path)?;
+    println!("{}", version_hash(&dataset.config, &dataset.package));
+    Ok(())
+}
+
+/// `depot plan DATASET [--from OLD]`: the plan from OLD (or nothing) to DATASET, offline.
+pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
+    let dataset = load_dataset(path)?;
+    require_postgres(&dataset)?;
+    no_dependencies_offline(&dataset, path)?;
+    let new = resolve(&dataset, &PostgresDialect, &BTreeMap::new())
+        .map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    let old = match from {
+        Some(old_path) => {
+            let old = load_dataset(old_path)?;
+            no_dependencies_offline(&old, old_path)?;
+            let model = resolve(&old, &PostgresDialect, &BTreeMap::new())
+                .map_err(|p| anyhow!("{}: {p}", old_path.display()))?;
+            Some((version_hash(&old.config, &old.package), model))
+        }
+        None => None,
+    };
+    let header = PlanHeader {
+        migration_id: clock::new_migration_id(),
+        environment_id: dataset.config.environment_id.clone(),
+        dataset_id: dataset.dataset_id.clone().unwrap_or_else(|| "000000000000".into()),
+        dataset_alias: dataset.config.alias.clone(),
+        from_version: old.as_ref().map(|(h, _)| h.clone()),
+        to_version: version_hash(&dataset.config, &dataset.package),
+        created_at: clock::now_millis(),
+    };
+    let plan = plan_migration(&PostgresDialect, old.as_ref().map(|(_, m)| m), &new, header)?;
+    match format {
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+        PlanFormat::Text => print!("{}", render_text(&plan)),
+    }
+    if let Err(refused) = check_hazards(&plan, &dataset.config.migration_options.allowed_hazards) {
+        eprintln!("note: a deploy of this plan would be refused:\n{refused}");
+    }
+    Ok(())
+}
+
+fn require_postgres(dataset: &Dataset) -> Result<()> {
+    match &dataset.config.location {
+        Location::Postgres(_) => Ok(()),
+        Location::Snowflake(_) => bail!(
+            "location type snowflake is not supported by this depot build yet; use a postgres location"
+        ),
+    }
+}
+
+fn no_dependencies_offline(dataset: &Dataset, path: &Path) -> Result<()> {
+    if dataset.config.dependencies.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{}: the dataset reads other datasets ({}); planning it needs their deployed versions: use `depot deploy`, which reads them from the location",
+        path.display(),
+        dataset.config.dependencies.keys().cloned().collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// Where local documents and events go.
+struct LocalEdge {
+    documents: LocalDocumentStore,
+    events: LocalEventLog,
+}
+
+impl LocalEdge {
+    fn new(cli: &Cli) -> LocalEdge {
+        LocalEdge {
+            documents: LocalDocumentStore::new(cli.state_dir.clone()),
+            events: LocalEventLog::new(cli.state_dir.join("events.jsonl")),
+        }
+    }
+
+    fn deployer(&self, cli: &Cli) -> Deployer<'_> {
+        Deployer {
+            documents: &self.documents,
+            events: &self.events,
+            lock_wait: Duration::from_secs(cli.lock_wait),
+        }
+    }
+}
+
+/// Connects to the dataset's location, or to `--database-url` when given.
+async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession> {
+    let options = match (&cli.database_url, dataset.map(|d| &d.config.location)) {
+        (Some(url), _) => depot_postgres::ConnectOptions::from_url(url)?,
+        (None, Some(Location::Postgres(location))) => depot_postgres::ConnectOptions::from_location(
+            location,
+            std::env::var("PGPASSWORD").ok(),
+        )?,
+        (None, Some(Location::Snowflake(_))) => bail!(
+            "location type snowflake is not supported by this depot build yet; use a postgres location"
+        ),
+        (None, None) => bail!("no database to connect to: pass --database-url or set DATABASE_URL"),
+    };
+    PostgresSession::connect(&options)
+        .await
+        .context("connecting to PostgreSQL")
+}
+
+/// `depot deploy DATASET`.
+pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
+    let dataset = load_dataset(path)?;
+    require_postgres(&dataset)?;
+    let mut session = connect(cli, Some(&dataset)).await?;
+    let edge = LocalEdge::new(cli);
+    let outcome = edge.deployer(cli).deploy(&mut session, &dataset).await?;
+    let hash = version_hash(&dataset.config, &dataset.package);
+    let out = match &outcome {
+        DeployOutcome::AlreadyDeployed { state } => json!({
+            "outcome": "already-deployed", "datasetId": state.id, "datasetVersionHash": hash, "state": state,
+        }),
+        DeployOutcome::Deployed { state, plan, plan_key, report, resumed_after } => {
+            if preview {
+                eprint!("{}", render_text(plan));
+            }
+            json!({
+                "outcome": "deployed", "datasetId": state.id, "datasetVersionHash": hash,
+                "migrationId": plan.migration_id, "planKey": plan_key,
+                "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
+                "phasesRun": report.phases_run, "stepsRun": report.steps_run,
+                "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
+                "state": state,
+            })
+        }
+        DeployOutcome::Scheduled { state, plan, plan_key } => {
+            if preview {
+                eprint!("{}", render_text(plan));
+            }
+            json!({
+                "outcome": "scheduled", "datasetId": state.id, "datasetVersionHash": hash,
+                "migrationId": plan.migration_id, "planKey": plan_key,
+                "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
+                "state": state,
+            })
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// `depot get-dataset --id ID`.
+pub async fn get_dataset(cli: &Cli, id: &str) -> Result<()> {
+    let mut session = connect(cli, None).await?;
+    session.prepare().await?;
+    let state = session
+        .load_state(id)
+        .await?
+        .ok_or_else(|| anyhow!("no dataset with id {id} in this location"))?;
+    println!("{}", serde_json::to_string_pretty(&state)?);
+    Ok(())
+}
+
+/// `depot run-migration PAYLOAD`.
+pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
+    let raw = read_json(path)?;
+    let payload: RunPayload = serde_json::from_value(raw)
+        .map_err(|e| anyhow!("{}: not a migration runner payload (SPEC §8): {e}", path.display()))?;
+    let mut session = connect(cli, None).await?;
+    let edge = LocalEdge::new(cli);
+    let outcome = edge
+        .deployer(cli)
+        .run_migration(&mut session, &payload, force)
+        .await?;
+    let out = match outcome {
+        RunOutcome::AlreadyDeployed { state } => json!({"outcome": "already-deployed", "state": state}),
+        RunOutcome::Ran { state, report, resumed_after } => json!({
+            "outcome": "deployed", "phasesRun": report.phases_run, "stepsRun": report.steps_run,
+            "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after, "state": state,
+        }),
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

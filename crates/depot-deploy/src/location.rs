@@ -1,0 +1,97 @@
+//! LocationSession: what the deploy choreography needs from an engine's location (a PostgreSQL
+//! database, a Snowflake database). One session is one connection, held for one deploy or run,
+//! so that the per-dataset lock lives exactly as long as the work it guards.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use depot_core::{Dialect, Plan};
+
+use crate::state::DatasetState;
+
+/// LocationError is a failure talking to the location.
+#[derive(Debug, thiserror::Error)]
+pub enum LocationError {
+    /// Another migration holds the dataset's lock.
+    #[error("another migration of dataset {dataset_id} is running (waited {waited:?} for it); try again when it ends")]
+    Busy { dataset_id: String, waited: Duration },
+    /// The state record changed under us (compare-and-set on `version` failed).
+    #[error("the state of dataset {dataset_id} changed concurrently (expected version {expected}); nothing was written")]
+    Conflict { dataset_id: String, expected: i64 },
+    /// Anything else: connection, SQL, permissions. The message never holds a secret.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// RunOptions bound one execution of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The dataset whose state record receives progress.
+    pub dataset_id: String,
+    /// Skip phases numbered below.
+    pub first_phase: Option<u32>,
+    /// Skip phases numbered above.
+    pub last_phase: Option<u32>,
+}
+
+impl RunOptions {
+    /// True when phase `n` is inside the range.
+    pub fn includes(&self, n: u32) -> bool {
+        self.first_phase.is_none_or(|f| n >= f) && self.last_phase.is_none_or(|l| n <= l)
+    }
+}
+
+/// RunReport tells what a successful run did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunReport {
+    pub phases_run: Vec<u32>,
+    pub steps_run: usize,
+    /// Statements retried after `lock_not_available`.
+    pub lock_retries: usize,
+}
+
+/// RunFailure tells where a run stopped. Phases up to `last_completed_phase` are committed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("phase {phase}, step {step_id}: {message}")]
+pub struct RunFailure {
+    pub phase: u32,
+    pub step_id: String,
+    pub message: String,
+    pub last_completed_phase: Option<u32>,
+}
+
+/// LocationSession is one connection to a location.
+#[async_trait]
+pub trait LocationSession: Send {
+    /// The engine's dialect, for planning.
+    fn dialect(&self) -> &dyn Dialect;
+
+    /// Creates Depot's `__admin` namespace and state table if missing (idempotent, safe to run
+    /// concurrently).
+    async fn prepare(&mut self) -> Result<(), LocationError>;
+
+    /// Takes the one-migration-at-a-time lock of `dataset_id`, waiting at most `wait`.
+    async fn lock_dataset(&mut self, dataset_id: &str, wait: Duration) -> Result<(), LocationError>;
+
+    /// Releases the lock taken by `lock_dataset` (it is also released if the session dies).
+    async fn unlock_dataset(&mut self, dataset_id: &str) -> Result<(), LocationError>;
+
+    /// The state record of `dataset_id`, if any.
+    async fn load_state(&mut self, dataset_id: &str) -> Result<Option<DatasetState>, LocationError>;
+
+    /// The state record of the dataset with this alias or id in `environment_id`, if any.
+    async fn find_state(
+        &mut self,
+        environment_id: &str,
+        alias_or_id: &str,
+    ) -> Result<Option<DatasetState>, LocationError>;
+
+    /// Writes `state` if the stored record still has `state.version` (0: must not exist yet),
+    /// and returns the stored record, whose version is one more and `synced` now.
+    async fn save_state(&mut self, state: &DatasetState) -> Result<DatasetState, LocationError>;
+
+    /// Runs the plan's phases within `options`. Progress (`last_completed_phase`) is recorded in
+    /// the dataset's state record as each phase completes, atomically with the phase where the
+    /// engine allows it.
+    async fn run_plan(&mut self, plan: &Plan, options: &RunOptions) -> Result<RunReport, RunFailure>;
+}
