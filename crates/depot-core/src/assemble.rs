@@ -1,8 +1,13 @@
 //! Plan assembly: diff + dialect rendering -> a [`Plan`] of numbered phases.
 
-use crate::dialect::Dialect;
+use std::collections::BTreeMap;
+
+use crate::change::Change;
+use crate::dialect::{Dialect, RenderContext, StepDraft};
+use crate::diff::{diff, DiffError, Refusal};
+use crate::phase;
 use crate::physical::PhysicalModel;
-use crate::plan::Plan;
+use crate::plan::{Phase, Plan, Step, FORMAT_VERSION};
 
 /// PlanHeader is what the caller fixes (the core has no clock and no randomness).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,13 +21,89 @@ pub struct PlanHeader {
     pub created_at: String,
 }
 
-/// Plans the migration from `old` to `new`.
+/// Plans the migration from `old` to `new`: diffs the two models, renders every change with
+/// `dialect`, and groups the statements into phases in ascending order. Refusals of the diff and
+/// of the dialect are all reported together. An empty diff gives a plan with no phases.
 pub fn plan_migration(
     dialect: &dyn Dialect,
     old: Option<&PhysicalModel>,
     new: &PhysicalModel,
     header: PlanHeader,
-) -> Result<Plan, crate::diff::DiffError> {
-    let _ = (dialect, old, new, header);
-    unimplemented!("STUB")
+) -> Result<Plan, DiffError> {
+    let changes = diff(old, new)?;
+    let ctx = RenderContext {
+        namespace: new.namespace.clone(),
+    };
+    let mut drafts: Vec<(StepDraft, Option<Change>)> = Vec::new();
+    let mut refusals = Vec::new();
+    for change in changes {
+        match dialect.render(&change, &ctx) {
+            Ok(rendered) => {
+                // A step keeps its change only when it is the change's whole rendering, so an
+                // executor re-rendering the change gets exactly this one statement back.
+                let whole = rendered.len() == 1;
+                for draft in rendered {
+                    if !is_phase_number(draft.phase) {
+                        refusals.push(Refusal {
+                            target: draft.target.clone(),
+                            message: format!(
+                                "the {} dialect put {} in phase {}, which is not a multiple of \
+                                 100 between 100 and {}",
+                                dialect.engine().as_str(),
+                                draft.action,
+                                draft.phase,
+                                phase::MAX
+                            ),
+                        });
+                    }
+                    drafts.push((draft, whole.then(|| change.clone())));
+                }
+            }
+            Err(e) => refusals.push(Refusal {
+                target: e.target,
+                message: e.message,
+            }),
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(DiffError(refusals));
+    }
+    // Phases in ascending order; within a phase, steps keep the diff's order.
+    let mut phases: BTreeMap<u32, Phase> = BTreeMap::new();
+    for (draft, change) in drafts {
+        let current = phases.entry(draft.phase).or_insert_with(|| Phase {
+            phase: draft.phase,
+            name: phase::name(draft.phase).to_string(),
+            transactional: true,
+            steps: Vec::new(),
+        });
+        current.transactional &= draft.transactional;
+        current.steps.push(Step {
+            id: format!("{}-{}", draft.phase, current.steps.len() + 1),
+            action: draft.action,
+            target: draft.target,
+            sql: Some(draft.sql),
+            hazards: draft.hazards,
+            comment: draft.comment,
+            change,
+        });
+    }
+
+    Ok(Plan {
+        format_version: FORMAT_VERSION,
+        migration_id: header.migration_id,
+        environment_id: header.environment_id,
+        dataset_id: header.dataset_id,
+        dataset_alias: header.dataset_alias,
+        engine: dialect.engine(),
+        from_version: header.from_version,
+        to_version: header.to_version,
+        created_at: header.created_at,
+        phases: phases.into_values().collect(),
+        metadata: new.metadata(),
+    })
+}
+
+fn is_phase_number(n: u32) -> bool {
+    (100..=phase::MAX).contains(&n) && n.is_multiple_of(100)
 }

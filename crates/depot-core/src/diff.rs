@@ -1,7 +1,20 @@
 //! Diff: two physical models -> the closed set of [`Change`]s, in an order that is safe to run.
+//!
+//! The diff is engine-agnostic. It pairs old and new objects, columns and views by logical name
+//! (or by an explicit `previousNames` entry), emits one change per difference, and refuses what
+//! cannot be done safely: narrowing a type, moving the namespace, reusing a name that is freed
+//! only later in the same migration. Every refusal is collected, so people fix them all at once.
+//!
+//! Changes come out in [`rank`] order (drops of views first, then new tables, renames,
+//! loosening, additions, tightening, contraction, views last), the same order as the phases of
+//! [`crate::phase`], so that a dialect mapping each change to its phase keeps every dependency
+//! satisfied.
 
-use crate::change::Change;
-use crate::physical::PhysicalModel;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::change::{Change, Name};
+use crate::field_type::TypeChange;
+use crate::physical::{PhysicalColumn, PhysicalModel, PhysicalObject, PhysicalView};
 
 /// DiffError lists every change the planner refuses (narrowings, ...), each with its target.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,8 +27,755 @@ pub struct Refusal {
     pub message: String,
 }
 
+impl Refusal {
+    fn new(target: impl Into<String>, message: impl Into<String>) -> Refusal {
+        Refusal {
+            target: target.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Computes the changes from `old` (None: nothing deployed) to `new`.
 pub fn diff(old: Option<&PhysicalModel>, new: &PhysicalModel) -> Result<Vec<Change>, DiffError> {
-    let _ = (old, new);
-    unimplemented!("STUB")
+    let mut refusals = Vec::new();
+    let mut changes = match old {
+        None => create_all(new, &mut refusals),
+        Some(old) => Differ::new(old, new).run(&mut refusals),
+    };
+    if !refusals.is_empty() {
+        return Err(DiffError(refusals));
+    }
+    // Stable: within one rank, changes keep the deterministic order they were produced in
+    // (objects, columns and indexes by logical name or creation order; views by dependency).
+    changes.sort_by_key(rank);
+    Ok(changes)
+}
+
+/// The position of a change's kind in a plan: a change never depends on one of a higher rank.
+/// This is the emission order of [`diff`] and mirrors the phase order of [`crate::phase`].
+pub fn rank(change: &Change) -> u8 {
+    match change {
+        Change::CreateNamespace { .. } => 0,
+        Change::DropView { .. } => 1,
+        Change::CreateObject { .. } => 2,
+        Change::RenameObject { .. } => 3,
+        Change::RenameColumn { .. } => 4,
+        Change::RenamePrimaryKey { .. } | Change::RenameIndex { .. } => 5,
+        Change::DropPrimaryKey { .. } => 6,
+        Change::DropNotNull { .. } => 7,
+        Change::DropDefault { .. } => 8,
+        Change::DropIndex { .. } => 9,
+        Change::AddColumn { .. } => 10,
+        Change::AlterColumnType { .. } => 11,
+        Change::SetDefault { .. } => 12,
+        Change::CreateIndex { .. } => 13,
+        Change::SetNotNull { .. } => 14,
+        Change::AddPrimaryKey { .. } => 15,
+        Change::DropColumn { .. } => 16,
+        Change::DropObject { .. } => 17,
+        Change::CreateView { .. } => 18,
+    }
+}
+
+/// Everything of `new`, from nothing.
+fn create_all(new: &PhysicalModel, refusals: &mut Vec<Refusal>) -> Vec<Change> {
+    let mut changes = vec![Change::CreateNamespace {
+        namespace: new.namespace.clone(),
+    }];
+    changes.extend(
+        new.objects
+            .values()
+            .map(|o| Change::CreateObject { object: o.clone() }),
+    );
+    let all: BTreeSet<String> = new.views.keys().cloned().collect();
+    changes.extend(create_views(new, &all, refusals));
+    changes
+}
+
+fn name_of_object(o: &PhysicalObject) -> Name {
+    Name {
+        logical: o.logical.clone(),
+        physical: o.physical.clone(),
+    }
+}
+
+fn name_of_column(c: &PhysicalColumn) -> Name {
+    Name {
+        logical: c.logical.clone(),
+        physical: c.physical.clone(),
+    }
+}
+
+fn name_of_view(v: &PhysicalView) -> Name {
+    Name {
+        logical: v.logical.clone(),
+        physical: v.physical.clone(),
+    }
+}
+
+/// Pairs new items with old ones: by logical name, else by the one entry of the new item's
+/// previous names that names an old item the new version no longer has. Returns new logical ->
+/// old logical. `kind` and `prefix` only shape refusal messages (`object`, `Dog.`).
+fn pair_by_name<'a>(
+    old: &BTreeSet<&'a str>,
+    new: &[(&'a str, &'a [String])],
+    kind: &str,
+    prefix: &str,
+    refusals: &mut Vec<Refusal>,
+) -> BTreeMap<&'a str, &'a str> {
+    let new_names: BTreeSet<&str> = new.iter().map(|(n, _)| *n).collect();
+    let mut pairs = BTreeMap::new();
+    // Old name -> the new items naming it in their previous names.
+    let mut claims: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (logical, previous) in new {
+        if old.contains(logical) {
+            pairs.insert(*logical, *logical);
+            continue;
+        }
+        let candidates: Vec<&str> = previous
+            .iter()
+            .map(String::as_str)
+            .filter(|p| old.contains(p) && !new_names.contains(p))
+            .collect();
+        match candidates.as_slice() {
+            [] => {}
+            [one] => claims.entry(*one).or_default().push(logical),
+            many => refusals.push(Refusal::new(
+                format!("{prefix}{logical}"),
+                format!(
+                    "previousNames {} each name a {kind} of the deployed version; keep only the \
+                     name it was renamed from",
+                    many.join(", ")
+                ),
+            )),
+        }
+    }
+    for (old_name, claimers) in claims {
+        match claimers.as_slice() {
+            [one] => {
+                pairs.insert(*one, old_name);
+            }
+            many => refusals.push(Refusal::new(
+                format!("{prefix}{old_name}"),
+                format!(
+                    "{} all list {old_name} in previousNames; a {kind} can be renamed to one \
+                     name only",
+                    many.iter()
+                        .map(|n| format!("{prefix}{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+    pairs
+}
+
+/// Differ holds the two versions and what the diff learns while walking them.
+struct Differ<'a> {
+    old: &'a PhysicalModel,
+    new: &'a PhysicalModel,
+    changes: Vec<Change>,
+    /// Old objects whose table is dropped or renamed (old logical names).
+    touched_objects: BTreeSet<&'a str>,
+    /// Old columns dropped, renamed or retyped: (old object, old field) logical names.
+    touched_fields: BTreeSet<(&'a str, &'a str)>,
+    /// Per new object (new logical name): the old columns it had (old physical names).
+    old_columns: BTreeMap<&'a str, BTreeSet<&'a str>>,
+}
+
+impl<'a> Differ<'a> {
+    fn new(old: &'a PhysicalModel, new: &'a PhysicalModel) -> Differ<'a> {
+        Differ {
+            old,
+            new,
+            changes: Vec::new(),
+            touched_objects: BTreeSet::new(),
+            touched_fields: BTreeSet::new(),
+            old_columns: BTreeMap::new(),
+        }
+    }
+
+    fn run(mut self, refusals: &mut Vec<Refusal>) -> Vec<Change> {
+        if self.old.namespace != self.new.namespace {
+            refusals.push(Refusal::new(
+                self.new.namespace.clone(),
+                format!(
+                    "the dataset's namespace changes from {} to {}; moving a dataset to another \
+                     schema is not supported: deploy a new dataset and copy the data instead",
+                    self.old.namespace, self.new.namespace
+                ),
+            ));
+        }
+        self.objects(refusals);
+        self.views(refusals);
+        self.check_name_reuse(refusals);
+        self.changes
+    }
+
+    fn objects(&mut self, refusals: &mut Vec<Refusal>) {
+        let old_names: BTreeSet<&str> = self.old.objects.keys().map(String::as_str).collect();
+        let new_items: Vec<(&str, &[String])> = self
+            .new
+            .objects
+            .values()
+            .map(|o| (o.logical.as_str(), o.previous_names.as_slice()))
+            .collect();
+        let pairs = pair_by_name(&old_names, &new_items, "object", "", refusals);
+        let paired_old: BTreeSet<&str> = pairs.values().copied().collect();
+
+        for (logical, new_object) in &self.new.objects {
+            match pairs.get(logical.as_str()) {
+                None => self.changes.push(Change::CreateObject {
+                    object: new_object.clone(),
+                }),
+                Some(old_logical) => {
+                    let old_object = &self.old.objects[*old_logical];
+                    self.object(old_object, new_object, refusals);
+                }
+            }
+        }
+        for (logical, old_object) in &self.old.objects {
+            if !paired_old.contains(logical.as_str()) {
+                self.touched_objects.insert(logical);
+                self.changes.push(Change::DropObject {
+                    object: name_of_object(old_object),
+                });
+            }
+        }
+    }
+
+    /// The changes of one table that both versions have.
+    fn object(
+        &mut self,
+        old: &'a PhysicalObject,
+        new: &'a PhysicalObject,
+        refusals: &mut Vec<Refusal>,
+    ) {
+        let object = name_of_object(new);
+        if old.physical != new.physical {
+            self.touched_objects.insert(&old.logical);
+            self.changes.push(Change::RenameObject {
+                from: name_of_object(old),
+                to: object.clone(),
+            });
+        }
+        self.old_columns.insert(
+            &new.logical,
+            old.columns.iter().map(|c| c.physical.as_str()).collect(),
+        );
+
+        // Columns.
+        let old_names: BTreeSet<&str> = old.columns.iter().map(|c| c.logical.as_str()).collect();
+        let new_items: Vec<(&str, &[String])> = new
+            .columns
+            .iter()
+            .map(|c| (c.logical.as_str(), c.previous_names.as_slice()))
+            .collect();
+        let prefix = format!("{}.", new.logical);
+        let pairs = pair_by_name(&old_names, &new_items, "field", &prefix, refusals);
+        // Old physical column -> new physical column, to compare keys and indexes.
+        let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
+        for nc in &new.columns {
+            let Some(oc) = pairs.get(nc.logical.as_str()).and_then(|o| old.column(o)) else {
+                self.changes.push(Change::AddColumn {
+                    object: object.clone(),
+                    column: nc.clone(),
+                });
+                continue;
+            };
+            renamed.insert(&oc.physical, &nc.physical);
+            self.column(&object, old, oc, nc, refusals);
+        }
+        let paired_old: BTreeSet<&str> = pairs.values().copied().collect();
+        for oc in &old.columns {
+            if !paired_old.contains(oc.logical.as_str()) {
+                self.touched_fields.insert((&old.logical, &oc.logical));
+                self.changes.push(Change::DropColumn {
+                    object: object.clone(),
+                    column: name_of_column(oc),
+                });
+            }
+        }
+        let carry = |columns: &[String]| -> Option<Vec<String>> {
+            columns
+                .iter()
+                .map(|c| renamed.get(c.as_str()).map(|n| n.to_string()))
+                .collect()
+        };
+
+        // Primary key.
+        match (&old.primary_key, &new.primary_key) {
+            (None, None) => {}
+            (Some(key), None) => self.changes.push(Change::DropPrimaryKey {
+                object: object.clone(),
+                key: key.clone(),
+            }),
+            (None, Some(key)) => self.changes.push(Change::AddPrimaryKey {
+                object: object.clone(),
+                key: key.clone(),
+            }),
+            (Some(o), Some(n)) => {
+                if carry(&o.columns).as_ref() == Some(&n.columns) {
+                    if o.name != n.name {
+                        self.changes.push(Change::RenamePrimaryKey {
+                            object: object.clone(),
+                            from: o.name.clone(),
+                            to: n.name.clone(),
+                        });
+                    }
+                } else {
+                    self.changes.push(Change::DropPrimaryKey {
+                        object: object.clone(),
+                        key: o.clone(),
+                    });
+                    self.changes.push(Change::AddPrimaryKey {
+                        object: object.clone(),
+                        key: n.clone(),
+                    });
+                }
+            }
+        }
+
+        // Indexes, by logical name.
+        let old_indexes: BTreeMap<&str, _> = old
+            .indexes
+            .iter()
+            .map(|i| (i.logical.as_str(), i))
+            .collect();
+        let new_indexes: BTreeMap<&str, _> = new
+            .indexes
+            .iter()
+            .map(|i| (i.logical.as_str(), i))
+            .collect();
+        for (logical, ni) in &new_indexes {
+            match old_indexes.get(logical) {
+                None => self.changes.push(Change::CreateIndex {
+                    object: object.clone(),
+                    index: (*ni).clone(),
+                }),
+                Some(oi) => {
+                    if carry(&oi.columns).as_ref() != Some(&ni.columns) || oi.unique != ni.unique {
+                        self.changes.push(Change::DropIndex {
+                            object: object.clone(),
+                            index: (*oi).clone(),
+                        });
+                        self.changes.push(Change::CreateIndex {
+                            object: object.clone(),
+                            index: (*ni).clone(),
+                        });
+                    } else if oi.physical != ni.physical {
+                        self.changes.push(Change::RenameIndex {
+                            object: object.clone(),
+                            from: oi.physical.clone(),
+                            to: ni.physical.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for (logical, oi) in &old_indexes {
+            if !new_indexes.contains_key(logical) {
+                self.changes.push(Change::DropIndex {
+                    object: object.clone(),
+                    index: (*oi).clone(),
+                });
+            }
+        }
+    }
+
+    /// The changes of one column that both versions have.
+    fn column(
+        &mut self,
+        object: &Name,
+        old_object: &'a PhysicalObject,
+        old: &'a PhysicalColumn,
+        new: &'a PhysicalColumn,
+        refusals: &mut Vec<Refusal>,
+    ) {
+        let column = name_of_column(new);
+        let target = format!("{}.{}", object.logical, new.logical);
+        if old.physical != new.physical {
+            self.touched_fields
+                .insert((&old_object.logical, &old.logical));
+            self.changes.push(Change::RenameColumn {
+                object: object.clone(),
+                from: name_of_column(old),
+                to: column.clone(),
+            });
+        }
+        match old.field_type.change_to(&new.field_type) {
+            TypeChange::Same => {}
+            TypeChange::Widening => {
+                self.touched_fields
+                    .insert((&old_object.logical, &old.logical));
+                self.changes.push(Change::AlterColumnType {
+                    object: object.clone(),
+                    column: column.clone(),
+                    from: old.field_type.clone(),
+                    to: new.field_type.clone(),
+                });
+            }
+            TypeChange::Narrowing => refusals.push(Refusal::new(
+                target,
+                format!(
+                    "changing {} to {} could lose data; add a new field and copy the values \
+                     instead",
+                    old.field_type.describe(),
+                    new.field_type.describe()
+                ),
+            )),
+        }
+        match (old.nullable, new.nullable) {
+            (true, false) => self.changes.push(Change::SetNotNull {
+                object: object.clone(),
+                column: column.clone(),
+            }),
+            (false, true) => self.changes.push(Change::DropNotNull {
+                object: object.clone(),
+                column: column.clone(),
+            }),
+            (true, true) | (false, false) => {}
+        }
+        if old.default != new.default {
+            match &new.default {
+                Some(default) => self.changes.push(Change::SetDefault {
+                    object: object.clone(),
+                    column,
+                    field_type: new.field_type.clone(),
+                    default: default.clone(),
+                }),
+                None => self.changes.push(Change::DropDefault {
+                    object: object.clone(),
+                    column,
+                }),
+            }
+        }
+    }
+
+    /// Views: every old view that goes away or must be recreated is dropped first (dependents
+    /// before what they read); every new or recreated view is created last (after what it reads).
+    fn views(&mut self, refusals: &mut Vec<Refusal>) {
+        let old_names: BTreeSet<&str> = self.old.views.keys().map(String::as_str).collect();
+        let new_items: Vec<(&str, &[String])> = self
+            .new
+            .views
+            .values()
+            .map(|v| (v.logical.as_str(), v.previous_names.as_slice()))
+            .collect();
+        let pairs = pair_by_name(&old_names, &new_items, "view", "", refusals);
+        let successor: BTreeMap<&str, &str> = pairs.iter().map(|(n, o)| (*o, *n)).collect();
+
+        // Old views to drop (old logical names): gone, changed, or reading something that changes.
+        let mut dropped: BTreeSet<String> = BTreeSet::new();
+        for (logical, ov) in &self.old.views {
+            let recreate = match successor.get(logical.as_str()) {
+                None => true,
+                Some(n) => {
+                    let nv = &self.new.views[*n];
+                    nv.sql != ov.sql || nv.physical != ov.physical || self.reads_touched(ov)
+                }
+            };
+            if recreate {
+                dropped.insert(logical.clone());
+            }
+        }
+        // A view reading a dropped view goes too, transitively.
+        loop {
+            let more: Vec<String> = self
+                .old
+                .views
+                .iter()
+                .filter(|(l, v)| {
+                    !dropped.contains(*l) && v.reads.keys().any(|r| dropped.contains(r))
+                })
+                .map(|(l, _)| l.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            dropped.extend(more);
+        }
+
+        // Drop order: a view only once no remaining dropped view reads it.
+        let order = topological(&dropped, |v| {
+            dropped
+                .iter()
+                .filter(|u| u.as_str() != v && self.old.views[u.as_str()].reads.contains_key(v))
+                .cloned()
+                .collect()
+        });
+        match order {
+            Ok(order) => self.changes.extend(order.iter().map(|v| Change::DropView {
+                view: name_of_view(&self.old.views[v.as_str()]),
+            })),
+            Err(cycle) => refusals.push(cycle_refusal(&cycle, "deployed")),
+        }
+
+        // New views, and the successors of dropped views.
+        let created: BTreeSet<String> = self
+            .new
+            .views
+            .keys()
+            .filter(|n| match pairs.get(n.as_str()) {
+                None => true,
+                Some(o) => dropped.contains(*o),
+            })
+            .cloned()
+            .collect();
+        let creates = create_views(self.new, &created, refusals);
+        self.changes.extend(creates);
+    }
+
+    /// True when the old view reads a table or column that this migration drops, renames or
+    /// retypes (the engine would refuse the change, or the view would read the wrong thing).
+    fn reads_touched(&self, view: &PhysicalView) -> bool {
+        view.reads.iter().any(|(object, fields)| {
+            self.touched_objects.contains(object.as_str())
+                || fields
+                    .iter()
+                    .any(|f| self.touched_fields.contains(&(object.as_str(), f.as_str())))
+        })
+    }
+
+    /// Refuses any change that takes a name still held at that point of the plan: a table,
+    /// view, index or key name (one namespace of relations on PostgreSQL) or a column name of
+    /// the same table that is freed only by a drop or rename that runs at the same rank or later.
+    fn check_name_reuse<'s>(&'s self, refusals: &mut Vec<Refusal>) {
+        // Relation names of the old version: name -> what holds it.
+        let mut holders: BTreeMap<&str, String> = BTreeMap::new();
+        for o in self.old.objects.values() {
+            holders.insert(&o.physical, format!("the table of {}", o.logical));
+            if let Some(k) = &o.primary_key {
+                holders.insert(&k.name, format!("the primary key of {}", o.logical));
+            }
+            for i in &o.indexes {
+                holders.insert(
+                    &i.physical,
+                    format!("the index {}.{}", o.logical, i.logical),
+                );
+            }
+        }
+        for v in self.old.views.values() {
+            holders.insert(&v.physical, format!("the view {}", v.logical));
+        }
+        // When each old relation name is freed: the rank of the change that frees it, and how.
+        let mut freed: BTreeMap<&str, (u8, &'static str)> = BTreeMap::new();
+        let mut free = |name: &'s str, change: &Change, how: &'static str| {
+            freed.entry(name).or_insert((rank(change), how));
+        };
+        for c in &self.changes {
+            match c {
+                Change::DropObject { object } => {
+                    free(&object.physical, c, "dropped");
+                    if let Some(o) = self.old.objects.get(&object.logical) {
+                        if let Some(k) = &o.primary_key {
+                            free(&k.name, c, "dropped");
+                        }
+                        for i in &o.indexes {
+                            free(&i.physical, c, "dropped");
+                        }
+                    }
+                }
+                Change::RenameObject { from, .. } => free(&from.physical, c, "renamed"),
+                Change::RenameIndex { from, .. } | Change::RenamePrimaryKey { from, .. } => {
+                    free(from, c, "renamed")
+                }
+                Change::DropIndex { index, .. } => free(&index.physical, c, "dropped"),
+                Change::DropPrimaryKey { key, .. } => free(&key.name, c, "dropped"),
+                Change::DropView { view } => free(&view.physical, c, "dropped"),
+                Change::CreateNamespace { .. }
+                | Change::CreateObject { .. }
+                | Change::AddColumn { .. }
+                | Change::DropColumn { .. }
+                | Change::RenameColumn { .. }
+                | Change::AlterColumnType { .. }
+                | Change::SetNotNull { .. }
+                | Change::DropNotNull { .. }
+                | Change::SetDefault { .. }
+                | Change::DropDefault { .. }
+                | Change::AddPrimaryKey { .. }
+                | Change::CreateIndex { .. }
+                | Change::CreateView { .. } => {}
+            }
+        }
+        let mut taken: Vec<(&str, &Change)> = Vec::new();
+        for c in &self.changes {
+            match c {
+                Change::CreateObject { object } => {
+                    taken.push((&object.physical, c));
+                    if let Some(k) = &object.primary_key {
+                        taken.push((&k.name, c));
+                    }
+                    taken.extend(object.indexes.iter().map(|i| (i.physical.as_str(), c)));
+                }
+                Change::RenameObject { to, .. } => taken.push((&to.physical, c)),
+                Change::RenameIndex { to, .. } | Change::RenamePrimaryKey { to, .. } => {
+                    taken.push((to, c))
+                }
+                Change::CreateIndex { index, .. } => taken.push((&index.physical, c)),
+                Change::AddPrimaryKey { key, .. } => taken.push((&key.name, c)),
+                Change::CreateView { view } => taken.push((&view.physical, c)),
+                Change::CreateNamespace { .. }
+                | Change::DropObject { .. }
+                | Change::AddColumn { .. }
+                | Change::DropColumn { .. }
+                | Change::RenameColumn { .. }
+                | Change::AlterColumnType { .. }
+                | Change::SetNotNull { .. }
+                | Change::DropNotNull { .. }
+                | Change::SetDefault { .. }
+                | Change::DropDefault { .. }
+                | Change::DropPrimaryKey { .. }
+                | Change::DropIndex { .. }
+                | Change::DropView { .. } => {}
+            }
+        }
+        for (name, c) in taken {
+            let Some(holder) = holders.get(name) else {
+                continue;
+            };
+            if let Some(refusal) = reuse_refusal(name, holder, freed.get(name).copied(), c) {
+                refusals.push(refusal);
+            }
+        }
+
+        // Column names, table by table.
+        let mut col_freed: BTreeMap<(&str, &str), (u8, &'static str)> = BTreeMap::new();
+        let mut col_taken: Vec<(&str, &str, &Change)> = Vec::new();
+        for c in &self.changes {
+            match c {
+                Change::RenameColumn { object, from, to } => {
+                    col_freed
+                        .entry((&object.logical, &from.physical))
+                        .or_insert((rank(c), "renamed"));
+                    col_taken.push((&object.logical, &to.physical, c));
+                }
+                Change::DropColumn { object, column } => {
+                    col_freed
+                        .entry((&object.logical, &column.physical))
+                        .or_insert((rank(c), "dropped"));
+                }
+                Change::AddColumn { object, column } => {
+                    col_taken.push((&object.logical, &column.physical, c))
+                }
+                Change::CreateNamespace { .. }
+                | Change::CreateObject { .. }
+                | Change::DropObject { .. }
+                | Change::RenameObject { .. }
+                | Change::AlterColumnType { .. }
+                | Change::SetNotNull { .. }
+                | Change::DropNotNull { .. }
+                | Change::SetDefault { .. }
+                | Change::DropDefault { .. }
+                | Change::AddPrimaryKey { .. }
+                | Change::DropPrimaryKey { .. }
+                | Change::RenamePrimaryKey { .. }
+                | Change::CreateIndex { .. }
+                | Change::DropIndex { .. }
+                | Change::RenameIndex { .. }
+                | Change::CreateView { .. }
+                | Change::DropView { .. } => {}
+            }
+        }
+        for (object, name, c) in col_taken {
+            let held = self
+                .old_columns
+                .get(object)
+                .is_some_and(|cols| cols.contains(name));
+            if !held {
+                continue;
+            }
+            let holder = format!("a column of {object}");
+            let when = col_freed.get(&(object, name)).copied();
+            if let Some(refusal) = reuse_refusal(name, &holder, when, c) {
+                refusals.push(refusal);
+            }
+        }
+    }
+}
+
+/// The refusal for change `c` taking `name`, held by `holder` in the deployed version and freed
+/// by `freed` (rank, how) if at all; None when the name is free by the time `c` runs.
+fn reuse_refusal(
+    name: &str,
+    holder: &str,
+    freed: Option<(u8, &'static str)>,
+    c: &Change,
+) -> Option<Refusal> {
+    let message = match freed {
+        Some((at, _)) if at < rank(c) => return None,
+        Some((_, how)) => format!(
+            "the name {name} is still used by {holder}, which this migration {how} only at the \
+             same time or later; deploy the {} first, then reuse the name in a later version",
+            if how == "renamed" { "rename" } else { "drop" }
+        ),
+        None => format!("the name {name} is still used by {holder}; give one of them another name"),
+    };
+    Some(Refusal::new(c.target(), message))
+}
+
+fn cycle_refusal(views: &[String], version: &str) -> Refusal {
+    Refusal::new(
+        views.join(", "),
+        format!(
+            "these views of the {version} version read each other in a cycle; a view cannot \
+             depend on itself"
+        ),
+    )
+}
+
+/// CreateView changes for `names` (new logical names), each after the views it reads.
+fn create_views(
+    new: &PhysicalModel,
+    names: &BTreeSet<String>,
+    refusals: &mut Vec<Refusal>,
+) -> Vec<Change> {
+    let order = topological(names, |v| {
+        new.views[v]
+            .reads
+            .keys()
+            .filter(|r| names.contains(*r) && r.as_str() != v)
+            .cloned()
+            .collect()
+    });
+    match order {
+        Ok(order) => order
+            .iter()
+            .map(|v| Change::CreateView {
+                view: new.views[v.as_str()].clone(),
+            })
+            .collect(),
+        Err(cycle) => {
+            refusals.push(cycle_refusal(&cycle, "new"));
+            Vec::new()
+        }
+    }
+}
+
+/// Orders `items` so that each comes after everything `before(item)` names (a subset of
+/// `items`); ties by name. Err with the items left when they form a cycle.
+fn topological(
+    items: &BTreeSet<String>,
+    before: impl Fn(&str) -> BTreeSet<String>,
+) -> Result<Vec<String>, Vec<String>> {
+    let mut waiting: BTreeMap<&str, BTreeSet<String>> =
+        items.iter().map(|i| (i.as_str(), before(i))).collect();
+    let mut order = Vec::with_capacity(items.len());
+    while !waiting.is_empty() {
+        let Some(next) = waiting
+            .iter()
+            .find(|(_, deps)| deps.is_empty())
+            .map(|(i, _)| *i)
+        else {
+            return Err(waiting.keys().map(|k| k.to_string()).collect());
+        };
+        waiting.remove(next);
+        for deps in waiting.values_mut() {
+            deps.remove(next);
+        }
+        order.push(next.to_string());
+    }
+    Ok(order)
 }

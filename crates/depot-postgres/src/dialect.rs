@@ -33,14 +33,12 @@ impl Dialect for PostgresDialect {
     }
 
     fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
-        let _ = (change, ctx);
-        unimplemented!("STUB")
+        crate::render::render(change, ctx)
     }
 }
 
 /// Quotes `ident` when PostgreSQL would otherwise fold or misread it: anything but a lowercase
-/// `[a-z_][a-z0-9_$]*` word, and every SQL keyword (sqlparser's list is a superset of
-/// PostgreSQL's reserved words; quoting a non-reserved keyword is harmless).
+/// `[a-z_][a-z0-9_]*` word, and every keyword PostgreSQL does not accept bare as a name.
 pub fn quote_ident(ident: &str) -> String {
     let plain = ident
         .chars()
@@ -49,11 +47,7 @@ pub fn quote_ident(ident: &str) -> String {
         && ident
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    let upper = ident.to_ascii_uppercase();
-    let keyword = sqlparser::keywords::ALL_KEYWORDS
-        .binary_search(&upper.as_str())
-        .is_ok();
-    if plain && !keyword {
+    if plain && !crate::keywords::is_keyword(ident) {
         ident.to_string()
     } else {
         format!("\"{}\"", ident.replace('"', "\"\""))

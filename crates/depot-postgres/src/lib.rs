@@ -1,3 +1,21 @@
 //! Depot's PostgreSQL engine.
 pub mod dialect;
+pub mod literal;
+pub mod render;
+pub mod sql_type;
 pub use dialect::PostgresDialect;
+pub mod admin;
+pub mod connect;
+pub mod executor;
+pub mod introspect;
+pub mod keywords;
+pub mod lock;
+pub mod pg_error;
+pub mod retry;
+pub mod session;
+pub mod state_store;
+pub use connect::{ConnectError, ConnectOptions, SslMode};
+pub use executor::run_plan;
+pub use introspect::{introspect, SchemaSnapshot};
+pub use retry::RetryPolicy;
+pub use session::PostgresSession;

@@ -1,0 +1,580 @@
+//! Rendering of Depot changes as PostgreSQL statements, one statement per step, each placed in
+//! the phase that keeps locks short: NOT NULL through a NOT VALID check validated on its own,
+//! indexes built CONCURRENTLY, primary keys attached to an index built beforehand.
+//!
+//! Targets PostgreSQL 12+ (Aurora PostgreSQL 12+): ADD COLUMN with a constant default does not
+//! rewrite (11+), and SET NOT NULL skips its scan when a valid `CHECK (c IS NOT NULL)` exists (12+).
+
+use depot_core::change::Name;
+use depot_core::dialect::{RenderContext, RenderError, StepDraft};
+use depot_core::field_type::FieldType;
+use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject};
+use depot_core::{phase, Change, Hazard};
+use sha2::{Digest, Sha256};
+
+use crate::dialect::{quote_ident, MAX_IDENTIFIER_BYTES};
+use crate::literal::literal;
+use crate::sql_type::{alters_in_place, sql_type};
+
+/// Renders one change as PostgreSQL steps.
+pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
+    let r = Renderer {
+        namespace: &ctx.namespace,
+        action: change.action(),
+        target: change.target(),
+    };
+    match change {
+        Change::CreateNamespace { namespace } => Ok(vec![r.step(
+            phase::PREPARE,
+            format!("CREATE SCHEMA IF NOT EXISTS {}", r.id(namespace)?),
+            format!("create schema {namespace} for the dataset's objects, unless it exists"),
+        )]),
+        Change::CreateObject { object } => r.create_object(object),
+        Change::DropObject { object } => Ok(vec![StepDraft {
+            hazards: vec![Hazard::DeletesData],
+            ..r.step(
+                phase::CONTRACT,
+                format!("DROP TABLE {}", r.table(&object.physical)?),
+                format!(
+                    "drop table {}: {} is no longer in the package (its rows are deleted)",
+                    object.physical, object.logical
+                ),
+            )
+        }]),
+        Change::RenameObject { from, to } => Ok(vec![r.step(
+            phase::RENAME,
+            format!(
+                "ALTER TABLE {} RENAME TO {}",
+                r.table(&from.physical)?,
+                r.id(&to.physical)?
+            ),
+            format!(
+                "rename table {} to {}: {}",
+                from.physical,
+                to.physical,
+                why_renamed(from, to)
+            ),
+        )]),
+        Change::AddColumn { object, column } => r.add_column(object, column),
+        Change::DropColumn { object, column } => Ok(vec![StepDraft {
+            hazards: vec![Hazard::DeletesData],
+            ..r.step(
+                phase::CONTRACT,
+                format!(
+                    "ALTER TABLE {} DROP COLUMN {}",
+                    r.table(&object.physical)?,
+                    r.id(&column.physical)?
+                ),
+                format!(
+                    "drop column {} of {}: {}.{} is no longer in the package (its values are \
+                     deleted)",
+                    column.physical, object.physical, object.logical, column.logical
+                ),
+            )
+        }]),
+        Change::RenameColumn { object, from, to } => Ok(vec![r.step(
+            phase::RENAME,
+            format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                r.table(&object.physical)?,
+                r.id(&from.physical)?,
+                r.id(&to.physical)?
+            ),
+            format!(
+                "rename column {} of {} to {}: {}",
+                from.physical,
+                object.physical,
+                to.physical,
+                why_renamed(&qualified_name(object, from), &qualified_name(object, to))
+            ),
+        )]),
+        Change::AlterColumnType {
+            object,
+            column,
+            from,
+            to,
+        } => r.alter_column_type(object, column, from, to),
+        Change::SetNotNull { object, column } => r.set_not_null(object, column),
+        Change::DropNotNull { object, column } => Ok(vec![r.step(
+            phase::RELAX,
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
+                r.table(&object.physical)?,
+                r.id(&column.physical)?
+            ),
+            format!(
+                "allow nulls in {}.{}: {}.{} is now nullable",
+                object.physical, column.physical, object.logical, column.logical
+            ),
+        )]),
+        Change::SetDefault {
+            object,
+            column,
+            field_type,
+            default,
+        } => {
+            let value = literal(field_type, default).map_err(|m| r.error(m))?;
+            Ok(vec![r.step(
+                phase::ALTER_COLUMNS,
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {value}",
+                    r.table(&object.physical)?,
+                    r.id(&column.physical)?
+                ),
+                format!(
+                    "set the default of {}.{} to {default} for new rows (existing rows keep \
+                     their values)",
+                    object.physical, column.physical
+                ),
+            )])
+        }
+        Change::DropDefault { object, column } => Ok(vec![r.step(
+            phase::RELAX,
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                r.table(&object.physical)?,
+                r.id(&column.physical)?
+            ),
+            format!(
+                "drop the default of {}.{}: {}.{} no longer has one",
+                object.physical, column.physical, object.logical, column.logical
+            ),
+        )]),
+        Change::AddPrimaryKey { object, key } => r.add_primary_key(object, key),
+        Change::DropPrimaryKey { object, key } => Ok(vec![r.step(
+            phase::RELAX,
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                r.table(&object.physical)?,
+                r.id(&key.name)?
+            ),
+            format!(
+                "drop primary key {} of {}: the primary key of {} changes or goes away",
+                key.name, object.physical, object.logical
+            ),
+        )]),
+        Change::RenamePrimaryKey { object, from, to } => Ok(vec![r.step(
+            phase::RENAME,
+            format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                r.table(&object.physical)?,
+                r.id(from)?,
+                r.id(to)?
+            ),
+            format!(
+                "rename primary key {from} to {to}: its generated name follows the table of {}",
+                object.logical
+            ),
+        )]),
+        Change::CreateIndex { object, index } => r.create_index(object, index),
+        Change::DropIndex { object, index } => Ok(vec![r.step(
+            phase::RELAX,
+            format!("DROP INDEX {}", r.table(&index.physical)?),
+            format!(
+                "drop index {}: {}.{} is removed, or rebuilt with other fields",
+                index.physical, object.logical, index.logical
+            ),
+        )]),
+        Change::RenameIndex { object, from, to } => Ok(vec![r.step(
+            phase::RENAME,
+            format!("ALTER INDEX {} RENAME TO {}", r.table(from)?, r.id(to)?),
+            format!(
+                "rename index {from} to {to}: its generated name follows the table of {}",
+                object.logical
+            ),
+        )]),
+        Change::CreateView { view } => Ok(vec![r.step(
+            phase::CREATE_VIEWS,
+            format!("CREATE VIEW {} AS {}", r.table(&view.physical)?, view.sql),
+            format!(
+                "create view {} for {}, after the objects and views it reads",
+                view.physical, view.logical
+            ),
+        )]),
+        Change::DropView { view } => Ok(vec![r.step(
+            phase::DROP_VIEWS,
+            format!("DROP VIEW {}", r.table(&view.physical)?),
+            format!(
+                "drop view {} of {}: it goes away, or is recreated around changes to what it \
+                 reads",
+                view.physical, view.logical
+            ),
+        )]),
+    }
+}
+
+/// The name of the temporary `CHECK (c IS NOT NULL)` constraint that lets PostgreSQL set NOT
+/// NULL on `table.column` without a long scan: deterministic and within 63 bytes.
+pub fn not_null_check_name(table: &str, column: &str) -> String {
+    fit_identifier(&format!("{table}_{column}_not_null"))
+}
+
+/// `name` when it fits PostgreSQL's 63 bytes, else its longest prefix that leaves room for `_`
+/// and the first 8 hex digits of its sha256, so that distinct long names stay distinct.
+pub fn fit_identifier(name: &str) -> String {
+    if name.len() <= MAX_IDENTIFIER_BYTES {
+        return name.to_string();
+    }
+    let digest = Sha256::digest(name.as_bytes());
+    let suffix: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let mut keep = MAX_IDENTIFIER_BYTES - suffix.len() - 1;
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}_{suffix}", &name[..keep])
+}
+
+fn qualified_name(object: &Name, column: &Name) -> Name {
+    Name {
+        logical: format!("{}.{}", object.logical, column.logical),
+        physical: column.physical.clone(),
+    }
+}
+
+/// Why something was renamed, for a step's comment.
+fn why_renamed(from: &Name, to: &Name) -> String {
+    if from.logical == to.logical {
+        format!("the physical name of {} changed", to.logical)
+    } else {
+        format!("{} was renamed to {}", from.logical, to.logical)
+    }
+}
+
+/// Renderer holds what every step of one change shares.
+struct Renderer<'a> {
+    namespace: &'a str,
+    action: &'static str,
+    target: String,
+}
+
+impl Renderer<'_> {
+    /// A transactional step without hazards, with the change's action and target.
+    fn step(&self, phase: u32, sql: String, comment: String) -> StepDraft {
+        StepDraft {
+            phase,
+            action: self.action.to_string(),
+            target: self.target.clone(),
+            sql,
+            hazards: Vec::new(),
+            comment,
+            transactional: true,
+        }
+    }
+
+    fn error(&self, message: impl Into<String>) -> RenderError {
+        RenderError {
+            target: self.target.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// `name` as it must appear in SQL. PostgreSQL would silently truncate a longer name, so it
+    /// is refused here rather than created under another name.
+    fn id(&self, name: &str) -> Result<String, RenderError> {
+        if name.is_empty() || name.len() > MAX_IDENTIFIER_BYTES {
+            return Err(self.error(format!(
+                "the name {name:?} does not fit PostgreSQL's identifiers (1 to \
+                 {MAX_IDENTIFIER_BYTES} bytes)"
+            )));
+        }
+        Ok(quote_ident(name))
+    }
+
+    /// `name` qualified by the dataset's namespace.
+    fn table(&self, name: &str) -> Result<String, RenderError> {
+        Ok(format!("{}.{}", self.id(self.namespace)?, self.id(name)?))
+    }
+
+    fn column_list(&self, columns: &[String]) -> Result<String, RenderError> {
+        let ids = columns
+            .iter()
+            .map(|c| self.id(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.join(", "))
+    }
+
+    /// `name type [NOT NULL] [DEFAULT literal]`.
+    fn column_definition(
+        &self,
+        column: &PhysicalColumn,
+        not_null: bool,
+    ) -> Result<String, RenderError> {
+        let mut sql = format!(
+            "{} {}",
+            self.id(&column.physical)?,
+            sql_type(&column.field_type)
+        );
+        if not_null {
+            sql.push_str(" NOT NULL");
+        }
+        if let Some(default) = &column.default {
+            let value = literal(&column.field_type, default)
+                .map_err(|m| self.error(format!("{}: {m}", column.logical)))?;
+            sql.push_str(" DEFAULT ");
+            sql.push_str(&value);
+        }
+        Ok(sql)
+    }
+
+    fn create_object(&self, object: &PhysicalObject) -> Result<Vec<StepDraft>, RenderError> {
+        let table = self.table(&object.physical)?;
+        let mut lines = object
+            .columns
+            .iter()
+            .map(|c| self.column_definition(c, !c.nullable))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(key) = &object.primary_key {
+            lines.push(format!(
+                "CONSTRAINT {} PRIMARY KEY ({})",
+                self.id(&key.name)?,
+                self.column_list(&key.columns)?
+            ));
+        }
+        let mut steps = vec![self.step(
+            phase::CREATE_OBJECTS,
+            format!("CREATE TABLE {table} (\n    {}\n)", lines.join(",\n    ")),
+            format!(
+                "create table {} for the new object {}",
+                object.physical, object.logical
+            ),
+        )];
+        for index in &object.indexes {
+            steps.push(StepDraft {
+                action: "createIndex".to_string(),
+                target: format!("{}.{}", object.logical, index.logical),
+                ..self.step(
+                    phase::CREATE_OBJECTS,
+                    format!(
+                        "CREATE {}INDEX {} ON {table} ({})",
+                        if index.unique { "UNIQUE " } else { "" },
+                        self.id(&index.physical)?,
+                        self.column_list(&index.columns)?
+                    ),
+                    format!(
+                        "create index {} for {}.{} on the new table: it is empty, so the build is \
+                         instant",
+                        index.physical, object.logical, index.logical
+                    ),
+                )
+            });
+        }
+        Ok(steps)
+    }
+
+    fn add_column(
+        &self,
+        object: &Name,
+        column: &PhysicalColumn,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let table = self.table(&object.physical)?;
+        // A NOT NULL column needs a value in every existing row: with a constant default,
+        // PostgreSQL 11+ records it in the catalog without a rewrite. Without one, the column is
+        // added nullable and NOT NULL follows the lock-friendly sequence of SetNotNull (which
+        // fails at validation if the table already holds rows).
+        let not_null_now = !column.nullable && column.default.is_some();
+        let mut steps = vec![self.step(
+            phase::ALTER_COLUMNS,
+            format!(
+                "ALTER TABLE {table} ADD COLUMN {}",
+                self.column_definition(column, not_null_now)?
+            ),
+            if column.nullable || not_null_now {
+                format!(
+                    "add column {} to {} for the new field {}.{}",
+                    column.physical, object.physical, object.logical, column.logical
+                )
+            } else {
+                format!(
+                    "add column {} to {} for the new field {}.{}, nullable for now: NOT NULL \
+                     is enforced in the following phases",
+                    column.physical, object.physical, object.logical, column.logical
+                )
+            },
+        )];
+        if !column.nullable && !not_null_now {
+            let name = Name {
+                logical: column.logical.clone(),
+                physical: column.physical.clone(),
+            };
+            steps.extend(self.set_not_null(object, &name)?);
+        }
+        Ok(steps)
+    }
+
+    /// NOT NULL without holding ACCESS EXCLUSIVE during a full scan: a NOT VALID check (brief
+    /// lock), validated in its own transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on),
+    /// then SET NOT NULL, which PostgreSQL 12+ proves from the valid check without scanning, and
+    /// the check is dropped.
+    fn set_not_null(&self, object: &Name, column: &Name) -> Result<Vec<StepDraft>, RenderError> {
+        let table = self.table(&object.physical)?;
+        let col = self.id(&column.physical)?;
+        let check_name = not_null_check_name(&object.physical, &column.physical);
+        let check = self.id(&check_name)?;
+        let field = format!("{}.{}", object.logical, column.logical);
+        Ok(vec![
+            StepDraft {
+                action: "addNotNullCheck".to_string(),
+                ..self.step(
+                    phase::ADD_CONSTRAINTS,
+                    format!(
+                        "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT \
+                         VALID"
+                    ),
+                    format!(
+                        "add check {check_name} as NOT VALID (a brief lock, no scan) to make \
+                         {field} NOT NULL"
+                    ),
+                )
+            },
+            StepDraft {
+                action: "validateNotNullCheck".to_string(),
+                hazards: vec![Hazard::ValidatesData],
+                transactional: false,
+                ..self.step(
+                    phase::VALIDATE,
+                    format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"),
+                    format!(
+                        "check existing rows for nulls in {}.{} while reads and writes go on \
+                         (fails if one is null)",
+                        object.physical, column.physical
+                    ),
+                )
+            },
+            StepDraft {
+                action: "setNotNull".to_string(),
+                ..self.step(
+                    phase::ENFORCE,
+                    format!("ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL"),
+                    format!(
+                        "set NOT NULL on {}.{}: the valid check spares PostgreSQL a full scan",
+                        object.physical, column.physical
+                    ),
+                )
+            },
+            StepDraft {
+                action: "dropNotNullCheck".to_string(),
+                ..self.step(
+                    phase::ENFORCE,
+                    format!("ALTER TABLE {table} DROP CONSTRAINT {check}"),
+                    format!("drop check {check_name}: NOT NULL now enforces it"),
+                )
+            },
+        ])
+    }
+
+    fn alter_column_type(
+        &self,
+        object: &Name,
+        column: &Name,
+        from: &FieldType,
+        to: &FieldType,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let col = self.id(&column.physical)?;
+        let new_type = sql_type(to);
+        let in_place = alters_in_place(from, to);
+        let why = if in_place {
+            "PostgreSQL changes it in place, without a rewrite"
+        } else {
+            "PostgreSQL rewrites the table under an exclusive lock"
+        };
+        Ok(vec![StepDraft {
+            hazards: if in_place {
+                Vec::new()
+            } else {
+                vec![
+                    Hazard::TableRewrite,
+                    Hazard::BlocksReads,
+                    Hazard::BlocksWrites,
+                ]
+            },
+            ..self.step(
+                phase::ALTER_COLUMNS,
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {col} TYPE {new_type} USING {col}::{new_type}",
+                    self.table(&object.physical)?
+                ),
+                format!(
+                    "widen {}.{} from {} to {}: {why}",
+                    object.physical,
+                    column.physical,
+                    sql_type(from),
+                    new_type
+                ),
+            )
+        }])
+    }
+
+    fn create_index(
+        &self,
+        object: &Name,
+        index: &PhysicalIndex,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let mut hazards = vec![Hazard::IndexBuild];
+        if index.unique {
+            hazards.push(Hazard::ValidatesData);
+        }
+        Ok(vec![StepDraft {
+            hazards,
+            transactional: false,
+            ..self.step(
+                phase::BUILD_INDEXES,
+                format!(
+                    "CREATE {}INDEX CONCURRENTLY {} ON {} ({})",
+                    if index.unique { "UNIQUE " } else { "" },
+                    self.id(&index.physical)?,
+                    self.table(&object.physical)?,
+                    self.column_list(&index.columns)?
+                ),
+                format!(
+                    "build index {} for {}.{} without blocking writes{}",
+                    index.physical,
+                    object.logical,
+                    index.logical,
+                    if index.unique {
+                        " (fails if existing rows hold duplicates)"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        }])
+    }
+
+    /// A primary key on a table that may hold rows: its unique index is built CONCURRENTLY
+    /// first, then attached as the key (a brief lock, no second scan).
+    fn add_primary_key(
+        &self,
+        object: &Name,
+        key: &PhysicalKey,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let table = self.table(&object.physical)?;
+        let name = self.id(&key.name)?;
+        Ok(vec![
+            StepDraft {
+                action: "buildPrimaryKeyIndex".to_string(),
+                hazards: vec![Hazard::IndexBuild, Hazard::ValidatesData],
+                transactional: false,
+                ..self.step(
+                    phase::BUILD_INDEXES,
+                    format!(
+                        "CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({})",
+                        self.column_list(&key.columns)?
+                    ),
+                    format!(
+                        "build the unique index {} of the primary key of {} without blocking \
+                         writes (fails if existing rows hold duplicates)",
+                        key.name, object.logical
+                    ),
+                )
+            },
+            self.step(
+                phase::ENFORCE,
+                format!("ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name}"),
+                format!(
+                    "make index {} the primary key of {} (a brief lock, no scan)",
+                    key.name, object.physical
+                ),
+            ),
+        ])
+    }
+}
