@@ -1,6 +1,6 @@
 //! DatasetConfig: the normalized dataset properties of SPEC §2 (a package deployed into a
 //! location). Parsing from raw properties (where CloudFormation sends every scalar as a string)
-//! is [`parse_dataset`]; the model here is what the hash and documents see.
+//! is [`crate::properties::parse_dataset`]; the model here is what the hash and documents see.
 
 use std::collections::{BTreeMap, BTreeSet};
 

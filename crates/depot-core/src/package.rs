@@ -1,8 +1,7 @@
 //! Package: the logical model of SPEC §1, as it is after parsing and normalization.
 //!
-//! Parsing from raw JSON lives in [`crate::package_parse`]-style functions of this module's
-//! sibling `validate`; this file holds only the model. Maps are `BTreeMap` so that the
-//! serialized (normalized) form is canonical.
+//! Parsing from raw JSON is [`crate::validate::parse_package`]; this file holds only the
+//! model. Maps are `BTreeMap` so that the serialized (normalized) form is canonical.
 
 use std::collections::BTreeMap;
 

@@ -1,12 +1,1067 @@
 //! Dataset properties parsing (SPEC §2): raw properties (scalars as strings or JSON scalars)
 //! into a normalized [`Dataset`]. The package must be inline under `package` by now; callers
 //! resolve `packageFile`/`packageUri` before.
+//!
+//! Defaults filled in: `executor` `{"name": "default"}`; `namingStrategy` by engine
+//! (PostgreSQL `snake_case`, Snowflake `UPPER_SNAKE_CASE`); `schemaName` the naming strategy
+//! applied to the alias; `migrationMode` synchronous; `triggerSeeding` false; `allowedHazards`
+//! none; `removalPolicy` retain. CloudFormation's own keys (`ServiceToken`, `ServiceTimeout`)
+//! and the package references (`packageUri`, `packageFile`) are not part of the configuration.
+//!
+//! Secrets never belong here: a key that would hold one (`password`, `privateKey`, `token`,
+//! ...) is refused without its value ever appearing in a message.
 
-use crate::dataset::Dataset;
-use crate::problem::Problems;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::dataset::{
+    Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
+    RemovalPolicy, SnowflakeLocation,
+};
+use crate::hazard::Hazard;
+use crate::lenient;
+use crate::naming::NamingStrategy;
+use crate::problem::{Problem, Problems};
+use crate::reader::{describe_scalar, At, Reader};
+use crate::rules;
+use crate::validate::{is_logical_name, parse_package, NAME_RULE};
 
 /// Parses dataset properties, package included. Reports every problem at once.
-pub fn parse_dataset(raw: &serde_json::Value) -> Result<Dataset, Problems> {
-    let _ = raw;
-    unimplemented!("STUB")
+pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
+    let mut r = Reader::default();
+    let dataset = read_dataset(&mut r, raw);
+    r.finish(dataset)
+}
+
+/// The default executor name, when the properties name none.
+pub const DEFAULT_EXECUTOR: &str = "default";
+
+const TOP_KEYS: &[&str] = &[
+    "environmentId",
+    "alias",
+    "bootstrapBucket",
+    "datasetId",
+    "package",
+    "packageUri",
+    "packageFile",
+    "location",
+    "executor",
+    "schemaName",
+    "namingStrategy",
+    "dependencies",
+    "migrationOptions",
+    "removalPolicy",
+    "ServiceToken",
+    "ServiceTimeout",
+];
+const POSTGRES_KEYS: &[&str] = &[
+    "type",
+    "name",
+    "host",
+    "port",
+    "database",
+    "user",
+    "secretArn",
+];
+const SNOWFLAKE_KEYS: &[&str] = &[
+    "type",
+    "name",
+    "account",
+    "database",
+    "warehouse",
+    "role",
+    "user",
+    "endpoint",
+    "secretArn",
+];
+const EXECUTOR_KEYS: &[&str] = &["name", "warehouse", "role"];
+const OPTIONS_KEYS: &[&str] = &["migrationMode", "triggerSeeding", "allowedHazards"];
+const MODE_KEYS: &[&str] = &["type", "eventBusArn", "customEventBinding"];
+
+/// looks_secret tells whether a key would hold a secret value. `secretArn` (a reference, not a
+/// secret) is the one allowed spelling.
+fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace(['_', '-'], "");
+    k != "secretarn"
+        && [
+            "password",
+            "passwd",
+            "privatekey",
+            "secret",
+            "token",
+            "passphrase",
+            "apikey",
+            "credential",
+        ]
+        .iter()
+        .any(|s| k.contains(s))
+        // CloudFormation's own key names the Lambda, it holds no secret.
+        && key != "ServiceToken"
+}
+
+/// object reads a JSON object, reporting keys that would hold a secret (never their value) and
+/// other unknown keys.
+fn object<'v>(
+    r: &mut Reader,
+    value: &'v Value,
+    at: &At,
+    what: &str,
+    allowed: &[&str],
+) -> Option<&'v Map<String, Value>> {
+    let Some(map) = value.as_object() else {
+        r.report(
+            at,
+            rules::WRONG_JSON_TYPE,
+            format!("{what} must be a JSON object, not {}", lenient::kind(value)),
+        );
+        return None;
+    };
+    for key in map.keys() {
+        if allowed.contains(&key.as_str()) {
+            continue;
+        }
+        if looks_secret(key) {
+            r.report(
+                &at.key(key),
+                rules::SECRET_IN_PROPERTIES,
+                format!(
+                    "`{key}` in {what} would put a secret in the properties, where CloudFormation, logs and documents can read it: store it in AWS Secrets Manager and give its ARN as `secretArn`"
+                ),
+            );
+        } else {
+            r.report(
+                &at.key(key),
+                rules::UNKNOWN_KEY,
+                format!(
+                    "unknown key `{key}` in {what}; allowed keys: {}",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+    Some(map)
+}
+
+/// required_string reads a required non-empty string.
+fn required_string(
+    r: &mut Reader,
+    map: &Map<String, Value>,
+    at: &At,
+    key: &str,
+    what: &str,
+) -> Option<String> {
+    r.required(map, at, key, what)
+        .and_then(|v| r.non_empty_string(v, &at.key(key), &format!("`{key}`")))
+}
+
+/// optional_string reads an optional non-empty string: `Some(None)` when absent.
+fn optional_string(
+    r: &mut Reader,
+    map: &Map<String, Value>,
+    at: &At,
+    key: &str,
+) -> Option<Option<String>> {
+    match map.get(key) {
+        None => Some(None),
+        Some(v) => r
+            .non_empty_string(v, &at.key(key), &format!("`{key}`"))
+            .map(Some),
+    }
+}
+
+/// optional_arn reads an optional ARN (`arn:...`).
+fn optional_arn(
+    r: &mut Reader,
+    map: &Map<String, Value>,
+    at: &At,
+    key: &str,
+) -> Option<Option<String>> {
+    let value = optional_string(r, map, at, key)?;
+    match value {
+        Some(arn) if !arn.starts_with("arn:") => {
+            r.report(
+                &at.key(key),
+                rules::INVALID_VALUE,
+                format!("`{key}` must be an ARN (starting with `arn:`)"),
+            );
+            None
+        }
+        other => Some(other),
+    }
+}
+
+fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// hex_id reads an id of `len` lowercase hex digits.
+fn hex_id(
+    r: &mut Reader,
+    value: &Value,
+    at: &At,
+    what: &str,
+    len: usize,
+    example: &str,
+) -> Option<String> {
+    let s = r.string(value, at, what)?;
+    if is_lower_hex(&s, len) {
+        Some(s)
+    } else {
+        r.report(
+            at,
+            rules::INVALID_VALUE,
+            format!(
+                "{what} {} must be {len} lowercase hexadecimal characters (e.g. `{example}`)",
+                describe_scalar(value)
+            ),
+        );
+        None
+    }
+}
+
+/// choice reads one of `allowed` (exact spelling), hinting a differently-cased match.
+fn choice<'a>(
+    r: &mut Reader,
+    value: &Value,
+    at: &At,
+    what: &str,
+    allowed: &[&'a str],
+) -> Option<&'a str> {
+    let s = r.string(value, at, what)?;
+    if let Some(hit) = allowed.iter().find(|a| **a == s) {
+        return Some(hit);
+    }
+    let hint = allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(&s))
+        .map(|a| format!(" (did you mean `{a}`?)"))
+        .unwrap_or_default();
+    r.report(
+        at,
+        rules::INVALID_VALUE,
+        format!(
+            "{what} {} is not allowed{hint}; allowed: {}",
+            describe_scalar(value),
+            allowed.join(", ")
+        ),
+    );
+    None
+}
+
+fn read_dataset(r: &mut Reader, raw: &Value) -> Option<Dataset> {
+    let at = At::root();
+    let map = object(r, raw, &at, "the dataset properties", TOP_KEYS)?;
+
+    let environment_id = r
+        .required(
+            map,
+            &at,
+            "environmentId",
+            "the Depot environment id (15 lowercase hex)",
+        )
+        .and_then(|v| {
+            hex_id(
+                r,
+                v,
+                &at.key("environmentId"),
+                "`environmentId`",
+                15,
+                "e2e404529091ed2",
+            )
+        });
+    let alias = r
+        .required(map, &at, "alias", "the dataset alias (e.g. WsDevDogSrc)")
+        .and_then(|v| r.string(v, &at.key("alias"), "`alias`"))
+        .and_then(|a| {
+            if is_logical_name(&a) {
+                Some(a)
+            } else {
+                r.report(
+                    &at.key("alias"),
+                    rules::INVALID_NAME,
+                    format!("alias `{a}` is not a valid name: {NAME_RULE}"),
+                );
+                None
+            }
+        });
+    let bootstrap_bucket = required_string(
+        r,
+        map,
+        &at,
+        "bootstrapBucket",
+        "the environment's bootstrap bucket",
+    );
+    let dataset_id = match map.get("datasetId") {
+        None => Some(None),
+        Some(v) => hex_id(
+            r,
+            v,
+            &at.key("datasetId"),
+            "`datasetId`",
+            12,
+            "6d9c7969f0b1",
+        )
+        .map(Some),
+    };
+    let package = read_package(r, map, &at);
+    let location = r
+        .required(
+            map,
+            &at,
+            "location",
+            "where the dataset lives (type postgres or snowflake)",
+        )
+        .and_then(|v| read_location(r, v, &at.key("location")));
+    let executor = match map.get("executor") {
+        None => Some(Executor {
+            name: DEFAULT_EXECUTOR.to_string(),
+            warehouse: None,
+            role: None,
+        }),
+        Some(v) => read_executor(r, v, &at.key("executor")),
+    };
+    let naming_strategy = match map.get("namingStrategy") {
+        None => location.as_ref().map(|l| match l {
+            Location::Postgres(_) => NamingStrategy::SnakeCase,
+            Location::Snowflake(_) => NamingStrategy::UpperSnakeCase,
+        }),
+        Some(v) => choice(
+            r,
+            v,
+            &at.key("namingStrategy"),
+            "`namingStrategy`",
+            &["snake_case", "UPPER_SNAKE_CASE", "preserve"],
+        )
+        .and_then(NamingStrategy::parse),
+    };
+    let schema_name = match map.get("schemaName") {
+        Some(v) => r.non_empty_string(v, &at.key("schemaName"), "`schemaName`"),
+        None => match (&alias, naming_strategy) {
+            (Some(a), Some(n)) => Some(n.apply(a)),
+            _ => None,
+        },
+    };
+    let dependencies = match map.get("dependencies") {
+        None => Some(BTreeMap::new()),
+        Some(v) => read_dependencies(r, v, &at.key("dependencies")),
+    };
+    let migration_options = match map.get("migrationOptions") {
+        None => Some(MigrationOptions {
+            migration_mode: MigrationMode::Synchronous {
+                event_bus_arn: None,
+            },
+            trigger_seeding: false,
+            allowed_hazards: BTreeSet::new(),
+        }),
+        Some(v) => read_migration_options(r, v, &at.key("migrationOptions")),
+    };
+    let removal_policy = match map.get("removalPolicy") {
+        None => Some(RemovalPolicy::Retain),
+        Some(v) => choice(
+            r,
+            v,
+            &at.key("removalPolicy"),
+            "`removalPolicy`",
+            &["retain", "destroy"],
+        )
+        .map(|p| {
+            if p == "destroy" {
+                RemovalPolicy::Destroy
+            } else {
+                RemovalPolicy::Retain
+            }
+        }),
+    };
+    Some(Dataset {
+        config: DatasetConfig {
+            environment_id: environment_id?,
+            alias: alias?,
+            bootstrap_bucket: bootstrap_bucket?,
+            location: location?,
+            executor: executor?,
+            schema_name: schema_name?,
+            naming_strategy: naming_strategy?,
+            dependencies: dependencies?,
+            migration_options: migration_options?,
+            removal_policy: removal_policy?,
+        },
+        package: package?,
+        dataset_id: dataset_id?,
+    })
+}
+
+fn read_package(
+    r: &mut Reader,
+    map: &Map<String, Value>,
+    at: &At,
+) -> Option<crate::package::Package> {
+    if let Some(v) = map.get("packageUri") {
+        if let Some(uri) = r.string(v, &at.key("packageUri"), "`packageUri`") {
+            if !uri.starts_with("s3://") {
+                r.report(
+                    &at.key("packageUri"),
+                    rules::INVALID_VALUE,
+                    "`packageUri` must be an s3:// URI",
+                );
+            }
+        }
+    }
+    if let Some(v) = map.get("packageFile") {
+        r.non_empty_string(v, &at.key("packageFile"), "`packageFile`");
+    }
+    let Some(raw) = map.get("package") else {
+        let reference = ["packageUri", "packageFile"]
+            .into_iter()
+            .find(|k| map.contains_key(*k));
+        match reference {
+            Some(key) => r.report(
+                &at.key("package"),
+                rules::PACKAGE_UNRESOLVED,
+                format!(
+                    "the package is given by reference (`{key}`) and has not been fetched: the caller must read it and pass it inline as `package`"
+                ),
+            ),
+            None => r.report(
+                &at.key("package"),
+                rules::REQUIRED,
+                "`package` is required: the package inline, or `packageUri` (s3://) for one fetched before deployment",
+            ),
+        }
+        return None;
+    };
+    match parse_package(raw) {
+        Ok(p) => Some(p),
+        Err(problems) => {
+            r.problems
+                .extend(problems.0.into_iter().map(|p| prefixed("package", p)));
+            None
+        }
+    }
+}
+
+/// prefixed places a problem found in a nested document under `prefix`.
+fn prefixed(prefix: &str, mut p: Problem) -> Problem {
+    p.path = match p.path.as_str() {
+        "$" => prefix.to_string(),
+        path if path.starts_with('[') => format!("{prefix}{path}"),
+        path => format!("{prefix}.{path}"),
+    };
+    p
+}
+
+fn read_location(r: &mut Reader, value: &Value, at: &At) -> Option<Location> {
+    let engine = value.as_object().and_then(|m| m.get("type")).map(|t| {
+        choice(
+            r,
+            t,
+            &at.key("type"),
+            "location `type`",
+            &["postgres", "snowflake"],
+        )
+    });
+    match engine {
+        Some(Some("postgres")) => {
+            let map = object(r, value, at, "a postgres location", POSTGRES_KEYS)?;
+            let before = r.problems.len();
+            let name = required_string(r, map, at, "name", "the location's name (e.g. main)");
+            let host = required_string(r, map, at, "host", "the database host");
+            let port = r
+                .required(map, at, "port", "the database port (e.g. 5432)")
+                .and_then(|v| match lenient::as_u16(v).filter(|p| *p > 0) {
+                    Some(p) => Some(p),
+                    None => {
+                        r.report(
+                            &at.key("port"),
+                            rules::INVALID_VALUE,
+                            format!(
+                                "`port` {} must be a port number, 1 to 65535",
+                                describe_scalar(v)
+                            ),
+                        );
+                        None
+                    }
+                });
+            let database = required_string(r, map, at, "database", "the database name");
+            let user = optional_string(r, map, at, "user");
+            let secret_arn = optional_arn(r, map, at, "secretArn");
+            if r.problems.len() > before {
+                return None;
+            }
+            Some(Location::Postgres(PostgresLocation {
+                name: name?,
+                host: host?,
+                port: port?,
+                database: database?,
+                user: user?,
+                secret_arn: secret_arn?,
+            }))
+        }
+        Some(Some(_)) => {
+            let map = object(r, value, at, "a snowflake location", SNOWFLAKE_KEYS)?;
+            let before = r.problems.len();
+            let name = required_string(r, map, at, "name", "the location's name");
+            let account =
+                required_string(r, map, at, "account", "the Snowflake account identifier");
+            let database = required_string(r, map, at, "database", "the Snowflake database");
+            let warehouse = optional_string(r, map, at, "warehouse");
+            let role = optional_string(r, map, at, "role");
+            let user = optional_string(r, map, at, "user");
+            let endpoint = optional_string(r, map, at, "endpoint");
+            if let Some(Some(e)) = &endpoint {
+                if !(e.starts_with("https://") || e.starts_with("http://")) {
+                    r.report(
+                        &at.key("endpoint"),
+                        rules::INVALID_VALUE,
+                        "`endpoint` must be a URL (`https://host[:port]`)",
+                    );
+                }
+            }
+            let secret_arn = optional_arn(r, map, at, "secretArn");
+            if r.problems.len() > before {
+                return None;
+            }
+            Some(Location::Snowflake(SnowflakeLocation {
+                name: name?,
+                account: account?,
+                database: database?,
+                warehouse: warehouse?,
+                role: role?,
+                user: user?,
+                endpoint: endpoint?,
+                secret_arn: secret_arn?,
+            }))
+        }
+        // A wrong type is reported; the rest cannot be checked without knowing the engine,
+        // except for secrets, which must never pass unnoticed.
+        Some(None) => {
+            report_secrets(r, value, at);
+            None
+        }
+        None => {
+            if value.is_object() {
+                r.report(
+                    &at.key("type"),
+                    rules::REQUIRED,
+                    "the location needs a `type`: postgres or snowflake",
+                );
+                report_secrets(r, value, at);
+            } else {
+                r.report(
+                    at,
+                    rules::WRONG_JSON_TYPE,
+                    format!("`location` must be an object, not {}", lenient::kind(value)),
+                );
+            }
+            None
+        }
+    }
+}
+
+fn report_secrets(r: &mut Reader, value: &Value, at: &At) {
+    for key in value.as_object().into_iter().flat_map(|m| m.keys()) {
+        if looks_secret(key) {
+            r.report(
+                &at.key(key),
+                rules::SECRET_IN_PROPERTIES,
+                format!(
+                    "`{key}` in the location would put a secret in the properties: store it in AWS Secrets Manager and give its ARN as `secretArn`"
+                ),
+            );
+        }
+    }
+}
+
+fn read_executor(r: &mut Reader, value: &Value, at: &At) -> Option<Executor> {
+    let map = object(r, value, at, "`executor`", EXECUTOR_KEYS)?;
+    let before = r.problems.len();
+    let name = required_string(r, map, at, "name", "the executor's name");
+    let warehouse = optional_string(r, map, at, "warehouse");
+    let role = optional_string(r, map, at, "role");
+    if r.problems.len() > before {
+        return None;
+    }
+    Some(Executor {
+        name: name?,
+        warehouse: warehouse?,
+        role: role?,
+    })
+}
+
+fn read_dependencies(r: &mut Reader, value: &Value, at: &At) -> Option<BTreeMap<String, String>> {
+    let Some(map) = value.as_object() else {
+        r.report(
+            at,
+            rules::WRONG_JSON_TYPE,
+            format!(
+                "`dependencies` must be an object (alias in view queries -> dataset alias or id), not {}",
+                lenient::kind(value)
+            ),
+        );
+        return None;
+    };
+    let before = r.problems.len();
+    let mut out = BTreeMap::new();
+    for (alias, target) in map {
+        let dat = at.key(alias);
+        if !is_logical_name(alias) {
+            r.report(
+                &dat,
+                rules::INVALID_NAME,
+                format!("dependency alias `{alias}` is not a valid name: {NAME_RULE}"),
+            );
+        }
+        if let Some(t) = r.non_empty_string(
+            target,
+            &dat,
+            &format!("dependency `{alias}` (a dataset alias or id)"),
+        ) {
+            out.insert(alias.clone(), t);
+        }
+    }
+    (r.problems.len() == before).then_some(out)
+}
+
+fn read_migration_options(r: &mut Reader, value: &Value, at: &At) -> Option<MigrationOptions> {
+    let map = object(r, value, at, "`migrationOptions`", OPTIONS_KEYS)?;
+    let before = r.problems.len();
+    let migration_mode = match map.get("migrationMode") {
+        None => Some(MigrationMode::Synchronous {
+            event_bus_arn: None,
+        }),
+        Some(v) => read_migration_mode(r, v, &at.key("migrationMode")),
+    };
+    let trigger_seeding = match map.get("triggerSeeding") {
+        None => Some(false),
+        Some(v) => r.bool(v, &at.key("triggerSeeding"), "`triggerSeeding`"),
+    };
+    let allowed_hazards = match map.get("allowedHazards") {
+        None => Some(BTreeSet::new()),
+        Some(v) => read_hazards(r, v, &at.key("allowedHazards")),
+    };
+    if r.problems.len() > before {
+        return None;
+    }
+    Some(MigrationOptions {
+        migration_mode: migration_mode?,
+        trigger_seeding: trigger_seeding?,
+        allowed_hazards: allowed_hazards?,
+    })
+}
+
+fn read_migration_mode(r: &mut Reader, value: &Value, at: &At) -> Option<MigrationMode> {
+    let map = object(r, value, at, "`migrationMode`", MODE_KEYS)?;
+    let before = r.problems.len();
+    let kind = match map.get("type") {
+        None => Some("synchronous"),
+        Some(v) => choice(
+            r,
+            v,
+            &at.key("type"),
+            "`migrationMode.type`",
+            &["synchronous", "asynchronous"],
+        ),
+    };
+    let event_bus_arn = optional_arn(r, map, at, "eventBusArn");
+    let custom_event_binding = match map.get("customEventBinding") {
+        None => Some(false),
+        Some(v) => r.bool(v, &at.key("customEventBinding"), "`customEventBinding`"),
+    };
+    if kind == Some("synchronous") && custom_event_binding == Some(true) {
+        r.report(
+            &at.key("customEventBinding"),
+            rules::INVALID_VALUE,
+            "`customEventBinding` applies only to asynchronous mode: a synchronous migration runs at once, no runner receives its event",
+        );
+    }
+    if r.problems.len() > before {
+        return None;
+    }
+    Some(match kind? {
+        "asynchronous" => MigrationMode::Asynchronous {
+            event_bus_arn: event_bus_arn?,
+            custom_event_binding: custom_event_binding?,
+        },
+        _ => MigrationMode::Synchronous {
+            event_bus_arn: event_bus_arn?,
+        },
+    })
+}
+
+/// read_hazards reads `allowedHazards`: a list of hazard names, or one comma-separated string
+/// (the form a CloudFormation `CommaDelimitedList` parameter may arrive in).
+fn read_hazards(r: &mut Reader, value: &Value, at: &At) -> Option<BTreeSet<Hazard>> {
+    let names: Vec<(String, At)> = match value {
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| (n.to_string(), at.clone()))
+            .collect(),
+        other @ (Value::Null
+        | Value::Bool(_)
+        | Value::Number(_)
+        | Value::Array(_)
+        | Value::Object(_)) => r
+            .string_list(other, at, "`allowedHazards`")?
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n, at.index(i)))
+            .collect(),
+    };
+    let before = r.problems.len();
+    let mut out = BTreeSet::new();
+    for (name, nat) in names {
+        match Hazard::parse(&name) {
+            Some(h) => {
+                out.insert(h);
+            }
+            None => {
+                let valid: Vec<&str> = Hazard::ALL.iter().map(Hazard::as_str).collect();
+                let hint = Hazard::parse(&name.to_ascii_uppercase())
+                    .map(|h| format!(" (did you mean `{h}`?)"))
+                    .unwrap_or_default();
+                r.report(
+                    &nat,
+                    rules::UNKNOWN_HAZARD,
+                    format!(
+                        "`{name}` is not a hazard{hint}; hazards: {}",
+                        valid.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    (r.problems.len() == before).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn package() -> Value {
+        json!({
+            "name": "dogs", "version": "1.0.0",
+            "schemas": {"Dog": {"kind": "object", "fields": {"id": {"type": "uuid"}}, "primaryKey": ["id"]}}
+        })
+    }
+
+    fn spec_example() -> Value {
+        json!({
+            "environmentId": "e2e404529091ed2",
+            "alias": "WsDevDogSrc",
+            "bootstrapBucket": "sdp-bootstrap-058264526050-eu-west-1",
+            "package": package(),
+            "location": {
+                "type": "postgres", "name": "main",
+                "host": "db.example.internal", "port": 5432, "database": "app",
+                "secretArn": "arn:aws:secretsmanager:eu-west-1:058264526050:secret:depot/main"
+            },
+            "executor": { "name": "migrations" },
+            "schemaName": "ws_dev_dog_src",
+            "namingStrategy": "snake_case",
+            "dependencies": { "Breeds": "WsDevBreeds" },
+            "migrationOptions": {
+                "migrationMode": { "type": "asynchronous", "eventBusArn": "arn:aws:events:eu-west-1:1:event-bus/x", "customEventBinding": false },
+                "triggerSeeding": false,
+                "allowedHazards": ["DELETES_DATA"]
+            },
+            "removalPolicy": "retain"
+        })
+    }
+
+    fn minimal() -> Value {
+        json!({
+            "environmentId": "e2e404529091ed2",
+            "alias": "WsDevDogSrc",
+            "bootstrapBucket": "b",
+            "package": package(),
+            "location": {"type": "postgres", "name": "main", "host": "h", "port": "5432", "database": "app"},
+        })
+    }
+
+    fn problems(raw: Value) -> Vec<(&'static str, String)> {
+        match parse_dataset(&raw) {
+            Ok(d) => panic!("expected problems, parsed: {d:?}"),
+            Err(ps) => ps.0.into_iter().map(|p| (p.rule, p.path)).collect(),
+        }
+    }
+
+    fn set(mut raw: Value, pointer: &str, value: Value) -> Value {
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        raw.pointer_mut(parent)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert(key.to_string(), value);
+        raw
+    }
+
+    #[test]
+    fn the_spec_example_parses() {
+        let d = parse_dataset(&spec_example()).unwrap();
+        let c = &d.config;
+        assert_eq!(c.alias, "WsDevDogSrc");
+        assert_eq!(c.schema_name, "ws_dev_dog_src");
+        assert_eq!(c.naming_strategy, NamingStrategy::SnakeCase);
+        assert_eq!(c.executor.name, "migrations");
+        assert_eq!(c.dependencies["Breeds"], "WsDevBreeds");
+        assert!(matches!(
+            c.migration_options.migration_mode,
+            MigrationMode::Asynchronous {
+                custom_event_binding: false,
+                ..
+            }
+        ));
+        assert_eq!(
+            c.migration_options.allowed_hazards,
+            BTreeSet::from([Hazard::DeletesData])
+        );
+        assert_eq!(c.removal_policy, RemovalPolicy::Retain);
+        let Location::Postgres(pg) = &c.location else {
+            panic!("postgres")
+        };
+        assert_eq!(pg.port, 5432);
+        assert_eq!(d.package.name, "dogs");
+        assert_eq!(d.dataset_id, None);
+    }
+
+    #[test]
+    fn defaults_follow_the_engine() {
+        let d = parse_dataset(&minimal()).unwrap();
+        assert_eq!(d.config.schema_name, "ws_dev_dog_src");
+        assert_eq!(d.config.naming_strategy, NamingStrategy::SnakeCase);
+        assert_eq!(d.config.executor.name, DEFAULT_EXECUTOR);
+        assert_eq!(
+            d.config.migration_options.migration_mode,
+            MigrationMode::Synchronous {
+                event_bus_arn: None
+            }
+        );
+        assert!(!d.config.migration_options.trigger_seeding);
+        assert_eq!(d.config.removal_policy, RemovalPolicy::Retain);
+
+        let sf = set(
+            minimal(),
+            "/location",
+            json!({"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "DB"}),
+        );
+        let d = parse_dataset(&sf).unwrap();
+        assert_eq!(d.config.naming_strategy, NamingStrategy::UpperSnakeCase);
+        assert_eq!(d.config.schema_name, "WS_DEV_DOG_SRC");
+
+        let preserve = set(minimal(), "/namingStrategy", json!("preserve"));
+        assert_eq!(
+            parse_dataset(&preserve).unwrap().config.schema_name,
+            "WsDevDogSrc"
+        );
+    }
+
+    #[test]
+    fn cloudformation_string_scalars_are_accepted() {
+        let raw = set(
+            minimal(),
+            "/migrationOptions",
+            json!({
+                "migrationMode": {"type": "asynchronous", "customEventBinding": "true"},
+                "triggerSeeding": "true",
+                "allowedHazards": "DELETES_DATA, INDEX_BUILD",
+            }),
+        );
+        let d = parse_dataset(&raw).unwrap();
+        let o = &d.config.migration_options;
+        assert!(o.trigger_seeding);
+        assert_eq!(
+            o.migration_mode,
+            MigrationMode::Asynchronous {
+                event_bus_arn: None,
+                custom_event_binding: true
+            }
+        );
+        assert_eq!(
+            o.allowed_hazards,
+            BTreeSet::from([Hazard::DeletesData, Hazard::IndexBuild])
+        );
+    }
+
+    #[test]
+    fn cloudformation_keys_and_package_file_are_ignored() {
+        let raw = set(
+            minimal(),
+            "/ServiceToken",
+            json!("arn:aws:lambda:eu-west-1:1:function:depot"),
+        );
+        let raw = set(raw, "/ServiceTimeout", json!("900"));
+        let raw = set(raw, "/packageFile", json!("dogs.json"));
+        let raw = set(raw, "/datasetId", json!("6d9c7969f0b1"));
+        let d = parse_dataset(&raw).unwrap();
+        assert_eq!(d.dataset_id.as_deref(), Some("6d9c7969f0b1"));
+        assert_eq!(d.config, parse_dataset(&minimal()).unwrap().config);
+    }
+
+    #[test]
+    fn an_unfetched_package_reference_is_a_problem() {
+        let mut raw = minimal();
+        raw.as_object_mut().unwrap().remove("package");
+        assert_eq!(
+            problems(raw.clone()),
+            [(rules::REQUIRED, "package".to_string())]
+        );
+        let raw = set(raw, "/packageUri", json!("s3://bucket/dogs.json"));
+        assert_eq!(
+            problems(raw),
+            [(rules::PACKAGE_UNRESOLVED, "package".to_string())]
+        );
+    }
+
+    #[test]
+    fn package_problems_are_reported_under_package() {
+        let raw = set(
+            minimal(),
+            "/package/schemas/Dog/fields/id",
+            json!({"type": "uid"}),
+        );
+        assert_eq!(
+            problems(raw),
+            [(
+                rules::UNKNOWN_TYPE,
+                "package.schemas.Dog.fields.id.type".to_string()
+            )]
+        );
+        let raw = set(minimal(), "/package", json!([]));
+        assert_eq!(
+            problems(raw),
+            [(rules::WRONG_JSON_TYPE, "package".to_string())]
+        );
+    }
+
+    #[test]
+    fn secrets_are_refused_without_echoing_them() {
+        let raw = set(minimal(), "/location/password", json!("hunter2"));
+        let raw = set(raw, "/location/private_key", json!("-----BEGIN hunter3"));
+        let raw = set(raw, "/apiToken", json!("hunter4"));
+        let err = parse_dataset(&raw).unwrap_err();
+        let got: Vec<_> = err.0.iter().map(|p| (p.rule, p.path.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (rules::SECRET_IN_PROPERTIES, "apiToken"),
+                (rules::SECRET_IN_PROPERTIES, "location.password"),
+                (rules::SECRET_IN_PROPERTIES, "location.private_key"),
+            ]
+        );
+        let text = err.to_string();
+        assert!(!text.contains("hunter"), "{text}");
+        assert!(text.contains("secretArn"), "{text}");
+        // Even with a broken location type, a secret is caught.
+        let raw = set(
+            minimal(),
+            "/location",
+            json!({"type": "mysql", "password": "hunter5"}),
+        );
+        let err = parse_dataset(&raw).unwrap_err();
+        assert!(err.0.iter().any(|p| p.rule == rules::SECRET_IN_PROPERTIES));
+        assert!(!err.to_string().contains("hunter"));
+        assert!(
+            !looks_secret("secretArn")
+                && !looks_secret("ServiceToken")
+                && looks_secret("clientSecret")
+        );
+    }
+
+    #[test]
+    fn ids_names_and_choices_are_checked() {
+        let raw = json!({
+            "environmentId": "E2E404529091ED2",
+            "alias": "ws-dev",
+            "bootstrapBucket": "",
+            "datasetId": "6d9c",
+            "package": package(),
+            "location": {"type": "postgres", "name": "main", "host": "h", "port": "99999", "database": "app", "secretArn": "secret:x"},
+            "executor": {"warehouse": "W"},
+            "namingStrategy": "snake",
+            "dependencies": {"bad-alias": "x", "Ok": ""},
+            "migrationOptions": {"migrationMode": {"type": "sync", "customEventBinding": true}, "allowedHazards": ["deletes_data", "EATS_DATA"], "retries": 3},
+            "removalPolicy": "Delete",
+        });
+        assert_eq!(
+            problems(raw),
+            [
+                (rules::INVALID_VALUE, "environmentId".to_string()),
+                (rules::INVALID_NAME, "alias".to_string()),
+                (rules::EMPTY_VALUE, "bootstrapBucket".to_string()),
+                (rules::INVALID_VALUE, "datasetId".to_string()),
+                (rules::INVALID_VALUE, "location.port".to_string()),
+                (rules::INVALID_VALUE, "location.secretArn".to_string()),
+                (rules::REQUIRED, "executor.name".to_string()),
+                (rules::INVALID_VALUE, "namingStrategy".to_string()),
+                (rules::EMPTY_VALUE, "dependencies.Ok".to_string()),
+                (
+                    rules::INVALID_NAME,
+                    "dependencies[\"bad-alias\"]".to_string()
+                ),
+                (rules::UNKNOWN_KEY, "migrationOptions.retries".to_string()),
+                (
+                    rules::INVALID_VALUE,
+                    "migrationOptions.migrationMode.type".to_string()
+                ),
+                (
+                    rules::UNKNOWN_HAZARD,
+                    "migrationOptions.allowedHazards[0]".to_string()
+                ),
+                (
+                    rules::UNKNOWN_HAZARD,
+                    "migrationOptions.allowedHazards[1]".to_string()
+                ),
+                (rules::INVALID_VALUE, "removalPolicy".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn messages_say_what_is_allowed() {
+        let raw = set(
+            minimal(),
+            "/migrationOptions",
+            json!({"allowedHazards": ["deletes_data"]}),
+        );
+        let err = parse_dataset(&raw).unwrap_err();
+        assert!(
+            err.0[0].message.contains("did you mean `DELETES_DATA`"),
+            "{}",
+            err.0[0].message
+        );
+        assert!(
+            err.0[0].message.contains("NOT_REVERSIBLE"),
+            "{}",
+            err.0[0].message
+        );
+        let raw = set(minimal(), "/removalPolicy", json!("Destroy"));
+        let err = parse_dataset(&raw).unwrap_err();
+        assert!(
+            err.0[0].message.contains("did you mean `destroy`"),
+            "{}",
+            err.0[0].message
+        );
+        let raw = set(minimal(), "/location/type", json!("oracle"));
+        let err = parse_dataset(&raw).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert!(
+            err.0[0].message.contains("postgres, snowflake"),
+            "{}",
+            err.0[0].message
+        );
+        let raw = set(
+            minimal(),
+            "/migrationOptions",
+            json!({"migrationMode": {"customEventBinding": true}}),
+        );
+        let err = parse_dataset(&raw).unwrap_err();
+        assert!(
+            err.0[0].message.contains("only to asynchronous"),
+            "{}",
+            err.0[0].message
+        );
+    }
 }

@@ -1,0 +1,89 @@
+//! Rules: the stable identifiers of [`crate::problem::Problem::rule`], one constant per rule,
+//! so that tools, tests and documentation name them the same way.
+
+// Shape of the JSON input.
+
+/// REQUIRED: a required key is missing.
+pub const REQUIRED: &str = "required";
+/// UNKNOWN_KEY: a key the format does not define (the message lists the allowed keys).
+pub const UNKNOWN_KEY: &str = "unknown-key";
+/// WRONG_JSON_TYPE: a value of the wrong JSON type (an array where an object is expected, ...).
+pub const WRONG_JSON_TYPE: &str = "wrong-json-type";
+/// EMPTY_VALUE: a string or list that must not be empty is.
+pub const EMPTY_VALUE: &str = "empty-value";
+/// INVALID_VALUE: a value outside its allowed set or format (the message says which).
+pub const INVALID_VALUE: &str = "invalid-value";
+
+// Package (SPEC §1).
+
+/// INVALID_NAME: a schema, field, index, alias or previous name is not `[A-Za-z][A-Za-z0-9]*`.
+pub const INVALID_NAME: &str = "invalid-name";
+/// INVALID_KIND: a schema's `kind` is neither `object` nor `view`.
+pub const INVALID_KIND: &str = "invalid-kind";
+/// NO_FIELDS: an object has no field.
+pub const NO_FIELDS: &str = "no-fields";
+/// UNKNOWN_TYPE: a field's `type` is not one of the field types.
+pub const UNKNOWN_TYPE: &str = "unknown-type";
+/// INVALID_TYPE_PARAMETER: `maxLength`, `precision` or `scale` is wrong or on the wrong type.
+pub const INVALID_TYPE_PARAMETER: &str = "invalid-type-parameter";
+/// INVALID_DEFAULT: a `default` is not a literal of its field's type.
+pub const INVALID_DEFAULT: &str = "invalid-default";
+/// PREVIOUS_NAME_CONFLICT: a previous name equals the current name or another current name.
+pub const PREVIOUS_NAME_CONFLICT: &str = "previous-name-conflict";
+/// UNKNOWN_FIELD: a key, index, seed row or view names a field the object does not have.
+pub const UNKNOWN_FIELD: &str = "unknown-field";
+/// DUPLICATE_FIELD: a primary key or index lists a field twice.
+pub const DUPLICATE_FIELD: &str = "duplicate-field";
+/// NULLABLE_KEY: a primary-key field is nullable.
+pub const NULLABLE_KEY: &str = "nullable-key";
+/// DUPLICATE_INDEX: two indexes of an object share a name.
+pub const DUPLICATE_INDEX: &str = "duplicate-index";
+/// MISSING_QUERY: a view has neither `query` nor `queries`.
+pub const MISSING_QUERY: &str = "missing-query";
+/// UNKNOWN_ENGINE: a view's `queries` names an engine other than `postgres` or `snowflake`.
+pub const UNKNOWN_ENGINE: &str = "unknown-engine";
+/// UNKNOWN_SCHEMA: seeds or a view name a schema that does not exist.
+pub const UNKNOWN_SCHEMA: &str = "unknown-schema";
+/// SEED_NOT_OBJECT: seeds are given for a view.
+pub const SEED_NOT_OBJECT: &str = "seed-not-object";
+/// INVALID_SEED_VALUE: a seed value is not a literal of its field's type.
+pub const INVALID_SEED_VALUE: &str = "invalid-seed-value";
+/// SEED_WITHOUT_KEY: seeds are given for an object without a primary key (nothing to upsert on).
+pub const SEED_WITHOUT_KEY: &str = "seed-without-key";
+/// DUPLICATE_SEED_KEY: two seed rows of an object have the same primary key.
+pub const DUPLICATE_SEED_KEY: &str = "duplicate-seed-key";
+/// MISSING_SEED_VALUE: a seed row lacks a key field, or a required field without default.
+pub const MISSING_SEED_VALUE: &str = "missing-seed-value";
+
+// Dataset properties (SPEC §2).
+
+/// PACKAGE_UNRESOLVED: the package is given by reference (`packageUri`, `packageFile`) and the
+/// caller has not fetched it into `package`.
+pub const PACKAGE_UNRESOLVED: &str = "package-unresolved";
+/// SECRET_IN_PROPERTIES: a key that would hold a secret value; only `secretArn` is allowed.
+pub const SECRET_IN_PROPERTIES: &str = "secret-in-properties";
+/// UNKNOWN_HAZARD: `allowedHazards` names a hazard that does not exist.
+pub const UNKNOWN_HAZARD: &str = "unknown-hazard";
+
+// Resolution against an engine (names, identifiers, view SQL).
+
+/// ENGINE_MISMATCH: the dataset's location is not of the dialect's engine.
+pub const ENGINE_MISMATCH: &str = "engine-mismatch";
+/// IDENTIFIER_TOO_LONG: a physical name is longer than the engine keeps.
+pub const IDENTIFIER_TOO_LONG: &str = "identifier-too-long";
+/// NAME_COLLISION: two logical names give the same physical name.
+pub const NAME_COLLISION: &str = "name-collision";
+/// VIEW_SQL_SYNTAX: a view query does not parse.
+pub const VIEW_SQL_SYNTAX: &str = "view-sql-syntax";
+/// VIEW_NOT_QUERY: a view's SQL is not exactly one query.
+pub const VIEW_NOT_QUERY: &str = "view-not-query";
+/// VIEW_SQL_UNSUPPORTED: a view uses SQL that Depot cannot rewrite safely.
+pub const VIEW_SQL_UNSUPPORTED: &str = "view-sql-unsupported";
+/// UNKNOWN_DEPENDENCY: a view reads `Alias.Schema` with an alias the dataset does not declare.
+pub const UNKNOWN_DEPENDENCY: &str = "unknown-dependency";
+/// UNKNOWN_TABLE: a column is qualified by a name that is not in the query's FROM.
+pub const UNKNOWN_TABLE: &str = "unknown-table";
+/// AMBIGUOUS_FIELD: an unqualified column exists in more than one table of the FROM.
+pub const AMBIGUOUS_FIELD: &str = "ambiguous-field";
+/// VIEW_CYCLE: views read each other in a cycle.
+pub const VIEW_CYCLE: &str = "view-cycle";
