@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// FieldType is a logical field type. Engines map it to a physical column type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum FieldType {
     String {
         #[serde(rename = "maxLength", default, skip_serializing_if = "Option::is_none")]

@@ -51,9 +51,11 @@ pub struct ObjectSchema {
     pub sql_name: Option<String>,
 }
 
-/// Field is one column of an object.
+/// Field is one column of an object. (No `deny_unknown_fields`: serde cannot combine it with
+/// the flattened type. Raw input is checked key by key in `validate`; this form is only read
+/// back from documents Depot wrote.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Field {
     #[serde(flatten)]
     pub field_type: FieldType,
@@ -123,5 +125,32 @@ impl Package {
             Schema::View(v) => Some((n, v)),
             Schema::Object(_) => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Environment documents are read back to plan the next version: the normalized model must
+    /// survive a JSON round trip exactly.
+    #[test]
+    fn a_normalized_package_survives_a_json_round_trip() {
+        let raw = serde_json::json!({
+            "name": "dogs", "version": "1",
+            "schemas": {
+                "Dog": {"kind": "object", "fields": {
+                    "id": {"type": "uuid"},
+                    "name": {"type": "string", "maxLength": 200, "previousNames": ["title"]},
+                    "weight": {"type": "decimal", "precision": 6, "scale": 2, "nullable": true},
+                    "ok": {"type": "boolean", "default": false}
+                }, "primaryKey": ["id"], "indexes": [{"name": "byName", "fields": ["name"], "unique": true}]},
+                "Names": {"kind": "view", "query": "SELECT name FROM Dog"}
+            }
+        });
+        let package = crate::validate::parse_package(&raw).unwrap();
+        let text = serde_json::to_string(&package).unwrap();
+        let back: Package = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, package);
     }
 }
