@@ -84,7 +84,10 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
     let header = PlanHeader {
         migration_id: clock::new_migration_id(),
         environment_id: dataset.config.environment_id.clone(),
-        dataset_id: dataset.dataset_id.clone().unwrap_or_else(|| "000000000000".into()),
+        dataset_id: dataset
+            .dataset_id
+            .clone()
+            .unwrap_or_else(|| "000000000000".into()),
         dataset_alias: dataset.config.alias.clone(),
         from_version: old.as_ref().map(|(h, _)| h.clone()),
         to_version: version_hash(&dataset.config, &dataset.package),
@@ -150,8 +153,8 @@ async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession
         (Some(url), _) => depot_postgres::ConnectOptions::from_url(url)?,
         (None, Some(Location::Postgres(location))) => depot_postgres::ConnectOptions::from_location(
             location,
-            std::env::var("PGPASSWORD").ok(),
-        )?,
+            std::env::var("PGPASSWORD").ok().as_deref(),
+        ),
         (None, Some(Location::Snowflake(_))) => bail!(
             "location type snowflake is not supported by this depot build yet; use a postgres location"
         ),
@@ -174,7 +177,13 @@ pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
         DeployOutcome::AlreadyDeployed { state } => json!({
             "outcome": "already-deployed", "datasetId": state.id, "datasetVersionHash": hash, "state": state,
         }),
-        DeployOutcome::Deployed { state, plan, plan_key, report, resumed_after } => {
+        DeployOutcome::Deployed {
+            state,
+            plan,
+            plan_key,
+            report,
+            resumed_after,
+        } => {
             if preview {
                 eprint!("{}", render_text(plan));
             }
@@ -187,7 +196,11 @@ pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
                 "state": state,
             })
         }
-        DeployOutcome::Scheduled { state, plan, plan_key } => {
+        DeployOutcome::Scheduled {
+            state,
+            plan,
+            plan_key,
+        } => {
             if preview {
                 eprint!("{}", render_text(plan));
             }
@@ -218,8 +231,12 @@ pub async fn get_dataset(cli: &Cli, id: &str) -> Result<()> {
 /// `depot run-migration PAYLOAD`.
 pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
     let raw = read_json(path)?;
-    let payload: RunPayload = serde_json::from_value(raw)
-        .map_err(|e| anyhow!("{}: not a migration runner payload (SPEC §8): {e}", path.display()))?;
+    let payload: RunPayload = serde_json::from_value(raw).map_err(|e| {
+        anyhow!(
+            "{}: not a migration runner payload (SPEC §8): {e}",
+            path.display()
+        )
+    })?;
     let mut session = connect(cli, None).await?;
     let edge = LocalEdge::new(cli);
     let outcome = edge
@@ -227,8 +244,14 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
         .run_migration(&mut session, &payload, force)
         .await?;
     let out = match outcome {
-        RunOutcome::AlreadyDeployed { state } => json!({"outcome": "already-deployed", "state": state}),
-        RunOutcome::Ran { state, report, resumed_after } => json!({
+        RunOutcome::AlreadyDeployed { state } => {
+            json!({"outcome": "already-deployed", "state": state})
+        }
+        RunOutcome::Ran {
+            state,
+            report,
+            resumed_after,
+        } => json!({
             "outcome": "deployed", "phasesRun": report.phases_run, "stepsRun": report.steps_run,
             "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after, "state": state,
         }),

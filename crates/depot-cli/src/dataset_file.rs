@@ -28,7 +28,10 @@ pub fn load_dataset(path: &Path) -> Result<Dataset> {
             .as_str()
             .ok_or_else(|| anyhow!("{}: packageFile must be a path", path.display()))?;
         if object.contains_key("package") {
-            return Err(anyhow!("{}: give either package or packageFile, not both", path.display()));
+            return Err(anyhow!(
+                "{}: give either package or packageFile, not both",
+                path.display()
+            ));
         }
         let base = path.parent().unwrap_or(Path::new("."));
         object.insert("package".into(), read_json(&base.join(file))?);

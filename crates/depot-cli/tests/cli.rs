@@ -1,0 +1,1008 @@
+//! The `depot` binary end to end: each test runs the real executable against a fresh PostgreSQL
+//! database (`--database-url`) with a state folder of its own (`--state-dir`), and checks what
+//! an operator sees: exit codes, JSON on stdout, `depot: error:` on stderr, the event log and the
+//! stored plans, and the database itself.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use depot_testkit::TestDatabase;
+use serde_json::{json, Value};
+
+/// Output is one run of `depot`.
+#[derive(Debug)]
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn ok(self) -> Output {
+        assert_eq!(self.code, Some(0), "depot failed:\n{}", self.stderr);
+        self
+    }
+
+    fn failed(self) -> Output {
+        assert_ne!(
+            self.code,
+            Some(0),
+            "depot succeeded but should not have:\n{}",
+            self.stdout
+        );
+        assert!(self.code.is_some(), "depot was killed:\n{}", self.stderr);
+        // Progress logs may come first; the reason is one line of its own.
+        assert!(
+            self.stderr.lines().any(|l| l.starts_with("depot: error: ")),
+            "no `depot: error:` line on stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// A failure whose stderr is the reason alone (no progress before it).
+    fn failed_at_once(self) -> Output {
+        let out = self.failed();
+        assert!(
+            out.stderr.starts_with("depot: error: "),
+            "stderr:\n{}",
+            out.stderr
+        );
+        out
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `depot args...` in `cwd` with no Depot setting inherited from the environment.
+fn depot_in(cwd: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_depot"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env_remove("DEPOT_STATE_DIR")
+        .env_remove("PGPASSWORD")
+        .env_remove("DEPOT_LOG")
+        .output()
+        .expect("running the depot binary");
+    Output {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/dogs")
+}
+
+fn example(name: &str) -> String {
+    examples().join(name).display().to_string()
+}
+
+fn write(dir: &Path, name: &str, value: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+/// A Depot world: a fresh database, a state folder and a scratch folder.
+struct World {
+    db: TestDatabase,
+    state: tempfile::TempDir,
+    scratch: tempfile::TempDir,
+}
+
+impl World {
+    async fn new() -> World {
+        World {
+            db: depot_testkit::fresh_database().await,
+            state: tempfile::tempdir().unwrap(),
+            scratch: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn state_dir(&self) -> String {
+        self.state.path().display().to_string()
+    }
+
+    /// Runs depot against this world's database and state folder.
+    fn depot(&self, args: &[&str]) -> Output {
+        self.depot_with_url(&self.db.url, args)
+    }
+
+    fn depot_with_url(&self, url: &str, args: &[&str]) -> Output {
+        let state = self.state_dir();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database-url", url, "--state-dir", &state]);
+        depot_in(self.scratch.path(), &all)
+    }
+
+    fn write(&self, name: &str, value: &Value) -> String {
+        write(self.scratch.path(), name, value)
+    }
+
+    fn events(&self) -> Vec<Value> {
+        match std::fs::read_to_string(self.state.path().join("events.jsonl")) {
+            Ok(text) => text
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("an event per line"))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Every file under the state folder.
+    fn files(&self) -> BTreeSet<PathBuf> {
+        files_under(self.state.path())
+    }
+
+    async fn columns(&self, namespace: &str, table: &str) -> Vec<String> {
+        self.db
+            .client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = $1 AND table_name = $2 ORDER BY column_name",
+                &[&namespace, &table],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+}
+
+fn files_under(root: &Path) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path);
+            }
+        }
+    }
+    out
+}
+
+/// The lifecycle of an event: its `event`, or its `executionResponsibility` for a plan event.
+fn what(event: &Value) -> String {
+    let d = &event["detail"];
+    d["event"]
+        .as_str()
+        .or(d["executionResponsibility"].as_str())
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// A small dataset file (inline package) of alias `alias` in namespace `namespace`.
+fn dataset_file(alias: &str, namespace: &str, package: Value, mode: &str, hazards: Value) -> Value {
+    json!({
+        "environmentId": "e2e404529091ed2",
+        "alias": alias,
+        "bootstrapBucket": "sdp-bootstrap-cli",
+        "package": package,
+        "location": {"type": "postgres", "name": "main", "host": "db.invalid", "port": "5432", "database": "app"},
+        "executor": {"name": "migrations"},
+        "schemaName": namespace,
+        "migrationOptions": {"migrationMode": {"type": mode}, "allowedHazards": hazards}
+    })
+}
+
+fn dogs(version: &str, fields: Value) -> Value {
+    json!({
+        "name": "dogs", "version": version,
+        "schemas": {"Dog": {"kind": "object", "fields": fields, "primaryKey": ["id"]}}
+    })
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offline verbs
+
+#[test]
+fn every_verb_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for verb in [
+        "validate",
+        "hash",
+        "plan",
+        "deploy",
+        "get-dataset",
+        "run-migration",
+    ] {
+        let out = depot_in(dir.path(), &[verb, "--help"]).ok();
+        assert!(
+            out.stdout.contains("Usage: depot"),
+            "{verb}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn validate_a_good_package_prints_a_json_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = depot_in(dir.path(), &["validate", &example("package-v2.json")]).ok();
+    let summary = out.json();
+    assert_eq!(summary["valid"], json!(true), "{summary}");
+    assert_eq!(summary["name"], json!("dogs"));
+    assert_eq!(summary["version"], json!("1.3.0"));
+    assert_eq!(summary["objects"], json!(1));
+    assert_eq!(summary["views"], json!(1));
+}
+
+#[test]
+fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        &json!({
+            "name": "dogs", "version": "1",
+            "schemas": {
+                "Dog": {"kind": "object", "fields": {
+                    "id": {"type": "uuid"},
+                    "name": {"type": "strng"},
+                    "birth-date": {"type": "date"},
+                    "weight": {"type": "decimal", "precision": 99, "scale": 2}
+                }, "primaryKey": ["id"]},
+                "Bad_Cat": {"kind": "object", "fields": {"id": {"type": "uuid"}}}
+            }
+        }),
+    );
+    let out = depot_in(dir.path(), &["validate", &bad]).failed_at_once();
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let err = &out.stderr;
+    assert!(err.contains(&bad), "the error names the file: {err}");
+    assert!(err.contains("4 problem(s)"), "{err}");
+    for (place, rule) in [
+        ("schema Dog, field name", "unknown-type"),
+        ("schema Dog, field birth-date", "invalid-name"),
+        ("schema Dog, field weight", "invalid-type-parameter"),
+        ("schema Bad_Cat", "invalid-name"),
+    ] {
+        assert!(
+            err.lines().any(|l| l.contains(place) && l.contains(rule)),
+            "no line with {place:?} and [{rule}]:\n{err}"
+        );
+    }
+    // The unknown type's line says what the valid types are.
+    assert!(
+        err.contains("valid types: string, integer, bigint"),
+        "{err}"
+    );
+
+    // A package that parses but does not resolve: both colliding fields named.
+    let collide = write(
+        dir.path(),
+        "collide.json",
+        &dogs(
+            "1",
+            json!({"id": {"type": "uuid"}, "dogName": {"type": "string"}, "DogName": {"type": "string"}}),
+        ),
+    );
+    let out = depot_in(dir.path(), &["validate", &collide]).failed_at_once();
+    for w in [
+        "schema Dog",
+        "dogName",
+        "DogName",
+        "dog_name",
+        "name-collision",
+    ] {
+        assert!(out.stderr.contains(w), "{w}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn validate_malformed_json_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, "{\"name\": \"dogs\", \"schemas\": {").unwrap();
+    let path = path.display().to_string();
+    let out = depot_in(dir.path(), &["validate", &path]).failed_at_once();
+    assert!(
+        out.stderr.contains(&path) && out.stderr.contains("malformed JSON"),
+        "{}",
+        out.stderr
+    );
+
+    let out = depot_in(dir.path(), &["hash", &path]).failed();
+    assert!(
+        out.stderr.contains(&path) && out.stderr.contains("malformed JSON"),
+        "{}",
+        out.stderr
+    );
+
+    let missing = dir.path().join("missing.json").display().to_string();
+    let out = depot_in(dir.path(), &["validate", &missing]).failed();
+    assert!(out.stderr.contains(&missing), "{}", out.stderr);
+}
+
+#[test]
+fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"b",
+        "location":{"type":"postgres","name":"main","host":"h","port":5432,"database":"app"},
+        "schemaName":"dogs","migrationOptions":{"allowedHazards":["INDEX_BUILD","DELETES_DATA"],"triggerSeeding":false},
+        "package":{"name":"dogs","version":"1","schemas":{"Dog":{"kind":"object","primaryKey":["id"],
+        "fields":{"id":{"type":"uuid"},"name":{"type":"string","maxLength":200},"n":{"type":"integer","default":5}}}}}}"#;
+    let b = r#"{
+      "package": {
+        "schemas": {
+          "Dog": {
+            "fields": {
+              "n":    { "default": "5", "type": "integer" },
+              "name": { "maxLength": "200", "type": "string" },
+              "id":   { "type": "uuid" }
+            },
+            "primaryKey": [ "id" ],
+            "kind": "object"
+          }
+        },
+        "version": "1",
+        "name": "dogs"
+      },
+      "migrationOptions": { "triggerSeeding": "false", "allowedHazards": [ "DELETES_DATA", "INDEX_BUILD" ] },
+      "schemaName": "dogs",
+      "location": { "database": "app", "port": "5432", "host": "h", "name": "main", "type": "postgres" },
+      "bootstrapBucket": "b",
+      "alias": "Dogs",
+      "environmentId": "e2e404529091ed2"
+    }"#;
+    let c = a.replace("\"maxLength\":200", "\"maxLength\":201");
+    let mut hashes = Vec::new();
+    for (name, text) in [("a.json", a), ("b.json", b), ("c.json", c.as_str())] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = depot_in(dir.path(), &["hash", &path.display().to_string()]).ok();
+        let hash = out
+            .stdout
+            .strip_suffix('\n')
+            .unwrap_or_else(|| panic!("no newline: {:?}", out.stdout));
+        assert!(is_hash(hash), "not 64 lowercase hex: {:?}", out.stdout);
+        hashes.push(hash.to_string());
+    }
+    assert_eq!(
+        hashes[0], hashes[1],
+        "the same dataset written two ways hashes differently"
+    );
+    assert_ne!(hashes[0], hashes[2], "a different package hashes the same");
+
+    // The example, through its packageFile, from another working directory.
+    let out = depot_in(dir.path(), &["hash", &example("dataset-v1.json")]).ok();
+    assert!(
+        is_hash(out.stdout.trim_end())
+            && out.stdout.ends_with('\n')
+            && out.stdout.lines().count() == 1
+    );
+}
+
+#[test]
+fn plan_from_nothing_and_from_an_old_version_in_json_and_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
+    let h1 = depot_in(dir.path(), &["hash", &v1])
+        .ok()
+        .stdout
+        .trim_end()
+        .to_string();
+    let h2 = depot_in(dir.path(), &["hash", &v2])
+        .ok()
+        .stdout
+        .trim_end()
+        .to_string();
+
+    let fresh = depot_in(dir.path(), &["plan", &v2, "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(fresh["formatVersion"], json!(1));
+    assert_eq!(fresh["engine"], json!("postgres"));
+    assert_eq!(fresh["fromVersion"], Value::Null);
+    assert_eq!(fresh["toVersion"], json!(h2));
+    assert_eq!(fresh["datasetAlias"], json!("ExampleDogs"));
+    assert_eq!(fresh["metadata"]["namespace"], json!("example_dogs"));
+    assert_eq!(
+        fresh["metadata"]["schemas"]["Dog"]["fields"]["birthDate"],
+        json!("birth_date")
+    );
+    let steps: Vec<(String, String)> = fresh["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["steps"].as_array().unwrap().iter())
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap().to_string(),
+                s["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        steps.contains(&("createObject".into(), "Dog".into())),
+        "{steps:?}"
+    );
+    assert!(
+        steps.contains(&("createView".into(), "VaccinatedDog".into())),
+        "{steps:?}"
+    );
+    let phases: Vec<u64> = fresh["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phase"].as_u64().unwrap())
+        .collect();
+    assert!(phases.windows(2).all(|w| w[0] < w[1]), "{phases:?}");
+
+    let from = depot_in(dir.path(), &["plan", &v2, "--from", &v1])
+        .ok()
+        .json();
+    assert_eq!(from["fromVersion"], json!(h1));
+    assert_eq!(from["toVersion"], json!(h2));
+    let steps: Vec<(String, String)> = from["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["steps"].as_array().unwrap().iter())
+        .map(|s| {
+            (
+                s["action"].as_str().unwrap().to_string(),
+                s["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("renameObject", "Dog"),
+        ("renameField", "Dog.ownerName"),
+        ("createIndex", "Dog.byName"),
+        ("createView", "VaccinatedDog"),
+    ] {
+        assert!(
+            steps
+                .iter()
+                .any(|(a, t)| a == expected.0 && t == expected.1),
+            "no {expected:?} in {steps:?}"
+        );
+    }
+    assert!(
+        !steps
+            .iter()
+            .any(|(a, _)| a == "createObject" || a == "dropObject"),
+        "{steps:?}"
+    );
+
+    let text = depot_in(
+        dir.path(),
+        &["plan", &v2, "--from", &v1, "--format", "text"],
+    )
+    .ok()
+    .stdout;
+    assert!(text.starts_with("Migration plan for ExampleDogs"), "{text}");
+    assert!(
+        text.contains(&format!("{} -> {}", &h1[..12], &h2[..12])),
+        "{text}"
+    );
+    assert!(text.contains("Phase 400 rename"), "{text}");
+    assert!(text.contains("Phase 700 build-indexes"), "{text}");
+    assert!(text.contains("Hazards:"), "{text}");
+
+    // The same version from itself: nothing to do.
+    let same = depot_in(
+        dir.path(),
+        &["plan", &v2, "--from", &v2, "--format", "text"],
+    )
+    .ok()
+    .stdout;
+    assert!(same.contains("Nothing to do"), "{same}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verbs against a database
+
+#[tokio::test]
+async fn deploy_the_example_v1_then_v2_and_read_the_state() {
+    let w = World::new().await;
+    let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
+    let h1 = depot_in(w.scratch.path(), &["hash", &v1])
+        .ok()
+        .stdout
+        .trim_end()
+        .to_string();
+    let h2 = depot_in(w.scratch.path(), &["hash", &v2])
+        .ok()
+        .stdout
+        .trim_end()
+        .to_string();
+
+    let first = w.depot(&["deploy", &v1]).ok().json();
+    assert_eq!(first["outcome"], json!("deployed"), "{first}");
+    assert_eq!(first["datasetVersionHash"], json!(h1));
+    let id = first["datasetId"].as_str().unwrap().to_string();
+    assert!(
+        id.len() == 12
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "{id}"
+    );
+
+    // A row written by the application between the two versions.
+    w.db.client
+        .batch_execute(
+            "INSERT INTO example_dogs.hound (id, name, birth_date, owner) \
+             VALUES ('7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11', 'Rex', '2020-02-02', 'Ann')",
+        )
+        .await
+        .unwrap();
+
+    let second = w.depot(&["deploy", &v2, "--preview"]).ok();
+    assert!(
+        second.stderr.contains("Migration plan for ExampleDogs"),
+        "--preview prints the plan on stderr:\n{}",
+        second.stderr
+    );
+    let second = second.json();
+    assert_eq!(second["outcome"], json!("deployed"), "{second}");
+    assert_eq!(
+        second["datasetId"],
+        json!(id),
+        "the redeploy finds the dataset by alias"
+    );
+    assert_eq!(second["datasetVersionHash"], json!(h2));
+
+    // The data followed the renames.
+    let row =
+        w.db.client
+            .query_one(
+                "SELECT name, owner_name, vaccinated FROM example_dogs.dog",
+                &[],
+            )
+            .await
+            .unwrap();
+    assert_eq!(row.get::<_, String>(0), "Rex");
+    assert_eq!(row.get::<_, String>(1), "Ann");
+    assert!(!row.get::<_, bool>(2));
+    let vaccinated: i64 =
+        w.db.client
+            .query_one("SELECT count(*) FROM example_dogs.vaccinated_dog", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(vaccinated, 0);
+
+    // get-dataset prints SPEC §7's record.
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    for key in [
+        "id",
+        "alias",
+        "version",
+        "synced",
+        "status",
+        "desiredVersion",
+        "attemptedVersion",
+        "deployedVersion",
+    ] {
+        assert!(state.get(key).is_some(), "{key} missing from {state}");
+    }
+    assert_eq!(state["id"], json!(id));
+    assert_eq!(state["alias"], json!("ExampleDogs"));
+    assert_eq!(state["status"], json!("RUNNING"));
+    for key in ["desiredVersion", "attemptedVersion", "deployedVersion"] {
+        assert_eq!(state[key], json!(h2), "{key}: {state}");
+    }
+    assert!(
+        state["version"].as_i64().unwrap() >= 4,
+        "two deploys change the record at least 4 times: {state}"
+    );
+    let synced = state["synced"].as_str().unwrap();
+    assert!(
+        synced.ends_with('Z') && synced.len() == "2025-05-12T11:51:06.589Z".len(),
+        "{synced}"
+    );
+
+    // An unknown id is an error, not an empty record.
+    let out = w.depot(&["get-dataset", "--id", "ffffffffffff"]).failed();
+    assert!(out.stderr.contains("ffffffffffff"), "{}", out.stderr);
+
+    // The events, in order.
+    let events = w.events();
+    let kinds: Vec<String> = events.iter().map(what).collect();
+    assert_eq!(
+        kinds,
+        [
+            "attempted",
+            "deployed",
+            "executed-by-sender",
+            "attempted",
+            "deployed",
+            "executed-by-sender"
+        ],
+        "{events:#?}"
+    );
+    for e in &events {
+        assert_eq!(e["source"], json!("tech.stage.depot"));
+        assert_eq!(e["detail"]["datasetId"], json!(id));
+    }
+    let planned = &events[5]["detail"];
+    assert_eq!(planned["datasetVersionHash"], json!(h2));
+    assert_eq!(planned["oldDatasetVersionHash"], json!(h1));
+    assert_eq!(planned["migrationId"], second["migrationId"]);
+    assert_eq!(
+        planned["environmentUri"],
+        json!(format!(
+            "s3://sdp-bootstrap-local/sdp-e2e404529091ed2/datasets/{id}/{h2}.json"
+        ))
+    );
+
+    // The plan is stored where SPEC §4 says, under the state folder.
+    let key = second["planKey"].as_str().unwrap();
+    assert_eq!(planned["migrationPlanKey"], json!(key));
+    let prefix = format!("sdp-e2e404529091ed2/migrations/{id}_ExampleDogs/");
+    assert!(key.starts_with(&prefix), "{key}");
+    let file_name = key.rsplit('/').next().unwrap();
+    assert!(
+        file_name.ends_with(&format!(
+            "_MIGRATION_PLANNED_{id}_ExampleDogs_{}.json",
+            second["migrationId"].as_str().unwrap()
+        )),
+        "{key}"
+    );
+    let plan_path = w.state.path().join("sdp-bootstrap-local").join(key);
+    assert_eq!(second["planFile"], json!(plan_path.display().to_string()));
+    let plan: Value = serde_json::from_slice(&std::fs::read(&plan_path).unwrap()).unwrap();
+    assert_eq!(plan["fromVersion"], json!(h1));
+    assert_eq!(plan["toVersion"], json!(h2));
+    let env_doc = w.state.path().join(format!(
+        "sdp-bootstrap-local/sdp-e2e404529091ed2/datasets/{id}/{h2}.json"
+    ));
+    assert!(env_doc.exists(), "{}", env_doc.display());
+
+    // Deploying v2 again: nothing to do, nothing sent.
+    let again = w.depot(&["deploy", &v2]).ok().json();
+    assert_eq!(again["outcome"], json!("already-deployed"), "{again}");
+    assert_eq!(w.events().len(), 6);
+}
+
+#[tokio::test]
+async fn a_refused_plan_lists_the_step_and_changes_nothing() {
+    let w = World::new().await;
+    let fields = json!({"id": {"type": "bigint"}, "name": {"type": "string"}, "weight": {"type": "integer", "nullable": true}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Kennel",
+            "kennel",
+            dogs("1", fields),
+            "synchronous",
+            json!([]),
+        ),
+    );
+    let v2 = w.write(
+        "v2.json",
+        &dataset_file(
+            "Kennel",
+            "kennel",
+            dogs(
+                "2",
+                json!({"id": {"type": "bigint"}, "name": {"type": "string"}}),
+            ),
+            "synchronous",
+            json!(["INDEX_BUILD"]),
+        ),
+    );
+    let id = w.depot(&["deploy", &v1]).ok().json()["datasetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.db.client
+        .batch_execute("INSERT INTO kennel.dog VALUES (1, 'Rex', 30)")
+        .await
+        .unwrap();
+
+    // `plan` shows the step and warns that a deploy would be refused, without failing.
+    let planned = w.depot(&["plan", &v2, "--from", &v1]).ok();
+    assert!(
+        planned.stderr.contains("would be refused"),
+        "{}",
+        planned.stderr
+    );
+    let step = planned.json()["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["steps"].as_array().unwrap().clone())
+        .find(|s| {
+            s["hazards"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("DELETES_DATA"))
+        })
+        .expect("a DELETES_DATA step");
+    let (step_id, target) = (
+        step["id"].as_str().unwrap().to_string(),
+        step["target"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(target, "Dog.weight");
+
+    let state_before = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    let (events_before, files_before) = (w.events().len(), w.files());
+
+    let out = w.depot(&["deploy", &v2]).failed();
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    for word in [
+        step_id.as_str(),
+        target.as_str(),
+        "DELETES_DATA",
+        "allowedHazards",
+    ] {
+        assert!(out.stderr.contains(word), "{word} missing:\n{}", out.stderr);
+    }
+
+    assert_eq!(w.columns("kennel", "dog").await, ["id", "name", "weight"]);
+    let weight: i32 =
+        w.db.client
+            .query_one("SELECT weight FROM kennel.dog", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(weight, 30);
+    assert_eq!(
+        w.depot(&["get-dataset", "--id", &id]).ok().json(),
+        state_before
+    );
+    assert_eq!(
+        w.events().len(),
+        events_before,
+        "no event for a refused plan"
+    );
+    assert_eq!(
+        w.files(),
+        files_before,
+        "no plan or document stored for a refused plan"
+    );
+}
+
+#[tokio::test]
+async fn run_migration_runs_a_scheduled_plan() {
+    let w = World::new().await;
+    let fields = json!({"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Later",
+            "later",
+            dogs("1", fields),
+            "asynchronous",
+            json!([]),
+        ),
+    );
+
+    let scheduled = w.depot(&["deploy", &v1]).ok().json();
+    assert_eq!(scheduled["outcome"], json!("scheduled"), "{scheduled}");
+    let id = scheduled["datasetId"].as_str().unwrap().to_string();
+    assert!(
+        w.columns("later", "dog").await.is_empty(),
+        "nothing runs before the runner"
+    );
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["desiredVersion"], scheduled["datasetVersionHash"]);
+    assert_eq!(state["attemptedVersion"], Value::Null);
+    assert_eq!(state["deployedVersion"], Value::Null);
+
+    let events = w.events();
+    assert_eq!(
+        events.iter().map(what).collect::<Vec<_>>(),
+        ["desired", "to-be-executed-by-receiver"]
+    );
+    let planned = &events[1];
+    let payload = w.write(
+        "payload.json",
+        &json!({
+            "eventId": planned["id"],
+            "datasetId": planned["detail"]["datasetId"],
+            "migrationPlanBucket": planned["detail"]["migrationPlanBucket"],
+            "migrationPlanPrefix": "",
+            "migrationPlanKey": planned["detail"]["migrationPlanKey"],
+            "chainWithSeeding": "false"
+        }),
+    );
+
+    let ran = w.depot(&["run-migration", &payload]).ok().json();
+    assert_eq!(ran["outcome"], json!("deployed"), "{ran}");
+    assert_eq!(w.columns("later", "dog").await, ["id", "name"]);
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    for key in ["desiredVersion", "attemptedVersion", "deployedVersion"] {
+        assert_eq!(
+            state[key], scheduled["datasetVersionHash"],
+            "{key}: {state}"
+        );
+    }
+    assert_eq!(
+        w.events().iter().map(what).collect::<Vec<_>>(),
+        [
+            "desired",
+            "to-be-executed-by-receiver",
+            "attempted",
+            "deployed"
+        ]
+    );
+
+    // The same payload again is a no-op; a payload for a plan that does not exist is an error.
+    let again = w.depot(&["run-migration", &payload]).ok().json();
+    assert_eq!(again["outcome"], json!("already-deployed"), "{again}");
+    assert_eq!(w.events().len(), 4);
+    let missing = w.write(
+        "missing.json",
+        &json!({"datasetId": id, "migrationPlanBucket": "sdp-bootstrap-cli", "migrationPlanKey": "sdp-e2e404529091ed2/migrations/nope.json"}),
+    );
+    let out = w.depot(&["run-migration", &missing]).failed();
+    assert!(out.stderr.contains("nope.json"), "{}", out.stderr);
+    let not_payload = w.write("not-payload.json", &json!({"hello": "world"}));
+    let out = w.depot(&["run-migration", &not_payload]).failed();
+    assert!(
+        out.stderr.contains("not-payload.json") && out.stderr.contains("payload"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The URL of `db` with a password: its own if it has one, else `s3cr3t-pw` (which a trust-auth
+/// server ignores). Returns the URL and the password.
+fn url_with_password(db: &TestDatabase) -> (String, String) {
+    let url = &db.url;
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let (authority, path) = rest.split_once('/').expect("a URL with a database");
+    let (userinfo, host) = authority
+        .rsplit_once('@')
+        .unwrap_or(("postgres", authority));
+    match userinfo.split_once(':') {
+        Some((_, password)) if !password.is_empty() => (url.clone(), password.to_string()),
+        _ => {
+            let user = userinfo.split(':').next().unwrap();
+            (
+                format!("{scheme}://{user}:s3cr3t-pw@{host}/{path}"),
+                "s3cr3t-pw".to_string(),
+            )
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_password_is_never_printed_nor_stored() {
+    let w = World::new().await;
+    let (url, secret) = url_with_password(&w.db);
+    let fields = json!({"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Secret",
+            "secret",
+            dogs("1", fields.clone()),
+            "synchronous",
+            json!([]),
+        ),
+    );
+    let mut more = fields;
+    more["age"] = json!({"type": "integer", "nullable": true});
+    let v2 = w.write(
+        "v2.json",
+        &dataset_file(
+            "Secret",
+            "secret",
+            dogs("2", more),
+            "asynchronous",
+            json!([]),
+        ),
+    );
+
+    let mut outputs = Vec::new();
+    let first = w
+        .depot_with_url(&url, &["deploy", &v1, "--preview", "--log-format", "json"])
+        .ok();
+    let id = first.json()["datasetId"].as_str().unwrap().to_string();
+    outputs.push(first);
+    let scheduled = w
+        .depot_with_url(&url, &["deploy", &v2, "--log-format", "text"])
+        .ok();
+    let planned = w.events().last().unwrap().clone();
+    outputs.push(scheduled);
+    let payload = w.write(
+        "payload.json",
+        &json!({
+            "eventId": planned["id"], "datasetId": id,
+            "migrationPlanBucket": planned["detail"]["migrationPlanBucket"],
+            "migrationPlanKey": planned["detail"]["migrationPlanKey"]
+        }),
+    );
+    outputs.push(w.depot_with_url(&url, &["run-migration", &payload]).ok());
+    outputs.push(w.depot_with_url(&url, &["get-dataset", "--id", &id]).ok());
+    // Failures must not echo the URL's password either: a server that is not there, a URL that
+    // does not parse, a refused deploy.
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (authority, _) = rest.split_once('/').unwrap();
+    let (userinfo, _) = authority.rsplit_once('@').unwrap();
+    let unreachable = format!("{scheme}://{userinfo}@127.0.0.1:1/nowhere?connect_timeout=2");
+    outputs.push(
+        w.depot_with_url(&unreachable, &["get-dataset", "--id", &id])
+            .failed(),
+    );
+    let unparsable = format!("{scheme}://{userinfo}@127.0.0.1:notaport/db");
+    outputs.push(w.depot_with_url(&unparsable, &["deploy", &v1]).failed());
+    let bad_mode = format!("{scheme}://{userinfo}@127.0.0.1/db?sslmode=sometimes");
+    outputs.push(w.depot_with_url(&bad_mode, &["deploy", &v1]).failed());
+
+    // And when the URL comes from DATABASE_URL, clap must not show it (e.g. in --help).
+    let help = Command::new(env!("CARGO_BIN_EXE_depot"))
+        .args(["deploy", "--help"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    outputs.push(Output {
+        code: help.status.code(),
+        stdout: String::from_utf8(help.stdout).unwrap(),
+        stderr: String::from_utf8(help.stderr).unwrap(),
+    });
+
+    for out in &outputs {
+        assert!(
+            !out.stdout.contains(&secret),
+            "the password is on stdout:\n{}",
+            out.stdout
+        );
+        assert!(
+            !out.stderr.contains(&secret),
+            "the password is on stderr:\n{}",
+            out.stderr
+        );
+    }
+    let files = w.files();
+    assert!(
+        files.len() >= 5,
+        "events, plans and environment documents: {files:?}"
+    );
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains(&secret),
+            "the password is in {}",
+            file.display()
+        );
+    }
+    let records: Vec<String> =
+        w.db.client
+            .query(
+                "SELECT row_to_json(s)::text FROM __admin.dataset_state s",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(records.len(), 1);
+    assert!(
+        !records[0].contains(&secret),
+        "the password is in the state record: {}",
+        records[0]
+    );
+}
