@@ -145,7 +145,7 @@ pub fn sample_literal(field_type: &FieldType, i: usize) -> String {
             }
         }
         FieldType::Double => format!("{}.5", i + 1),
-        FieldType::Boolean => (i % 2 == 0).to_string(),
+        FieldType::Boolean => i.is_multiple_of(2).to_string(),
         FieldType::Date => format!("2020-01-{:02}", i % 28 + 1),
         FieldType::Time => format!("10:00:{:02}", i % 60),
         FieldType::Timestamp => format!("2020-01-01 00:00:{:02}", i % 60),

@@ -27,7 +27,9 @@ mod tests {
     fn ids_and_times_have_the_spec_shape() {
         let id = new_dataset_id();
         assert_eq!(id.len(), 12);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(new_dataset_id(), id);
         let t = now_millis();
         assert_eq!(t.len(), "2025-04-28T08:31:33.816Z".len(), "{t}");

@@ -125,10 +125,9 @@ impl Deployer<'_> {
         dataset_id: &str,
     ) -> Result<DeployOutcome, DeployError> {
         let config = &dataset.config;
-        let state = session
-            .load_state(dataset_id)
-            .await?
-            .unwrap_or_else(|| DatasetState::new(dataset_id, &config.alias, &config.environment_id));
+        let state = session.load_state(dataset_id).await?.unwrap_or_else(|| {
+            DatasetState::new(dataset_id, &config.alias, &config.environment_id)
+        });
         let hash = version_hash(config, &dataset.package);
 
         if state.status == DatasetStatus::Running && state.is_stable_at(&hash) {
@@ -136,7 +135,10 @@ impl Deployer<'_> {
             return Ok(DeployOutcome::AlreadyDeployed { state });
         }
 
-        if let Some(outcome) = self.resume_if_interrupted(session, dataset, &state, &hash).await? {
+        if let Some(outcome) = self
+            .resume_if_interrupted(session, dataset, &state, &hash)
+            .await?
+        {
             return Ok(outcome);
         }
         refuse_over_partial_attempt(&state, &hash)?;
@@ -243,8 +245,13 @@ impl Deployer<'_> {
         let hash = version_hash(config, &dataset.package);
         let old_document = match &state.deployed_version {
             Some(v) => Some(
-                self.environment_document(&config.bootstrap_bucket, &config.environment_id, dataset_id, v)
-                    .await?,
+                self.environment_document(
+                    &config.bootstrap_bucket,
+                    &config.environment_id,
+                    dataset_id,
+                    v,
+                )
+                .await?,
             ),
             None => None,
         };
@@ -368,7 +375,12 @@ impl Deployer<'_> {
                 ))
             })?;
             let doc = self
-                .environment_document(&config.bootstrap_bucket, &config.environment_id, &dep.id, version)
+                .environment_document(
+                    &config.bootstrap_bucket,
+                    &config.environment_id,
+                    &dep.id,
+                    version,
+                )
                 .await?;
             out.insert(alias.clone(), doc.metadata);
         }
@@ -398,11 +410,14 @@ impl Deployer<'_> {
         key: &str,
     ) -> Result<T, DeployError> {
         let uri = self.documents.uri(bucket, key);
-        let body = self.documents.get(bucket, key).await?.ok_or_else(|| {
-            DeployError::Precondition(format!("{uri} does not exist"))
-        })?;
-        serde_json::from_slice(&body)
-            .map_err(|e| DeployError::Precondition(format!("{uri} is not a valid Depot document: {e}")))
+        let body = self
+            .documents
+            .get(bucket, key)
+            .await?
+            .ok_or_else(|| DeployError::Precondition(format!("{uri} does not exist")))?;
+        serde_json::from_slice(&body).map_err(|e| {
+            DeployError::Precondition(format!("{uri} is not a valid Depot document: {e}"))
+        })
     }
 
     async fn put_json<T: serde::Serialize>(
@@ -448,16 +463,28 @@ impl Deployer<'_> {
         }
     }
 
-    async fn send_planned(&self, detail: &MigrationPlanned, dataset: &Dataset) -> Result<(), DeployError> {
-        let bus = dataset.config.migration_options.migration_mode.event_bus_arn();
-        Ok(self.events.send(&Event::migration_planned(detail, bus)).await?)
+    async fn send_planned(
+        &self,
+        detail: &MigrationPlanned,
+        dataset: &Dataset,
+    ) -> Result<(), DeployError> {
+        let bus = dataset
+            .config
+            .migration_options
+            .migration_mode
+            .event_bus_arn();
+        Ok(self
+            .events
+            .send(&Event::migration_planned(detail, bus))
+            .await?)
     }
 }
 
 /// A failed attempt that committed some phases left the database between two versions; a plan
 /// for a third version would start from the wrong place. Refuse, and say how to get out.
 fn refuse_over_partial_attempt(state: &DatasetState, hash: &str) -> Result<(), DeployError> {
-    let (Some(attempted), Some(phase)) = (&state.attempted_version, state.last_completed_phase) else {
+    let (Some(attempted), Some(phase)) = (&state.attempted_version, state.last_completed_phase)
+    else {
         return Ok(());
     };
     if state.deployed_version.as_ref() == Some(attempted) || attempted == hash {
@@ -488,7 +515,11 @@ pub(crate) struct Announcer<'a> {
 }
 
 impl Announcer<'_> {
-    pub async fn lifecycle(&self, event: LifecycleEvent, error: Option<String>) -> Result<(), DeployError> {
+    pub async fn lifecycle(
+        &self,
+        event: LifecycleEvent,
+        error: Option<String>,
+    ) -> Result<(), DeployError> {
         let config = &self.dataset.config;
         let detail = Lifecycle {
             kind: "lifecycle".to_string(),
@@ -502,7 +533,11 @@ impl Announcer<'_> {
             error,
         };
         let bus = config.migration_options.migration_mode.event_bus_arn();
-        Ok(self.deployer.events.send(&Event::lifecycle(&detail, bus)).await?)
+        Ok(self
+            .deployer
+            .events
+            .send(&Event::lifecycle(&detail, bus))
+            .await?)
     }
 
     /// Runs the plan, then records deployed (or the failure) and announces it.
@@ -515,7 +550,10 @@ impl Announcer<'_> {
         let result = session.run_plan(plan, options).await;
         // The executor records progress in the record, so read it back before writing.
         let mut state = session.load_state(self.dataset_id).await?.ok_or_else(|| {
-            DeployError::Precondition(format!("the state of dataset {} disappeared during the migration", self.dataset_id))
+            DeployError::Precondition(format!(
+                "the state of dataset {} disappeared during the migration",
+                self.dataset_id
+            ))
         })?;
         match result {
             Ok(report) => {
@@ -527,9 +565,11 @@ impl Announcer<'_> {
             }
             Err(failure) => {
                 state.last_error = Some(failure.to_string());
-                state.last_completed_phase = failure.last_completed_phase.or(state.last_completed_phase);
+                state.last_completed_phase =
+                    failure.last_completed_phase.or(state.last_completed_phase);
                 session.save_state(&state).await?;
-                self.lifecycle(LifecycleEvent::Failed, Some(failure.to_string())).await?;
+                self.lifecycle(LifecycleEvent::Failed, Some(failure.to_string()))
+                    .await?;
                 Err(DeployError::Failed {
                     migration_id: self.migration_id.clone(),
                     failure,

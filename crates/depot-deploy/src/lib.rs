@@ -15,6 +15,6 @@ pub use deployer::{DeployOutcome, Deployer, Prepared};
 pub use documents::{DocumentStore, LocalDocumentStore};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
-pub use runner::{RunOutcome, RunPayload};
 pub use location::{LocationError, LocationSession, RunFailure, RunOptions, RunReport};
+pub use runner::{RunOutcome, RunPayload};
 pub use state::{DatasetState, DatasetStatus};

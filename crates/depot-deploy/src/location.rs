@@ -14,7 +14,10 @@ use crate::state::DatasetState;
 pub enum LocationError {
     /// Another migration holds the dataset's lock.
     #[error("another migration of dataset {dataset_id} is running (waited {waited:?} for it); try again when it ends")]
-    Busy { dataset_id: String, waited: Duration },
+    Busy {
+        dataset_id: String,
+        waited: Duration,
+    },
     /// The state record changed under us (compare-and-set on `version` failed).
     #[error("the state of dataset {dataset_id} changed concurrently (expected version {expected}); nothing was written")]
     Conflict { dataset_id: String, expected: i64 },
@@ -71,13 +74,15 @@ pub trait LocationSession: Send {
     async fn prepare(&mut self) -> Result<(), LocationError>;
 
     /// Takes the one-migration-at-a-time lock of `dataset_id`, waiting at most `wait`.
-    async fn lock_dataset(&mut self, dataset_id: &str, wait: Duration) -> Result<(), LocationError>;
+    async fn lock_dataset(&mut self, dataset_id: &str, wait: Duration)
+        -> Result<(), LocationError>;
 
     /// Releases the lock taken by `lock_dataset` (it is also released if the session dies).
     async fn unlock_dataset(&mut self, dataset_id: &str) -> Result<(), LocationError>;
 
     /// The state record of `dataset_id`, if any.
-    async fn load_state(&mut self, dataset_id: &str) -> Result<Option<DatasetState>, LocationError>;
+    async fn load_state(&mut self, dataset_id: &str)
+        -> Result<Option<DatasetState>, LocationError>;
 
     /// The state record of the dataset with this alias or id in `environment_id`, if any.
     async fn find_state(
@@ -93,5 +98,9 @@ pub trait LocationSession: Send {
     /// Runs the plan's phases within `options`. Progress (`last_completed_phase`) is recorded in
     /// the dataset's state record as each phase completes, atomically with the phase where the
     /// engine allows it.
-    async fn run_plan(&mut self, plan: &Plan, options: &RunOptions) -> Result<RunReport, RunFailure>;
+    async fn run_plan(
+        &mut self,
+        plan: &Plan,
+        options: &RunOptions,
+    ) -> Result<RunReport, RunFailure>;
 }

@@ -37,7 +37,9 @@ fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         serde_json::Value::String(s) if s == "true" => Ok(true),
         serde_json::Value::String(s) if s == "false" || s.is_empty() => Ok(false),
         serde_json::Value::Null => Ok(false),
-        other => Err(serde::de::Error::custom(format!("expected true or false, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected true or false, got {other}"
+        ))),
     }
 }
 
@@ -54,7 +56,9 @@ fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error>
             .and_then(|n| u32::try_from(n).ok())
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom(format!("expected a phase number, got {n}"))),
-        other => Err(serde::de::Error::custom(format!("expected a phase number, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a phase number, got {other}"
+        ))),
     }
 }
 
@@ -81,7 +85,9 @@ impl Deployer<'_> {
         force: bool,
     ) -> Result<RunOutcome, DeployError> {
         session.prepare().await?;
-        session.lock_dataset(&payload.dataset_id, self.lock_wait).await?;
+        session
+            .lock_dataset(&payload.dataset_id, self.lock_wait)
+            .await?;
         let result = self.run_locked(session, payload, force).await;
         let unlocked = session.unlock_dataset(&payload.dataset_id).await;
         match (result, unlocked) {
@@ -97,7 +103,10 @@ impl Deployer<'_> {
         payload: &RunPayload,
         force: bool,
     ) -> Result<RunOutcome, DeployError> {
-        let key = format!("{}{}", payload.migration_plan_prefix, payload.migration_plan_key);
+        let key = format!(
+            "{}{}",
+            payload.migration_plan_prefix, payload.migration_plan_key
+        );
         let plan: Plan = self.read_plan(&payload.migration_plan_bucket, &key).await?;
         if plan.dataset_id != payload.dataset_id {
             return Err(DeployError::Precondition(format!(
@@ -106,14 +115,22 @@ impl Deployer<'_> {
             )));
         }
         let state = session.load_state(&plan.dataset_id).await?.ok_or_else(|| {
-            DeployError::Precondition(format!("dataset {} has no state record: deploy it first", plan.dataset_id))
+            DeployError::Precondition(format!(
+                "dataset {} has no state record: deploy it first",
+                plan.dataset_id
+            ))
         })?;
         if state.deployed_version.as_deref() == Some(plan.to_version.as_str()) {
             tracing::info!(dataset_id = %plan.dataset_id, "the plan's target version is already deployed: nothing to do");
             return Ok(RunOutcome::AlreadyDeployed { state });
         }
         let document: EnvironmentDocument = self
-            .environment_document(&payload.migration_plan_bucket, &plan.environment_id, &plan.dataset_id, &plan.to_version)
+            .environment_document(
+                &payload.migration_plan_bucket,
+                &plan.environment_id,
+                &plan.dataset_id,
+                &plan.to_version,
+            )
             .await?;
         let dataset = depot_core::Dataset {
             config: document.dataset.clone(),
@@ -133,7 +150,9 @@ impl Deployer<'_> {
         if let Some(reason) = stale_reason(&plan, &state) {
             if !force {
                 let message = format!("refusing a stale plan ({key}): {reason}; nothing was changed. Re-run with force to run it anyway");
-                announce.lifecycle(LifecycleEvent::Failed, Some(message.clone())).await?;
+                announce
+                    .lifecycle(LifecycleEvent::Failed, Some(message.clone()))
+                    .await?;
                 return Err(DeployError::Precondition(message));
             }
             tracing::warn!(dataset_id = %plan.dataset_id, reason, "running a stale plan because it was forced");

@@ -70,12 +70,11 @@ pub async fn is_current(client: &Client) -> Result<bool, LocationError> {
 
 /// The statements creating the admin objects, each idempotent.
 ///
-/// SWITCH-OVER POINT: this DDL is written by hand because `depot_core::assemble::plan_migration`
-/// and `PostgresDialect::render` were stubs when it was written. Once they work, the table part
-/// can come from `plan_migration(&PostgresDialect, None, &admin_model(), header)` (run only when
-/// the table is missing, since a plan from nothing is not idempotent); the partial unique index
-/// on the alias and the view stay hand-written (the model has no partial indexes, and the view
-/// reads a table outside any package).
+/// Written by hand rather than planned from a package: the state table needs what the package
+/// model cannot say (CHECK constraints on `version` and `status`, a partial unique index on the
+/// alias, a computed `migration_state` column in the view), and it must be idempotent so that
+/// racing sessions and older locations converge. [`admin_model`] describes the same table in
+/// Depot's model; a test keeps the two in step, so the planner's rendering of it stays checked.
 pub fn admin_ddl() -> Vec<String> {
     vec![
         format!("CREATE SCHEMA IF NOT EXISTS {ADMIN_SCHEMA}"),
@@ -123,8 +122,8 @@ FROM {STATE_TABLE}"
     ]
 }
 
-/// The state table as a [`PhysicalModel`] (namespace `__admin`, object `DatasetState`), for the
-/// switch-over described at [`admin_ddl`]. Its columns are the ones of the hand-written DDL.
+/// The state table as a [`PhysicalModel`] (namespace `__admin`, object `DatasetState`): the
+/// columns of [`admin_ddl`] in Depot's own model, for tools that read Depot's metadata.
 pub fn admin_model() -> PhysicalModel {
     let text = || FieldType::String { max_length: None };
     let columns: Vec<(&str, &str, FieldType, bool)> = vec![

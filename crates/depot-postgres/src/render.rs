@@ -5,6 +5,9 @@
 //! Targets PostgreSQL 12+ (Aurora PostgreSQL 12+): ADD COLUMN with a constant default does not
 //! rewrite (11+), and SET NOT NULL skips its scan when a valid `CHECK (c IS NOT NULL)` exists (12+).
 
+// Every Change is matched by name: a new kind of change must not fall into a catch-all arm.
+#![warn(clippy::wildcard_enum_match_arm)]
+
 use depot_core::change::Name;
 use depot_core::dialect::{RenderContext, RenderError, StepDraft};
 use depot_core::field_type::FieldType;
