@@ -34,7 +34,10 @@ pub fn load_dataset(path: &Path) -> Result<Dataset> {
             ));
         }
         let base = path.parent().unwrap_or(Path::new("."));
-        object.insert("package".into(), read_json(&base.join(file))?);
+        // Name the dataset file too: the package path alone does not say who asked for it.
+        let package = read_json(&base.join(file))
+            .map_err(|e| anyhow!("{}: packageFile {file:?}: {e:#}", path.display()))?;
+        object.insert("package".into(), package);
     }
     parse_dataset(&raw).map_err(|problems| anyhow!("{}: {problems}", path.display()))
 }

@@ -12,9 +12,13 @@ fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("DEPOT_LOG")
         .unwrap_or_else(|_| EnvFilter::new("warn,depot_deploy=info,depot_postgres=info"));
+    // Colours only for a person at a terminal: piped into a file or a CI log, escape codes
+    // would garble every line.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false);
     match format {
         LogFormat::Json => builder.json().init(),

@@ -337,6 +337,22 @@ fn validate_malformed_json_names_the_file() {
     let missing = dir.path().join("missing.json").display().to_string();
     let out = depot_in(dir.path(), &["validate", &missing]).failed();
     assert!(out.stderr.contains(&missing), "{}", out.stderr);
+
+    // A dataset file whose packageFile is missing or malformed: both files named.
+    let dataset = |package_file: &str| {
+        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "b",
+               "packageFile": package_file,
+               "location": {"type": "postgres", "name": "m", "host": "h", "port": "5432", "database": "d"}})
+    };
+    for package_file in ["gone.json", "broken.json"] {
+        let file = write(dir.path(), "dataset.json", &dataset(package_file));
+        let out = depot_in(dir.path(), &["hash", &file]).failed_at_once();
+        assert!(
+            out.stderr.contains(&file) && out.stderr.contains(package_file),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
@@ -534,7 +550,18 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
         .trim_end()
         .to_string();
 
-    let first = w.depot(&["deploy", &v1]).ok().json();
+    let first = w.depot(&["deploy", &v1, "--log-format", "json"]).ok();
+    // Structured logs: every stderr line is a JSON object.
+    assert!(!first.stderr.is_empty(), "a deploy logs its progress");
+    for line in first.stderr.lines() {
+        let log: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(
+            log["level"].is_string() && log["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    let first = first.json();
     assert_eq!(first["outcome"], json!("deployed"), "{first}");
     assert_eq!(first["datasetVersionHash"], json!(h1));
     let id = first["datasetId"].as_str().unwrap().to_string();
@@ -559,6 +586,16 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
     assert!(
         second.stderr.contains("Migration plan for ExampleDogs"),
         "--preview prints the plan on stderr:\n{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("INFO"),
+        "text logs on stderr:\n{}",
+        second.stderr
+    );
+    assert!(
+        !second.stderr.contains('\x1b'),
+        "colour escape codes in piped logs:\n{:?}",
         second.stderr
     );
     let second = second.json();

@@ -405,6 +405,7 @@ impl<'a> Differ<'a> {
                 to: column.clone(),
             });
         }
+        let retyped = old.field_type.change_to(&new.field_type) == TypeChange::Widening;
         match old.field_type.change_to(&new.field_type) {
             TypeChange::Same => {}
             TypeChange::Widening => {
@@ -438,7 +439,9 @@ impl<'a> Differ<'a> {
             }),
             (true, true) | (false, false) => {}
         }
-        if old.default != new.default {
+        // A default keeps the type it was written for (`'x'::character varying` after a widening
+        // to text): set it again after a type change, so it reads as a fresh deploy's does.
+        if old.default != new.default || (retyped && new.default.is_some()) {
             match &new.default {
                 Some(default) => self.changes.push(Change::SetDefault {
                     object: object.clone(),
