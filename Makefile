@@ -27,7 +27,7 @@ demo: build
 	@url=$$(scripts/ensure-postgres.sh) && DATABASE_URL="$$url" scripts/demo.sh
 
 bench:
-	cargo bench -p depot-core
+	cargo bench -p depot-bench --bench hash_plan
 	$(MAKE) bench-deploy
 
 bench-deploy:
