@@ -56,11 +56,11 @@ fn configure(
     n: usize,
 ) {
     group.throughput(Throughput::Elements(n as u64));
-    if n >= 10_000 {
+    if n >= 1_000 {
         group.sampling_mode(SamplingMode::Flat);
         group.sample_size(10);
         group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(4));
+        group.measurement_time(Duration::from_secs(if n >= 10_000 { 4 } else { 3 }));
     } else {
         group.sample_size(20);
         group.warm_up_time(Duration::from_millis(500));

@@ -19,7 +19,7 @@ pub fn object_name(i: usize) -> String {
 
 /// True when object `i` changes in the next version (every tenth object: 10%).
 pub fn changes(i: usize) -> bool {
-    i % 10 == 0
+    i.is_multiple_of(10)
 }
 
 /// One object of the first version (`next = false`) or of the next one.
