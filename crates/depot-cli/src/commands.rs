@@ -172,7 +172,8 @@ pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
     let mut session = connect(cli, Some(&dataset)).await?;
     let edge = LocalEdge::new(cli);
     let outcome = edge.deployer(cli).deploy(&mut session, &dataset).await?;
-    let hash = version_hash(&dataset.config, &dataset.package);
+    // Every outcome leaves the dataset desiring the deployed file's version.
+    let hash = outcome.state().desired_version.clone();
     let out = match &outcome {
         DeployOutcome::AlreadyDeployed { state } => json!({
             "outcome": "already-deployed", "datasetId": state.id, "datasetVersionHash": hash, "state": state,

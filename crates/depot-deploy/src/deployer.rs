@@ -143,7 +143,9 @@ impl Deployer<'_> {
         }
         refuse_over_partial_attempt(&state, &hash)?;
 
-        let prepared = self.prepare(session, dataset, dataset_id, &state).await?;
+        let prepared = self
+            .prepare(session, dataset, dataset_id, &hash, &state)
+            .await?;
         check_hazards(&prepared.plan, &config.migration_options.allowed_hazards)
             .map_err(DeployError::Hazards)?;
 
@@ -230,19 +232,21 @@ impl Deployer<'_> {
         }
     }
 
-    /// Plans the deploy of `dataset` from `state`'s deployed version, without changing anything.
+    /// Plans the deploy of `dataset` (whose version hash is `hash`) from `state`'s deployed
+    /// version, without changing anything.
     pub async fn prepare(
         &self,
         session: &mut dyn LocationSession,
         dataset: &Dataset,
         dataset_id: &str,
+        hash: &str,
         state: &DatasetState,
     ) -> Result<Prepared, DeployError> {
         let config = &dataset.config;
         let dependencies = self.dependencies(session, dataset).await?;
         let model =
             resolve(dataset, session.dialect(), &dependencies).map_err(DeployError::Invalid)?;
-        let hash = version_hash(config, &dataset.package);
+        let hash = hash.to_string();
         let old_document = match &state.deployed_version {
             Some(v) => Some(
                 self.environment_document(
