@@ -304,6 +304,7 @@ pub async fn check_pair(old_package: &Value, new_package: &Value, rows: usize) -
         .unwrap_or_else(|e| panic!("deploying old: {e}"));
     insert_rows(&migrated.db.client, &old_model, rows).await;
     let before = surviving_rows(&migrated.db.client, &old_model, &new_model, true).await;
+    let files_before = table_files(&migrated.db.client, &old_model).await;
     let outcome = migrated
         .deploy(&new)
         .await
@@ -313,6 +314,14 @@ pub async fn check_pair(old_package: &Value, new_package: &Value, rows: usize) -
     };
     let after = surviving_rows(&migrated.db.client, &old_model, &new_model, false).await;
     assert_eq!(before, after, "rows changed across the migration");
+    check_rewrite_hazards(
+        &migrated.db.client,
+        &plan,
+        &old_model,
+        &new_model,
+        &files_before,
+    )
+    .await;
 
     let fresh = Env::new().await;
     fresh
@@ -325,4 +334,64 @@ pub async fn check_pair(old_package: &Value, new_package: &Value, rows: usize) -
         "the migrated schema differs from the new version deployed fresh"
     );
     plan
+}
+
+/// The physical file (`relfilenode`) of every table of `model`, by logical name.
+async fn table_files(
+    client: &tokio_postgres::Client,
+    model: &PhysicalModel,
+) -> BTreeMap<String, u32> {
+    let mut out = BTreeMap::new();
+    for object in model.objects.values() {
+        let row = client
+            .query_one(
+                "SELECT c.relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = $2",
+                &[&model.namespace, &object.physical],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("relfilenode of {}: {e}", object.physical));
+        out.insert(object.logical.clone(), row.get::<_, u32>(0));
+    }
+    out
+}
+
+/// The hazards tell the truth about rewrites, both ways: a table that no TABLE_REWRITE step
+/// targets keeps its physical file (the change ran in place), and one that such a step targets
+/// gets a new file.
+async fn check_rewrite_hazards(
+    client: &tokio_postgres::Client,
+    plan: &depot_core::Plan,
+    old: &PhysicalModel,
+    new: &PhysicalModel,
+    files_before: &BTreeMap<String, u32>,
+) {
+    let rewritten: std::collections::BTreeSet<&str> = plan
+        .steps()
+        .filter(|(_, s)| s.hazards.contains(&depot_core::Hazard::TableRewrite))
+        .map(|(_, s)| s.target.split('.').next().unwrap_or(&s.target))
+        .collect();
+    let files_after = table_files(client, new).await;
+    for object in new.objects.values() {
+        let Some(old_object) = source(old, new, object) else {
+            continue;
+        };
+        let (before, after) = (
+            files_before[&old_object.logical],
+            files_after[&object.logical],
+        );
+        if rewritten.contains(object.logical.as_str()) {
+            assert_ne!(
+                before, after,
+                "{}: flagged TABLE_REWRITE but the table was not rewritten",
+                object.logical
+            );
+        } else {
+            assert_eq!(
+                before, after,
+                "{}: rewritten although no step is flagged TABLE_REWRITE",
+                object.logical
+            );
+        }
+    }
 }

@@ -230,6 +230,14 @@ impl ConnectOptions {
         let target = self.target();
         let mode = self.ssl_mode();
         let mut config = self.config.clone();
+        // Migrations run in UTC whatever the server's default: zone-less timestamps converted to
+        // timestamptz are then read as UTC on every server, and PostgreSQL 12+ converts them in
+        // place instead of rewriting the table.
+        let options = match config.get_options() {
+            Some(given) => format!("{given} -c TimeZone=UTC"),
+            None => "-c TimeZone=UTC".to_string(),
+        };
+        config.options(&options);
         let started = std::time::Instant::now();
         let result = match mode {
             SslMode::Disable => {

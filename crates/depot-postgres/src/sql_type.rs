@@ -27,7 +27,8 @@ pub fn sql_type(field_type: &FieldType) -> String {
 
 /// True when PostgreSQL changes the column type without rewriting the table or rebuilding its
 /// indexes: a longer varchar, varchar to text, or a numeric with more precision and the same
-/// scale. Every other change rewrites the table under an ACCESS EXCLUSIVE lock.
+/// scale, or timestamp to timestamptz in a UTC session. Every other change rewrites the table
+/// under an ACCESS EXCLUSIVE lock.
 pub fn alters_in_place(from: &FieldType, to: &FieldType) -> bool {
     match (from, to) {
         (
@@ -49,6 +50,9 @@ pub fn alters_in_place(from: &FieldType, to: &FieldType) -> bool {
                 scale: s2,
             },
         ) => s1 == s2 && p2 >= p1,
+        // PostgreSQL 12+ skips the rewrite when the session TimeZone is UTC, which Depot's
+        // connections always set (see connect.rs): existing values are read as UTC.
+        (FieldType::Timestamp, FieldType::Timestamptz) => true,
         _ => false,
     }
 }
@@ -101,9 +105,13 @@ mod tests {
         assert!(alters_in_place(&dec(6, 2), &dec(10, 2)));
         assert!(!alters_in_place(&dec(6, 2), &dec(10, 3)));
         assert!(!alters_in_place(&FieldType::Integer, &FieldType::Bigint));
-        assert!(!alters_in_place(
+        assert!(alters_in_place(
             &FieldType::Timestamp,
             &FieldType::Timestamptz
+        ));
+        assert!(!alters_in_place(
+            &FieldType::Timestamptz,
+            &FieldType::Timestamp
         ));
     }
 }

@@ -254,6 +254,8 @@ fn alter_column_type_in_place() {
                 scale: 2,
             },
         ),
+        // In place because Depot's sessions run in UTC (PostgreSQL 12+).
+        (FieldType::Timestamp, FieldType::Timestamptz),
     ];
     let text: Vec<String> = cases
         .into_iter()
@@ -283,7 +285,6 @@ fn alter_column_type_with_rewrite() {
                 scale: 4,
             },
         ),
-        (FieldType::Timestamp, FieldType::Timestamptz),
     ];
     let text: Vec<String> = cases
         .into_iter()
