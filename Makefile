@@ -13,11 +13,15 @@ help:
 build:
 	cargo build --release --bin depot
 
-# Every test against a real PostgreSQL: scripts/ensure-postgres.sh finds or starts one.
+# Every test against a real PostgreSQL and a moto server (AWS APIs): scripts/ensure-postgres.sh
+# and scripts/ensure-moto.sh find or start them. AWS settings are fixed test values, so a
+# developer's own AWS credentials and profile never reach the tests.
 test:
-	@url=$$(scripts/ensure-postgres.sh) && \
-	  echo "PostgreSQL: $$url" && \
-	  DATABASE_URL="$$url" cargo test --workspace --locked
+	@url=$$(scripts/ensure-postgres.sh) && moto=$$(scripts/ensure-moto.sh) && \
+	  echo "PostgreSQL: $$url" && echo "moto: $$moto" && \
+	  DATABASE_URL="$$url" AWS_ENDPOINT_URL="$$moto" AWS_REGION=eu-west-1 \
+	  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
+	  AWS_EC2_METADATA_DISABLED=true cargo test --workspace --locked
 
 lint:
 	cargo fmt --all -- --check

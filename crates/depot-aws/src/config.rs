@@ -1,0 +1,99 @@
+//! AwsClients: the SDK clients, built once per process from the standard AWS configuration.
+//!
+//! `aws_config::defaults(BehaviorVersion::latest())` reads what every AWS tool reads: region
+//! (`AWS_REGION`, profile), credentials (environment, profile, SSO, web identity, ECS, IMDS),
+//! and the endpoint override (`AWS_ENDPOINT_URL`, or a service's own `AWS_ENDPOINT_URL_S3`...).
+//! When S3's endpoint is overridden (moto, MinIO, a VPC endpoint by URL), S3 uses path-style
+//! addressing, since `bucket.host` names rarely resolve there.
+//!
+//! HTTPS is hyper + rustls with ring (the TLS stack the PostgreSQL connections already use), set
+//! on the shared configuration so the credential providers use it too.
+
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_types::service_config::ServiceConfigKey;
+
+/// AwsClients holds one client per service. Clients are cheap to clone (they share their
+/// connection pool and credentials cache): build `AwsClients` once and clone what you need.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    pub s3: aws_sdk_s3::Client,
+    pub eventbridge: aws_sdk_eventbridge::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    /// Loads the standard configuration (environment, profile, container/instance metadata)
+    /// and builds the clients from it.
+    pub async fn from_env() -> AwsClients {
+        AwsClients::new(&load_sdk_config().await)
+    }
+
+    /// Builds the clients from a loaded configuration.
+    pub fn new(config: &SdkConfig) -> AwsClients {
+        let mut s3 = aws_sdk_s3::config::Builder::from(config);
+        if s3_endpoint_overridden(config) {
+            s3 = s3.force_path_style(true);
+        }
+        AwsClients {
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            eventbridge: aws_sdk_eventbridge::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+        }
+    }
+}
+
+/// The standard configuration: `aws_config::defaults(BehaviorVersion::latest())` with Depot's
+/// HTTPS client.
+pub async fn load_sdk_config() -> SdkConfig {
+    load_sdk_config_from(aws_config::defaults(BehaviorVersion::latest())).await
+}
+
+/// Loads `loader` (e.g. the defaults with an explicit region) with Depot's HTTPS client.
+pub async fn load_sdk_config_from(loader: ConfigLoader) -> SdkConfig {
+    loader.http_client(https_client()).load().await
+}
+
+/// hyper + rustls (ring), trusting the platform's root certificates.
+fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// Whether S3 talks to an endpoint other than AWS's own: the global override
+/// (`AWS_ENDPOINT_URL`, `endpoint_url` in the profile, or set in code) or S3's own
+/// (`AWS_ENDPOINT_URL_S3`, `services` section of the profile).
+pub fn s3_endpoint_overridden(config: &SdkConfig) -> bool {
+    if config.endpoint_url().is_some() {
+        return true;
+    }
+    let key = ServiceConfigKey::builder()
+        .service_id("S3")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .expect("a complete service config key");
+    config
+        .service_config()
+        .and_then(|service| service.load_config(key))
+        .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_override_is_noticed() {
+        let plain = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        assert!(!s3_endpoint_overridden(&plain));
+        let moto = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url("http://127.0.0.1:5055")
+            .build();
+        assert!(s3_endpoint_overridden(&moto));
+    }
+}

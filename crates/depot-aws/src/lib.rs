@@ -1,0 +1,22 @@
+//! Depot's AWS edge: the AWS implementations of depot-deploy's ports, and what they need.
+//!
+//! - [`S3DocumentStore`]: environment documents and plans in the bootstrap bucket (SPEC §4).
+//! - [`EventBridgeSink`]: `migration-plan` and `migration-lifecycle` events (SPEC §6).
+//! - [`secrets`]: a location's credentials from Secrets Manager, by `secretArn` (SPEC §2).
+//! - [`AwsClients`]: the SDK clients, built once from the standard AWS configuration.
+//!
+//! Nothing here logs or formats a secret value: credential types redact themselves in `Debug`,
+//! and error messages name the ARN or `s3://` URI, never a credential.
+
+pub mod config;
+pub mod eventbridge_sink;
+pub mod s3_documents;
+mod sdk_error;
+pub mod secrets;
+
+pub use config::{load_sdk_config, AwsClients};
+pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
+pub use s3_documents::S3DocumentStore;
+pub use secrets::{
+    PostgresCredentials, Redacted, SecretError, SnowflakeAuth, SnowflakeCredentials,
+};
