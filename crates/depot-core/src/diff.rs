@@ -115,32 +115,40 @@ fn name_of_view(v: &PhysicalView) -> Name {
 }
 
 /// Pairs new items with old ones: by logical name, else by the one entry of the new item's
-/// previous names that names an old item the new version no longer has. Returns new logical ->
-/// old logical. `kind` and `prefix` only shape refusal messages (`object`, `Dog.`).
+/// previous names that names an old item the new version no longer has. `old` and `new_has`
+/// tell whether the old and the new version have an item of a logical name. `kind` and `prefix`
+/// only shape refusal messages (`object`, `Dog.`).
 fn pair_by_name<'a>(
-    old: &BTreeSet<&'a str>,
+    old: impl Fn(&str) -> bool,
     new: &[(&'a str, &'a [String])],
+    new_has: impl Fn(&str) -> bool,
     kind: &str,
     prefix: &str,
     refusals: &mut Vec<Refusal>,
-) -> BTreeMap<&'a str, &'a str> {
-    let new_names: BTreeSet<&str> = new.iter().map(|(n, _)| *n).collect();
-    let mut pairs = BTreeMap::new();
-    // Old name -> the new items naming it in their previous names.
-    let mut claims: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (logical, previous) in new {
-        if old.contains(logical) {
-            pairs.insert(*logical, *logical);
+) -> Pairs<'a> {
+    let mut pairs = Pairs {
+        old_of: Vec::with_capacity(new.len()),
+        renamed: BTreeSet::new(),
+    };
+    // Old name -> the new items (indexes into `new`) naming it in their previous names.
+    let mut claims: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (logical, previous)) in new.iter().enumerate() {
+        if old(logical) {
+            pairs.old_of.push(Some(*logical));
+            continue;
+        }
+        pairs.old_of.push(None);
+        if previous.is_empty() {
             continue;
         }
         let candidates: Vec<&str> = previous
             .iter()
             .map(String::as_str)
-            .filter(|p| old.contains(p) && !new_names.contains(p))
+            .filter(|p| old(p) && !new_has(p))
             .collect();
         match candidates.as_slice() {
             [] => {}
-            [one] => claims.entry(*one).or_default().push(logical),
+            [one] => claims.entry(*one).or_default().push(i),
             many => refusals.push(Refusal::new(
                 format!("{prefix}{logical}"),
                 format!(
@@ -154,7 +162,8 @@ fn pair_by_name<'a>(
     for (old_name, claimers) in claims {
         match claimers.as_slice() {
             [one] => {
-                pairs.insert(*one, old_name);
+                pairs.old_of[*one] = Some(old_name);
+                pairs.renamed.insert(old_name);
             }
             many => refusals.push(Refusal::new(
                 format!("{prefix}{old_name}"),
@@ -162,7 +171,7 @@ fn pair_by_name<'a>(
                     "{} all list {old_name} in previousNames; a {kind} can be renamed to one \
                      name only",
                     many.iter()
-                        .map(|n| format!("{prefix}{n}"))
+                        .map(|i| format!("{prefix}{}", new[*i].0))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -170,6 +179,22 @@ fn pair_by_name<'a>(
         }
     }
     pairs
+}
+
+/// Pairs is what [`pair_by_name`] found.
+struct Pairs<'a> {
+    /// Per new item, in the order given: the logical name of its old item, if any.
+    old_of: Vec<Option<&'a str>>,
+    /// Old items paired with a new item of another logical name (renamed).
+    renamed: BTreeSet<&'a str>,
+}
+
+impl Pairs<'_> {
+    /// True when the old item `old` has a new one: a new item of the same logical name (which
+    /// always pairs with it), or one renamed from it. `new_has` as given to [`pair_by_name`].
+    fn paired_old(&self, old: &str, new_has: impl Fn(&str) -> bool) -> bool {
+        new_has(old) || self.renamed.contains(old)
+    }
 }
 
 /// Differ holds the two versions and what the diff learns while walking them.
@@ -181,8 +206,9 @@ struct Differ<'a> {
     touched_objects: BTreeSet<&'a str>,
     /// Old columns dropped, renamed or retyped: (old object, old field) logical names.
     touched_fields: BTreeSet<(&'a str, &'a str)>,
-    /// Per new object (new logical name): the old columns it had (old physical names).
-    old_columns: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// Per new object that changed (new logical name): its old version, whose column names
+    /// it still holds.
+    old_columns: BTreeMap<&'a str, &'a PhysicalObject>,
 }
 
 impl<'a> Differ<'a> {
@@ -215,29 +241,42 @@ impl<'a> Differ<'a> {
     }
 
     fn objects(&mut self, refusals: &mut Vec<Refusal>) {
-        let old_names: BTreeSet<&str> = self.old.objects.keys().map(String::as_str).collect();
-        let new_items: Vec<(&str, &[String])> = self
-            .new
+        let (old, new) = (self.old, self.new);
+        let new_items: Vec<(&str, &[String])> = new
             .objects
             .values()
             .map(|o| (o.logical.as_str(), o.previous_names.as_slice()))
             .collect();
-        let pairs = pair_by_name(&old_names, &new_items, "object", "", refusals);
-        let paired_old: BTreeSet<&str> = pairs.values().copied().collect();
+        let new_has = |n: &str| new.objects.contains_key(n);
+        let pairs = pair_by_name(
+            |n| old.objects.contains_key(n),
+            &new_items,
+            new_has,
+            "object",
+            "",
+            refusals,
+        );
 
-        for (logical, new_object) in &self.new.objects {
-            match pairs.get(logical.as_str()) {
+        for (new_object, old_logical) in new.objects.values().zip(&pairs.old_of) {
+            match old_logical {
                 None => self.changes.push(Change::CreateObject {
                     object: new_object.clone(),
                 }),
                 Some(old_logical) => {
-                    let old_object = &self.old.objects[*old_logical];
-                    self.object(old_object, new_object, refusals);
+                    let old_object = &old.objects[*old_logical];
+                    // An object that did not change (the same logical and physical names,
+                    // columns, key and indexes) has no change, and touches nothing a view
+                    // reads: skip the walk. Resolved models name each column once per object,
+                    // and keys and indexes by the physical names of their columns, so the walk
+                    // would find nothing either.
+                    if old_object != new_object {
+                        self.object(old_object, new_object, refusals);
+                    }
                 }
             }
         }
-        for (logical, old_object) in &self.old.objects {
-            if !paired_old.contains(logical.as_str()) {
+        for (logical, old_object) in &old.objects {
+            if !pairs.paired_old(logical, new_has) {
                 self.touched_objects.insert(logical);
                 self.changes.push(Change::DropObject {
                     object: name_of_object(old_object),
@@ -261,24 +300,36 @@ impl<'a> Differ<'a> {
                 to: object.clone(),
             });
         }
-        self.old_columns.insert(
-            &new.logical,
-            old.columns.iter().map(|c| c.physical.as_str()).collect(),
-        );
+        self.old_columns.insert(&new.logical, old);
 
         // Columns.
         let old_names: BTreeSet<&str> = old.columns.iter().map(|c| c.logical.as_str()).collect();
+        let new_names: BTreeSet<&str> = new.columns.iter().map(|c| c.logical.as_str()).collect();
         let new_items: Vec<(&str, &[String])> = new
             .columns
             .iter()
             .map(|c| (c.logical.as_str(), c.previous_names.as_slice()))
             .collect();
-        let prefix = format!("{}.", new.logical);
-        let pairs = pair_by_name(&old_names, &new_items, "field", &prefix, refusals);
+        let new_has = |n: &str| new_names.contains(n);
+        let has_renames = new_items.iter().any(|(_, p)| !p.is_empty());
+        let prefix = if has_renames {
+            format!("{}.", new.logical)
+        } else {
+            // Only refusals of renames use it.
+            String::new()
+        };
+        let pairs = pair_by_name(
+            |n| old_names.contains(n),
+            &new_items,
+            new_has,
+            "field",
+            &prefix,
+            refusals,
+        );
         // Old physical column -> new physical column, to compare keys and indexes.
         let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
-        for nc in &new.columns {
-            let Some(oc) = pairs.get(nc.logical.as_str()).and_then(|o| old.column(o)) else {
+        for (nc, old_logical) in new.columns.iter().zip(&pairs.old_of) {
+            let Some(oc) = old_logical.and_then(|o| old.column(o)) else {
                 self.changes.push(Change::AddColumn {
                     object: object.clone(),
                     column: nc.clone(),
@@ -288,9 +339,8 @@ impl<'a> Differ<'a> {
             renamed.insert(&oc.physical, &nc.physical);
             self.column(&object, old, oc, nc, refusals);
         }
-        let paired_old: BTreeSet<&str> = pairs.values().copied().collect();
         for oc in &old.columns {
-            if !paired_old.contains(oc.logical.as_str()) {
+            if !pairs.paired_old(&oc.logical, new_has) {
                 self.touched_fields.insert((&old.logical, &oc.logical));
                 self.changes.push(Change::DropColumn {
                     object: object.clone(),
@@ -460,14 +510,26 @@ impl<'a> Differ<'a> {
     /// Views: every old view that goes away or must be recreated is dropped first (dependents
     /// before what they read); every new or recreated view is created last (after what it reads).
     fn views(&mut self, refusals: &mut Vec<Refusal>) {
-        let old_names: BTreeSet<&str> = self.old.views.keys().map(String::as_str).collect();
-        let new_items: Vec<(&str, &[String])> = self
-            .new
+        let (old, new) = (self.old, self.new);
+        let new_items: Vec<(&str, &[String])> = new
             .views
             .values()
             .map(|v| (v.logical.as_str(), v.previous_names.as_slice()))
             .collect();
-        let pairs = pair_by_name(&old_names, &new_items, "view", "", refusals);
+        let pairs = pair_by_name(
+            |n| old.views.contains_key(n),
+            &new_items,
+            |n| new.views.contains_key(n),
+            "view",
+            "",
+            refusals,
+        );
+        // New logical -> old logical.
+        let pairs: BTreeMap<&str, &str> = new_items
+            .iter()
+            .zip(&pairs.old_of)
+            .filter_map(|((n, _), o)| o.map(|o| (*n, o)))
+            .collect();
         let successor: BTreeMap<&str, &str> = pairs.iter().map(|(n, o)| (*o, *n)).collect();
 
         // Old views to drop (old logical names): gone, changed, or reading something that changes.
@@ -686,7 +748,7 @@ impl<'a> Differ<'a> {
             let held = self
                 .old_columns
                 .get(object)
-                .is_some_and(|cols| cols.contains(name));
+                .is_some_and(|o| o.columns.iter().any(|c| c.physical == name));
             if !held {
                 continue;
             }

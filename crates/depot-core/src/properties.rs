@@ -23,7 +23,7 @@ use crate::hazard::Hazard;
 use crate::lenient;
 use crate::naming::NamingStrategy;
 use crate::problem::{Problem, Problems};
-use crate::reader::{describe_scalar, At, Reader};
+use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 use crate::validate::{is_logical_name, parse_package, NAME_RULE};
 
@@ -105,7 +105,7 @@ fn looks_secret(key: &str) -> bool {
 fn object<'v>(
     r: &mut Reader,
     value: &'v Value,
-    at: &At,
+    at: &Place<'_>,
     what: &str,
     allowed: &[&str],
 ) -> Option<&'v Map<String, Value>> {
@@ -147,25 +147,25 @@ fn object<'v>(
 fn required_string(
     r: &mut Reader,
     map: &Map<String, Value>,
-    at: &At,
+    at: &Place<'_>,
     key: &str,
     what: &str,
 ) -> Option<String> {
     r.required(map, at, key, what)
-        .and_then(|v| r.non_empty_string(v, &at.key(key), &format!("`{key}`")))
+        .and_then(|v| r.non_empty_string(v, &at.key(key), format_args!("`{key}`")))
 }
 
 /// optional_string reads an optional non-empty string: `Some(None)` when absent.
 fn optional_string(
     r: &mut Reader,
     map: &Map<String, Value>,
-    at: &At,
+    at: &Place<'_>,
     key: &str,
 ) -> Option<Option<String>> {
     match map.get(key) {
         None => Some(None),
         Some(v) => r
-            .non_empty_string(v, &at.key(key), &format!("`{key}`"))
+            .non_empty_string(v, &at.key(key), format_args!("`{key}`"))
             .map(Some),
     }
 }
@@ -174,7 +174,7 @@ fn optional_string(
 fn optional_arn(
     r: &mut Reader,
     map: &Map<String, Value>,
-    at: &At,
+    at: &Place<'_>,
     key: &str,
 ) -> Option<Option<String>> {
     let value = optional_string(r, map, at, key)?;
@@ -199,7 +199,7 @@ fn is_lower_hex(s: &str, len: usize) -> bool {
 fn hex_id(
     r: &mut Reader,
     value: &Value,
-    at: &At,
+    at: &Place<'_>,
     what: &str,
     len: usize,
     example: &str,
@@ -224,7 +224,7 @@ fn hex_id(
 fn choice<'a>(
     r: &mut Reader,
     value: &Value,
-    at: &At,
+    at: &Place<'_>,
     what: &str,
     allowed: &[&'a str],
 ) -> Option<&'a str> {
@@ -250,7 +250,7 @@ fn choice<'a>(
 }
 
 fn read_dataset(r: &mut Reader, raw: &Value) -> Option<Dataset> {
-    let at = At::root();
+    let at = Place::root();
     let map = object(r, raw, &at, "the dataset properties", TOP_KEYS)?;
 
     let environment_id = r
@@ -394,7 +394,7 @@ fn read_dataset(r: &mut Reader, raw: &Value) -> Option<Dataset> {
 fn read_package(
     r: &mut Reader,
     map: &Map<String, Value>,
-    at: &At,
+    at: &Place<'_>,
 ) -> Option<crate::package::Package> {
     if let Some(v) = map.get("packageUri") {
         if let Some(uri) = r.string(v, &at.key("packageUri"), "`packageUri`") {
@@ -450,7 +450,7 @@ fn prefixed(prefix: &str, mut p: Problem) -> Problem {
     p
 }
 
-fn read_location(r: &mut Reader, value: &Value, at: &At) -> Option<Location> {
+fn read_location(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Location> {
     let engine = value.as_object().and_then(|m| m.get("type")).map(|t| {
         choice(
             r,
@@ -558,7 +558,7 @@ fn read_location(r: &mut Reader, value: &Value, at: &At) -> Option<Location> {
     }
 }
 
-fn report_secrets(r: &mut Reader, value: &Value, at: &At) {
+fn report_secrets(r: &mut Reader, value: &Value, at: &Place<'_>) {
     for key in value.as_object().into_iter().flat_map(|m| m.keys()) {
         if looks_secret(key) {
             r.report(
@@ -572,7 +572,7 @@ fn report_secrets(r: &mut Reader, value: &Value, at: &At) {
     }
 }
 
-fn read_executor(r: &mut Reader, value: &Value, at: &At) -> Option<Executor> {
+fn read_executor(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Executor> {
     let map = object(r, value, at, "`executor`", EXECUTOR_KEYS)?;
     let before = r.problems.len();
     let name = required_string(r, map, at, "name", "the executor's name");
@@ -588,7 +588,11 @@ fn read_executor(r: &mut Reader, value: &Value, at: &At) -> Option<Executor> {
     })
 }
 
-fn read_dependencies(r: &mut Reader, value: &Value, at: &At) -> Option<BTreeMap<String, String>> {
+fn read_dependencies(
+    r: &mut Reader,
+    value: &Value,
+    at: &Place<'_>,
+) -> Option<BTreeMap<String, String>> {
     let Some(map) = value.as_object() else {
         r.report(
             at,
@@ -614,7 +618,7 @@ fn read_dependencies(r: &mut Reader, value: &Value, at: &At) -> Option<BTreeMap<
         if let Some(t) = r.non_empty_string(
             target,
             &dat,
-            &format!("dependency `{alias}` (a dataset alias or id)"),
+            format_args!("dependency `{alias}` (a dataset alias or id)"),
         ) {
             out.insert(alias.clone(), t);
         }
@@ -622,7 +626,11 @@ fn read_dependencies(r: &mut Reader, value: &Value, at: &At) -> Option<BTreeMap<
     (r.problems.len() == before).then_some(out)
 }
 
-fn read_migration_options(r: &mut Reader, value: &Value, at: &At) -> Option<MigrationOptions> {
+fn read_migration_options(
+    r: &mut Reader,
+    value: &Value,
+    at: &Place<'_>,
+) -> Option<MigrationOptions> {
     let map = object(r, value, at, "`migrationOptions`", OPTIONS_KEYS)?;
     let before = r.problems.len();
     let migration_mode = match map.get("migrationMode") {
@@ -649,7 +657,7 @@ fn read_migration_options(r: &mut Reader, value: &Value, at: &At) -> Option<Migr
     })
 }
 
-fn read_migration_mode(r: &mut Reader, value: &Value, at: &At) -> Option<MigrationMode> {
+fn read_migration_mode(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<MigrationMode> {
     let map = object(r, value, at, "`migrationMode`", MODE_KEYS)?;
     let before = r.problems.len();
     let kind = match map.get("type") {
@@ -690,13 +698,13 @@ fn read_migration_mode(r: &mut Reader, value: &Value, at: &At) -> Option<Migrati
 
 /// read_hazards reads `allowedHazards`: a list of hazard names, or one comma-separated string
 /// (the form a CloudFormation `CommaDelimitedList` parameter may arrive in).
-fn read_hazards(r: &mut Reader, value: &Value, at: &At) -> Option<BTreeSet<Hazard>> {
-    let names: Vec<(String, At)> = match value {
+fn read_hazards(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<BTreeSet<Hazard>> {
+    let names: Vec<(String, Place<'_>)> = match value {
         Value::String(s) => s
             .split(',')
             .map(str::trim)
             .filter(|n| !n.is_empty())
-            .map(|n| (n.to_string(), at.clone()))
+            .map(|n| (n.to_string(), *at))
             .collect(),
         other @ (Value::Null
         | Value::Bool(_)

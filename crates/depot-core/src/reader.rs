@@ -1,5 +1,11 @@
 //! Reader: walks raw JSON input and collects every problem with its location, so that parsing
 //! goes on after the first mistake and a person fixes everything in one pass.
+//!
+//! Locations are [`Place`]s while reading: a chain of borrowed steps that costs nothing until a
+//! problem is recorded, when it becomes a JSON path. Messages that say what was expected
+//! (`what`) are `Display` values (usually `format_args!`), formatted only on a problem too.
+
+use std::fmt::Display;
 
 use serde_json::{Map, Value};
 
@@ -16,6 +22,36 @@ pub struct At {
     field: Option<String>,
 }
 
+/// is_plain tells whether a key can be written bare in a path (`a.b`); other keys are written
+/// `["..."]` so that the path stays unambiguous.
+fn is_plain(key: &str) -> bool {
+    key.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// push_key appends member `key` to the JSON path `path`.
+fn push_key(path: &mut String, key: &str) {
+    if !is_plain(key) {
+        path.push('[');
+        path.push_str(&Value::from(key).to_string());
+        path.push(']');
+    } else {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    }
+}
+
+/// push_index appends element `i` to the JSON path `path`.
+fn push_index(path: &mut String, i: usize) {
+    path.push('[');
+    path.push_str(&i.to_string());
+    path.push(']');
+}
+
 impl At {
     /// root is the top of the input document.
     pub fn root() -> At {
@@ -25,27 +61,24 @@ impl At {
     /// key is the member `key` of the object at `self`. Keys that are not plain words are
     /// written `["..."]` so that the path stays unambiguous.
     pub fn key(&self, key: &str) -> At {
-        let plain = key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        let path = match (self.path.is_empty(), plain) {
-            (true, true) => key.to_string(),
-            (false, true) => format!("{}.{key}", self.path),
-            (_, false) => format!("{}[{}]", self.path, Value::from(key)),
-        };
+        let mut path = String::with_capacity(self.path.len() + key.len() + 1);
+        path.push_str(&self.path);
+        push_key(&mut path, key);
         At {
             path,
-            ..self.clone()
+            schema: self.schema.clone(),
+            field: self.field.clone(),
         }
     }
 
     /// index is the element `i` of the array at `self`.
     pub fn index(&self, i: usize) -> At {
+        let mut path = self.path.clone();
+        push_index(&mut path, i);
         At {
-            path: format!("{}[{i}]", self.path),
-            ..self.clone()
+            path,
+            schema: self.schema.clone(),
+            field: self.field.clone(),
         }
     }
 
@@ -82,6 +115,114 @@ impl At {
     }
 }
 
+/// Place is a location in the input while it is read: the same location as an [`At`], kept as
+/// borrowed steps (each pointing to its parent) so that making one costs no allocation. It
+/// becomes an [`At`] (a path string) only when a problem is recorded there.
+///
+/// A child borrows its parent, so a place made from a temporary must be bound first:
+/// `let fields = at.key("fields"); let f = fields.key(name);`.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    parent: Option<&'a Place<'a>>,
+    step: Step<'a>,
+    schema: Option<&'a str>,
+    field: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl Default for Place<'_> {
+    fn default() -> Self {
+        Place::root()
+    }
+}
+
+impl<'a> Place<'a> {
+    /// root is the top of the input document.
+    pub const fn root() -> Place<'a> {
+        Place {
+            parent: None,
+            step: Step::Root,
+            schema: None,
+            field: None,
+        }
+    }
+
+    /// key is the member `key` of the object at `self`.
+    pub fn key<'b>(&'b self, key: &'b str) -> Place<'b> {
+        Place {
+            parent: Some(self),
+            step: Step::Key(key),
+            schema: self.schema,
+            field: self.field,
+        }
+    }
+
+    /// index is the element `i` of the array at `self`.
+    pub fn index(&self, i: usize) -> Place<'_> {
+        Place {
+            parent: Some(self),
+            step: Step::Index(i),
+            schema: self.schema,
+            field: self.field,
+        }
+    }
+
+    /// in_schema attaches the logical schema the location belongs to.
+    pub fn in_schema(self, schema: &'a str) -> Place<'a> {
+        Place {
+            schema: Some(schema),
+            ..self
+        }
+    }
+
+    /// in_field attaches the logical field the location belongs to.
+    pub fn in_field(self, field: &'a str) -> Place<'a> {
+        Place {
+            field: Some(field),
+            ..self
+        }
+    }
+
+    /// at is this location as an [`At`] (its path written out).
+    pub fn at(&self) -> At {
+        let mut steps = Vec::new();
+        let mut place = Some(self);
+        while let Some(p) = place {
+            steps.push(p.step);
+            place = p.parent;
+        }
+        let mut path = String::new();
+        for step in steps.iter().rev() {
+            match *step {
+                Step::Root => {}
+                Step::Key(k) => push_key(&mut path, k),
+                Step::Index(i) => push_index(&mut path, i),
+            }
+        }
+        At {
+            path,
+            schema: self.schema.map(str::to_string),
+            field: self.field.map(str::to_string),
+        }
+    }
+
+    /// path is the JSON path; `$` for the document itself.
+    pub fn path(&self) -> String {
+        self.at().path().to_string()
+    }
+
+    /// problem is a problem at this location.
+    pub fn problem(&self, rule: &'static str, message: impl Into<String>) -> Problem {
+        self.at().problem(rule, message)
+    }
+}
+
 /// Reader collects problems while typed accessors read the input.
 #[derive(Debug, Default)]
 pub struct Reader {
@@ -90,7 +231,7 @@ pub struct Reader {
 
 impl Reader {
     /// report records a problem at `at`.
-    pub fn report(&mut self, at: &At, rule: &'static str, message: impl Into<String>) {
+    pub fn report(&mut self, at: &Place<'_>, rule: &'static str, message: impl Into<String>) {
         self.problems.push(at.problem(rule, message));
     }
 
@@ -112,8 +253,8 @@ impl Reader {
     pub fn object<'v>(
         &mut self,
         value: &'v Value,
-        at: &At,
-        what: &str,
+        at: &Place<'_>,
+        what: impl Display,
         allowed: &[&str],
     ) -> Option<&'v Map<String, Value>> {
         let Some(map) = value.as_object() else {
@@ -128,12 +269,58 @@ impl Reader {
         Some(map)
     }
 
+    /// members reads a JSON object whose keys must be among `keys` (others are reported, as
+    /// [`Reader::object`] does) and gives the value of each of `keys`, in their order: one pass
+    /// over the object instead of a lookup per key.
+    pub fn members<'v, const N: usize>(
+        &mut self,
+        value: &'v Value,
+        at: &Place<'_>,
+        what: impl Display,
+        keys: &[&str; N],
+    ) -> Option<[Option<&'v Value>; N]> {
+        let Some(map) = value.as_object() else {
+            self.report(
+                at,
+                rules::WRONG_JSON_TYPE,
+                format!("{what} must be a JSON object, not {}", lenient::kind(value)),
+            );
+            return None;
+        };
+        Some(self.member_values(map, at, what, keys))
+    }
+
+    /// member_values is [`Reader::members`] of an object already read.
+    pub fn member_values<'v, const N: usize>(
+        &mut self,
+        map: &'v Map<String, Value>,
+        at: &Place<'_>,
+        what: impl Display,
+        keys: &[&str; N],
+    ) -> [Option<&'v Value>; N] {
+        let mut values = [None; N];
+        for (key, value) in map {
+            match keys.iter().position(|k| k == key) {
+                Some(i) => values[i] = Some(value),
+                None => self.report(
+                    &at.key(key),
+                    rules::UNKNOWN_KEY,
+                    format!(
+                        "unknown key `{key}` in {what}; allowed keys: {}",
+                        keys.join(", ")
+                    ),
+                ),
+            }
+        }
+        values
+    }
+
     /// unknown_keys reports every key of `map` not in `allowed`, listing the allowed keys.
     pub fn unknown_keys(
         &mut self,
         map: &Map<String, Value>,
-        at: &At,
-        what: &str,
+        at: &Place<'_>,
+        what: impl Display,
         allowed: &[&str],
     ) {
         for key in map.keys() {
@@ -154,11 +341,22 @@ impl Reader {
     pub fn required<'v>(
         &mut self,
         map: &'v Map<String, Value>,
-        at: &At,
+        at: &Place<'_>,
         key: &str,
-        what: &str,
+        what: impl Display,
     ) -> Option<&'v Value> {
-        let value = map.get(key);
+        self.require(map.get(key), at, key, what)
+    }
+
+    /// require passes on `value`, the value of member `key` of the object at `at`, reporting
+    /// its absence.
+    pub fn require<'v>(
+        &mut self,
+        value: Option<&'v Value>,
+        at: &Place<'_>,
+        key: &str,
+        what: impl Display,
+    ) -> Option<&'v Value> {
         if value.is_none() {
             self.report(
                 &at.key(key),
@@ -169,33 +367,46 @@ impl Reader {
         value
     }
 
-    /// string reads a string (no conversion from other scalars).
-    pub fn string(&mut self, value: &Value, at: &At, what: &str) -> Option<String> {
-        match lenient::as_str(value) {
-            Some(s) => Some(s.to_string()),
-            None => {
-                self.report(
-                    at,
-                    rules::WRONG_JSON_TYPE,
-                    format!("{what} must be a string, not {}", lenient::kind(value)),
-                );
-                None
-            }
+    /// str reads a string (no conversion from other scalars), borrowed from the input.
+    pub fn str<'v>(
+        &mut self,
+        value: &'v Value,
+        at: &Place<'_>,
+        what: impl Display,
+    ) -> Option<&'v str> {
+        let s = lenient::as_str(value);
+        if s.is_none() {
+            self.report(
+                at,
+                rules::WRONG_JSON_TYPE,
+                format!("{what} must be a string, not {}", lenient::kind(value)),
+            );
         }
+        s
+    }
+
+    /// string reads a string (no conversion from other scalars).
+    pub fn string(&mut self, value: &Value, at: &Place<'_>, what: impl Display) -> Option<String> {
+        self.str(value, at, what).map(str::to_string)
     }
 
     /// non_empty_string reads a string that must not be empty or blank.
-    pub fn non_empty_string(&mut self, value: &Value, at: &At, what: &str) -> Option<String> {
-        let s = self.string(value, at, what)?;
+    pub fn non_empty_string(
+        &mut self,
+        value: &Value,
+        at: &Place<'_>,
+        what: impl Display,
+    ) -> Option<String> {
+        let s = self.str(value, at, &what)?;
         if s.trim().is_empty() {
             self.report(at, rules::EMPTY_VALUE, format!("{what} must not be empty"));
             return None;
         }
-        Some(s)
+        Some(s.to_string())
     }
 
     /// bool reads `true`/`false`, as JSON booleans or strings.
-    pub fn bool(&mut self, value: &Value, at: &At, what: &str) -> Option<bool> {
+    pub fn bool(&mut self, value: &Value, at: &Place<'_>, what: impl Display) -> Option<bool> {
         let b = lenient::as_bool(value);
         if b.is_none() {
             self.report(
@@ -211,7 +422,7 @@ impl Reader {
     }
 
     /// u32 reads a non-negative integer, as a JSON number or a string of digits.
-    pub fn u32(&mut self, value: &Value, at: &At, what: &str) -> Option<u32> {
+    pub fn u32(&mut self, value: &Value, at: &Place<'_>, what: impl Display) -> Option<u32> {
         let n = lenient::as_u32(value);
         if n.is_none() {
             self.report(
@@ -227,7 +438,12 @@ impl Reader {
     }
 
     /// string_list reads an array of strings; a non-string element is reported and skipped.
-    pub fn string_list(&mut self, value: &Value, at: &At, what: &str) -> Option<Vec<String>> {
+    pub fn string_list(
+        &mut self,
+        value: &Value,
+        at: &Place<'_>,
+        what: impl Display,
+    ) -> Option<Vec<String>> {
         let Some(items) = value.as_array() else {
             self.report(
                 at,
@@ -241,7 +457,7 @@ impl Reader {
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            if let Some(s) = self.string(item, &at.index(i), &format!("each entry of {what}")) {
+            if let Some(s) = self.string(item, &at.index(i), format_args!("each entry of {what}")) {
                 out.push(s);
             }
         }
@@ -283,6 +499,41 @@ mod tests {
             r#"schemas["my dog"]"#
         );
         assert_eq!(At::root().path(), "$");
+        assert_eq!(At::root().key("a b").key("c").path(), r#"["a b"].c"#);
+        assert_eq!(At::root().index(0).key("c").path(), "[0].c");
+    }
+
+    #[test]
+    fn places_write_the_same_paths_as_ats() {
+        let root = Place::root();
+        let schemas = root.key("schemas");
+        let dog = schemas.key("Dog");
+        let fields = dog.key("fields");
+        let name = fields.key("name");
+        assert_eq!(name.path(), "schemas.Dog.fields.name");
+        let indexes = root.key("indexes");
+        let second = indexes.index(2);
+        assert_eq!(second.key("name").path(), "indexes[2].name");
+        assert_eq!(schemas.key("my dog").path(), r#"schemas["my dog"]"#);
+        assert_eq!(schemas.key("\"q\"\n").path(), r#"schemas["\"q\"\n"]"#);
+        assert_eq!(root.path(), "$");
+        let odd = root.key("a b");
+        assert_eq!(odd.key("c").path(), r#"["a b"].c"#);
+        assert_eq!(root.index(0).path(), "[0]");
+        fn same(place: &Place<'_>, at: &At, keys: &[&str]) {
+            assert_eq!(place.at(), *at);
+            if let Some((k, rest)) = keys.split_first() {
+                same(&place.key(k), &at.key(k), rest);
+                same(&place.index(3), &at.index(3), rest);
+            }
+        }
+        for keys in [
+            &["schemas", "Dog", "fields", "name"][..],
+            &["x-y", "_a", "1b", "b1", ""],
+            &["ä", "a.b", "[0]"],
+        ] {
+            same(&Place::root(), &At::root(), keys);
+        }
     }
 
     #[test]
@@ -296,6 +547,23 @@ mod tests {
         assert_eq!(p.schema.as_deref(), Some("Dog"));
         assert_eq!(p.field.as_deref(), Some("name"));
         assert_eq!(p.path, "schemas.Dog");
+
+        let root = Place::root();
+        let schemas = root.key("schemas");
+        let dog = schemas.key("Dog").in_schema("Dog");
+        let name = dog.key("name").in_field("name");
+        let p = name.key("type").problem(rules::UNKNOWN_TYPE, "m");
+        assert_eq!(p.schema.as_deref(), Some("Dog"));
+        assert_eq!(p.field.as_deref(), Some("name"));
+        assert_eq!(p.path, "schemas.Dog.name.type");
+        assert_eq!(
+            dog.problem(rules::UNKNOWN_TYPE, "m"),
+            At::root()
+                .key("schemas")
+                .key("Dog")
+                .in_schema("Dog")
+                .problem(rules::UNKNOWN_TYPE, "m")
+        );
     }
 
     #[test]
@@ -303,7 +571,7 @@ mod tests {
         let mut r = Reader::default();
         let v = json!({"a": 1, "zz": 2});
         assert!(r
-            .object(&v, &At::root(), "the thing", &["a", "b"])
+            .object(&v, &Place::root(), "the thing", &["a", "b"])
             .is_some());
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].rule, rules::UNKNOWN_KEY);
@@ -312,15 +580,37 @@ mod tests {
     }
 
     #[test]
+    fn members_give_values_in_key_order_and_report_unknown_keys() {
+        let mut r = Reader::default();
+        let v = json!({"b": 2, "zz": 3, "a": 1});
+        let [a, b, c] = r
+            .members(&v, &Place::root(), "the thing", &["a", "b", "c"])
+            .unwrap();
+        assert_eq!((a, b, c), (Some(&json!(1)), Some(&json!(2)), None));
+        assert_eq!(r.problems.len(), 1);
+        let mut o = Reader::default();
+        o.object(&v, &Place::root(), "the thing", &["a", "b", "c"]);
+        assert_eq!(r.problems, o.problems);
+        assert!(r
+            .members(&json!([]), &Place::root(), "the thing", &["a"])
+            .is_none());
+        assert_eq!(
+            r.problems[1].message,
+            "the thing must be a JSON object, not an array"
+        );
+    }
+
+    #[test]
     fn typed_readers_report_the_expected_form() {
         let mut r = Reader::default();
-        assert_eq!(r.bool(&json!("true"), &At::root(), "x"), Some(true));
-        assert_eq!(r.u32(&json!("12"), &At::root(), "x"), Some(12));
+        let root = Place::root();
+        assert_eq!(r.bool(&json!("true"), &root, "x"), Some(true));
+        assert_eq!(r.u32(&json!("12"), &root, "x"), Some(12));
         assert!(r.problems.is_empty());
-        assert_eq!(r.u32(&json!(-1), &At::root().key("port"), "port"), None);
-        assert_eq!(r.non_empty_string(&json!(" "), &At::root(), "name"), None);
+        assert_eq!(r.u32(&json!(-1), &root.key("port"), "port"), None);
+        assert_eq!(r.non_empty_string(&json!(" "), &root, "name"), None);
         assert_eq!(
-            r.string_list(&json!(["a", 1]), &At::root().key("l"), "l"),
+            r.string_list(&json!(["a", 1]), &root.key("l"), "l"),
             Some(vec!["a".into()])
         );
         let rules: Vec<_> = r.problems.iter().map(|p| p.rule).collect();
@@ -334,13 +624,17 @@ mod tests {
         );
         assert!(r.problems[0].message.contains("not -1"));
         assert_eq!(r.problems[2].path, "l[1]");
+        assert_eq!(
+            r.problems[2].message,
+            "each entry of l must be a string, not a number"
+        );
     }
 
     #[test]
     fn finish_returns_the_value_only_without_problems() {
         assert_eq!(Reader::default().finish(Some(1)), Ok(1));
         let mut r = Reader::default();
-        r.report(&At::root(), rules::REQUIRED, "x");
+        r.report(&Place::root(), rules::REQUIRED, "x");
         assert_eq!(r.finish(Some(1)).unwrap_err().0.len(), 1);
         assert!(Reader::default().finish::<u8>(None).is_err());
     }

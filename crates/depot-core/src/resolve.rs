@@ -10,7 +10,7 @@
 //! - Views: parsed and rewritten by [`crate::view_sql`], views read by other views first; a
 //!   cycle of views is a problem.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
 
@@ -35,27 +35,34 @@ pub fn resolve(
     dialect: &dyn Dialect,
     dependencies: &BTreeMap<String, DependencyModel>,
 ) -> Result<PhysicalModel, Problems> {
+    let naming = dataset.config.naming_strategy;
     let mut r = Resolver {
         dialect,
-        naming: dataset.config.naming_strategy,
+        naming,
+        pkey: naming.apply("pkey"),
+        idx: naming.apply("idx"),
         problems: Vec::new(),
-        relations: BTreeMap::new(),
+        relations: HashMap::with_capacity(dataset.package.schemas.len() * 3),
     };
     r.check_engine(&dataset.config.location);
     let namespace = dataset.config.schema_name.clone();
     r.check_length(
         &namespace,
-        "the namespace (`schemaName`)",
-        &At::root().key("schemaName"),
+        || "the namespace (`schemaName`)".to_string(),
+        || Loc::Root("schemaName").at(),
     );
 
-    let schemas_at = At::root().key("package").key("schemas");
     let mut objects = BTreeMap::new();
     for (name, object) in dataset.package.objects() {
-        let at = schemas_at.key(name).in_schema(name);
-        objects.insert(name.clone(), r.object(name, object, &at));
+        objects.insert(name.clone(), r.object(name, object));
     }
-    let views = r.views(dataset, &namespace, &objects, dependencies, &schemas_at);
+    let views = if dataset.package.views().next().is_none() {
+        // No view: no catalogue of every column to build.
+        BTreeMap::new()
+    } else {
+        let schemas_at = At::root().key("package").key("schemas");
+        r.views(dataset, &namespace, &objects, dependencies, &schemas_at)
+    };
 
     if r.problems.is_empty() {
         Ok(PhysicalModel {
@@ -87,15 +94,74 @@ pub fn generated_name(full: &str, max_bytes: usize, naming: NamingStrategy) -> S
     format!("{}{suffix}", &full[..end])
 }
 
-struct Resolver<'d> {
-    dialect: &'d dyn Dialect,
-    naming: NamingStrategy,
-    problems: Vec<Problem>,
-    /// Physical relation name -> what claimed it, and where.
-    relations: BTreeMap<String, (String, At)>,
+/// Where a name of an object was written. Its [`At`] (a JSON path and the schema and field it
+/// belongs to) is built only when a problem is recorded there.
+#[derive(Debug, Clone, Copy)]
+enum Loc<'p> {
+    /// A member of the document root.
+    Root(&'static str),
+    /// The schema (`package.schemas.<name>`).
+    Schema(&'p str),
+    /// A field of a schema.
+    Field(&'p str, &'p str),
+    /// The primary key of a schema.
+    PrimaryKey(&'p str),
+    /// The `i`th index of a schema.
+    Index(&'p str, usize),
 }
 
-impl Resolver<'_> {
+impl Loc<'_> {
+    fn at(self) -> At {
+        let schema = |name: &str| {
+            At::root()
+                .key("package")
+                .key("schemas")
+                .key(name)
+                .in_schema(name)
+        };
+        match self {
+            Loc::Root(key) => At::root().key(key),
+            Loc::Schema(name) => schema(name),
+            Loc::Field(name, field) => schema(name).key("fields").key(field).in_field(field),
+            Loc::PrimaryKey(name) => schema(name).key("primaryKey"),
+            Loc::Index(name, i) => schema(name).key("indexes").index(i),
+        }
+    }
+}
+
+/// What claimed a relation name, as collision messages name it.
+#[derive(Debug, Clone, Copy)]
+enum Holder<'p> {
+    Object(&'p str),
+    PrimaryKey(&'p str),
+    /// An index (its logical name) of an object.
+    Index(&'p str, &'p str),
+    View(&'p str),
+}
+
+impl std::fmt::Display for Holder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Holder::Object(name) => write!(f, "object `{name}`"),
+            Holder::PrimaryKey(name) => write!(f, "the primary key of `{name}`"),
+            Holder::Index(index, name) => write!(f, "index `{index}` of `{name}`"),
+            Holder::View(name) => write!(f, "view `{name}`"),
+        }
+    }
+}
+
+struct Resolver<'d, 'p> {
+    dialect: &'d dyn Dialect,
+    naming: NamingStrategy,
+    /// The strategy's forms of the suffixes of generated names.
+    pkey: String,
+    idx: String,
+    problems: Vec<Problem>,
+    /// Physical relation name -> what claimed it.
+    relations: HashMap<String, Holder<'p>>,
+}
+
+impl<'p> Resolver<'_, 'p> {
     fn check_engine(&mut self, location: &Location) {
         let engine = match location {
             Location::Postgres(_) => Engine::Postgres,
@@ -114,14 +180,21 @@ impl Resolver<'_> {
         }
     }
 
-    /// check_length reports a user-facing physical name the engine would truncate.
-    fn check_length(&mut self, physical: &str, what: &str, at: &At) {
+    /// check_length reports a user-facing physical name the engine would truncate. What it
+    /// names (`what`) and where (`at`) are worked out only then.
+    fn check_length(
+        &mut self,
+        physical: &str,
+        what: impl FnOnce() -> String,
+        at: impl FnOnce() -> At,
+    ) {
         let max = self.dialect.max_identifier_bytes();
         if physical.len() > max {
-            self.problems.push(at.problem(
+            self.problems.push(at().problem(
                 rules::IDENTIFIER_TOO_LONG,
                 format!(
-                    "the physical name `{physical}` of {what} is {} bytes; {} keeps at most {max}: shorten the name or set a shorter `sqlName`",
+                    "the physical name `{physical}` of {} is {} bytes; {} keeps at most {max}: shorten the name or set a shorter `sqlName`",
+                    what(),
                     physical.len(),
                     self.dialect.engine().as_str()
                 ),
@@ -130,70 +203,107 @@ impl Resolver<'_> {
     }
 
     /// claim reserves a relation name of the namespace, reporting a collision.
-    fn claim(&mut self, physical: &str, what: String, at: &At) {
-        if let Some((other, _)) = self.relations.get(physical) {
-            self.problems.push(at.problem(
+    fn claim(&mut self, physical: &str, what: Holder<'p>, at: impl FnOnce() -> At) {
+        if let Some(other) = self.relations.get(physical) {
+            self.problems.push(at().problem(
                 rules::NAME_COLLISION,
                 format!(
                     "{what} and {other} both get the physical name `{physical}`: relations share one namespace; rename one or set `sqlName`"
                 ),
             ));
         } else {
-            self.relations
-                .insert(physical.to_string(), (what, at.clone()));
+            self.relations.insert(physical.to_string(), what);
         }
     }
 
-    fn generated(&self, full: &str) -> String {
-        generated_name(full, self.dialect.max_identifier_bytes(), self.naming)
+    /// The generated name `parts` joined by `_` (`<table>_pkey`, `<table>_<index>_idx`),
+    /// fitted to the engine's identifiers by [`generated_name`].
+    fn generated(&self, parts: &[&str]) -> String {
+        let mut full = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                full.push('_');
+            }
+            full.push_str(part);
+        }
+        let max = self.dialect.max_identifier_bytes();
+        if full.len() <= max {
+            full
+        } else {
+            generated_name(&full, max, self.naming)
+        }
     }
 
-    fn object(&mut self, name: &str, object: &ObjectSchema, at: &At) -> PhysicalObject {
+    fn object(&mut self, name: &'p str, object: &'p ObjectSchema) -> PhysicalObject {
         let physical = object
             .sql_name
             .clone()
             .unwrap_or_else(|| self.naming.apply(name));
-        self.check_length(&physical, &format!("object `{name}`"), at);
-        self.claim(&physical, format!("object `{name}`"), at);
+        self.check_length(
+            &physical,
+            || format!("object `{name}`"),
+            || Loc::Schema(name).at(),
+        );
+        self.claim(&physical, Holder::Object(name), || Loc::Schema(name).at());
 
         // Primary-key fields first in key order, then the others by logical name (the
         // BTreeMap's order), so the order is stable whatever the order of the input.
-        let mut order: Vec<&String> = object.primary_key.iter().collect();
+        let mut order: Vec<&String> = Vec::with_capacity(object.fields.len());
+        order.extend(object.primary_key.iter());
         order.extend(
             object
                 .fields
                 .keys()
                 .filter(|f| !object.primary_key.contains(f)),
         );
-        let mut columns = Vec::new();
-        let mut taken: BTreeMap<String, &str> = BTreeMap::new();
+        let mut named = Vec::with_capacity(order.len());
         for field_name in order {
             let Some(field) = object.fields.get(field_name) else {
                 continue;
             };
-            let fat = at.key("fields").key(field_name).in_field(field_name);
             let column = field
                 .sql_name
                 .clone()
                 .unwrap_or_else(|| self.naming.apply(field_name));
-            self.check_length(&column, &format!("field `{name}.{field_name}`"), &fat);
-            if let Some(other) = taken.insert(column.clone(), field_name) {
-                self.problems.push(fat.problem(
+            named.push((field_name, field, column));
+        }
+        // Two fields with one column name are rare: look for them all at once, and only then go
+        // through the fields one by one to report each collision in order.
+        let mut sorted: Vec<&str> = named.iter().map(|(_, _, c)| c.as_str()).collect();
+        sorted.sort_unstable();
+        let collide = sorted.windows(2).any(|w| w[0] == w[1]);
+        let mut taken: BTreeMap<&str, &str> = BTreeMap::new();
+        for (field_name, _, column) in &named {
+            let field_name = field_name.as_str();
+            self.check_length(
+                column,
+                || format!("field `{name}.{field_name}`"),
+                || Loc::Field(name, field_name).at(),
+            );
+            if !collide {
+                continue;
+            }
+            if let Some(other) = taken.insert(column, field_name) {
+                self.problems.push(Loc::Field(name, field_name).at().problem(
                     rules::NAME_COLLISION,
                     format!(
                         "fields `{other}` and `{field_name}` of `{name}` both get the physical column name `{column}`; rename one or set `sqlName`"
                     ),
                 ));
             }
-            columns.push(PhysicalColumn {
+        }
+        drop(taken);
+        let columns: Vec<PhysicalColumn> = named
+            .into_iter()
+            .map(|(field_name, field, column)| PhysicalColumn {
                 logical: field_name.clone(),
                 physical: column,
                 previous_names: field.previous_names.clone(),
                 field_type: field.field_type.clone(),
                 nullable: field.nullable,
                 default: field.default.clone(),
-            });
-        }
+            })
+            .collect();
         let physical_of = |logical: &String| {
             columns
                 .iter()
@@ -204,29 +314,22 @@ impl Resolver<'_> {
         let primary_key = if object.primary_key.is_empty() {
             None
         } else {
-            let key_name = self.generated(&format!("{physical}_{}", self.naming.apply("pkey")));
-            self.claim(
-                &key_name,
-                format!("the primary key of `{name}`"),
-                &at.key("primaryKey"),
-            );
+            let key_name = self.generated(&[&physical, &self.pkey]);
+            self.claim(&key_name, Holder::PrimaryKey(name), || {
+                Loc::PrimaryKey(name).at()
+            });
             Some(PhysicalKey {
                 name: key_name,
                 columns: object.primary_key.iter().map(physical_of).collect(),
             })
         };
-        let mut indexes = Vec::new();
+        let mut indexes = Vec::with_capacity(object.indexes.len());
         for (i, index) in object.indexes.iter().enumerate() {
-            let index_name = self.generated(&format!(
-                "{physical}_{}_{}",
-                self.naming.apply(&index.name),
-                self.naming.apply("idx")
-            ));
-            self.claim(
-                &index_name,
-                format!("index `{}` of `{name}`", index.name),
-                &at.key("indexes").index(i),
-            );
+            let index_name =
+                self.generated(&[&physical, &self.naming.apply(&index.name), &self.idx]);
+            self.claim(&index_name, Holder::Index(&index.name, name), || {
+                Loc::Index(name, i).at()
+            });
             indexes.push(PhysicalIndex {
                 logical: index.name.clone(),
                 physical: index_name,
@@ -246,7 +349,7 @@ impl Resolver<'_> {
 
     fn views(
         &mut self,
-        dataset: &Dataset,
+        dataset: &'p Dataset,
         namespace: &str,
         objects: &BTreeMap<String, PhysicalObject>,
         dependencies: &BTreeMap<String, DependencyModel>,
@@ -289,8 +392,8 @@ impl Resolver<'_> {
                 .sql_name
                 .clone()
                 .unwrap_or_else(|| self.naming.apply(name));
-            self.check_length(&physical, &format!("view `{name}`"), &at);
-            self.claim(&physical, format!("view `{name}`"), &at);
+            self.check_length(&physical, || format!("view `{name}`"), || at.clone());
+            self.claim(&physical, Holder::View(name), || at.clone());
             catalog.views.insert(
                 name.clone(),
                 Relation {

@@ -6,8 +6,12 @@
 //! output is normalized: defaults filled in, literals in their normal form (see
 //! [`crate::literal`]), `previousNames` sorted, indexes sorted by name, empty seed lists dropped,
 //! so that the same logical package always serializes (and hashes) the same way.
+//!
+//! Reading a valid package costs no work for its problems: locations are [`Place`]s (a path
+//! string is written only for a problem) and messages are formatted only when reported.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 use serde_json::{Map, Value};
 
@@ -15,21 +19,21 @@ use crate::field_type::FieldType;
 use crate::literal;
 use crate::package::{Field, Index, ObjectSchema, Package, Schema, ViewSchema};
 use crate::problem::Problems;
-use crate::reader::{describe_scalar, At, Reader};
+use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 
 /// Parses and validates a package. Reports every problem at once.
 pub fn parse_package(raw: &Value) -> Result<Package, Problems> {
     let mut r = Reader::default();
-    let package = read_package(&mut r, raw, &At::root());
+    let package = read_package(&mut r, raw, &Place::root());
     r.finish(package)
 }
 
 /// is_logical_name tells whether `name` is a valid logical name: `[A-Za-z][A-Za-z0-9]*`.
 pub fn is_logical_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric())
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && bytes.all(|c| c.is_ascii_alphanumeric())
 }
 
 /// NAME_RULE is the logical-name rule as told to people.
@@ -40,7 +44,7 @@ pub const NAME_RULE: &str =
 pub const ENGINES: &[&str] = &["postgres", "snowflake"];
 
 const PACKAGE_KEYS: &[&str] = &["name", "version", "description", "schemas", "seeds"];
-const OBJECT_KEYS: &[&str] = &[
+const OBJECT_KEYS: &[&str; 7] = &[
     "kind",
     "description",
     "fields",
@@ -49,7 +53,7 @@ const OBJECT_KEYS: &[&str] = &[
     "previousNames",
     "sqlName",
 ];
-const VIEW_KEYS: &[&str] = &[
+const VIEW_KEYS: &[&str; 6] = &[
     "kind",
     "description",
     "query",
@@ -57,7 +61,7 @@ const VIEW_KEYS: &[&str] = &[
     "previousNames",
     "sqlName",
 ];
-const FIELD_KEYS: &[&str] = &[
+const FIELD_KEYS: &[&str; 9] = &[
     "type",
     "maxLength",
     "precision",
@@ -68,28 +72,78 @@ const FIELD_KEYS: &[&str] = &[
     "previousNames",
     "sqlName",
 ];
-const INDEX_KEYS: &[&str] = &["name", "fields", "unique"];
+const INDEX_KEYS: &[&str; 3] = &["name", "fields", "unique"];
 
 /// The largest decimal precision both engines support.
 const MAX_DECIMAL_PRECISION: u32 = 38;
 
+/// Joined writes names separated by `, ` (for messages, formatted only when reported).
+struct Joined<'a, T>(&'a [T]);
+
+impl<T: AsRef<str>> fmt::Display for Joined<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name.as_ref())?;
+        }
+        Ok(())
+    }
+}
+
+/// Declared is every field name an object declares (every key of its `fields`, valid or not;
+/// none when `fields` is missing or not an object), borrowed from the input.
+#[derive(Clone, Copy)]
+struct Declared<'v>(Option<&'v Map<String, Value>>);
+
+impl Declared<'_> {
+    fn contains(&self, name: &str) -> bool {
+        self.0.is_some_and(|m| m.contains_key(name))
+    }
+
+    /// The names, sorted, separated by `, `.
+    fn list(&self) -> String {
+        let mut names: Vec<&str> = self
+            .0
+            .iter()
+            .flat_map(|m| m.keys())
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        Joined(&names).to_string()
+    }
+}
+
 /// Outline is what later checks (keys, seeds, previous names) need of a schema, even when the
 /// schema itself has problems: its declared field names stop one mistake from cascading into
 /// `unknown-field` reports elsewhere.
-enum Outline {
+enum Outline<'v> {
     Object {
-        /// Every key of `fields`, valid or not.
-        declared: BTreeSet<String>,
-        /// The fields that parsed.
-        fields: BTreeMap<String, Field>,
-        primary_key: Vec<String>,
+        declared: Declared<'v>,
+        /// The fields that parsed and the primary key, when the object did not parse as a
+        /// whole; when it did, they are in its [`ObjectSchema`] (not copied here).
+        partial: Option<Partial>,
     },
     View,
     /// The kind is missing or wrong: nothing more is known.
     Unknown,
 }
 
-fn read_package(r: &mut Reader, raw: &Value, at: &At) -> Option<Package> {
+/// Partial is what parsed of an object that did not parse as a whole: its valid fields and its
+/// primary key.
+type Partial = (BTreeMap<String, Field>, Vec<String>);
+
+/// Schemas is every schema that parsed, with the outline of every declared schema.
+struct Schemas<'v> {
+    /// The schemas that parsed (also those with an invalid name: `ok` is false then).
+    parsed: BTreeMap<String, Schema>,
+    outlines: BTreeMap<&'v str, Outline<'v>>,
+    /// No problem was found in `schemas`.
+    ok: bool,
+}
+
+fn read_package(r: &mut Reader, raw: &Value, at: &Place<'_>) -> Option<Package> {
     let map = r.object(raw, at, "a package", PACKAGE_KEYS)?;
     let name = r
         .required(map, at, "name", "the package name (a string)")
@@ -102,7 +156,7 @@ fn read_package(r: &mut Reader, raw: &Value, at: &At) -> Option<Package> {
             "the package version (a string such as \"1.3.0\")",
         )
         .and_then(|v| r.non_empty_string(v, &at.key("version"), "the package `version`"));
-    let description = optional_string(r, map, at, "description");
+    let description = optional_string(r, map.get("description"), at, "description");
     let schemas = r
         .required(
             map,
@@ -112,34 +166,40 @@ fn read_package(r: &mut Reader, raw: &Value, at: &At) -> Option<Package> {
         )
         .and_then(|v| read_schemas(r, v, &at.key("schemas")));
     let seeds = match (map.get("seeds"), &schemas) {
-        (Some(v), Some((_, outlines))) => read_seeds(r, v, &at.key("seeds"), outlines),
+        (Some(v), Some(schemas)) => read_seeds(r, v, &at.key("seeds"), schemas),
         (Some(_), None) | (None, _) => Some(BTreeMap::new()),
     };
+    let schemas = schemas.filter(|s| s.ok)?.parsed;
     Some(Package {
         name: name?,
         version: version?,
         description: description?,
-        schemas: schemas?.0?,
+        schemas,
         seeds: seeds?,
     })
 }
 
-/// optional_string reads `map[key]` when present: `Some(None)` when absent, `None` on a problem.
+/// optional_string reads `value`, member `key` of the object at `at`: `Some(None)` when
+/// absent, `None` on a problem.
 fn optional_string(
     r: &mut Reader,
-    map: &Map<String, Value>,
-    at: &At,
+    value: Option<&Value>,
+    at: &Place<'_>,
     key: &str,
 ) -> Option<Option<String>> {
-    match map.get(key) {
+    match value {
         None => Some(None),
-        Some(v) => r.string(v, &at.key(key), &format!("`{key}`")).map(Some),
+        Some(v) => r.string(v, &at.key(key), format_args!("`{key}`")).map(Some),
     }
 }
 
-/// optional_sql_name reads `sqlName`: a non-empty explicit physical name.
-fn optional_sql_name(r: &mut Reader, map: &Map<String, Value>, at: &At) -> Option<Option<String>> {
-    match map.get("sqlName") {
+/// optional_sql_name reads `sqlName` (its value): a non-empty explicit physical name.
+fn optional_sql_name(
+    r: &mut Reader,
+    value: Option<&Value>,
+    at: &Place<'_>,
+) -> Option<Option<String>> {
+    match value {
         None => Some(None),
         Some(v) => r
             .non_empty_string(
@@ -151,7 +211,7 @@ fn optional_sql_name(r: &mut Reader, map: &Map<String, Value>, at: &At) -> Optio
     }
 }
 
-fn check_name(r: &mut Reader, at: &At, what: &str, name: &str) -> bool {
+fn check_name(r: &mut Reader, at: &Place<'_>, what: &str, name: &str) -> bool {
     if is_logical_name(name) {
         return true;
     }
@@ -163,10 +223,7 @@ fn check_name(r: &mut Reader, at: &At, what: &str, name: &str) -> bool {
     false
 }
 
-/// Schemas is the parsed schemas (when all parsed) and the outline of every declared schema.
-type Schemas = (Option<BTreeMap<String, Schema>>, BTreeMap<String, Outline>);
-
-fn read_schemas(r: &mut Reader, value: &Value, at: &At) -> Option<Schemas> {
+fn read_schemas<'v>(r: &mut Reader, value: &'v Value, at: &Place<'_>) -> Option<Schemas<'v>> {
     let Some(map) = value.as_object() else {
         r.report(
             at,
@@ -179,47 +236,75 @@ fn read_schemas(r: &mut Reader, value: &Value, at: &At) -> Option<Schemas> {
         return None;
     };
     let before = r.problems.len();
-    let mut schemas = BTreeMap::new();
-    let mut outlines = BTreeMap::new();
-    let mut previous: Vec<(String, Vec<String>, At)> = Vec::new();
+    // Schemas come in key order: collected, then built into maps at once.
+    let mut parsed = Vec::with_capacity(map.len());
+    let mut outlines = Vec::with_capacity(map.len());
+    let mut previous: Vec<(&str, Vec<String>)> = Vec::new();
     for (name, raw) in map {
         let sat = at.key(name).in_schema(name);
-        let name_ok = check_name(r, &sat, "schema name", name);
+        // An invalid name is reported: `ok` is false, the parsed schema is never used.
+        check_name(r, &sat, "schema name", name);
         let (schema, outline, prev) = read_schema(r, raw, &sat, name);
         if let Some(prev) = prev {
-            previous.push((name.clone(), prev, sat.key("previousNames")));
+            previous.push((name, prev));
         }
-        outlines.insert(name.clone(), outline);
-        if let (Some(s), true) = (schema, name_ok) {
-            schemas.insert(name.clone(), s);
+        outlines.push((name.as_str(), outline));
+        if let Some(s) = schema {
+            parsed.push((name.clone(), s));
         }
     }
-    let current: BTreeSet<String> = map.keys().cloned().collect();
-    check_previous_names(r, &previous, &current, "schema");
-    let schemas = (r.problems.len() == before).then_some(schemas);
-    Some((schemas, outlines))
+    check_previous_names(
+        r,
+        at,
+        Owner::Schema,
+        &previous,
+        |n| map.contains_key(n),
+        "schema",
+    );
+    Some(Schemas {
+        parsed: parsed.into_iter().collect(),
+        outlines: outlines.into_iter().collect(),
+        ok: r.problems.len() == before,
+    })
+}
+
+/// Owner is what a list of previous names belongs to.
+#[derive(Clone, Copy)]
+enum Owner {
+    Schema,
+    Field,
 }
 
 /// check_previous_names reports previous names that are a current name (of this or another
 /// item), or that two items both claim: either way the planner could not tell what was renamed.
+/// `parent` is where the items are (`schemas`, or an object's `fields`).
 fn check_previous_names(
     r: &mut Reader,
-    previous: &[(String, Vec<String>, At)],
-    current: &BTreeSet<String>,
+    parent: &Place<'_>,
+    owner: Owner,
+    previous: &[(&str, Vec<String>)],
+    is_current: impl Fn(&str) -> bool,
     what: &str,
 ) {
     let mut claimed: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, prevs, at) in previous {
+    for (name, prevs) in previous {
+        let name = *name;
+        let item = parent.key(name);
+        let item = match owner {
+            Owner::Schema => item.in_schema(name),
+            Owner::Field => item.in_field(name),
+        };
+        let at = item.key("previousNames");
         for p in prevs {
             if p == name {
                 r.report(
-                    at,
+                    &at,
                     rules::PREVIOUS_NAME_CONFLICT,
                     format!("{what} `{name}` lists its own name in previousNames"),
                 );
-            } else if current.contains(p) {
+            } else if is_current(p) {
                 r.report(
-                    at,
+                    &at,
                     rules::PREVIOUS_NAME_CONFLICT,
                     format!(
                         "{what} `{name}` lists `{p}` in previousNames, but `{p}` is a current {what}: a name cannot be renamed and kept"
@@ -227,7 +312,7 @@ fn check_previous_names(
                 );
             } else if let Some(other) = claimed.insert(p, name) {
                 r.report(
-                    at,
+                    &at,
                     rules::PREVIOUS_NAME_CONFLICT,
                     format!(
                         "{what}s `{other}` and `{name}` both list `{p}` in previousNames: only one can be the renamed `{p}`"
@@ -238,13 +323,14 @@ fn check_previous_names(
     }
 }
 
-/// read_previous_names reads `previousNames`: valid names, sorted and without duplicates.
+/// read_previous_names reads `previousNames` (its value): valid names, sorted and without
+/// duplicates.
 fn read_previous_names(
     r: &mut Reader,
-    map: &Map<String, Value>,
-    at: &At,
+    value: Option<&Value>,
+    at: &Place<'_>,
 ) -> Option<Option<Vec<String>>> {
-    let Some(v) = map.get("previousNames") else {
+    let Some(v) = value else {
         return Some(None);
     };
     let at = at.key("previousNames");
@@ -257,12 +343,12 @@ fn read_previous_names(
     (r.problems.len() == before).then(|| Some(set.into_iter().collect()))
 }
 
-fn read_schema(
+fn read_schema<'v>(
     r: &mut Reader,
-    raw: &Value,
-    at: &At,
+    raw: &'v Value,
+    at: &Place<'_>,
     name: &str,
-) -> (Option<Schema>, Outline, Option<Vec<String>>) {
+) -> (Option<Schema>, Outline<'v>, Option<Vec<String>>) {
     let Some(map) = raw.as_object() else {
         r.report(
             at,
@@ -298,44 +384,98 @@ fn read_schema(
     };
     match kind {
         Some("object") => {
-            r.unknown_keys(map, at, &format!("object `{name}`"), OBJECT_KEYS);
-            let prev = read_previous_names(r, map, at);
-            let (object, outline) = read_object(r, map, at, name);
-            let schema = match (object, prev.clone()) {
-                (Some(mut o), Some(p)) => {
-                    o.previous_names = p.unwrap_or_default();
-                    Some(Schema::Object(o))
-                }
-                _ => None,
+            let [_, description, fields, primary_key, indexes, previous_names, sql_name] =
+                r.member_values(map, at, format_args!("object `{name}`"), OBJECT_KEYS);
+            let prev = read_previous_names(r, previous_names, at);
+            let members = ObjectMembers {
+                description,
+                fields,
+                primary_key,
+                indexes,
+                sql_name,
             };
-            (schema, outline, prev.flatten())
+            let (object, declared) = read_object(r, members, at, name);
+            match (object, prev) {
+                (Ok(mut o), Some(p)) => {
+                    let check = p.clone();
+                    o.previous_names = p.unwrap_or_default();
+                    let outline = Outline::Object {
+                        declared,
+                        partial: None,
+                    };
+                    (Some(Schema::Object(o)), outline, check)
+                }
+                // The object parsed but its previous names did not: the outline keeps what
+                // seeds are checked against.
+                (Ok(o), None) => {
+                    let outline = Outline::Object {
+                        declared,
+                        partial: Some((o.fields, o.primary_key)),
+                    };
+                    (None, outline, None)
+                }
+                (Err(partial), prev) => {
+                    let outline = Outline::Object {
+                        declared,
+                        partial: Some(partial),
+                    };
+                    (None, outline, prev.flatten())
+                }
+            }
         }
         Some(_) => {
-            r.unknown_keys(map, at, &format!("view `{name}`"), VIEW_KEYS);
-            let prev = read_previous_names(r, map, at);
-            let view = read_view(r, map, at, name);
-            let schema = match (view, prev.clone()) {
-                (Some(mut v), Some(p)) => {
-                    v.previous_names = p.unwrap_or_default();
-                    Some(Schema::View(v))
-                }
-                _ => None,
+            let [_, description, query, queries, previous_names, sql_name] =
+                r.member_values(map, at, format_args!("view `{name}`"), VIEW_KEYS);
+            let prev = read_previous_names(r, previous_names, at);
+            let members = ViewMembers {
+                description,
+                query,
+                queries,
+                sql_name,
             };
-            (schema, Outline::View, prev.flatten())
+            let view = read_view(r, members, at, name);
+            match (view, prev) {
+                (Some(mut v), Some(p)) => {
+                    let check = p.clone();
+                    v.previous_names = p.unwrap_or_default();
+                    (Some(Schema::View(v)), Outline::View, check)
+                }
+                (_, prev) => (None, Outline::View, prev.flatten()),
+            }
         }
         None => (
             None,
             Outline::Unknown,
-            read_previous_names(r, map, at).flatten(),
+            read_previous_names(r, map.get("previousNames"), at).flatten(),
         ),
     }
 }
 
-fn read_view(r: &mut Reader, map: &Map<String, Value>, at: &At, name: &str) -> Option<ViewSchema> {
+/// ViewMembers are the members of a view read by [`read_view`].
+struct ViewMembers<'v> {
+    description: Option<&'v Value>,
+    query: Option<&'v Value>,
+    queries: Option<&'v Value>,
+    sql_name: Option<&'v Value>,
+}
+
+fn read_view(
+    r: &mut Reader,
+    members: ViewMembers<'_>,
+    at: &Place<'_>,
+    name: &str,
+) -> Option<ViewSchema> {
+    let ViewMembers {
+        description,
+        query,
+        queries: queries_value,
+        sql_name,
+    } = members;
     let before = r.problems.len();
-    let description = optional_string(r, map, at, "description");
-    let sql_name = optional_sql_name(r, map, at);
-    let query = match map.get("query") {
+    let description = optional_string(r, description, at, "description");
+    let sql_name = optional_sql_name(r, sql_name, at);
+    let has_sql = query.is_some() || queries_value.is_some();
+    let query = match query {
         None => Some(None),
         Some(v) => r
             .non_empty_string(
@@ -346,7 +486,7 @@ fn read_view(r: &mut Reader, map: &Map<String, Value>, at: &At, name: &str) -> O
             .map(Some),
     };
     let mut queries = BTreeMap::new();
-    if let Some(v) = map.get("queries") {
+    if let Some(v) = queries_value {
         let qat = at.key("queries");
         if let Some(qmap) = r.object(v, &qat, "`queries` (SQL per engine)", ENGINES) {
             for (engine, q) in qmap {
@@ -355,14 +495,14 @@ fn read_view(r: &mut Reader, map: &Map<String, Value>, at: &At, name: &str) -> O
                     continue;
                 }
                 if let Some(q) =
-                    r.non_empty_string(q, &qat.key(engine), &format!("the {engine} query"))
+                    r.non_empty_string(q, &qat.key(engine), format_args!("the {engine} query"))
                 {
                     queries.insert(engine.clone(), q);
                 }
             }
         }
     }
-    if !map.contains_key("query") && !map.contains_key("queries") {
+    if !has_sql {
         r.report(
             &at.key("query"),
             rules::MISSING_QUERY,
@@ -380,42 +520,61 @@ fn read_view(r: &mut Reader, map: &Map<String, Value>, at: &At, name: &str) -> O
     })
 }
 
-fn read_object(
-    r: &mut Reader,
-    map: &Map<String, Value>,
-    at: &At,
-    name: &str,
-) -> (Option<ObjectSchema>, Outline) {
-    let before = r.problems.len();
-    let description = optional_string(r, map, at, "description");
-    let sql_name = optional_sql_name(r, map, at);
+/// ObjectMembers are the members of an object read by [`read_object`].
+struct ObjectMembers<'v> {
+    description: Option<&'v Value>,
+    fields: Option<&'v Value>,
+    primary_key: Option<&'v Value>,
+    indexes: Option<&'v Value>,
+    sql_name: Option<&'v Value>,
+}
 
-    let mut declared = BTreeSet::new();
-    let mut fields = BTreeMap::new();
+fn read_object<'v>(
+    r: &mut Reader,
+    members: ObjectMembers<'v>,
+    at: &Place<'_>,
+    name: &str,
+) -> (Result<ObjectSchema, Partial>, Declared<'v>) {
+    let ObjectMembers {
+        description,
+        fields: fields_value,
+        primary_key: primary_key_value,
+        indexes: indexes_value,
+        sql_name,
+    } = members;
+    let before = r.problems.len();
+    let description = optional_string(r, description, at, "description");
+    let sql_name = optional_sql_name(r, sql_name, at);
+
+    let mut declared = Declared(None);
+    // Fields come in key order: collected, then built into a map at once.
+    let mut fields = Vec::new();
     let mut field_previous = Vec::new();
-    match r.required(map, at, "fields", "an object of fields by name") {
+    let fields_at = at.key("fields");
+    match r.require(fields_value, at, "fields", "an object of fields by name") {
         None => {}
         Some(Value::Object(fmap)) if fmap.is_empty() => r.report(
-            &at.key("fields"),
+            &fields_at,
             rules::NO_FIELDS,
             format!("object `{name}` has no fields: an object needs at least one"),
         ),
         Some(Value::Object(fmap)) => {
+            declared = Declared(Some(fmap));
+            fields.reserve_exact(fmap.len());
             for (fname, raw) in fmap {
-                let fat = at.key("fields").key(fname).in_field(fname);
-                declared.insert(fname.clone());
+                let fat = fields_at.key(fname).in_field(fname);
                 let name_ok = check_name(r, &fat, "field name", fname);
                 let (field, prev) = read_field(r, raw, &fat, fname);
                 if let Some(prev) = prev {
-                    field_previous.push((fname.clone(), prev, fat.key("previousNames")));
+                    field_previous.push((fname.as_str(), prev));
                 }
                 if let (Some(f), true) = (field, name_ok) {
-                    fields.insert(fname.clone(), f);
+                    fields.push((fname.clone(), f));
                 }
             }
         }
         Some(other) => r.report(
-            &at.key("fields"),
+            &fields_at,
             rules::WRONG_JSON_TYPE,
             format!(
                 "`fields` of object `{name}` must be an object of fields by name, not {}",
@@ -423,16 +582,24 @@ fn read_object(
             ),
         ),
     }
-    check_previous_names(r, &field_previous, &declared, "field");
+    check_previous_names(
+        r,
+        &fields_at,
+        Owner::Field,
+        &field_previous,
+        |n| declared.contains(n),
+        "field",
+    );
+    let fields: BTreeMap<String, Field> = fields.into_iter().collect();
 
-    let primary_key = match map.get("primaryKey") {
+    let primary_key = match primary_key_value {
         None => Vec::new(),
         Some(v) => {
             let kat = at.key("primaryKey");
             let keys = r
                 .string_list(v, &kat, "`primaryKey` (a list of field names)")
                 .unwrap_or_default();
-            check_field_list(r, &kat, &keys, &declared, "the primary key");
+            check_field_list(r, &kat, &keys, declared, "the primary key");
             for (i, k) in keys.iter().enumerate() {
                 if fields.get(k).is_some_and(|f: &Field| f.nullable) {
                     r.report(
@@ -449,7 +616,7 @@ fn read_object(
     };
 
     let mut indexes = Vec::new();
-    if let Some(v) = map.get("indexes") {
+    if let Some(v) = indexes_value {
         let iat = at.key("indexes");
         match v.as_array() {
             None => r.report(
@@ -461,12 +628,16 @@ fn read_object(
                 ),
             ),
             Some(items) => {
-                let mut seen = BTreeSet::new();
+                indexes.reserve_exact(items.len());
+                // Names as the input spells them: a parsed index's name is its input string.
+                let mut seen: BTreeSet<&str> = BTreeSet::new();
                 for (i, raw) in items.iter().enumerate() {
-                    if let Some(ix) = read_index(r, raw, &iat.index(i), &declared) {
-                        if !seen.insert(ix.name.clone()) {
+                    let ixat = iat.index(i);
+                    if let Some(ix) = read_index(r, raw, &ixat, declared) {
+                        let spelled = raw.get("name").and_then(Value::as_str).unwrap_or_default();
+                        if !seen.insert(spelled) {
                             r.report(
-                                &iat.index(i).key("name"),
+                                &ixat.key("name"),
                                 rules::DUPLICATE_INDEX,
                                 format!("object `{name}` has two indexes named `{}`", ix.name),
                             );
@@ -480,45 +651,52 @@ fn read_object(
     // Index order carries no meaning: sorting keeps the normalized form (and hash) stable.
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let outline = Outline::Object {
-        declared,
-        fields: fields.clone(),
-        primary_key: primary_key.clone(),
+    let object = if r.problems.len() == before {
+        Ok(ObjectSchema {
+            description: description.flatten(),
+            fields,
+            primary_key,
+            indexes,
+            previous_names: Vec::new(),
+            sql_name: sql_name.flatten(),
+        })
+    } else {
+        Err((fields, primary_key))
     };
-    let object = (r.problems.len() == before).then(|| ObjectSchema {
-        description: description.flatten(),
-        fields,
-        primary_key,
-        indexes,
-        previous_names: Vec::new(),
-        sql_name: sql_name.flatten(),
-    });
-    (object, outline)
+    (object, declared)
 }
 
 /// check_field_list reports unknown and repeated fields of a key or index.
 fn check_field_list(
     r: &mut Reader,
-    at: &At,
+    at: &Place<'_>,
     list: &[String],
-    declared: &BTreeSet<String>,
-    what: &str,
+    declared: Declared<'_>,
+    what: impl fmt::Display,
 ) {
+    // Lists are short: an earlier entry is looked for by scanning, unless the list is long.
+    let long = list.len() > 16;
     let mut seen = BTreeSet::new();
     for (i, f) in list.iter().enumerate() {
-        let fat = at.index(i).in_field(f);
         if !declared.contains(f) {
             r.report(
-                &fat,
+                &at.index(i).in_field(f),
                 rules::UNKNOWN_FIELD,
                 format!(
                     "{what} names field `{f}`, which the object does not have; fields: {}",
-                    join(declared)
+                    declared.list()
                 ),
             );
-        } else if !seen.insert(f) {
+            continue;
+        }
+        let repeated = if long {
+            !seen.insert(f)
+        } else {
+            list[..i].contains(f)
+        };
+        if repeated {
             r.report(
-                &fat,
+                &at.index(i).in_field(f),
                 rules::DUPLICATE_FIELD,
                 format!("{what} lists field `{f}` twice"),
             );
@@ -526,41 +704,54 @@ fn check_field_list(
     }
 }
 
-fn join(names: &BTreeSet<String>) -> String {
-    names
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// IndexWhat names an index in messages: `index `byName``, or `the index` without a name.
+struct IndexWhat<'a>(Option<&'a str>);
+
+impl fmt::Display for IndexWhat<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, "index `{n}`"),
+            None => f.write_str("the index"),
+        }
+    }
 }
 
-fn read_index(r: &mut Reader, raw: &Value, at: &At, declared: &BTreeSet<String>) -> Option<Index> {
+fn read_index(
+    r: &mut Reader,
+    raw: &Value,
+    at: &Place<'_>,
+    declared: Declared<'_>,
+) -> Option<Index> {
     let before = r.problems.len();
-    let map = r.object(raw, at, "an index", INDEX_KEYS)?;
+    let [name, fields, unique] = r.members(raw, at, "an index", INDEX_KEYS)?;
+    let name_at = at.key("name");
     let name = r
-        .required(map, at, "name", "the index name")
-        .and_then(|v| r.string(v, &at.key("name"), "the index `name`"));
+        .require(name, at, "name", "the index name")
+        .and_then(|v| r.string(v, &name_at, "the index `name`"));
     if let Some(n) = &name {
-        check_name(r, &at.key("name"), "index name", n);
+        check_name(r, &name_at, "index name", n);
     }
-    let what = match &name {
-        Some(n) => format!("index `{n}`"),
-        None => "the index".to_string(),
-    };
+    let fields_at = at.key("fields");
     let fields = r
-        .required(map, at, "fields", "the indexed fields (a non-empty list)")
-        .and_then(|v| r.string_list(v, &at.key("fields"), "the index `fields`"));
+        .require(
+            fields,
+            at,
+            "fields",
+            "the indexed fields (a non-empty list)",
+        )
+        .and_then(|v| r.string_list(v, &fields_at, "the index `fields`"));
     if let Some(f) = &fields {
+        let what = IndexWhat(name.as_deref());
         if f.is_empty() {
             r.report(
-                &at.key("fields"),
+                &fields_at,
                 rules::EMPTY_VALUE,
                 format!("{what} has no fields"),
             );
         }
-        check_field_list(r, &at.key("fields"), f, declared, &what);
+        check_field_list(r, &fields_at, f, declared, &what);
     }
-    let unique = match map.get("unique") {
+    let unique = match unique {
         None => Some(false),
         Some(v) => r.bool(v, &at.key("unique"), "`unique`"),
     };
@@ -594,35 +785,47 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
     ("jsonb", "json"),
 ];
 
+/// TypeMembers are the members of a field that give its type.
+struct TypeMembers<'v> {
+    type_name: Option<&'v Value>,
+    max_length: Option<&'v Value>,
+    precision: Option<&'v Value>,
+    scale: Option<&'v Value>,
+}
+
 fn read_field_type(
     r: &mut Reader,
-    map: &Map<String, Value>,
-    at: &At,
+    members: TypeMembers<'_>,
+    at: &Place<'_>,
     name: &str,
 ) -> Option<FieldType> {
+    let TypeMembers {
+        type_name,
+        max_length,
+        precision,
+        scale,
+    } = members;
     let before = r.problems.len();
     let type_name = r
-        .required(
-            map,
+        .require(
+            type_name,
             at,
             "type",
-            &format!(
-                "field `{name}` needs a type: {}",
-                FieldType::NAMES.join(", ")
-            ),
+            format_args!("field `{name}` needs a type: {}", Joined(FieldType::NAMES)),
         )
-        .and_then(|v| r.string(v, &at.key("type"), "the field `type`"))?;
-    let param = |r: &mut Reader, key: &str| -> Option<Option<u32>> {
-        match map.get(key) {
+        .and_then(|v| r.str(v, &at.key("type"), "the field `type`"))?;
+    let param = |r: &mut Reader, value: Option<&Value>, key: &str| -> Option<Option<u32>> {
+        match value {
             None => Some(None),
-            Some(v) => r.u32(v, &at.key(key), &format!("`{key}`")).map(Some),
+            Some(v) => r.u32(v, &at.key(key), format_args!("`{key}`")).map(Some),
         }
     };
-    let max_length = param(r, "maxLength");
-    let precision = param(r, "precision");
-    let scale = param(r, "scale");
-    let misplaced = |r: &mut Reader, key: &str, belongs: &str| {
-        if map.contains_key(key) {
+    let given = (max_length.is_some(), precision.is_some(), scale.is_some());
+    let max_length = param(r, max_length, "maxLength");
+    let precision = param(r, precision, "precision");
+    let scale = param(r, scale, "scale");
+    let misplaced = |r: &mut Reader, present: bool, key: &str, belongs: &str| {
+        if present {
             r.report(
                 &at.key(key),
                 rules::INVALID_TYPE_PARAMETER,
@@ -630,10 +833,10 @@ fn read_field_type(
             );
         }
     };
-    let field_type = match type_name.as_str() {
+    let field_type = match type_name {
         "string" => {
-            misplaced(r, "precision", "decimal");
-            misplaced(r, "scale", "decimal");
+            misplaced(r, given.1, "precision", "decimal");
+            misplaced(r, given.2, "scale", "decimal");
             if max_length == Some(Some(0)) {
                 r.report(
                     &at.key("maxLength"),
@@ -646,7 +849,7 @@ fn read_field_type(
             }
         }
         "decimal" => {
-            misplaced(r, "maxLength", "string");
+            misplaced(r, given.0, "maxLength", "string");
             let s = scale.flatten().unwrap_or(0);
             match precision {
                 // Not a number: already reported.
@@ -674,7 +877,7 @@ fn read_field_type(
             }
         }
         other => {
-            let Some(known) = FieldType::NAMES.iter().find(|n| **n == other) else {
+            let Some(known) = simple_type(other) else {
                 let hint = TYPE_ALIASES
                     .iter()
                     .find(|(alias, _)| alias.eq_ignore_ascii_case(other))
@@ -692,15 +895,15 @@ fn read_field_type(
                     rules::UNKNOWN_TYPE,
                     format!(
                         "field `{name}` has unknown type `{other}`{hint}; valid types: {}",
-                        FieldType::NAMES.join(", ")
+                        Joined(FieldType::NAMES)
                     ),
                 );
                 return None;
             };
-            misplaced(r, "maxLength", "string");
-            misplaced(r, "precision", "decimal");
-            misplaced(r, "scale", "decimal");
-            simple_type(known)?
+            misplaced(r, given.0, "maxLength", "string");
+            misplaced(r, given.1, "precision", "decimal");
+            misplaced(r, given.2, "scale", "decimal");
+            known
         }
     };
     (r.problems.len() == before).then_some(field_type)
@@ -727,19 +930,28 @@ fn simple_type(name: &str) -> Option<FieldType> {
 fn read_field(
     r: &mut Reader,
     raw: &Value,
-    at: &At,
+    at: &Place<'_>,
     name: &str,
 ) -> (Option<Field>, Option<Vec<String>>) {
     let before = r.problems.len();
-    let Some(map) = r.object(raw, at, &format!("field `{name}`"), FIELD_KEYS) else {
+    let Some(
+        [type_name, max_length, precision, scale, nullable, default, description, previous_names, sql_name],
+    ) = r.members(raw, at, format_args!("field `{name}`"), FIELD_KEYS)
+    else {
         return (None, None);
     };
-    let field_type = read_field_type(r, map, at, name);
-    let nullable = match map.get("nullable") {
+    let type_members = TypeMembers {
+        type_name,
+        max_length,
+        precision,
+        scale,
+    };
+    let field_type = read_field_type(r, type_members, at, name);
+    let nullable = match nullable {
         None => Some(false),
         Some(v) => r.bool(v, &at.key("nullable"), "`nullable`"),
     };
-    let default = match (map.get("default"), &field_type) {
+    let default = match (default, &field_type) {
         (None, _) => Some(None),
         (Some(Value::Null), _) => {
             r.report(
@@ -766,26 +978,15 @@ fn read_field(
         // The type itself is wrong and already reported: the default cannot be checked.
         (Some(_), None) => None,
     };
-    let description = optional_string(r, map, at, "description");
-    let sql_name = optional_sql_name(r, map, at);
-    let previous = read_previous_names(r, map, at);
-    let (
-        Some(field_type),
-        Some(nullable),
-        Some(default),
-        Some(description),
-        Some(prev),
-        Some(sql_name),
-    ) = (
-        field_type,
-        nullable,
-        default,
-        description,
-        previous.clone(),
-        sql_name,
-    )
+    let description = optional_string(r, description, at, "description");
+    let sql_name = optional_sql_name(r, sql_name, at);
+    let Some(prev) = read_previous_names(r, previous_names, at) else {
+        return (None, None);
+    };
+    let (Some(field_type), Some(nullable), Some(default), Some(description), Some(sql_name)) =
+        (field_type, nullable, default, description, sql_name)
     else {
-        return (None, previous.flatten());
+        return (None, prev);
     };
     if r.problems.len() > before {
         return (None, prev);
@@ -795,6 +996,7 @@ fn read_field(
         nullable,
         default,
         description,
+        // Kept twice only when given (rarely): once in the field, once for the checks.
         previous_names: prev.clone().unwrap_or_default(),
         sql_name,
     };
@@ -806,8 +1008,8 @@ type Seeds = BTreeMap<String, Vec<Map<String, Value>>>;
 fn read_seeds(
     r: &mut Reader,
     value: &Value,
-    at: &At,
-    outlines: &BTreeMap<String, Outline>,
+    at: &Place<'_>,
+    schemas: &Schemas<'_>,
 ) -> Option<Seeds> {
     let before = r.problems.len();
     let Some(map) = value.as_object() else {
@@ -824,17 +1026,18 @@ fn read_seeds(
     let mut seeds = BTreeMap::new();
     for (schema, rows) in map {
         let sat = at.key(schema).in_schema(schema);
-        let (fields, primary_key, declared) = match outlines.get(schema) {
+        let (fields, primary_key, declared) = match schemas.outlines.get(schema.as_str()) {
             None => {
                 r.report(
                     &sat,
                     rules::UNKNOWN_SCHEMA,
                     format!(
                         "seeds are given for `{schema}`, which is not a schema of the package; objects: {}",
-                        outlines
+                        schemas
+                            .outlines
                             .iter()
                             .filter(|(_, o)| matches!(o, Outline::Object { .. }))
-                            .map(|(n, _)| n.as_str())
+                            .map(|(n, _)| *n)
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
@@ -855,9 +1058,16 @@ fn read_seeds(
             Some(Outline::Unknown) => continue,
             Some(Outline::Object {
                 declared,
-                fields,
-                primary_key,
-            }) => (fields, primary_key, declared),
+                partial: Some((fields, primary_key)),
+            }) => (fields, primary_key.as_slice(), *declared),
+            Some(Outline::Object {
+                declared,
+                partial: None,
+            }) => match schemas.parsed.get(schema) {
+                Some(Schema::Object(o)) => (&o.fields, o.primary_key.as_slice(), *declared),
+                // An object without a partial outline parsed: it is always there.
+                Some(Schema::View(_)) | None => continue,
+            },
         };
         let Some(items) = rows.as_array() else {
             r.report(
@@ -912,11 +1122,11 @@ fn read_seeds(
 fn read_seed_row(
     r: &mut Reader,
     raw: &Value,
-    at: &At,
+    at: &Place<'_>,
     schema: &str,
     fields: &BTreeMap<String, Field>,
     primary_key: &[String],
-    declared: &BTreeSet<String>,
+    declared: Declared<'_>,
 ) -> Option<Map<String, Value>> {
     let before = r.problems.len();
     let Some(map) = raw.as_object() else {
@@ -939,7 +1149,7 @@ fn read_seed_row(
                 rules::UNKNOWN_FIELD,
                 format!(
                     "seed row names `{name}`, which is not a field of `{schema}`; fields: {}",
-                    join(declared)
+                    declared.list()
                 ),
             );
             continue;
@@ -978,7 +1188,7 @@ fn read_seed_row(
         if map.contains_key(name) {
             continue;
         }
-        let fat = at.clone().in_field(name);
+        let fat = at.in_field(name);
         if primary_key.contains(name) {
             r.report(
                 &fat,
