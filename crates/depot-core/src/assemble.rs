@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use crate::change::Change;
-use crate::dialect::{Dialect, RenderContext, StepDraft};
-use crate::diff::{diff, DiffError, Refusal};
+use crate::dialect::{Dialect, RenderContext};
+use crate::diff::{create_all_views, diff, DiffError, Refusal};
 use crate::phase;
-use crate::physical::PhysicalModel;
+use crate::physical::{PhysicalModel, PhysicalObject};
 use crate::plan::{Phase, Plan, Step, FORMAT_VERSION};
 
 /// PlanHeader is what the caller fixes (the core has no clock and no randomness).
@@ -30,18 +30,21 @@ pub fn plan_migration(
     new: &PhysicalModel,
     header: PlanHeader,
 ) -> Result<Plan, DiffError> {
-    let changes = diff(old, new)?;
     let ctx = RenderContext {
         namespace: new.namespace.clone(),
     };
-    let mut drafts: Vec<(StepDraft, Option<Change>)> = Vec::new();
+    // Phases in ascending order; within a phase, steps keep the diff's order. Steps go straight
+    // into their phase (a plan that is refused is dropped whole).
+    let mut phases: BTreeMap<u32, Phase> = BTreeMap::new();
     let mut refusals = Vec::new();
-    for change in changes {
+    // Renders one change; gives it back unless a step keeps it.
+    let mut render = |change: Change| -> Option<Change> {
         match dialect.render(&change, &ctx) {
             Ok(rendered) => {
                 // A step keeps its change only when it is the change's whole rendering, so an
                 // executor re-rendering the change gets exactly this one statement back.
                 let whole = rendered.len() == 1;
+                let mut change = Some(change);
                 for draft in rendered {
                     if !is_phase_number(draft.phase) {
                         refusals.push(Refusal {
@@ -56,37 +59,72 @@ pub fn plan_migration(
                             ),
                         });
                     }
-                    drafts.push((draft, whole.then(|| change.clone())));
+                    // The one draft of a whole change takes it; no copy.
+                    let change = if whole { change.take() } else { None };
+                    let current = phases.entry(draft.phase).or_insert_with(|| Phase {
+                        phase: draft.phase,
+                        name: phase::name(draft.phase).to_string(),
+                        transactional: true,
+                        steps: Vec::new(),
+                    });
+                    current.transactional &= draft.transactional;
+                    current.steps.push(Step {
+                        id: step_id(draft.phase, current.steps.len() + 1),
+                        action: draft.action,
+                        target: draft.target,
+                        sql: Some(draft.sql),
+                        hazards: draft.hazards,
+                        comment: draft.comment,
+                        change,
+                    });
+                }
+                change
+            }
+            Err(e) => {
+                refusals.push(Refusal {
+                    target: e.target,
+                    message: e.message,
+                });
+                Some(change)
+            }
+        }
+    };
+    match old {
+        Some(_) => {
+            for change in diff(old, new)? {
+                render(change);
+            }
+        }
+        None => {
+            // The changes of `diff(None, new)`, in its order, made one at a time: each object's
+            // CreateObject reuses the strings of the previous one a step did not keep, rather
+            // than copying every table of the model up front.
+            let views = create_all_views(new)?;
+            render(Change::CreateNamespace {
+                namespace: new.namespace.clone(),
+            });
+            let mut spare: Option<PhysicalObject> = None;
+            for o in new.objects.values() {
+                let object = match spare.take() {
+                    Some(mut object) => {
+                        object.assign_from(o);
+                        object
+                    }
+                    None => o.clone(),
+                };
+                if let Some(Change::CreateObject { object }) =
+                    render(Change::CreateObject { object })
+                {
+                    spare = Some(object);
                 }
             }
-            Err(e) => refusals.push(Refusal {
-                target: e.target,
-                message: e.message,
-            }),
+            for view in views {
+                render(view);
+            }
         }
     }
     if !refusals.is_empty() {
         return Err(DiffError(refusals));
-    }
-    // Phases in ascending order; within a phase, steps keep the diff's order.
-    let mut phases: BTreeMap<u32, Phase> = BTreeMap::new();
-    for (draft, change) in drafts {
-        let current = phases.entry(draft.phase).or_insert_with(|| Phase {
-            phase: draft.phase,
-            name: phase::name(draft.phase).to_string(),
-            transactional: true,
-            steps: Vec::new(),
-        });
-        current.transactional &= draft.transactional;
-        current.steps.push(Step {
-            id: format!("{}-{}", draft.phase, current.steps.len() + 1),
-            action: draft.action,
-            target: draft.target,
-            sql: Some(draft.sql),
-            hazards: draft.hazards,
-            comment: draft.comment,
-            change,
-        });
     }
 
     Ok(Plan {
@@ -102,6 +140,15 @@ pub fn plan_migration(
         phases: phases.into_values().collect(),
         metadata: new.metadata(),
     })
+}
+
+/// `<phase>-<n>`.
+fn step_id(phase: u32, n: usize) -> String {
+    use std::fmt::Write;
+    let mut id = String::with_capacity(10);
+    // Writing to a String cannot fail.
+    let _ = write!(id, "{phase}-{n}");
+    id
 }
 
 fn is_phase_number(n: u32) -> bool {

@@ -10,7 +10,7 @@
 //! [`crate::phase`], so that a dialect mapping each change to its phase keeps every dependency
 //! satisfied.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::change::{Change, Name};
 use crate::field_type::TypeChange;
@@ -93,6 +93,19 @@ fn create_all(new: &PhysicalModel, refusals: &mut Vec<Refusal>) -> Vec<Change> {
     changes
 }
 
+/// The CreateView changes of [`diff`] from nothing (`diff(None, new)`: the namespace, then every
+/// object in name order, then these), or its refusals.
+pub(crate) fn create_all_views(new: &PhysicalModel) -> Result<Vec<Change>, DiffError> {
+    let mut refusals = Vec::new();
+    let all: BTreeSet<String> = new.views.keys().cloned().collect();
+    let views = create_views(new, &all, &mut refusals);
+    if refusals.is_empty() {
+        Ok(views)
+    } else {
+        Err(DiffError(refusals))
+    }
+}
+
 fn name_of_object(o: &PhysicalObject) -> Name {
     Name {
         logical: o.logical.clone(),
@@ -115,10 +128,12 @@ fn name_of_view(v: &PhysicalView) -> Name {
 }
 
 /// Pairs new items with old ones: by logical name, else by the one entry of the new item's
-/// previous names that names an old item the new version no longer has. `old` and `new_has`
-/// tell whether the old and the new version have an item of a logical name. `kind` and `prefix`
-/// only shape refusal messages (`object`, `Dog.`).
+/// previous names that names an old item the new version no longer has. `in_old` tells, per
+/// new item, whether the old version has an item of its logical name; `old` and `new_has` tell
+/// whether the old and the new version have an item of a logical name. `kind` and `prefix` only
+/// shape refusal messages (`object`, `Dog.`).
 fn pair_by_name<'a>(
+    in_old: &[bool],
     old: impl Fn(&str) -> bool,
     new: &[(&'a str, &'a [String])],
     new_has: impl Fn(&str) -> bool,
@@ -132,8 +147,8 @@ fn pair_by_name<'a>(
     };
     // Old name -> the new items (indexes into `new`) naming it in their previous names.
     let mut claims: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, (logical, previous)) in new.iter().enumerate() {
-        if old(logical) {
+    for (i, ((logical, previous), in_old)) in new.iter().zip(in_old).enumerate() {
+        if *in_old {
             pairs.old_of.push(Some(*logical));
             continue;
         }
@@ -179,6 +194,28 @@ fn pair_by_name<'a>(
         }
     }
     pairs
+}
+
+/// Walks two name-ordered lists of names (the keys of two maps) together: per `new` name, the
+/// position of the same name in `old`; per `old` name, whether `new` has it.
+fn merge_names<'a>(
+    old: impl ExactSizeIterator<Item = &'a String>,
+    new: impl ExactSizeIterator<Item = &'a String>,
+) -> (Vec<Option<usize>>, Vec<bool>) {
+    let mut old_index = Vec::with_capacity(new.len());
+    let mut new_has_old = vec![false; old.len()];
+    let mut old = old.enumerate().peekable();
+    for name in new {
+        while old.next_if(|(_, o)| *o < name).is_some() {}
+        match old.next_if(|(_, o)| *o == name) {
+            Some((j, _)) => {
+                new_has_old[j] = true;
+                old_index.push(Some(j));
+            }
+            None => old_index.push(None),
+        }
+    }
+    (old_index, new_has_old)
 }
 
 /// Pairs is what [`pair_by_name`] found.
@@ -247,23 +284,33 @@ impl<'a> Differ<'a> {
             .values()
             .map(|o| (o.logical.as_str(), o.previous_names.as_slice()))
             .collect();
-        let new_has = |n: &str| new.objects.contains_key(n);
+        // Both maps are in name order: one walk over both tells which names each has, and
+        // where, without a search per object.
+        let old_objects: Vec<&PhysicalObject> = old.objects.values().collect();
+        let (old_index, new_has_old) = merge_names(old.objects.keys(), new.objects.keys());
+        let in_old: Vec<bool> = old_index.iter().map(Option::is_some).collect();
         let pairs = pair_by_name(
+            &in_old,
             |n| old.objects.contains_key(n),
             &new_items,
-            new_has,
+            |n| new.objects.contains_key(n),
             "object",
             "",
             refusals,
         );
 
-        for (new_object, old_logical) in new.objects.values().zip(&pairs.old_of) {
+        for ((new_object, old_logical), old_index) in
+            new.objects.values().zip(&pairs.old_of).zip(&old_index)
+        {
             match old_logical {
                 None => self.changes.push(Change::CreateObject {
                     object: new_object.clone(),
                 }),
                 Some(old_logical) => {
-                    let old_object = &old.objects[*old_logical];
+                    let old_object = match old_index {
+                        Some(j) => old_objects[*j],
+                        None => &old.objects[*old_logical],
+                    };
                     // An object that did not change (the same logical and physical names,
                     // columns, key and indexes) has no change, and touches nothing a view
                     // reads: skip the walk. Resolved models name each column once per object,
@@ -275,8 +322,8 @@ impl<'a> Differ<'a> {
                 }
             }
         }
-        for (logical, old_object) in &old.objects {
-            if !pairs.paired_old(logical, new_has) {
+        for ((logical, old_object), new_has) in old.objects.iter().zip(new_has_old) {
+            if !(new_has || pairs.renamed.contains(logical.as_str())) {
                 self.touched_objects.insert(logical);
                 self.changes.push(Change::DropObject {
                     object: name_of_object(old_object),
@@ -311,6 +358,10 @@ impl<'a> Differ<'a> {
             .map(|c| (c.logical.as_str(), c.previous_names.as_slice()))
             .collect();
         let new_has = |n: &str| new_names.contains(n);
+        let in_old: Vec<bool> = new_items
+            .iter()
+            .map(|(n, _)| old_names.contains(n))
+            .collect();
         let has_renames = new_items.iter().any(|(_, p)| !p.is_empty());
         let prefix = if has_renames {
             format!("{}.", new.logical)
@@ -319,6 +370,7 @@ impl<'a> Differ<'a> {
             String::new()
         };
         let pairs = pair_by_name(
+            &in_old,
             |n| old_names.contains(n),
             &new_items,
             new_has,
@@ -516,7 +568,12 @@ impl<'a> Differ<'a> {
             .values()
             .map(|v| (v.logical.as_str(), v.previous_names.as_slice()))
             .collect();
+        let in_old: Vec<bool> = new_items
+            .iter()
+            .map(|(n, _)| old.views.contains_key(*n))
+            .collect();
         let pairs = pair_by_name(
+            &in_old,
             |n| old.views.contains_key(n),
             &new_items,
             |n| new.views.contains_key(n),
@@ -607,23 +664,68 @@ impl<'a> Differ<'a> {
     /// Refuses any change that takes a name still held at that point of the plan: a table,
     /// view, index or key name (one namespace of relations on PostgreSQL) or a column name of
     /// the same table that is freed only by a drop or rename that runs at the same rank or later.
-    fn check_name_reuse<'s>(&'s self, refusals: &mut Vec<Refusal>) {
-        // Relation names of the old version: name -> what holds it.
-        let mut holders: BTreeMap<&str, String> = BTreeMap::new();
+    fn check_name_reuse(&self, refusals: &mut Vec<Refusal>) {
+        self.check_relation_name_reuse(refusals);
+        self.check_column_name_reuse(refusals);
+    }
+
+    /// The relation names (tables, views, indexes, keys) of [`Differ::check_name_reuse`].
+    fn check_relation_name_reuse<'s>(&'s self, refusals: &mut Vec<Refusal>) {
+        let mut taken: Vec<(&str, &Change)> = Vec::new();
+        for c in &self.changes {
+            match c {
+                Change::CreateObject { object } => {
+                    taken.push((&object.physical, c));
+                    if let Some(k) = &object.primary_key {
+                        taken.push((&k.name, c));
+                    }
+                    taken.extend(object.indexes.iter().map(|i| (i.physical.as_str(), c)));
+                }
+                Change::RenameObject { to, .. } => taken.push((&to.physical, c)),
+                Change::RenameIndex { to, .. } | Change::RenamePrimaryKey { to, .. } => {
+                    taken.push((to, c))
+                }
+                Change::CreateIndex { index, .. } => taken.push((&index.physical, c)),
+                Change::AddPrimaryKey { key, .. } => taken.push((&key.name, c)),
+                Change::CreateView { view } => taken.push((&view.physical, c)),
+                Change::CreateNamespace { .. }
+                | Change::DropObject { .. }
+                | Change::AddColumn { .. }
+                | Change::DropColumn { .. }
+                | Change::RenameColumn { .. }
+                | Change::AlterColumnType { .. }
+                | Change::SetNotNull { .. }
+                | Change::DropNotNull { .. }
+                | Change::SetDefault { .. }
+                | Change::DropDefault { .. }
+                | Change::DropPrimaryKey { .. }
+                | Change::DropIndex { .. }
+                | Change::DropView { .. } => {}
+            }
+        }
+        if taken.is_empty() {
+            return;
+        }
+        // Relation names of the old version that a change takes: name -> what holds it (the
+        // last of the old version's relations of that name, in the order below).
+        let wanted: HashSet<&str> = taken.iter().map(|(name, _)| *name).collect();
+        let mut holders: HashMap<&str, OldRelation<'_>> = HashMap::new();
+        let mut hold = |name: &'s str, holder: OldRelation<'s>| {
+            if wanted.contains(name) {
+                holders.insert(name, holder);
+            }
+        };
         for o in self.old.objects.values() {
-            holders.insert(&o.physical, format!("the table of {}", o.logical));
+            hold(&o.physical, OldRelation::Table(o));
             if let Some(k) = &o.primary_key {
-                holders.insert(&k.name, format!("the primary key of {}", o.logical));
+                hold(&k.name, OldRelation::PrimaryKey(o));
             }
             for i in &o.indexes {
-                holders.insert(
-                    &i.physical,
-                    format!("the index {}.{}", o.logical, i.logical),
-                );
+                hold(&i.physical, OldRelation::Index(o, &i.logical));
             }
         }
         for v in self.old.views.values() {
-            holders.insert(&v.physical, format!("the view {}", v.logical));
+            hold(&v.physical, OldRelation::View(v));
         }
         // When each old relation name is freed: the rank of the change that frees it, and how.
         let mut freed: BTreeMap<&str, (u8, &'static str)> = BTreeMap::new();
@@ -665,48 +767,20 @@ impl<'a> Differ<'a> {
                 | Change::CreateView { .. } => {}
             }
         }
-        let mut taken: Vec<(&str, &Change)> = Vec::new();
-        for c in &self.changes {
-            match c {
-                Change::CreateObject { object } => {
-                    taken.push((&object.physical, c));
-                    if let Some(k) = &object.primary_key {
-                        taken.push((&k.name, c));
-                    }
-                    taken.extend(object.indexes.iter().map(|i| (i.physical.as_str(), c)));
-                }
-                Change::RenameObject { to, .. } => taken.push((&to.physical, c)),
-                Change::RenameIndex { to, .. } | Change::RenamePrimaryKey { to, .. } => {
-                    taken.push((to, c))
-                }
-                Change::CreateIndex { index, .. } => taken.push((&index.physical, c)),
-                Change::AddPrimaryKey { key, .. } => taken.push((&key.name, c)),
-                Change::CreateView { view } => taken.push((&view.physical, c)),
-                Change::CreateNamespace { .. }
-                | Change::DropObject { .. }
-                | Change::AddColumn { .. }
-                | Change::DropColumn { .. }
-                | Change::RenameColumn { .. }
-                | Change::AlterColumnType { .. }
-                | Change::SetNotNull { .. }
-                | Change::DropNotNull { .. }
-                | Change::SetDefault { .. }
-                | Change::DropDefault { .. }
-                | Change::DropPrimaryKey { .. }
-                | Change::DropIndex { .. }
-                | Change::DropView { .. } => {}
-            }
-        }
         for (name, c) in taken {
             let Some(holder) = holders.get(name) else {
                 continue;
             };
-            if let Some(refusal) = reuse_refusal(name, holder, freed.get(name).copied(), c) {
+            if let Some(refusal) =
+                reuse_refusal(name, &holder.to_string(), freed.get(name).copied(), c)
+            {
                 refusals.push(refusal);
             }
         }
+    }
 
-        // Column names, table by table.
+    /// The column names of [`Differ::check_name_reuse`], table by table.
+    fn check_column_name_reuse(&self, refusals: &mut Vec<Refusal>) {
         let mut col_freed: BTreeMap<(&str, &str), (u8, &'static str)> = BTreeMap::new();
         let mut col_taken: Vec<(&str, &str, &Change)> = Vec::new();
         for c in &self.changes {
@@ -757,6 +831,27 @@ impl<'a> Differ<'a> {
             if let Some(refusal) = reuse_refusal(name, &holder, when, c) {
                 refusals.push(refusal);
             }
+        }
+    }
+}
+
+/// OldRelation is a relation of the deployed version holding a name, as refusals name it.
+#[derive(Debug, Clone, Copy)]
+enum OldRelation<'a> {
+    Table(&'a PhysicalObject),
+    PrimaryKey(&'a PhysicalObject),
+    /// An index (its logical name) of a table.
+    Index(&'a PhysicalObject, &'a str),
+    View(&'a PhysicalView),
+}
+
+impl std::fmt::Display for OldRelation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OldRelation::Table(o) => write!(f, "the table of {}", o.logical),
+            OldRelation::PrimaryKey(o) => write!(f, "the primary key of {}", o.logical),
+            OldRelation::Index(o, index) => write!(f, "the index {}.{index}", o.logical),
+            OldRelation::View(v) => write!(f, "the view {}", v.logical),
         }
     }
 }
@@ -843,4 +938,36 @@ fn topological(
         order.push(next.to_string());
     }
     Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_names_finds_what_a_search_would() {
+        let lists: [&[&str]; 6] = [
+            &[],
+            &["a"],
+            &["a", "b", "c"],
+            &["B", "a", "ab", "b"],
+            &["Entity00001", "Entity00002", "Entity00010"],
+            &["a", "aa", "aaa", "b", "c", "d"],
+        ];
+        for old in lists {
+            for new in lists {
+                let old_keys: BTreeSet<String> = old.iter().map(|s| s.to_string()).collect();
+                let new_keys: BTreeSet<String> = new.iter().map(|s| s.to_string()).collect();
+                let (old_index, new_has_old) = merge_names(old_keys.iter(), new_keys.iter());
+                let olds: Vec<&String> = old_keys.iter().collect();
+                let expected_index: Vec<Option<usize>> = new_keys
+                    .iter()
+                    .map(|n| olds.iter().position(|o| *o == n))
+                    .collect();
+                let expected_has: Vec<bool> = olds.iter().map(|o| new_keys.contains(*o)).collect();
+                assert_eq!(old_index, expected_index, "{old:?} -> {new:?}");
+                assert_eq!(new_has_old, expected_has, "{old:?} -> {new:?}");
+            }
+        }
+    }
 }

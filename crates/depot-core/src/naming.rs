@@ -52,28 +52,42 @@ fn ascii_snake_case(s: &str, upper: bool) -> String {
         Lowercase,
         Uppercase,
     }
-    let mut out = String::with_capacity(s.len() + s.len() / 4 + 2);
-    let mut first_word = true;
-    let emit = |word: &[u8], out: &mut String, first_word: &mut bool| {
-        if !*first_word {
-            out.push('_');
+    let case = |b: u8| {
+        if upper {
+            b.to_ascii_uppercase()
+        } else {
+            b.to_ascii_lowercase()
         }
-        *first_word = false;
-        out.extend(word.iter().map(|&b| {
-            char::from(if upper {
-                b.to_ascii_uppercase()
-            } else {
-                b.to_ascii_lowercase()
-            })
-        }));
     };
-    for word in s.as_bytes().split(|b| !b.is_ascii_alphanumeric()) {
+    let bytes = s.as_bytes();
+    // One word of letters and digits in one case (`id`, `name`, `f1`): only its case changes.
+    if bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        || bytes
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return if upper {
+            s.to_ascii_uppercase()
+        } else {
+            s.to_ascii_lowercase()
+        };
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 2);
+    let mut emit = |word: &[u8]| {
+        if !out.is_empty() {
+            out.push(b'_');
+        }
+        out.extend(word.iter().map(|&b| case(b)));
+    };
+    for word in bytes.split(|b| !b.is_ascii_alphanumeric()) {
         let mut init = 0;
         let mut mode = Mode::Boundary;
         for (i, &c) in word.iter().enumerate() {
             let Some(&next) = word.get(i + 1) else {
                 // Trailing characters form the last word.
-                emit(&word[init..], &mut out, &mut first_word);
+                emit(&word[init..]);
                 break;
             };
             let next_mode = if c.is_ascii_lowercase() {
@@ -85,13 +99,13 @@ fn ascii_snake_case(s: &str, upper: bool) -> String {
             };
             if next_mode == Mode::Lowercase && next.is_ascii_uppercase() {
                 // A boundary after a lowercase (or uncased after lowercase) before an uppercase.
-                emit(&word[init..=i], &mut out, &mut first_word);
+                emit(&word[init..=i]);
                 init = i + 1;
                 mode = Mode::Boundary;
             } else if mode == Mode::Uppercase && c.is_ascii_uppercase() && next.is_ascii_lowercase()
             {
                 // `HTTPServer`: a boundary before the last uppercase of a run.
-                emit(&word[init..i], &mut out, &mut first_word);
+                emit(&word[init..i]);
                 init = i;
                 mode = Mode::Boundary;
             } else {
@@ -99,7 +113,8 @@ fn ascii_snake_case(s: &str, upper: bool) -> String {
             }
         }
     }
-    out
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

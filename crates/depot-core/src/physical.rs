@@ -85,6 +85,65 @@ impl PhysicalObject {
     pub fn column(&self, logical: &str) -> Option<&PhysicalColumn> {
         self.columns.iter().find(|c| c.logical == logical)
     }
+
+    /// Makes `self` equal to `source` (as `source.clone()` would be), reusing the strings and
+    /// vectors `self` holds: no allocation when they are large enough. A derived `clone_from`
+    /// clones every column afresh.
+    pub(crate) fn assign_from(&mut self, source: &PhysicalObject) {
+        self.logical.clone_from(&source.logical);
+        self.physical.clone_from(&source.physical);
+        self.previous_names.clone_from(&source.previous_names);
+        assign_vec(
+            &mut self.columns,
+            &source.columns,
+            PhysicalColumn::assign_from,
+        );
+        match (&mut self.primary_key, &source.primary_key) {
+            (Some(key), Some(source)) => {
+                key.name.clone_from(&source.name);
+                key.columns.clone_from(&source.columns);
+            }
+            (key, source) => *key = source.clone(),
+        }
+        assign_vec(
+            &mut self.indexes,
+            &source.indexes,
+            PhysicalIndex::assign_from,
+        );
+    }
+}
+
+impl PhysicalColumn {
+    /// [`PhysicalObject::assign_from`] for a column.
+    fn assign_from(&mut self, source: &PhysicalColumn) {
+        self.logical.clone_from(&source.logical);
+        self.physical.clone_from(&source.physical);
+        self.previous_names.clone_from(&source.previous_names);
+        self.field_type.clone_from(&source.field_type);
+        self.nullable = source.nullable;
+        self.default.clone_from(&source.default);
+    }
+}
+
+impl PhysicalIndex {
+    /// [`PhysicalObject::assign_from`] for an index.
+    fn assign_from(&mut self, source: &PhysicalIndex) {
+        self.logical.clone_from(&source.logical);
+        self.physical.clone_from(&source.physical);
+        self.columns.clone_from(&source.columns);
+        self.unique = source.unique;
+    }
+}
+
+/// Makes `items` equal to `source`: the items both have through `assign`, the others dropped
+/// or cloned.
+fn assign_vec<T: Clone>(items: &mut Vec<T>, source: &[T], assign: fn(&mut T, &T)) {
+    items.truncate(source.len());
+    let kept = items.len();
+    for (item, source) in items.iter_mut().zip(source) {
+        assign(item, source);
+    }
+    items.extend_from_slice(&source[kept..]);
 }
 
 /// Metadata is SPEC §5's `metadata`: logical -> physical names, for plan transformers and tools.
@@ -106,9 +165,12 @@ pub struct SchemaMetadata {
 impl PhysicalModel {
     /// The SPEC §5 metadata of this model.
     pub fn metadata(&self) -> Metadata {
-        let mut schemas = BTreeMap::new();
+        // Objects then views, each in name order, built in bulk; a name held by both (which a
+        // package cannot have) keeps the view's, as inserting them one by one would.
+        let mut schemas: Vec<(String, SchemaMetadata)> =
+            Vec::with_capacity(self.objects.len() + self.views.len());
         for (name, o) in &self.objects {
-            schemas.insert(
+            schemas.push((
                 name.clone(),
                 SchemaMetadata {
                     object: o.physical.clone(),
@@ -118,20 +180,20 @@ impl PhysicalModel {
                         .map(|c| (c.logical.clone(), c.physical.clone()))
                         .collect(),
                 },
-            );
+            ));
         }
         for (name, v) in &self.views {
-            schemas.insert(
+            schemas.push((
                 name.clone(),
                 SchemaMetadata {
                     object: v.physical.clone(),
                     fields: BTreeMap::new(),
                 },
-            );
+            ));
         }
         Metadata {
             namespace: self.namespace.clone(),
-            schemas,
+            schemas: schemas.into_iter().collect(),
         }
     }
 }
@@ -139,3 +201,68 @@ impl PhysicalModel {
 /// DependencyModel is what a view needs to know of a dependency dataset: its namespace and the
 /// physical names of its objects and fields (its environment document's metadata).
 pub type DependencyModel = Metadata;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn column(logical: &str, default: Option<serde_json::Value>) -> PhysicalColumn {
+        PhysicalColumn {
+            logical: logical.to_string(),
+            physical: format!("{logical}_col"),
+            previous_names: vec![format!("old_{logical}")],
+            field_type: FieldType::String {
+                max_length: Some(10),
+            },
+            nullable: default.is_none(),
+            default,
+        }
+    }
+
+    fn object(name: &str, columns: usize, key: bool, indexes: usize) -> PhysicalObject {
+        let columns: Vec<PhysicalColumn> = (0..columns)
+            .map(|i| column(&format!("{name}{i}"), (i % 2 == 0).then(|| json!(i))))
+            .collect();
+        PhysicalObject {
+            logical: name.to_string(),
+            physical: name.to_ascii_lowercase(),
+            previous_names: vec![],
+            primary_key: key.then(|| PhysicalKey {
+                name: format!("{name}_pkey"),
+                columns: columns.iter().take(1).map(|c| c.physical.clone()).collect(),
+            }),
+            indexes: (0..indexes)
+                .map(|i| PhysicalIndex {
+                    logical: format!("by{i}"),
+                    physical: format!("{name}_by{i}_idx"),
+                    columns: columns
+                        .iter()
+                        .take(i + 1)
+                        .map(|c| c.physical.clone())
+                        .collect(),
+                    unique: i % 2 == 1,
+                })
+                .collect(),
+            columns,
+        }
+    }
+
+    #[test]
+    fn assign_from_gives_a_clone_whatever_was_there() {
+        let shapes = [
+            object("A", 0, false, 0),
+            object("Bee", 3, true, 2),
+            object("Cat", 20, true, 3),
+            object("D", 1, false, 1),
+            object("Elephant", 5, true, 0),
+        ];
+        for target in &shapes {
+            for source in &shapes {
+                let mut assigned = target.clone();
+                assigned.assign_from(source);
+                assert_eq!(&assigned, source);
+            }
+        }
+    }
+}

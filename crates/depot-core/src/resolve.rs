@@ -248,33 +248,34 @@ impl<'p> Resolver<'_, 'p> {
 
         // Primary-key fields first in key order, then the others by logical name (the
         // BTreeMap's order), so the order is stable whatever the order of the input.
-        let mut order: Vec<&String> = Vec::with_capacity(object.fields.len());
-        order.extend(object.primary_key.iter());
-        order.extend(
-            object
-                .fields
-                .keys()
-                .filter(|f| !object.primary_key.contains(f)),
-        );
-        let mut named = Vec::with_capacity(order.len());
-        for field_name in order {
-            let Some(field) = object.fields.get(field_name) else {
-                continue;
-            };
-            let column = field
-                .sql_name
-                .clone()
-                .unwrap_or_else(|| self.naming.apply(field_name));
-            named.push((field_name, field, column));
+        let key_fields = object
+            .primary_key
+            .iter()
+            .filter_map(|f| object.fields.get_key_value(f));
+        let other_fields = object
+            .fields
+            .iter()
+            .filter(|(f, _)| !object.primary_key.contains(f));
+        let mut columns: Vec<PhysicalColumn> = Vec::with_capacity(object.fields.len());
+        for (field_name, field) in key_fields.chain(other_fields) {
+            columns.push(PhysicalColumn {
+                logical: field_name.clone(),
+                physical: field
+                    .sql_name
+                    .clone()
+                    .unwrap_or_else(|| self.naming.apply(field_name)),
+                previous_names: field.previous_names.clone(),
+                field_type: field.field_type.clone(),
+                nullable: field.nullable,
+                default: field.default.clone(),
+            });
         }
-        // Two fields with one column name are rare: look for them all at once, and only then go
-        // through the fields one by one to report each collision in order.
-        let mut sorted: Vec<&str> = named.iter().map(|(_, _, c)| c.as_str()).collect();
-        sorted.sort_unstable();
-        let collide = sorted.windows(2).any(|w| w[0] == w[1]);
+        // Two fields with one column name are rare: look for any first, and only then go
+        // through the fields one by one to report each collision in its place.
+        let collide = has_duplicate(&columns);
         let mut taken: BTreeMap<&str, &str> = BTreeMap::new();
-        for (field_name, _, column) in &named {
-            let field_name = field_name.as_str();
+        for c in &columns {
+            let (field_name, column) = (c.logical.as_str(), c.physical.as_str());
             self.check_length(
                 column,
                 || format!("field `{name}.{field_name}`"),
@@ -293,17 +294,6 @@ impl<'p> Resolver<'_, 'p> {
             }
         }
         drop(taken);
-        let columns: Vec<PhysicalColumn> = named
-            .into_iter()
-            .map(|(field_name, field, column)| PhysicalColumn {
-                logical: field_name.clone(),
-                physical: column,
-                previous_names: field.previous_names.clone(),
-                field_type: field.field_type.clone(),
-                nullable: field.nullable,
-                default: field.default.clone(),
-            })
-            .collect();
         let physical_of = |logical: &String| {
             columns
                 .iter()
@@ -517,6 +507,21 @@ impl<'p> Resolver<'_, 'p> {
             }
         }
         out
+    }
+}
+
+/// True when two columns have one physical name.
+fn has_duplicate(columns: &[PhysicalColumn]) -> bool {
+    if columns.len() <= 24 {
+        // Few enough to compare pairwise without sorting a copy.
+        columns
+            .iter()
+            .enumerate()
+            .any(|(i, a)| columns[..i].iter().any(|b| a.physical == b.physical))
+    } else {
+        let mut names: Vec<&str> = columns.iter().map(|c| c.physical.as_str()).collect();
+        names.sort_unstable();
+        names.windows(2).any(|w| w[0] == w[1])
     }
 }
 
@@ -872,6 +877,31 @@ mod tests {
         );
         assert!(got[2].2.contains("index `byName` of `Dog`"), "{}", got[2].2);
         assert!(got[3].2.contains("view `Puppy`"), "{}", got[3].2);
+    }
+
+    #[test]
+    fn collisions_among_many_fields_are_found_too() {
+        // More fields than the pairwise comparison takes: the sorted search finds the pair.
+        let mut fields = serde_json::Map::new();
+        for i in 0..30 {
+            fields.insert(format!("f{i:02}"), json!({"type": "uuid"}));
+        }
+        fields.insert("dogName".into(), json!({"type": "string"}));
+        fields.insert("DogName".into(), json!({"type": "string"}));
+        let got = problems(
+            &pg(json!({"Dog": {"kind": "object", "fields": fields}})),
+            POSTGRES,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            (got[0].0, got[0].1.as_str()),
+            (rules::NAME_COLLISION, "package.schemas.Dog.fields.dogName")
+        );
+        assert!(
+            got[0].2.contains("`DogName` and `dogName`") && got[0].2.contains("`dog_name`"),
+            "{}",
+            got[0].2
+        );
     }
 
     #[test]

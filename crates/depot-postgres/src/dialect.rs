@@ -40,16 +40,60 @@ impl Dialect for PostgresDialect {
 /// Quotes `ident` when PostgreSQL would otherwise fold or misread it: anything but a lowercase
 /// `[a-z_][a-z0-9_]*` word, and every keyword PostgreSQL does not accept bare as a name.
 pub fn quote_ident(ident: &str) -> String {
-    let plain = ident
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && ident
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let mut out = String::with_capacity(ident.len() + 2);
+    push_quoted_ident(&mut out, ident);
+    out
+}
+
+/// Appends [`quote_ident`]`(ident)` to `out`.
+pub fn push_quoted_ident(out: &mut String, ident: &str) {
+    let bytes = ident.as_bytes();
+    let plain = bytes
+        .first()
+        .is_some_and(|&c| c.is_ascii_lowercase() || c == b'_')
+        && bytes
+            .iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
     if plain && !crate::keywords::is_keyword(ident) {
-        ident.to_string()
+        out.push_str(ident);
     } else {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+        out.push('"');
+        let mut parts = ident.split('"');
+        if let Some(first) = parts.next() {
+            out.push_str(first);
+        }
+        for part in parts {
+            out.push_str("\"\"");
+            out.push_str(part);
+        }
+        out.push('"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_leaves_plain_names_bare_and_doubles_quotes() {
+        let cases = [
+            ("dog", "dog"),
+            ("birth_date", "birth_date"),
+            ("_x1", "_x1"),
+            ("user", "\"user\""),
+            ("Dog", "\"Dog\""),
+            ("1dog", "\"1dog\""),
+            ("", "\"\""),
+            ("a\"b", "\"a\"\"b\""),
+            ("\"", "\"\"\"\""),
+            ("\"\"x\"", "\"\"\"\"\"x\"\"\""),
+            ("café", "\"café\""),
+        ];
+        for (ident, quoted) in cases {
+            assert_eq!(quote_ident(ident), quoted, "{ident}");
+            let mut out = String::from("x.");
+            push_quoted_ident(&mut out, ident);
+            assert_eq!(out, format!("x.{quoted}"), "{ident}");
+        }
     }
 }

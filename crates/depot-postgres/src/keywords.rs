@@ -162,11 +162,67 @@ const KEYWORDS: &[&str] = &[
     "XMLTABLE",
 ];
 
+/// The length of the longest keyword: a longer word is none.
+const LONGEST: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        if KEYWORDS[i].len() > longest {
+            longest = KEYWORDS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
+/// A word of up to 24 bytes as three big-endian integers, zero-padded: comparing packed words
+/// compares the words byte by byte (zero sorts before every letter, as the end of a shorter
+/// word does), in a few integer comparisons instead of a `memcmp` call.
+type Packed = [u64; 3];
+
+const fn pack(word: &[u8]) -> Packed {
+    let mut packed = [0u64; 3];
+    let mut i = 0;
+    while i < word.len() {
+        packed[i / 8] |= (word[i].to_ascii_uppercase() as u64) << (56 - 8 * (i % 8));
+        i += 1;
+    }
+    packed
+}
+
+/// [`KEYWORDS`] packed, in the same (sorted) order.
+const PACKED: [Packed; KEYWORDS.len()] = {
+    assert!(LONGEST <= 24, "a keyword does not fit a packed word");
+    let mut packed = [[0u64; 3]; KEYWORDS.len()];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        packed[i] = pack(KEYWORDS[i].as_bytes());
+        i += 1;
+    }
+    packed
+};
+
 /// True when `word` (any case) must be quoted to be used as an identifier.
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS
-        .binary_search(&word.to_ascii_uppercase().as_str())
-        .is_ok()
+    let word = word.as_bytes();
+    if word.len() > LONGEST {
+        return false;
+    }
+    // ASCII upper case, as the list is written, packed on the stack: no allocation per
+    // identifier, and a few integer comparisons per step of the search.
+    let mut upper = [0u8; 24];
+    upper[..word.len()].copy_from_slice(word);
+    upper.make_ascii_uppercase();
+    let chunk = |i: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&upper[8 * i..8 * i + 8]);
+        u64::from_be_bytes(bytes)
+    };
+    let packed = [chunk(0), chunk(1), chunk(2)];
+    // A word ending in NUL bytes packs as the keyword before them: the lengths tell them apart.
+    PACKED
+        .binary_search(&packed)
+        .is_ok_and(|i| KEYWORDS[i].len() == word.len())
 }
 
 #[cfg(test)]
@@ -176,6 +232,30 @@ mod tests {
     #[test]
     fn the_list_is_sorted_so_binary_search_works() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn the_longest_keyword_bounds_the_search() {
+        assert_eq!(LONGEST, "CURRENT_TIMESTAMP".len());
+        assert!(
+            PACKED.windows(2).all(|w| w[0] < w[1]),
+            "packing keeps the order"
+        );
+        assert!(!is_keyword("AS\0"));
+        assert!(!is_keyword("\0"));
+        assert!(KEYWORDS.iter().all(|k| k.len() <= LONGEST));
+        assert!(is_keyword("current_timestamp"));
+        assert!(is_keyword("Current_Timestamp"));
+        assert!(!is_keyword("current_timestamps"));
+        assert!(!is_keyword(""));
+        assert!(!is_keyword("sélect"));
+        // Every keyword, in every case, and nothing one letter off.
+        for k in KEYWORDS {
+            assert!(is_keyword(k), "{k}");
+            assert!(is_keyword(&k.to_ascii_lowercase()), "{k}");
+            assert!(!is_keyword(&format!("{k}x")), "{k}x");
+            assert!(!is_keyword(&k[1..]) || KEYWORDS.contains(&&k[1..]), "{k}");
+        }
     }
 
     #[test]

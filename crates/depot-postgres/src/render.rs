@@ -15,16 +15,16 @@ use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalO
 use depot_core::{phase, Change, Hazard};
 use sha2::{Digest, Sha256};
 
-use crate::dialect::{quote_ident, MAX_IDENTIFIER_BYTES};
+use crate::dialect::{push_quoted_ident, MAX_IDENTIFIER_BYTES};
 use crate::literal::literal;
-use crate::sql_type::{alters_in_place, sql_type};
+use crate::sql_type::{alters_in_place, push_sql_type, sql_type};
 
 /// Renders one change as PostgreSQL steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
     let r = Renderer {
         namespace: &ctx.namespace,
         action: change.action(),
-        target: change.target(),
+        change,
     };
     match change {
         Change::CreateNamespace { namespace } => Ok(vec![r.step(
@@ -247,16 +247,29 @@ fn why_renamed(from: &Name, to: &Name) -> String {
 struct Renderer<'a> {
     namespace: &'a str,
     action: &'static str,
-    target: String,
+    /// The change rendered; its target is worked out per step (most changes have one).
+    change: &'a Change,
 }
 
 impl Renderer<'_> {
     /// A transactional step without hazards, with the change's action and target.
     fn step(&self, phase: u32, sql: String, comment: String) -> StepDraft {
+        self.step_as(self.action, self.change.target(), phase, sql, comment)
+    }
+
+    /// A transactional step without hazards, with its own action and target.
+    fn step_as(
+        &self,
+        action: &str,
+        target: String,
+        phase: u32,
+        sql: String,
+        comment: String,
+    ) -> StepDraft {
         StepDraft {
             phase,
-            action: self.action.to_string(),
-            target: self.target.clone(),
+            action: action.to_string(),
+            target,
             sql,
             hazards: Vec::new(),
             comment,
@@ -266,7 +279,7 @@ impl Renderer<'_> {
 
     fn error(&self, message: impl Into<String>) -> RenderError {
         RenderError {
-            target: self.target.clone(),
+            target: self.change.target(),
             message: message.into(),
         }
     }
@@ -274,92 +287,147 @@ impl Renderer<'_> {
     /// `name` as it must appear in SQL. PostgreSQL would silently truncate a longer name, so it
     /// is refused here rather than created under another name.
     fn id(&self, name: &str) -> Result<String, RenderError> {
+        let mut out = String::with_capacity(name.len() + 2);
+        self.push_id(&mut out, name)?;
+        Ok(out)
+    }
+
+    /// Appends [`Renderer::id`]`(name)` to `out`.
+    fn push_id(&self, out: &mut String, name: &str) -> Result<(), RenderError> {
         if name.is_empty() || name.len() > MAX_IDENTIFIER_BYTES {
             return Err(self.error(format!(
                 "the name {name:?} does not fit PostgreSQL's identifiers (1 to \
                  {MAX_IDENTIFIER_BYTES} bytes)"
             )));
         }
-        Ok(quote_ident(name))
+        push_quoted_ident(out, name);
+        Ok(())
     }
 
     /// `name` qualified by the dataset's namespace.
     fn table(&self, name: &str) -> Result<String, RenderError> {
-        Ok(format!("{}.{}", self.id(self.namespace)?, self.id(name)?))
+        let mut out = String::with_capacity(self.namespace.len() + name.len() + 5);
+        self.push_id(&mut out, self.namespace)?;
+        out.push('.');
+        self.push_id(&mut out, name)?;
+        Ok(out)
     }
 
     fn column_list(&self, columns: &[String]) -> Result<String, RenderError> {
-        let ids = columns
-            .iter()
-            .map(|c| self.id(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ids.join(", "))
+        let mut out = String::new();
+        self.push_column_list(&mut out, columns)?;
+        Ok(out)
     }
 
-    /// `name type [NOT NULL] [DEFAULT literal]`.
-    fn column_definition(
+    /// Appends [`Renderer::column_list`]`(columns)` to `out`.
+    fn push_column_list(&self, out: &mut String, columns: &[String]) -> Result<(), RenderError> {
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.push_id(out, c)?;
+        }
+        Ok(())
+    }
+
+    /// Appends `name type [NOT NULL] [DEFAULT literal]` to `out`.
+    fn push_column_definition(
         &self,
+        out: &mut String,
         column: &PhysicalColumn,
         not_null: bool,
-    ) -> Result<String, RenderError> {
-        let mut sql = format!(
-            "{} {}",
-            self.id(&column.physical)?,
-            sql_type(&column.field_type)
-        );
+    ) -> Result<(), RenderError> {
+        self.push_id(out, &column.physical)?;
+        out.push(' ');
+        push_sql_type(out, &column.field_type);
         if not_null {
-            sql.push_str(" NOT NULL");
+            out.push_str(" NOT NULL");
         }
         if let Some(default) = &column.default {
             let value = literal(&column.field_type, default)
                 .map_err(|m| self.error(format!("{}: {m}", column.logical)))?;
-            sql.push_str(" DEFAULT ");
-            sql.push_str(&value);
+            out.push_str(" DEFAULT ");
+            out.push_str(&value);
         }
-        Ok(sql)
+        Ok(())
     }
 
     fn create_object(&self, object: &PhysicalObject) -> Result<Vec<StepDraft>, RenderError> {
         let table = self.table(&object.physical)?;
-        let mut lines = object
-            .columns
-            .iter()
-            .map(|c| self.column_definition(c, !c.nullable))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(key) = &object.primary_key {
-            lines.push(format!(
-                "CONSTRAINT {} PRIMARY KEY ({})",
-                self.id(&key.name)?,
-                self.column_list(&key.columns)?
-            ));
+        // `CREATE TABLE t (\n    <column>,\n    ...\n    CONSTRAINT k PRIMARY KEY (...)\n)`,
+        // written in one buffer.
+        let mut sql = String::with_capacity(
+            table.len()
+                + 24
+                + object
+                    .columns
+                    .iter()
+                    .map(|c| c.physical.len() + 40)
+                    .sum::<usize>()
+                + object.primary_key.as_ref().map_or(0, |k| {
+                    k.name.len() + 32 + k.columns.iter().map(|c| c.len() + 4).sum::<usize>()
+                }),
+        );
+        sql.push_str("CREATE TABLE ");
+        sql.push_str(&table);
+        sql.push_str(" (\n    ");
+        let mut first = true;
+        for c in &object.columns {
+            if !first {
+                sql.push_str(",\n    ");
+            }
+            first = false;
+            self.push_column_definition(&mut sql, c, !c.nullable)?;
         }
-        let mut steps = vec![self.step(
+        if let Some(key) = &object.primary_key {
+            if !first {
+                sql.push_str(",\n    ");
+            }
+            sql.push_str("CONSTRAINT ");
+            self.push_id(&mut sql, &key.name)?;
+            sql.push_str(" PRIMARY KEY (");
+            self.push_column_list(&mut sql, &key.columns)?;
+            sql.push(')');
+        }
+        sql.push_str("\n)");
+        let mut steps = Vec::with_capacity(1 + object.indexes.len());
+        steps.push(self.step(
             phase::CREATE_OBJECTS,
-            format!("CREATE TABLE {table} (\n    {}\n)", lines.join(",\n    ")),
+            sql,
             format!(
                 "create table {} for the new object {}",
                 object.physical, object.logical
             ),
-        )];
+        ));
         for index in &object.indexes {
-            steps.push(StepDraft {
-                action: "createIndex".to_string(),
-                target: format!("{}.{}", object.logical, index.logical),
-                ..self.step(
-                    phase::CREATE_OBJECTS,
-                    format!(
-                        "CREATE {}INDEX {} ON {table} ({})",
-                        if index.unique { "UNIQUE " } else { "" },
-                        self.id(&index.physical)?,
-                        self.column_list(&index.columns)?
-                    ),
-                    format!(
-                        "create index {} for {}.{} on the new table: it is empty, so the build is \
-                         instant",
-                        index.physical, object.logical, index.logical
-                    ),
-                )
+            let mut sql = String::with_capacity(
+                table.len()
+                    + index.physical.len()
+                    + 32
+                    + index.columns.iter().map(|c| c.len() + 4).sum::<usize>(),
+            );
+            sql.push_str(if index.unique {
+                "CREATE UNIQUE INDEX "
+            } else {
+                "CREATE INDEX "
             });
+            self.push_id(&mut sql, &index.physical)?;
+            sql.push_str(" ON ");
+            sql.push_str(&table);
+            sql.push_str(" (");
+            self.push_column_list(&mut sql, &index.columns)?;
+            sql.push(')');
+            steps.push(self.step_as(
+                "createIndex",
+                format!("{}.{}", object.logical, index.logical),
+                phase::CREATE_OBJECTS,
+                sql,
+                format!(
+                    "create index {} for {}.{} on the new table: it is empty, so the build is \
+                     instant",
+                    index.physical, object.logical, index.logical
+                ),
+            ));
         }
         Ok(steps)
     }
@@ -375,12 +443,14 @@ impl Renderer<'_> {
         // added nullable and NOT NULL follows the lock-friendly sequence of SetNotNull (which
         // fails at validation if the table already holds rows).
         let not_null_now = !column.nullable && column.default.is_some();
+        let mut sql = String::with_capacity(table.len() + column.physical.len() + 64);
+        sql.push_str("ALTER TABLE ");
+        sql.push_str(&table);
+        sql.push_str(" ADD COLUMN ");
+        self.push_column_definition(&mut sql, column, not_null_now)?;
         let mut steps = vec![self.step(
             phase::ALTER_COLUMNS,
-            format!(
-                "ALTER TABLE {table} ADD COLUMN {}",
-                self.column_definition(column, not_null_now)?
-            ),
+            sql,
             if column.nullable || not_null_now {
                 format!(
                     "add column {} to {} for the new field {}.{}",
@@ -415,25 +485,25 @@ impl Renderer<'_> {
         let check = self.id(&check_name)?;
         let field = format!("{}.{}", object.logical, column.logical);
         Ok(vec![
+            self.step_as(
+                "addNotNullCheck",
+                self.change.target(),
+                phase::ADD_CONSTRAINTS,
+                format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT \
+                     VALID"
+                ),
+                format!(
+                    "add check {check_name} as NOT VALID (a brief lock, no scan) to make \
+                     {field} NOT NULL"
+                ),
+            ),
             StepDraft {
-                action: "addNotNullCheck".to_string(),
-                ..self.step(
-                    phase::ADD_CONSTRAINTS,
-                    format!(
-                        "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT \
-                         VALID"
-                    ),
-                    format!(
-                        "add check {check_name} as NOT VALID (a brief lock, no scan) to make \
-                         {field} NOT NULL"
-                    ),
-                )
-            },
-            StepDraft {
-                action: "validateNotNullCheck".to_string(),
                 hazards: vec![Hazard::ValidatesData],
                 transactional: false,
-                ..self.step(
+                ..self.step_as(
+                    "validateNotNullCheck",
+                    self.change.target(),
                     phase::VALIDATE,
                     format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"),
                     format!(
@@ -443,25 +513,23 @@ impl Renderer<'_> {
                     ),
                 )
             },
-            StepDraft {
-                action: "setNotNull".to_string(),
-                ..self.step(
-                    phase::ENFORCE,
-                    format!("ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL"),
-                    format!(
-                        "set NOT NULL on {}.{}: the valid check spares PostgreSQL a full scan",
-                        object.physical, column.physical
-                    ),
-                )
-            },
-            StepDraft {
-                action: "dropNotNullCheck".to_string(),
-                ..self.step(
-                    phase::ENFORCE,
-                    format!("ALTER TABLE {table} DROP CONSTRAINT {check}"),
-                    format!("drop check {check_name}: NOT NULL now enforces it"),
-                )
-            },
+            self.step_as(
+                "setNotNull",
+                self.change.target(),
+                phase::ENFORCE,
+                format!("ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL"),
+                format!(
+                    "set NOT NULL on {}.{}: the valid check spares PostgreSQL a full scan",
+                    object.physical, column.physical
+                ),
+            ),
+            self.step_as(
+                "dropNotNullCheck",
+                self.change.target(),
+                phase::ENFORCE,
+                format!("ALTER TABLE {table} DROP CONSTRAINT {check}"),
+                format!("drop check {check_name}: NOT NULL now enforces it"),
+            ),
         ])
     }
 
@@ -554,10 +622,11 @@ impl Renderer<'_> {
         let name = self.id(&key.name)?;
         Ok(vec![
             StepDraft {
-                action: "buildPrimaryKeyIndex".to_string(),
                 hazards: vec![Hazard::IndexBuild, Hazard::ValidatesData],
                 transactional: false,
-                ..self.step(
+                ..self.step_as(
+                    "buildPrimaryKeyIndex",
+                    self.change.target(),
                     phase::BUILD_INDEXES,
                     format!(
                         "CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({})",

@@ -5,24 +5,56 @@ use depot_core::FieldType;
 
 /// The PostgreSQL column type of a logical field type.
 pub fn sql_type(field_type: &FieldType) -> String {
+    let mut out = String::with_capacity(16);
+    push_sql_type(&mut out, field_type);
+    out
+}
+
+/// Appends [`sql_type`]`(field_type)` to `out`.
+pub fn push_sql_type(out: &mut String, field_type: &FieldType) {
     match field_type {
         FieldType::String {
             max_length: Some(n),
-        } => format!("varchar({n})"),
-        FieldType::String { max_length: None } => "text".to_string(),
-        FieldType::Integer => "integer".to_string(),
-        FieldType::Bigint => "bigint".to_string(),
-        FieldType::Decimal { precision, scale } => format!("numeric({precision},{scale})"),
-        FieldType::Double => "double precision".to_string(),
-        FieldType::Boolean => "boolean".to_string(),
-        FieldType::Date => "date".to_string(),
-        FieldType::Time => "time".to_string(),
-        FieldType::Timestamp => "timestamp".to_string(),
-        FieldType::Timestamptz => "timestamptz".to_string(),
-        FieldType::Json => "jsonb".to_string(),
-        FieldType::Uuid => "uuid".to_string(),
-        FieldType::Binary => "bytea".to_string(),
+        } => {
+            out.push_str("varchar(");
+            push_number(out, *n);
+            out.push(')');
+        }
+        FieldType::Decimal { precision, scale } => {
+            out.push_str("numeric(");
+            push_number(out, *precision);
+            out.push(',');
+            push_number(out, *scale);
+            out.push(')');
+        }
+        FieldType::String { max_length: None } => out.push_str("text"),
+        FieldType::Integer => out.push_str("integer"),
+        FieldType::Bigint => out.push_str("bigint"),
+        FieldType::Double => out.push_str("double precision"),
+        FieldType::Boolean => out.push_str("boolean"),
+        FieldType::Date => out.push_str("date"),
+        FieldType::Time => out.push_str("time"),
+        FieldType::Timestamp => out.push_str("timestamp"),
+        FieldType::Timestamptz => out.push_str("timestamptz"),
+        FieldType::Json => out.push_str("jsonb"),
+        FieldType::Uuid => out.push_str("uuid"),
+        FieldType::Binary => out.push_str("bytea"),
     }
+}
+
+/// Appends `n` in decimal, as `n.to_string()` writes it, without the formatting machinery.
+fn push_number(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// True when PostgreSQL changes the column type without rewriting the table or rebuilding its
@@ -91,6 +123,26 @@ mod tests {
         ];
         for (t, sql) in cases {
             assert_eq!(sql_type(&t), sql, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_to_string_does() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12345,
+            999_999_999,
+            1_000_000_000,
+            u32::MAX,
+        ] {
+            let mut out = String::from("x");
+            push_number(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
         }
     }
 
