@@ -211,6 +211,9 @@ impl Deployer<'_> {
                     last_phase: None,
                 };
                 let (state, report) = announce.execute(session, &plan, &options).await?;
+                if config.migration_options.trigger_seeding {
+                    self.seed(session, &prepared.document).await?;
+                }
                 let planned = self.planned_detail(
                     dataset,
                     dataset_id,

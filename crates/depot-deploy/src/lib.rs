@@ -5,16 +5,23 @@
 pub mod clock;
 pub mod deployer;
 pub mod documents;
+pub mod drift;
 pub mod error;
 pub mod events;
+mod interruption;
 pub mod location;
+pub mod removal;
 pub mod runner;
+pub mod seeding;
 pub mod state;
 
 pub use deployer::{DeployOutcome, Deployer, Prepared};
 pub use documents::{DocumentStore, LocalDocumentStore};
+pub use drift::{Drift, DriftCheck};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
 pub use location::{LocationError, LocationSession, RunFailure, RunOptions, RunReport};
-pub use runner::{RunOutcome, RunPayload};
+pub use removal::RemovalOutcome;
+pub use runner::{RunOutcome, RunPayload, RunTarget};
+pub use seeding::SeedReport;
 pub use state::{DatasetState, DatasetStatus};

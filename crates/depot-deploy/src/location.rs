@@ -5,8 +5,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use depot_core::physical::PhysicalModel;
 use depot_core::{Dialect, Plan};
 
+use crate::drift::DriftCheck;
+use crate::seeding::SeedReport;
 use crate::state::DatasetState;
 
 /// LocationError is a failure talking to the location.
@@ -103,4 +106,28 @@ pub trait LocationSession: Send {
         plan: &Plan,
         options: &RunOptions,
     ) -> Result<RunReport, RunFailure>;
+
+    /// Compares the live objects of `expected.namespace` with `expected` (the deployed
+    /// version's model), for the runner's drift check. Engines that cannot compare yet say so.
+    async fn check_drift(&mut self, expected: &PhysicalModel) -> Result<DriftCheck, LocationError> {
+        let _ = expected;
+        Ok(DriftCheck::Unsupported)
+    }
+
+    /// Upserts `seeds` (rows by logical object name, values by logical field name, normalized)
+    /// into the objects of `model`, on each object's primary key, in one transaction.
+    async fn upsert_seeds(
+        &mut self,
+        model: &PhysicalModel,
+        seeds: &Seeds,
+    ) -> Result<SeedReport, LocationError> {
+        let _ = (model, seeds);
+        Err(LocationError::Other(
+            "seeding is not supported by this engine yet".to_string(),
+        ))
+    }
 }
+
+/// Seeds are a package's seed rows: by logical object name, each row by logical field name.
+pub type Seeds =
+    std::collections::BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>;

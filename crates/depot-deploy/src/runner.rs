@@ -1,15 +1,25 @@
 //! Migration runner: executes a stored plan as SPEC §8 describes, for `depot run-migration` and
-//! the asynchronous runner. It refuses stale plans, resumes after the last completed phase, and
-//! is a no-op when the plan's target version is already deployed.
+//! the asynchronous runner (`migration-runner`). Under the dataset's lock it:
+//! - is a no-op when the plan's target version is already deployed (no state change, no event);
+//! - refuses a stale plan (another version deployed or desired) with a `failed` event;
+//! - refuses to start over drift (live objects that differ from the deployed version's model),
+//!   with a `failed` event listing the differences;
+//! - resumes a failed or interrupted attempt after its last completed phase;
+//! - runs only `firstPhase..=lastPhase` when asked; a range that stops before the plan's end
+//!   leaves the version attempted, and the next run resumes after it;
+//! - chains seeding after a successful run when the payload (`chainWithSeeding`) or the dataset
+//!   (`migrationOptions.triggerSeeding`) asks for it.
 
 use depot_core::document::{environment_key, EnvironmentDocument};
 use depot_core::Plan;
 use serde::{Deserialize, Deserializer};
 
 use crate::deployer::{Announcer, Deployer};
+use crate::drift::DriftCheck;
 use crate::error::DeployError;
 use crate::events::LifecycleEvent;
 use crate::location::{LocationSession, RunOptions, RunReport};
+use crate::seeding::SeedReport;
 use crate::state::DatasetState;
 
 /// RunPayload is SPEC §8's payload. Scalars may arrive as strings (Step Functions, Batch).
@@ -73,11 +83,63 @@ pub enum RunOutcome {
         report: RunReport,
         /// Set when the run resumed after this phase of an earlier failed attempt.
         resumed_after: Option<u32>,
+        /// Set when seeding ran after the migration (asked by the payload or the dataset).
+        seeded: Option<SeedReport>,
+    },
+    /// `lastPhase` stopped the run before the plan's last phase: the phases in range ran and
+    /// are recorded as completed; the version is attempted, not deployed. A later run without
+    /// a range resumes after them.
+    Partial {
+        state: DatasetState,
+        report: RunReport,
+        resumed_after: Option<u32>,
     },
 }
 
+/// RunTarget is what a payload names: the plan, where it is, and the document of the version
+/// it migrates to (whose configuration says where the dataset lives and where events go).
+#[derive(Debug)]
+pub struct RunTarget {
+    pub plan: Plan,
+    /// The plan's key (prefix included) in `bucket`.
+    pub key: String,
+    pub bucket: String,
+    pub document: EnvironmentDocument,
+}
+
 impl Deployer<'_> {
-    /// Runs the plan that `payload` names. `force` runs a stale plan anyway.
+    /// Reads the plan a payload names and the environment document of its target version.
+    pub async fn run_target(&self, payload: &RunPayload) -> Result<RunTarget, DeployError> {
+        let key = format!(
+            "{}{}",
+            payload.migration_plan_prefix, payload.migration_plan_key
+        );
+        let bucket = payload.migration_plan_bucket.clone();
+        let plan: Plan = self.read_plan(&bucket, &key).await?;
+        if plan.dataset_id != payload.dataset_id {
+            return Err(DeployError::Precondition(format!(
+                "the plan {key} is for dataset {}, not {}",
+                plan.dataset_id, payload.dataset_id
+            )));
+        }
+        let document = self
+            .environment_document(
+                &bucket,
+                &plan.environment_id,
+                &plan.dataset_id,
+                &plan.to_version,
+            )
+            .await?;
+        Ok(RunTarget {
+            plan,
+            key,
+            bucket,
+            document,
+        })
+    }
+
+    /// Runs the plan that `payload` names. `force` runs a stale plan, and a plan over a
+    /// drifted database, anyway.
     pub async fn run_migration(
         &self,
         session: &mut dyn LocationSession,
@@ -103,17 +165,12 @@ impl Deployer<'_> {
         payload: &RunPayload,
         force: bool,
     ) -> Result<RunOutcome, DeployError> {
-        let key = format!(
-            "{}{}",
-            payload.migration_plan_prefix, payload.migration_plan_key
-        );
-        let plan: Plan = self.read_plan(&payload.migration_plan_bucket, &key).await?;
-        if plan.dataset_id != payload.dataset_id {
-            return Err(DeployError::Precondition(format!(
-                "the plan {key} is for dataset {}, not {}",
-                plan.dataset_id, payload.dataset_id
-            )));
-        }
+        let RunTarget {
+            plan,
+            key,
+            bucket,
+            document,
+        } = self.run_target(payload).await?;
         let state = session.load_state(&plan.dataset_id).await?.ok_or_else(|| {
             DeployError::Precondition(format!(
                 "dataset {} has no state record: deploy it first",
@@ -124,14 +181,6 @@ impl Deployer<'_> {
             tracing::info!(dataset_id = %plan.dataset_id, "the plan's target version is already deployed: nothing to do");
             return Ok(RunOutcome::AlreadyDeployed { state });
         }
-        let document: EnvironmentDocument = self
-            .environment_document(
-                &payload.migration_plan_bucket,
-                &plan.environment_id,
-                &plan.dataset_id,
-                &plan.to_version,
-            )
-            .await?;
         let dataset = depot_core::Dataset {
             config: document.dataset.clone(),
             package: document.package.clone(),
@@ -142,7 +191,7 @@ impl Deployer<'_> {
             deployer: self,
             dataset: &dataset,
             dataset_id: &plan.dataset_id,
-            environment_uri: self.documents.uri(&payload.migration_plan_bucket, &env_key),
+            environment_uri: self.documents.uri(&bucket, &env_key),
             hash: plan.to_version.clone(),
             migration_id: plan.migration_id.clone(),
         };
@@ -171,6 +220,14 @@ impl Deployer<'_> {
             last_phase: payload.last_phase,
         };
 
+        // Drift is checked only when the run starts from the deployed version: a re-run of an
+        // attempted migration, or a run from an explicit first phase, starts between versions
+        // by design, where the deployed version's model no longer describes the objects.
+        if !same_attempt && payload.first_phase.is_none() {
+            self.refuse_drift(session, &announce, &plan, &bucket, force)
+                .await?;
+        }
+
         let mut next = state.clone();
         let newly_attempted = next.attempted_version.as_deref() != Some(plan.to_version.as_str());
         next.attempted_version = Some(plan.to_version.clone());
@@ -184,12 +241,129 @@ impl Deployer<'_> {
         if newly_attempted {
             announce.lifecycle(LifecycleEvent::Attempted, None).await?;
         }
+
+        if stops_before_the_end(&plan, &options) {
+            let (state, report) = run_partial(session, &announce, &plan, &options).await?;
+            return Ok(RunOutcome::Partial {
+                state,
+                report,
+                resumed_after,
+            });
+        }
         let (state, report) = announce.execute(session, &plan, &options).await?;
+        // The payload asks for seeding, or the dataset does (`migrationOptions.triggerSeeding`):
+        // the event that started an asynchronous run does not carry the dataset's wish.
+        let seed = payload.chain_with_seeding || document.dataset.migration_options.trigger_seeding;
+        let seeded = if seed {
+            let report = self.seed(session, &document).await.map_err(|e| {
+                DeployError::Precondition(format!(
+                    "version {} of dataset {} is deployed, but the seeding chained after it failed: {e}",
+                    plan.to_version, plan.dataset_id
+                ))
+            })?;
+            Some(report)
+        } else {
+            None
+        };
         Ok(RunOutcome::Ran {
             state,
             report,
             resumed_after,
+            seeded,
         })
+    }
+
+    /// Refuses (with a `failed` event, changing nothing) when the live objects differ from
+    /// the model of the version the plan starts from. `force` turns the refusal into a warning.
+    async fn refuse_drift(
+        &self,
+        session: &mut dyn LocationSession,
+        announce: &Announcer<'_>,
+        plan: &Plan,
+        bucket: &str,
+        force: bool,
+    ) -> Result<(), DeployError> {
+        let Some(from) = &plan.from_version else {
+            // A first deploy expects nothing; objects in its way make its own statements fail.
+            return Ok(());
+        };
+        let old = self
+            .environment_document(bucket, &plan.environment_id, &plan.dataset_id, from)
+            .await?;
+        let drift = match session.check_drift(&old.physical).await? {
+            DriftCheck::Compared(drift) => drift,
+            DriftCheck::Unsupported => {
+                tracing::warn!(dataset_id = %plan.dataset_id, "this engine cannot check drift yet: running without the check");
+                return Ok(());
+            }
+        };
+        if drift.is_empty() {
+            tracing::info!(dataset_id = %plan.dataset_id, "no drift: the live objects match the deployed version");
+            return Ok(());
+        }
+        if force {
+            tracing::warn!(dataset_id = %plan.dataset_id, %drift, "running over drift because it was forced");
+            return Ok(());
+        }
+        let message = format!(
+            "refusing to migrate dataset {}: its objects in namespace {} differ from deployed version {} ({} difference(s): {drift}); nothing was changed. Put the objects back as deployed, or re-run with force",
+            plan.dataset_id,
+            old.physical.namespace,
+            from,
+            drift.differences.len()
+        );
+        announce
+            .lifecycle(LifecycleEvent::Failed, Some(message.clone()))
+            .await?;
+        Err(DeployError::Precondition(message))
+    }
+}
+
+/// True when `options` stop before the plan's last phase, so the run cannot deploy the version.
+fn stops_before_the_end(plan: &Plan, options: &RunOptions) -> bool {
+    let last = plan.phases.iter().map(|p| p.phase).max();
+    matches!((last, options.last_phase), (Some(last), Some(stop)) if stop < last)
+}
+
+/// Runs the phases in range of a run that stops before the plan's end: progress is recorded
+/// (the executor does it phase by phase) but the version is not deployed. A failure is recorded
+/// and announced as a full run's would be.
+async fn run_partial(
+    session: &mut dyn LocationSession,
+    announce: &Announcer<'_>,
+    plan: &Plan,
+    options: &RunOptions,
+) -> Result<(DatasetState, RunReport), DeployError> {
+    let result = session.run_plan(plan, options).await;
+    let mut state = session.load_state(&plan.dataset_id).await?.ok_or_else(|| {
+        DeployError::Precondition(format!(
+            "the state of dataset {} disappeared during the migration",
+            plan.dataset_id
+        ))
+    })?;
+    match result {
+        Ok(report) => {
+            tracing::info!(
+                dataset_id = %plan.dataset_id,
+                phases_run = ?report.phases_run,
+                last_phase = ?options.last_phase,
+                "partial run completed: the version stays attempted until the remaining phases run"
+            );
+            Ok((state, report))
+        }
+        Err(failure) => {
+            state.last_error = Some(failure.to_string());
+            state.last_completed_phase =
+                failure.last_completed_phase.or(state.last_completed_phase);
+            session.save_state(&state).await?;
+            announce
+                .lifecycle(LifecycleEvent::Failed, Some(failure.to_string()))
+                .await?;
+            Err(DeployError::Failed {
+                migration_id: plan.migration_id.clone(),
+                failure,
+            })
+        }
     }
 }
 
@@ -210,4 +384,77 @@ fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
         ));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use depot_core::dialect::Engine;
+    use depot_core::physical::Metadata;
+    use depot_core::plan::Phase;
+
+    fn plan(phases: &[u32]) -> Plan {
+        Plan {
+            format_version: 1,
+            migration_id: "m".into(),
+            environment_id: "e".into(),
+            dataset_id: "d".into(),
+            dataset_alias: "A".into(),
+            engine: Engine::Postgres,
+            from_version: Some("v1".into()),
+            to_version: "v2".into(),
+            created_at: "2025-04-28T08:31:33.816Z".into(),
+            phases: phases
+                .iter()
+                .map(|&phase| Phase {
+                    phase,
+                    name: format!("p{phase}"),
+                    transactional: true,
+                    steps: vec![],
+                })
+                .collect(),
+            metadata: Metadata {
+                namespace: "ns".into(),
+                schemas: Default::default(),
+            },
+        }
+    }
+
+    fn options(first_phase: Option<u32>, last_phase: Option<u32>) -> RunOptions {
+        RunOptions {
+            dataset_id: "d".into(),
+            first_phase,
+            last_phase,
+        }
+    }
+
+    #[test]
+    fn only_a_last_phase_below_the_plans_last_stops_before_the_end() {
+        let plan = plan(&[300, 600, 1200]);
+        assert!(stops_before_the_end(&plan, &options(None, Some(600))));
+        assert!(stops_before_the_end(&plan, &options(Some(300), Some(1100))));
+        assert!(!stops_before_the_end(&plan, &options(None, Some(1200))));
+        assert!(!stops_before_the_end(&plan, &options(Some(600), None)));
+        assert!(!stops_before_the_end(&plan, &options(None, None)));
+    }
+
+    #[test]
+    fn a_plan_is_stale_when_its_versions_no_longer_fit_the_record() {
+        let plan = plan(&[300]);
+        let mut state = DatasetState::new("d", "A", "e");
+        state.deployed_version = Some("v1".into());
+        state.desired_version = Some("v2".into());
+        assert_eq!(stale_reason(&plan, &state), None);
+
+        state.desired_version = Some("v3".into());
+        let reason = stale_reason(&plan, &state).unwrap();
+        assert!(reason.contains("version v3 is now desired"), "{reason}");
+
+        state.deployed_version = Some("v0".into());
+        let reason = stale_reason(&plan, &state).unwrap();
+        assert!(
+            reason.contains("migrates from version v1 but version v0 is deployed"),
+            "{reason}"
+        );
+    }
 }

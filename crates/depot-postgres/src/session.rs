@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use depot_core::physical::PhysicalModel;
 use depot_core::{Dialect, Plan};
+use depot_deploy::location::Seeds;
 use depot_deploy::{
-    DatasetState, LocationError, LocationSession, RunFailure, RunOptions, RunReport,
+    DatasetState, DriftCheck, LocationError, LocationSession, RunFailure, RunOptions, RunReport,
+    SeedReport,
 };
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;
@@ -16,7 +19,7 @@ use crate::connect::{ConnectError, ConnectOptions};
 use crate::dialect::PostgresDialect;
 use crate::introspect::{self, SchemaSnapshot};
 use crate::retry::RetryPolicy;
-use crate::{admin, executor, lock, state_store};
+use crate::{admin, drift, executor, lock, seeding, state_store};
 
 /// PostgresSession owns one connection and the task driving it.
 pub struct PostgresSession {
@@ -136,5 +139,18 @@ impl LocationSession for PostgresSession {
         options: &RunOptions,
     ) -> Result<RunReport, RunFailure> {
         executor::run_plan(&mut self.client, plan, options, &self.retry).await
+    }
+
+    async fn check_drift(&mut self, expected: &PhysicalModel) -> Result<DriftCheck, LocationError> {
+        let live = introspect::introspect(&self.client, &expected.namespace).await?;
+        Ok(DriftCheck::Compared(drift::compare(&live, expected)))
+    }
+
+    async fn upsert_seeds(
+        &mut self,
+        model: &PhysicalModel,
+        seeds: &Seeds,
+    ) -> Result<SeedReport, LocationError> {
+        seeding::upsert_seeds(&mut self.client, model, seeds, &self.retry).await
     }
 }

@@ -1,0 +1,203 @@
+//! Seeding on PostgreSQL: each seed row becomes one `INSERT ... ON CONFLICT (primary key) DO
+//! UPDATE` of the columns the row gives, so that seeding twice leaves the same rows (SPEC §1),
+//! and a row whose key exists is brought back to its seed values. Columns a row leaves out keep
+//! their default on insert and their value on update.
+//!
+//! All rows go in one transaction, under the same short `lock_timeout` as plan runs: seeding
+//! never queues behind a long query while blocking the table for everyone else.
+
+use depot_core::physical::{PhysicalModel, PhysicalObject};
+use depot_deploy::location::Seeds;
+use depot_deploy::{LocationError, SeedReport};
+use serde_json::{Map, Value};
+use tokio_postgres::Client;
+
+use crate::dialect::quote_ident;
+use crate::literal::literal;
+use crate::pg_error;
+use crate::retry::RetryPolicy;
+
+/// The upsert statements of `seeds` into `model`'s objects, objects in name order, rows in
+/// package order. Err names the object, row and field that cannot be written.
+pub fn seed_statements(model: &PhysicalModel, seeds: &Seeds) -> Result<Vec<String>, String> {
+    let mut statements = Vec::new();
+    for (logical, rows) in seeds {
+        let object = model.objects.get(logical).ok_or_else(|| {
+            format!("seeds are given for `{logical}`, which is not an object of this version")
+        })?;
+        for (i, row) in rows.iter().enumerate() {
+            let statement = upsert(&model.namespace, object, row)
+                .map_err(|why| format!("seed row {i} of `{logical}`: {why}"))?;
+            statements.push(statement);
+        }
+    }
+    Ok(statements)
+}
+
+/// `INSERT INTO ns.t (cols) VALUES (...) ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ...`.
+fn upsert(
+    namespace: &str,
+    object: &PhysicalObject,
+    row: &Map<String, Value>,
+) -> Result<String, String> {
+    let key = object
+        .primary_key
+        .as_ref()
+        .ok_or("the object has no primary key to upsert on")?;
+    let mut columns = Vec::with_capacity(row.len());
+    let mut values = Vec::with_capacity(row.len());
+    let mut updates = Vec::new();
+    for (field, value) in row {
+        let column = object
+            .column(field)
+            .ok_or_else(|| format!("`{field}` is not a field of the object"))?;
+        let name = quote_ident(&column.physical);
+        values.push(if value.is_null() {
+            "NULL".to_string()
+        } else {
+            literal(&column.field_type, value).map_err(|why| format!("`{field}`: {why}"))?
+        });
+        if !key.columns.contains(&column.physical) {
+            updates.push(format!("{name} = EXCLUDED.{name}"));
+        }
+        columns.push(name);
+    }
+    let conflict: Vec<String> = key.columns.iter().map(|c| quote_ident(c)).collect();
+    let action = if updates.is_empty() {
+        "DO NOTHING".to_string()
+    } else {
+        format!("DO UPDATE SET {}", updates.join(", "))
+    };
+    Ok(format!(
+        "INSERT INTO {}.{} ({}) VALUES ({}) ON CONFLICT ({}) {action}",
+        quote_ident(namespace),
+        quote_ident(&object.physical),
+        columns.join(", "),
+        values.join(", "),
+        conflict.join(", "),
+    ))
+}
+
+/// Upserts `seeds` into `model`'s objects in one transaction.
+pub async fn upsert_seeds(
+    client: &mut Client,
+    model: &PhysicalModel,
+    seeds: &Seeds,
+    policy: &RetryPolicy,
+) -> Result<SeedReport, LocationError> {
+    let statements = seed_statements(model, seeds).map_err(|why| {
+        LocationError::Other(format!("seeding namespace {}: {why}", model.namespace))
+    })?;
+    let fail = |e: tokio_postgres::Error| {
+        pg_error::location_error(&format!("seeding namespace {}", model.namespace), &e)
+    };
+    let tx = client.transaction().await.map_err(fail)?;
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {}",
+        policy.lock_timeout_sql()
+    ))
+    .await
+    .map_err(fail)?;
+    for statement in &statements {
+        tx.batch_execute(statement).await.map_err(fail)?;
+    }
+    tx.commit().await.map_err(fail)?;
+    Ok(SeedReport {
+        objects: seeds.values().filter(|rows| !rows.is_empty()).count(),
+        rows: statements.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use depot_core::physical::{PhysicalColumn, PhysicalKey};
+    use depot_core::FieldType;
+    use serde_json::json;
+
+    fn column(logical: &str, physical: &str, field_type: FieldType) -> PhysicalColumn {
+        PhysicalColumn {
+            logical: logical.into(),
+            physical: physical.into(),
+            previous_names: vec![],
+            field_type,
+            nullable: true,
+            default: None,
+        }
+    }
+
+    fn model() -> PhysicalModel {
+        let dog = PhysicalObject {
+            logical: "Dog".into(),
+            physical: "dog".into(),
+            previous_names: vec![],
+            columns: vec![
+                column("id", "id", FieldType::Uuid),
+                column(
+                    "name",
+                    "name",
+                    FieldType::String {
+                        max_length: Some(200),
+                    },
+                ),
+                column("birthDate", "birth_date", FieldType::Date),
+            ],
+            primary_key: Some(PhysicalKey {
+                name: "dog_pkey".into(),
+                columns: vec!["id".into()],
+            }),
+            indexes: vec![],
+        };
+        PhysicalModel {
+            namespace: "ws".into(),
+            objects: [("Dog".to_string(), dog)].into(),
+            views: Default::default(),
+        }
+    }
+
+    fn seeds(rows: Value) -> Seeds {
+        serde_json::from_value(json!({ "Dog": rows })).unwrap()
+    }
+
+    #[test]
+    fn a_row_becomes_an_upsert_on_the_primary_key_of_the_columns_it_gives() {
+        let statements = seed_statements(
+            &model(),
+            &seeds(json!([{"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11", "name": "O'Rex", "birthDate": null}])),
+        )
+        .unwrap();
+        assert_eq!(
+            statements,
+            vec!["INSERT INTO ws.dog (birth_date, id, name) VALUES (NULL, '7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11'::uuid, 'O''Rex') \
+                  ON CONFLICT (id) DO UPDATE SET birth_date = EXCLUDED.birth_date, name = EXCLUDED.name"]
+        );
+    }
+
+    #[test]
+    fn a_row_of_key_columns_only_does_nothing_on_conflict() {
+        let statements = seed_statements(
+            &model(),
+            &seeds(json!([{"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11"}])),
+        )
+        .unwrap();
+        assert!(
+            statements[0].ends_with("ON CONFLICT (id) DO NOTHING"),
+            "{}",
+            statements[0]
+        );
+    }
+
+    #[test]
+    fn unknown_objects_and_fields_are_named() {
+        let unknown_field =
+            seed_statements(&model(), &seeds(json!([{"id": "x", "colour": "red"}])));
+        assert_eq!(
+            unknown_field.unwrap_err(),
+            "seed row 0 of `Dog`: `colour` is not a field of the object"
+        );
+        let cats: Seeds = serde_json::from_value(json!({"Cat": [{"id": 1}]})).unwrap();
+        assert!(seed_statements(&model(), &cats)
+            .unwrap_err()
+            .contains("`Cat`"));
+    }
+}
