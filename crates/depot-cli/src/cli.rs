@@ -77,11 +77,15 @@ pub enum Command {
         /// The dataset id (12 hex characters).
         #[arg(long)]
         id: String,
+        /// A dataset file whose location to read (a Snowflake location has no URL to pass).
+        #[arg(long)]
+        dataset: Option<PathBuf>,
     },
     /// Run a stored plan as the asynchronous runner does (SPEC §8 payload file, or - for stdin).
     RunMigration {
         payload: PathBuf,
-        /// Run the plan even if it is stale (another version is deployed or desired).
+        /// Run the plan even if it is stale (another version is deployed or desired) or the
+        /// live objects drifted from the deployed version.
         #[arg(long)]
         force: bool,
     },

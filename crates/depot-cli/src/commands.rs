@@ -20,6 +20,8 @@ use depot_deploy::{
     RunPayload,
 };
 use depot_postgres::{PostgresDialect, PostgresSession};
+use depot_snowflake::SnowflakeSession;
+
 use serde_json::json;
 
 use crate::cli::{Cli, PlanFormat};
@@ -67,15 +69,15 @@ pub fn hash(path: &Path) -> Result<()> {
 /// `depot plan DATASET [--from OLD]`: the plan from OLD (or nothing) to DATASET, offline.
 pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
     let dataset = load_dataset(path)?;
-    require_postgres(&dataset)?;
     no_dependencies_offline(&dataset, path)?;
-    let new = resolve(&dataset, &PostgresDialect, &BTreeMap::new())
+    let dialect = dialect_of(&dataset);
+    let new = resolve(&dataset, dialect, &BTreeMap::new())
         .map_err(|p| anyhow!("{}: {p}", path.display()))?;
     let old = match from {
         Some(old_path) => {
             let old = load_dataset(old_path)?;
             no_dependencies_offline(&old, old_path)?;
-            let model = resolve(&old, &PostgresDialect, &BTreeMap::new())
+            let model = resolve(&old, dialect, &BTreeMap::new())
                 .map_err(|p| anyhow!("{}: {p}", old_path.display()))?;
             Some((version_hash(&old.config, &old.package), model))
         }
@@ -93,7 +95,7 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
         to_version: version_hash(&dataset.config, &dataset.package),
         created_at: clock::now_millis(),
     };
-    let plan = plan_migration(&PostgresDialect, old.as_ref().map(|(_, m)| m), &new, header)?;
+    let plan = plan_migration(dialect, old.as_ref().map(|(_, m)| m), &new, header)?;
     match format {
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
         PlanFormat::Text => print!("{}", render_text(&plan)),
@@ -104,12 +106,11 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
     Ok(())
 }
 
-fn require_postgres(dataset: &Dataset) -> Result<()> {
+/// The dialect of the dataset's engine.
+fn dialect_of(dataset: &Dataset) -> &'static dyn depot_core::Dialect {
     match &dataset.config.location {
-        Location::Postgres(_) => Ok(()),
-        Location::Snowflake(_) => bail!(
-            "location type snowflake is not supported by this depot build yet; use a postgres location"
-        ),
+        Location::Postgres(_) => &PostgresDialect,
+        Location::Snowflake(_) => &depot_snowflake::SnowflakeDialect,
     }
 }
 
@@ -148,17 +149,57 @@ impl LocalEdge {
 }
 
 /// Connects to the dataset's location, or to `--database-url` when given.
-async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession> {
+async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<Box<dyn LocationSession>> {
+    if let (None, Some(dataset)) = (&cli.database_url, dataset) {
+        if let Location::Snowflake(location) = &dataset.config.location {
+            return connect_snowflake(location, &dataset.config.executor).await;
+        }
+    }
+    Ok(Box::new(connect_postgres(cli, dataset).await?))
+}
+
+/// A Snowflake session. The password comes from SNOWFLAKE_PASSWORD (local use: a location with
+/// a `secretArn` is for the Lambdas, which read the secret); it is never printed.
+async fn connect_snowflake(
+    location: &depot_core::dataset::SnowflakeLocation,
+    executor: &depot_core::dataset::Executor,
+) -> Result<Box<dyn LocationSession>> {
+    let password = match (std::env::var("SNOWFLAKE_PASSWORD"), &location.secret_arn) {
+        (Ok(p), _) => p,
+        (Err(_), Some(arn)) => bail!(
+            "location {}: reading the secret {arn} from the command line is not supported yet; \
+             set SNOWFLAKE_PASSWORD",
+            location.name
+        ),
+        (Err(_), None) => bail!(
+            "location {}: set SNOWFLAKE_PASSWORD to the password of the Snowflake user",
+            location.name
+        ),
+    };
+    let credentials = depot_snowflake::Credentials::password(password);
+    let options = depot_snowflake::SessionOptions::for_location(location, executor);
+    let session = SnowflakeSession::connect(location, &credentials, options)
+        .await
+        .with_context(|| format!("connecting to Snowflake account {}", location.account))?;
+    Ok(Box::new(session))
+}
+
+async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession> {
     let options = match (&cli.database_url, dataset.map(|d| &d.config.location)) {
         (Some(url), _) => depot_postgres::ConnectOptions::from_url(url)?,
-        (None, Some(Location::Postgres(location))) => depot_postgres::ConnectOptions::from_location(
-            location,
-            std::env::var("PGPASSWORD").ok().as_deref(),
+        (None, Some(Location::Postgres(location))) => {
+            depot_postgres::ConnectOptions::from_location(
+                location,
+                std::env::var("PGPASSWORD").ok().as_deref(),
+            )
+        }
+        (None, Some(Location::Snowflake(_))) => {
+            bail!("a Snowflake location is reached without --database-url")
+        }
+        (None, None) => bail!(
+            "no database to connect to: pass --database-url (or set DATABASE_URL), or --dataset \
+             FILE for the dataset's location"
         ),
-        (None, Some(Location::Snowflake(_))) => bail!(
-            "location type snowflake is not supported by this depot build yet; use a postgres location"
-        ),
-        (None, None) => bail!("no database to connect to: pass --database-url or set DATABASE_URL"),
     };
     PostgresSession::connect(&options)
         .await
@@ -168,10 +209,12 @@ async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession
 /// `depot deploy DATASET`.
 pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
     let dataset = load_dataset(path)?;
-    require_postgres(&dataset)?;
     let mut session = connect(cli, Some(&dataset)).await?;
     let edge = LocalEdge::new(cli);
-    let outcome = edge.deployer(cli).deploy(&mut session, &dataset).await?;
+    let outcome = edge
+        .deployer(cli)
+        .deploy(session.as_mut(), &dataset)
+        .await?;
     // Every outcome leaves the dataset desiring the deployed file's version.
     let hash = outcome.state().desired_version.clone();
     let out = match &outcome {
@@ -218,8 +261,9 @@ pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
 }
 
 /// `depot get-dataset --id ID`.
-pub async fn get_dataset(cli: &Cli, id: &str) -> Result<()> {
-    let mut session = connect(cli, None).await?;
+pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<()> {
+    let dataset = dataset.map(load_dataset).transpose()?;
+    let mut session = connect(cli, dataset.as_ref()).await?;
     session.prepare().await?;
     let state = session
         .load_state(id)
@@ -238,11 +282,18 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
             path.display()
         )
     })?;
-    let mut session = connect(cli, None).await?;
     let edge = LocalEdge::new(cli);
-    let outcome = edge
-        .deployer(cli)
-        .run_migration(&mut session, &payload, force)
+    let deployer = edge.deployer(cli);
+    // The dataset's location is in the target version's document (unless --database-url).
+    let target = deployer.run_target(&payload).await?;
+    let dataset = Dataset {
+        config: target.document.dataset,
+        package: target.document.package,
+        dataset_id: Some(payload.dataset_id.clone()),
+    };
+    let mut session = connect(cli, Some(&dataset)).await?;
+    let outcome = deployer
+        .run_migration(session.as_mut(), &payload, force)
         .await?;
     let out = match outcome {
         RunOutcome::AlreadyDeployed { state } => {
@@ -252,8 +303,18 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
             state,
             report,
             resumed_after,
+            seeded,
         } => json!({
             "outcome": "deployed", "phasesRun": report.phases_run, "stepsRun": report.steps_run,
+            "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
+            "seeded": seeded, "state": state,
+        }),
+        RunOutcome::Partial {
+            state,
+            report,
+            resumed_after,
+        } => json!({
+            "outcome": "partial", "phasesRun": report.phases_run, "stepsRun": report.steps_run,
             "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after, "state": state,
         }),
     };

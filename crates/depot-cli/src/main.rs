@@ -39,7 +39,9 @@ async fn main() -> std::process::ExitCode {
             format,
         } => commands::plan(dataset, from.as_deref(), *format),
         Command::Deploy { dataset, preview } => commands::deploy(&cli, dataset, *preview).await,
-        Command::GetDataset { id } => commands::get_dataset(&cli, id).await,
+        Command::GetDataset { id, dataset } => {
+            commands::get_dataset(&cli, id, dataset.as_deref()).await
+        }
         Command::RunMigration { payload, force } => {
             commands::run_migration(&cli, payload, *force).await
         }

@@ -1,0 +1,98 @@
+//! SnowflakeDialect: Snowflake's identifier rules and the rendering of changes as SQL.
+
+use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::naming::NamingStrategy;
+use depot_core::Change;
+
+/// SnowflakeDialect renders Depot changes as Snowflake statements.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SnowflakeDialect;
+
+/// Snowflake identifiers hold at most 255 characters; Depot counts bytes, which is stricter for
+/// names outside ASCII.
+pub const MAX_IDENTIFIER_BYTES: usize = 255;
+
+impl Dialect for SnowflakeDialect {
+    fn engine(&self) -> Engine {
+        Engine::Snowflake
+    }
+
+    fn default_naming(&self) -> NamingStrategy {
+        NamingStrategy::UpperSnakeCase
+    }
+
+    fn max_identifier_bytes(&self) -> usize {
+        MAX_IDENTIFIER_BYTES
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        quote_ident(ident)
+    }
+
+    fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
+        &sqlparser::dialect::SnowflakeDialect {}
+    }
+
+    fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
+        crate::render::render(change, ctx)
+    }
+}
+
+/// Quotes `ident` unless Snowflake would read it bare as exactly this name. Snowflake stores an
+/// unquoted identifier in uppercase, so only an uppercase `[A-Z_][A-Z0-9_$]*` word that is not a
+/// keyword stays bare; anything else (`ws_dev_dog_src`, `Dog`, `ORDER`) is quoted, so the name
+/// is kept as written (SPEC: `schemaName` is used as given).
+pub fn quote_ident(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 2);
+    push_quoted_ident(&mut out, ident);
+    out
+}
+
+/// Appends [`quote_ident`]`(ident)` to `out`.
+pub fn push_quoted_ident(out: &mut String, ident: &str) {
+    if is_bare(ident) {
+        out.push_str(ident);
+    } else {
+        out.push('"');
+        out.push_str(&ident.replace('"', "\"\""));
+        out.push('"');
+    }
+}
+
+/// True when `ident` can be written without quotes and still mean exactly `ident`.
+pub fn is_bare(ident: &str) -> bool {
+    let bytes = ident.as_bytes();
+    bytes
+        .first()
+        .is_some_and(|&c| c.is_ascii_uppercase() || c == b'_')
+        && bytes
+            .iter()
+            .all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+        && !crate::keywords::is_keyword(ident)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_leaves_uppercase_names_bare_and_keeps_every_other_name_as_written() {
+        let cases = [
+            ("DOG", "DOG"),
+            ("BIRTH_DATE", "BIRTH_DATE"),
+            ("_X1", "_X1"),
+            ("A$B", "A$B"),
+            ("ORDER", "\"ORDER\""),
+            ("ws_dev_dog_src", "\"ws_dev_dog_src\""),
+            ("Dog", "\"Dog\""),
+            ("1DOG", "\"1DOG\""),
+            ("$A", "\"$A\""),
+            ("", "\"\""),
+            ("A\"B", "\"A\"\"B\""),
+            ("CAFÉ", "\"CAFÉ\""),
+        ];
+        for (ident, quoted) in cases {
+            assert_eq!(quote_ident(ident), quoted, "{ident}");
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! EmulatorShim: the compatibility layer between `snowflake-api` 0.14 and the fakesnow
+//! emulator, used only against the emulator (tests, the benchmark), never against Snowflake.
+//!
+//! fakesnow's responses leave out fields that `snowflake-api` requires, so every call would fail
+//! to decode. The shim fills them in:
+//! - login `data`: `sessionId`, `masterToken`, `masterValidityInSeconds`, `validityInSeconds`,
+//!   `sessionInfo.roleName`;
+//! - query `data`: `returned`, `finalRoleName`, `version`;
+//! - an error (`success: false`, also fakesnow's HTTP 500 for what DuckDB cannot run) is
+//!   reshaped to `data: {age, errorCode, internalError, queryId, sqlState}` so it decodes as a
+//!   Snowflake API error with fakesnow's message.
+//!
+//! A fakesnow session refuses a call while another runs ("connection is busy"), where Snowflake
+//! runs them side by side; the shim sends one request at a time. A middleware placed before it
+//! (the benchmark's latency) still overlaps.
+//!
+//! fakesnow does not implement `ALTER SESSION` (QUERY_TAG, STATEMENT_TIMEOUT_IN_SECONDS). The
+//! shim answers those statements itself, successfully, and records them so tests can check
+//! what a real Snowflake would have been told.
+
+use std::sync::{Arc, Mutex};
+
+use http::Extensions;
+use reqwest::{Request, Response};
+use reqwest_middleware::{Middleware, Next};
+use serde_json::{json, Value};
+
+/// EmulatorShim fills fakesnow's responses in; see the module documentation.
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorShim {
+    session_statements: Arc<Mutex<Vec<String>>>,
+    one_at_a_time: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl EmulatorShim {
+    pub fn new() -> EmulatorShim {
+        EmulatorShim::default()
+    }
+
+    /// The `ALTER SESSION` statements the shim answered, in order.
+    pub fn session_statements(&self) -> Vec<String> {
+        self.session_statements
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The SQL text of a query request, when it is one.
+fn sql_text(req: &Request) -> Option<String> {
+    if !req.url().path().ends_with("/queries/v1/query-request") {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(req.body()?.as_bytes()?).ok()?;
+    body.get("sqlText")?.as_str().map(str::to_string)
+}
+
+fn is_alter_session(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(2)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    words == ["ALTER", "SESSION"]
+}
+
+fn respond(status: http::StatusCode, body: &Value) -> Response {
+    let response = http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .unwrap_or_default();
+    Response::from(response)
+}
+
+/// `body` with the fields `snowflake-api` needs, for a request to `path`.
+fn fill(path: &str, mut body: Value) -> Value {
+    let success = body.get("success").and_then(Value::as_bool) == Some(true);
+    if !success {
+        let data = body.get("data").cloned().unwrap_or(Value::Null);
+        let code = data
+            .get("errorCode")
+            .or_else(|| body.get("code"))
+            .and_then(Value::as_str)
+            .unwrap_or("000000")
+            .to_string();
+        let sql_state = data
+            .get("sqlState")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        body["data"] = json!({
+            "age": 0, "errorCode": code, "internalError": false, "queryId": "",
+            "sqlState": sql_state,
+            // Login errors decode these two.
+            "authnMethod": null,
+        });
+        body["success"] = json!(false);
+        if body.get("code").is_none_or(Value::is_null) {
+            body["code"] = json!(code);
+        }
+        return body;
+    }
+    let Some(data) = body.get_mut("data").and_then(Value::as_object_mut) else {
+        return body;
+    };
+    if path.ends_with("/session/v1/login-request") {
+        data.entry("sessionId").or_insert(json!(1));
+        data.entry("masterToken")
+            .or_insert(json!("fakesnow-master-token"));
+        data.entry("masterValidityInSeconds")
+            .or_insert(json!(14400));
+        data.entry("validityInSeconds").or_insert(json!(3600));
+        let info = data.entry("sessionInfo").or_insert(json!({}));
+        if let Some(info) = info.as_object_mut() {
+            info.entry("roleName").or_insert(json!("PUBLIC"));
+        }
+    } else if path.ends_with("/queries/v1/query-request") {
+        let total = data.get("total").cloned().unwrap_or(json!(0));
+        data.entry("returned").or_insert(total);
+        data.entry("finalRoleName").or_insert(json!("PUBLIC"));
+        data.entry("version").or_insert(json!(1));
+        data.entry("parameters").or_insert(json!([]));
+        data.entry("rowtype").or_insert(json!([]));
+        data.entry("total").or_insert(json!(0));
+        data.entry("queryId").or_insert(json!(""));
+        data.entry("statementTypeId").or_insert(json!(0));
+    }
+    body
+}
+
+#[async_trait::async_trait]
+impl Middleware for EmulatorShim {
+    async fn handle(
+        &self,
+        req: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<Response> {
+        if let Some(sql) = sql_text(&req).filter(|s| is_alter_session(s)) {
+            if let Ok(mut seen) = self.session_statements.lock() {
+                seen.push(sql);
+            }
+            let body = json!({
+                "data": {
+                    "parameters": [], "rowtype": [], "total": 0, "returned": 0, "queryId": "",
+                    "finalRoleName": "PUBLIC", "statementTypeId": 0, "version": 1,
+                    "rowsetBase64": "",
+                },
+                "success": true, "code": null, "message": null,
+            });
+            return Ok(respond(http::StatusCode::OK, &body));
+        }
+        let path = req.url().path().to_string();
+        let (status, bytes) = {
+            let _turn = self.one_at_a_time.lock().await;
+            let response = next.run(req, extensions).await?;
+            let status = response.status();
+            (status, response.bytes().await?)
+        };
+        let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
+            let text = String::from_utf8_lossy(&bytes);
+            let body = json!({
+                "data": null, "success": false, "code": "000000",
+                "message": format!("fakesnow answered HTTP {status}: {text}"),
+            });
+            return Ok(respond(status, &fill(&path, body)));
+        };
+        Ok(respond(status, &fill(&path, body)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_reshaped_to_what_snowflake_sends() {
+        let body = fill(
+            "/queries/v1/query-request",
+            json!({"data": {"errorCode": "002003", "sqlState": "42S02"}, "code": "002003",
+                   "message": "no table", "success": false}),
+        );
+        assert_eq!(body["data"]["errorCode"], "002003");
+        assert_eq!(body["data"]["sqlState"], "42S02");
+        assert_eq!(body["data"]["internalError"], false);
+        assert_eq!(body["message"], "no table");
+        let body = fill(
+            "/queries/v1/query-request",
+            json!({"data": null, "code": "261000", "message": "boom", "success": false}),
+        );
+        assert_eq!(body["data"]["errorCode"], "261000");
+    }
+
+    #[test]
+    fn missing_query_fields_are_filled_and_present_ones_kept() {
+        let body = fill(
+            "/queries/v1/query-request",
+            json!({"data": {"total": 3, "rowtype": []}, "success": true}),
+        );
+        assert_eq!(body["data"]["returned"], 3);
+        assert_eq!(body["data"]["finalRoleName"], "PUBLIC");
+        let body = fill(
+            "/session/v1/login-request",
+            json!({"data": {"token": "t", "sessionInfo": {"databaseName": "D"}}, "success": true}),
+        );
+        assert_eq!(body["data"]["sessionInfo"]["roleName"], "PUBLIC");
+        assert_eq!(body["data"]["sessionInfo"]["databaseName"], "D");
+        assert_eq!(body["data"]["validityInSeconds"], 3600);
+        assert!(is_alter_session("alter  session SET QUERY_TAG = 'x'"));
+        assert!(!is_alter_session("ALTER TABLE x"));
+    }
+}

@@ -1,0 +1,33 @@
+//! Depot's Snowflake engine: rendering of changes as Snowflake SQL, plan execution over
+//! `snowflake-api` (one session per run, independent steps concurrently), the state record and
+//! the per-dataset lease in the database's `__ADMIN` schema.
+//!
+//! Pure (no I/O): [`dialect`], [`keywords`], [`sql_type`], [`literal`], [`render`],
+//! [`precondition`]. At the side: [`client`] and its HTTP middlewares ([`endpoint`],
+//! [`round_trips`], and [`emulator`] for fakesnow only), [`admin`], [`state_store`], [`lease`],
+//! [`progress`], [`executor`], [`seeding`], and [`session`], which ties them into
+//! `depot_deploy::LocationSession`.
+pub mod admin;
+pub mod client;
+pub mod credentials;
+pub mod dialect;
+pub mod emulator;
+pub mod endpoint;
+pub mod executor;
+pub mod keywords;
+pub mod lease;
+pub mod literal;
+pub mod precondition;
+pub mod progress;
+pub mod render;
+pub mod round_trips;
+pub mod seeding;
+pub mod session;
+pub mod sql_type;
+pub mod state_store;
+
+pub use client::{ConnectTarget, SnowflakeClient, SnowflakeError};
+pub use credentials::{Auth, Credentials, Secret};
+pub use dialect::SnowflakeDialect;
+pub use emulator::EmulatorShim;
+pub use session::{SessionOptions, SnowflakeSession};
