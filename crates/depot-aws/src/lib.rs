@@ -3,6 +3,8 @@
 //! - [`S3DocumentStore`]: environment documents and plans in the bootstrap bucket (SPEC §4).
 //! - [`EventBridgeSink`]: `migration-plan` and `migration-lifecycle` events (SPEC §6).
 //! - [`secrets`]: a location's credentials from Secrets Manager, by `secretArn` (SPEC §2).
+//! - [`location_connect`]: a session on a dataset's location, with its secret's credentials.
+//! - [`fifo_queue`]: the FIFO queue that debounces `migration-plan` events for the runner.
 //! - [`AwsClients`]: the SDK clients, built once from the standard AWS configuration.
 //!
 //! Nothing here logs or formats a secret value: credential types redact themselves in `Debug`,
@@ -10,12 +12,15 @@
 
 pub mod config;
 pub mod eventbridge_sink;
+pub mod fifo_queue;
+pub mod location_connect;
 pub mod s3_documents;
 mod sdk_error;
 pub mod secrets;
 
 pub use config::{load_sdk_config, AwsClients};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
+pub use location_connect::{open_postgres, open_session, open_snowflake, ConnectSettings};
 pub use s3_documents::S3DocumentStore;
 pub use secrets::{
     PostgresCredentials, Redacted, SecretError, SnowflakeAuth, SnowflakeCredentials,

@@ -4,6 +4,7 @@
 //! (default [`DEFAULT_DATABASE_URL`]) and drops it when the returned [`TestDatabase`] is dropped,
 //! also when the test panics. A server that cannot be reached fails the test: it never skips.
 
+pub mod moto;
 pub mod url;
 
 use std::time::Duration;

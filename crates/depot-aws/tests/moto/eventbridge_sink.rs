@@ -3,17 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_eventbridge::types::{SqsParameters, Target};
-use aws_sdk_sqs::types::QueueAttributeName;
-use depot_aws::{AwsClients, EventBridgeSink, RetryPolicy};
+use depot_aws::{EventBridgeSink, RetryPolicy};
 use depot_deploy::events::{
     Event, ExecutionResponsibility, Lifecycle, LifecycleEvent, MigrationPlanned,
     DETAIL_TYPE_LIFECYCLE, DETAIL_TYPE_PLAN, SOURCE,
 };
 use depot_deploy::EventSink;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::common::{clients, sdk_config, unique};
+use crate::common::{clients, receive, route_to_queue, sdk_config, sqs_client, unique};
 
 fn planned(dataset_id: &str) -> MigrationPlanned {
     let bucket = "sdp-bootstrap-058264526050-eu-west-1";
@@ -58,92 +56,6 @@ fn failed(dataset_id: &str) -> Lifecycle {
     }
 }
 
-/// A FIFO queue, and a rule on `bus` that sends it Depot's events matching `dataset_id`.
-/// Returns the queue URL.
-async fn route_to_queue(
-    clients: &AwsClients,
-    sqs: &aws_sdk_sqs::Client,
-    bus: &str,
-    dataset_id: &str,
-) -> String {
-    let queue = sqs
-        .create_queue()
-        .queue_name(format!("{}.fifo", unique("queue")))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-        .send()
-        .await
-        .expect("CreateQueue");
-    let queue_url = queue.queue_url().expect("a queue URL").to_string();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("GetQueueAttributes");
-    let queue_arn = attributes
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .expect("a queue ARN")
-        .clone();
-
-    let rule = unique("rule");
-    let pattern = json!({ "source": [SOURCE], "detail": { "datasetId": [dataset_id] } });
-    clients
-        .eventbridge
-        .put_rule()
-        .name(&rule)
-        .event_bus_name(bus)
-        .event_pattern(pattern.to_string())
-        .send()
-        .await
-        .expect("PutRule");
-    let target = Target::builder()
-        .id("depot-queue")
-        .arn(queue_arn)
-        .sqs_parameters(SqsParameters::builder().message_group_id("depot").build())
-        .build()
-        .expect("a target");
-    let put = clients
-        .eventbridge
-        .put_targets()
-        .rule(&rule)
-        .event_bus_name(bus)
-        .targets(target)
-        .send()
-        .await
-        .expect("PutTargets");
-    assert_eq!(put.failed_entry_count(), 0, "{put:?}");
-    queue_url
-}
-
-/// The events that arrive on the queue within 15 s, until `count` have.
-async fn receive(sqs: &aws_sdk_sqs::Client, queue_url: &str, count: usize) -> Vec<Value> {
-    let mut events = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while events.len() < count && Instant::now() < deadline {
-        let out = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .expect("ReceiveMessage");
-        for message in out.messages() {
-            let body = message.body().expect("a message body");
-            events.push(serde_json::from_str(body).expect("the message is the event's JSON"));
-        }
-    }
-    assert_eq!(events.len(), count, "events received: {events:#?}");
-    events
-}
-
-fn sqs_client(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::new(config)
-}
-
 #[tokio::test]
 async fn events_arrive_on_a_custom_bus_with_source_detail_type_and_detail() {
     let clients = clients().await;
@@ -160,7 +72,7 @@ async fn events_arrive_on_a_custom_bus_with_source_detail_type_and_detail() {
         .expect("the bus ARN")
         .to_string();
     let dataset_id = unique("dataset");
-    let queue_url = route_to_queue(&clients, &sqs, &bus, &dataset_id).await;
+    let queue_url = route_to_queue(&clients, &sqs, &bus, "datasetId", &dataset_id).await;
 
     let sink = EventBridgeSink::new(clients.eventbridge.clone());
     let plan = planned(&dataset_id);
@@ -223,7 +135,7 @@ async fn events_without_a_bus_go_to_the_default_bus() {
     let sqs = sqs_client(&sdk_config(None).await);
     let dataset_id = unique("dataset");
     // The rule matches this test's dataset only: other tests may use the default bus too.
-    let queue_url = route_to_queue(&clients, &sqs, "default", &dataset_id).await;
+    let queue_url = route_to_queue(&clients, &sqs, "default", "datasetId", &dataset_id).await;
     let sink = EventBridgeSink::new(clients.eventbridge.clone());
     let mut deployed = failed(&dataset_id);
     deployed.event = LifecycleEvent::Deployed;
