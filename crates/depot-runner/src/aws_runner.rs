@@ -1,0 +1,109 @@
+//! AwsRunner: one run of a payload (SPEC §8) as the asynchronous runner does it on AWS. It reads
+//! the plan and the target version's environment document from the bucket the payload names,
+//! connects to the dataset's location (the document's `location`, credentials from its
+//! `secretArn`), sends lifecycle events to the dataset's bus (its `migrationOptions`), and runs
+//! the plan through [`Deployer::run_migration`] (lock, stale and drift refusals, resume, phase
+//! range, seeding).
+
+use std::time::Duration;
+
+use depot_aws::fifo_queue::QueueError;
+use depot_aws::location_connect::ConnectError;
+use depot_aws::{open_session, AwsClients, ConnectSettings, EventBridgeSink, S3DocumentStore};
+use depot_deploy::{DeployError, Deployer, RunOutcome, RunPayload};
+use tracing::Instrument;
+
+/// RunnerError is why a run (or the queue around it) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("{0}")]
+    Payload(String),
+    #[error(transparent)]
+    Deploy(#[from] DeployError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl RunnerError {
+    /// True when running the same payload again cannot succeed without a change elsewhere
+    /// (a bad payload, a stale plan, drift, a refused plan): a queue consumer drops such a
+    /// message rather than letting it come back.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            RunnerError::Payload(_) => true,
+            RunnerError::Deploy(e) => matches!(
+                e,
+                DeployError::Precondition(_)
+                    | DeployError::Invalid(_)
+                    | DeployError::Refused(_)
+                    | DeployError::Hazards(_)
+            ),
+            RunnerError::Connect(_) | RunnerError::Queue(_) => false,
+        }
+    }
+}
+
+/// AwsRunner holds the SDK clients (built once per process) and the run settings.
+#[derive(Debug, Clone)]
+pub struct AwsRunner {
+    pub clients: AwsClients,
+    pub connect: ConnectSettings,
+    /// How long a run waits for another migration of the same dataset to end.
+    pub lock_wait: Duration,
+}
+
+impl AwsRunner {
+    /// Runs `payload`; `force` runs a stale plan or over drift anyway.
+    pub async fn run(&self, payload: &RunPayload, force: bool) -> Result<RunOutcome, RunnerError> {
+        let span = tracing::info_span!(
+            "run",
+            dataset_id = %payload.dataset_id,
+            event_id = payload.event_id.as_deref().unwrap_or(""),
+            migration_id = tracing::field::Empty,
+        );
+        self.run_in_span(payload, force, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn run_in_span(
+        &self,
+        payload: &RunPayload,
+        force: bool,
+        span: &tracing::Span,
+    ) -> Result<RunOutcome, RunnerError> {
+        let documents = S3DocumentStore::new(self.clients.s3.clone());
+        let events = EventBridgeSink::new(self.clients.eventbridge.clone());
+        let deployer = Deployer {
+            documents: &documents,
+            events: &events,
+            lock_wait: self.lock_wait,
+        };
+        let target = deployer.run_target(payload).await?;
+        span.record("migration_id", target.plan.migration_id.as_str());
+        tracing::info!(
+            plan_key = %target.key,
+            from_version = target.plan.from_version.as_deref().unwrap_or(""),
+            to_version = %target.plan.to_version,
+            "run started"
+        );
+        let mut session = open_session(
+            &target.document.dataset,
+            &self.clients.secrets,
+            &self.connect,
+        )
+        .await?;
+        let outcome = deployer
+            .run_migration(session.as_mut(), payload, force)
+            .await;
+        match &outcome {
+            Ok(outcome) => {
+                tracing::info!(outcome = crate::summary::outcome_name(outcome), "run ended")
+            }
+            Err(error) => tracing::error!(error = %error, "run failed"),
+        }
+        Ok(outcome?)
+    }
+}

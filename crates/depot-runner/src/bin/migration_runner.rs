@@ -1,0 +1,125 @@
+//! `migration-runner`: runs a stored migration plan (SPEC §8 payload) as the receiver of
+//! asynchronous mode. The payload comes from a file, stdin, `--payload-json`, the FIFO queue
+//! (`--poll-queue`), or the Lambda runtime. Prints a JSON summary on stdout; any failure exits
+//! non-zero with a one-line reason on stderr. Logs are JSON lines on stderr.
+
+// The run's future (S3, EventBridge, Secrets Manager, PostgreSQL, all inlined) is deeper than
+// rustc's default layout limit.
+#![recursion_limit = "256"]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use clap::Parser;
+use depot_aws::{AwsClients, ConnectSettings};
+use depot_runner::payload_input::PayloadInput;
+use depot_runner::queue_consumer::{poll, PollOptions};
+use depot_runner::{lambda_mode, logging, summary, AwsRunner};
+
+/// Runs a Depot migration plan named by a SPEC §8 payload: sets attempted, runs the phases in
+/// range, sets deployed (or records the failure), with one lifecycle event per change.
+#[derive(Debug, Parser)]
+#[command(name = "migration-runner", version, about, long_about = None)]
+struct Args {
+    /// The payload file (`-`, or nothing, reads standard input).
+    payload: Option<PathBuf>,
+
+    /// The payload itself, as JSON (how AWS Batch passes a job parameter).
+    #[arg(long, conflicts_with_all = ["payload", "poll_queue"])]
+    payload_json: Option<String>,
+
+    /// Poll this SQS FIFO queue for payloads and run them one at a time (local consumer mode).
+    #[arg(long, value_name = "QUEUE_URL", conflicts_with = "payload")]
+    poll_queue: Option<String>,
+
+    /// With --poll-queue: stop when the queue is empty instead of polling for ever.
+    #[arg(long, requires = "poll_queue")]
+    until_empty: bool,
+
+    /// With --poll-queue: seconds a received message stays hidden from other consumers; make
+    /// it longer than the longest migration.
+    #[arg(long, default_value_t = 900, requires = "poll_queue")]
+    visibility_timeout: u64,
+
+    /// Run a stale plan (another version deployed or desired), or over drift, anyway.
+    #[arg(long)]
+    force: bool,
+
+    /// Seconds to wait for another migration of the same dataset to end.
+    #[arg(long, env = "DEPOT_LOCK_WAIT_SECS", default_value_t = 900)]
+    lock_wait: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    logging::init();
+    let config = depot_aws::load_sdk_config().await;
+    let clients = AwsClients::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let runner = |lock_wait: u64| AwsRunner {
+        clients: clients.clone(),
+        connect: ConnectSettings::from_env(),
+        lock_wait: Duration::from_secs(lock_wait),
+    };
+    if lambda_mode::under_lambda() {
+        let lock_wait = std::env::var("DEPOT_LOCK_WAIT_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(600);
+        return match lambda_mode::serve_runner(runner(lock_wait)).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(error) => fail(&anyhow::anyhow!("{error}")),
+        };
+    }
+    let args = Args::parse();
+    match run(&args, runner(args.lock_wait), &sqs).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+async fn run(args: &Args, runner: AwsRunner, sqs: &aws_sdk_sqs::Client) -> Result<()> {
+    if let Some(queue_url) = &args.poll_queue {
+        let options = PollOptions {
+            queue_url: queue_url.clone(),
+            until_empty: args.until_empty,
+            wait: Duration::from_secs(if args.until_empty { 1 } else { 20 }),
+            visibility: Duration::from_secs(args.visibility_timeout),
+            force: args.force,
+        };
+        let report = poll(&runner, sqs, &options).await?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "succeeded": report.succeeded, "failed": report.failed, "runs": report.runs,
+            }))?
+        );
+        if report.failed > 0 {
+            bail!(
+                "{} of {} queued runs failed (see the runs above)",
+                report.failed,
+                report.failed + report.succeeded
+            );
+        }
+        return Ok(());
+    }
+    let input = PayloadInput::from_args(args.payload.clone(), args.payload_json.clone());
+    let payload = input.read().map_err(anyhow::Error::msg)?;
+    let outcome = runner.run(&payload, args.force).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&summary::summary(&payload, &outcome))?
+    );
+    Ok(())
+}
+
+/// One line on stderr: what failed and why.
+fn fail(error: &anyhow::Error) -> std::process::ExitCode {
+    let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+    eprintln!(
+        "migration-runner: error: {}",
+        chain.join(": ").replace('\n', " ")
+    );
+    std::process::ExitCode::FAILURE
+}

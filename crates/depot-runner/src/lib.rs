@@ -1,0 +1,20 @@
+//! Depot's asynchronous migration runner: the receiver side of asynchronous mode (SPEC §7, §8).
+//!
+//! - [`payload_input`]: where a payload comes from (a file, stdin, inline JSON) and its parsing.
+//! - [`aws_runner`]: one run of a payload against AWS: the plan and documents in S3, the events
+//!   on EventBridge, the location's credentials from Secrets Manager.
+//! - [`queue_consumer`]: the local consumer mode, polling the FIFO queue the forwarder fills.
+//! - [`lambda_mode`]: both binaries as Lambda handlers.
+//! - [`summary`]: the JSON a run prints.
+//! - [`logging`]: structured JSON logs.
+//!
+//! The binaries (`migration-runner`, `migration-forwarder`) only parse arguments and call these.
+
+pub mod aws_runner;
+pub mod lambda_mode;
+pub mod logging;
+pub mod payload_input;
+pub mod queue_consumer;
+pub mod summary;
+
+pub use aws_runner::{AwsRunner, RunnerError};

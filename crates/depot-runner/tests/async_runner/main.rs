@@ -1,0 +1,15 @@
+//! The asynchronous runner end to end, against a real PostgreSQL (a fresh database per test)
+//! and a moto server (S3, EventBridge, SQS, Secrets Manager), with the built `migration-runner`
+//! and `migration-forwarder` binaries run as processes. `make test` starts both servers; without
+//! them every test here fails (never skips), saying how to start them.
+
+mod world;
+
+mod chain;
+mod entry_points;
+mod kill_and_resume;
+mod lambda_emulator;
+mod phase_range;
+mod refusals;
+mod seeding;
+mod serialization;

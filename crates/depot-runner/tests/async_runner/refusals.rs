@@ -1,0 +1,81 @@
+//! A stale plan and a drifted database are refused before anything changes: the state record
+//! and the schema stay as they were, and a `failed` event says why.
+
+use serde_json::json;
+
+use crate::world::{dogs, v1, v2, World};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_plan_is_refused_with_a_failed_event_and_changes_nothing() {
+    let world = World::new().await;
+    world.deploy_and_run(&v1()).await;
+    let stale = world.schedule(&world.dataset(&v2())).await;
+    let v3 = dogs(
+        "3",
+        json!({"name": {"type": "string", "maxLength": 200, "nullable": true},
+                              "age": {"type": "integer", "nullable": true}}),
+    );
+    world.schedule(&world.dataset(&v3)).await;
+    let (state, snapshot) = (world.state().await, world.snapshot().await);
+    let events = world.lifecycle().await.len();
+
+    let run = world.run_payload(&stale, &[]).await;
+    assert!(!run.ok(), "a stale plan ran: {}", run.output);
+    let reason = run.error_line();
+    assert!(reason.contains("refusing a stale plan"), "{reason}");
+    assert!(reason.contains("is now desired"), "{reason}");
+    assert_eq!(world.state().await, state, "the state record changed");
+    assert_eq!(world.snapshot().await, snapshot, "the schema changed");
+    let all = world.events().await;
+    let failed: Vec<_> = all
+        .iter()
+        .filter(|e| e["detail"]["event"] == "failed")
+        .collect();
+    assert_eq!(world.lifecycle().await.len(), events + 1);
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["detail"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("stale"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drifted_database_is_refused_listing_the_differences_and_changes_nothing() {
+    let world = World::new().await;
+    world.deploy_and_run(&v1()).await;
+    // Hands on the database: a column added, another retyped.
+    world
+        .db
+        .client
+        .batch_execute(
+            "ALTER TABLE runner.dog ADD COLUMN chip text; \
+             ALTER TABLE runner.dog ALTER COLUMN name TYPE text",
+        )
+        .await
+        .unwrap();
+    let payload = world.schedule(&world.dataset(&v2())).await;
+    let (state, snapshot) = (world.state().await, world.snapshot().await);
+
+    let run = world.run_payload(&payload, &[]).await;
+    assert!(!run.ok(), "a plan ran over drift: {}", run.output);
+    let reason = run.error_line();
+    for expected in [
+        "differ from deployed version",
+        "2 difference(s)",
+        "table runner.dog: column chip is not part of the deployed version",
+        "table runner.dog: column name is text, expected character varying(200)",
+    ] {
+        assert!(reason.contains(expected), "{expected:?} not in: {reason}");
+    }
+    assert_eq!(world.state().await, state, "the state record changed");
+    assert_eq!(world.snapshot().await, snapshot, "the schema changed");
+    assert_eq!(
+        world.lifecycle().await.last().map(String::as_str),
+        Some("failed")
+    );
+
+    // The operator who means it forces the run.
+    let forced = world.run_payload(&payload, &["--force"]).await;
+    assert!(forced.ok(), "{}", forced.stderr);
+    assert_eq!(forced.output["outcome"], "deployed");
+}
