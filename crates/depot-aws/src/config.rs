@@ -7,11 +7,15 @@
 //! addressing, since `bucket.host` names rarely resolve there.
 //!
 //! HTTPS is hyper + rustls with ring (the TLS stack the PostgreSQL connections already use), set
-//! on the shared configuration so the credential providers use it too.
+//! on the shared configuration so the credential providers use it too. It trusts the roots
+//! [`AwsTrust`] chooses: Amazon Trust Services, or a bundle named by `AWS_CA_BUNDLE` /
+//! `SSL_CERT_FILE`.
 
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
 use aws_types::service_config::ServiceConfigKey;
+
+use crate::trust::{AwsTrust, TrustError};
 
 /// AwsClients holds one client per service. Clients are cheap to clone (they share their
 /// connection pool and credentials cache): build `AwsClients` once and clone what you need.
@@ -25,8 +29,8 @@ pub struct AwsClients {
 impl AwsClients {
     /// Loads the standard configuration (environment, profile, container/instance metadata)
     /// and builds the clients from it.
-    pub async fn from_env() -> AwsClients {
-        AwsClients::new(&load_sdk_config().await)
+    pub async fn from_env() -> Result<AwsClients, TrustError> {
+        Ok(AwsClients::new(&load_sdk_config().await?))
     }
 
     /// Builds the clients from a loaded configuration.
@@ -45,52 +49,36 @@ impl AwsClients {
 
 /// The standard configuration: `aws_config::defaults(BehaviorVersion::latest())` with Depot's
 /// HTTPS client.
-pub async fn load_sdk_config() -> SdkConfig {
+pub async fn load_sdk_config() -> Result<SdkConfig, TrustError> {
     load_sdk_config_from(aws_config::defaults(BehaviorVersion::latest())).await
 }
 
-/// Loads `loader` (e.g. the defaults with an explicit region) with Depot's HTTPS client.
-pub async fn load_sdk_config_from(loader: ConfigLoader) -> SdkConfig {
-    loader.http_client(https_client()).load().await
+/// Loads `loader` (e.g. the defaults with an explicit region) with Depot's HTTPS client,
+/// trusting what the environment asks for ([`AwsTrust::from_env`]).
+pub async fn load_sdk_config_from(loader: ConfigLoader) -> Result<SdkConfig, TrustError> {
+    load_sdk_config_trusting(loader, &AwsTrust::from_env()?).await
 }
 
-/// hyper + rustls (ring), trusting the platform's root certificates.
-///
-/// The platform's roots are read from its one CA bundle file when there is one: the default
-/// native-roots loader also opens every file of `/etc/ssl/certs` (each certificate again under
-/// its hash name), which was half of a Lambda function's cold init (10.5 ms -> 5.0 ms measured
-/// with `make bench-lambda`).
-fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
-    let builder =
-        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
-    let Some(bundle) = system_ca_bundle() else {
-        return builder.build_https();
-    };
+/// Loads `loader` with Depot's HTTPS client trusting exactly `trust`.
+pub async fn load_sdk_config_trusting(
+    loader: ConfigLoader,
+    trust: &AwsTrust,
+) -> Result<SdkConfig, TrustError> {
+    Ok(loader.http_client(https_client(trust)?).load().await)
+}
+
+/// hyper + rustls (ring), trusting exactly the roots of `trust` (not the platform's store:
+/// the default native-roots loader also opens every file of `/etc/ssl/certs`, which cost a
+/// Lambda function 5 ms of cold init).
+fn https_client(trust: &AwsTrust) -> Result<aws_sdk_s3::config::SharedHttpClient, TrustError> {
     let context = TlsContext::builder()
-        .with_trust_store(TrustStore::empty().with_pem_certificate(bundle))
-        .build();
-    match context {
-        Ok(context) => builder.tls_context(context).build_https(),
-        Err(_) => builder.build_https(),
-    }
-}
-
-/// The platform's CA bundle: `SSL_CERT_FILE` when set, else the bundle of Amazon Linux (the
-/// Lambda `provided.al2023` runtime) or of Debian/Ubuntu/Alpine.
-fn system_ca_bundle() -> Option<Vec<u8>> {
-    let candidates = std::env::var_os("SSL_CERT_FILE")
-        .map(std::path::PathBuf::from)
-        .into_iter()
-        .chain(
-            [
-                "/etc/pki/tls/certs/ca-bundle.crt",
-                "/etc/ssl/certs/ca-certificates.crt",
-            ]
-            .map(std::path::PathBuf::from),
-        );
-    candidates
-        .filter_map(|path| std::fs::read(path).ok())
-        .find(|pem| pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
+        .with_trust_store(TrustStore::empty().with_pem_certificate(trust.pem()))
+        .build()
+        .map_err(|e| TrustError::Tls(e.to_string()))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
+        .build_https())
 }
 
 /// Whether S3 talks to an endpoint other than AWS's own: the global override
@@ -115,6 +103,11 @@ pub fn s3_endpoint_overridden(config: &SdkConfig) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_https_client_builds_from_the_built_in_roots() {
+        https_client(&AwsTrust::AmazonTrustServices).expect("the Amazon roots load");
+    }
 
     #[test]
     fn an_endpoint_override_is_noticed() {

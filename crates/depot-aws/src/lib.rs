@@ -6,6 +6,7 @@
 //! - [`location_connect`]: a session on a dataset's location, with its secret's credentials.
 //! - [`fifo_queue`]: the FIFO queue that debounces `migration-plan` events for the runner.
 //! - [`AwsClients`]: the SDK clients, built once from the standard AWS configuration.
+//! - [`trust`]: the root certificates AWS API calls trust (Amazon Trust Services by default).
 //!
 //! Nothing here logs or formats a secret value: credential types redact themselves in `Debug`,
 //! and error messages name the ARN or `s3://` URI, never a credential.
@@ -17,6 +18,7 @@ pub mod location_connect;
 pub mod s3_documents;
 mod sdk_error;
 pub mod secrets;
+pub mod trust;
 
 pub use config::{load_sdk_config, AwsClients};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
@@ -25,3 +27,4 @@ pub use s3_documents::S3DocumentStore;
 pub use secrets::{
     PostgresCredentials, Redacted, SecretError, SnowflakeAuth, SnowflakeCredentials,
 };
+pub use trust::{AwsTrust, TrustError};

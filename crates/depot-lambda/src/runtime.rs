@@ -15,7 +15,7 @@ use crate::logging;
 /// Runs the entity creator for `engine` until the runtime stops it.
 pub async fn run(engine: Box<dyn Engine>) -> Result<(), lambda_runtime::Error> {
     logging::init();
-    let clients = AwsClients::from_env().await;
+    let clients = AwsClients::from_env().await?;
     let s3 = clients.s3.clone();
     let creator = EntityCreator::new(engine, clients, ConnectSettings::from_env());
     let supervisor = Arc::new(Supervisor::new(creator, s3));

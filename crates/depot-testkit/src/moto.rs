@@ -46,7 +46,9 @@ pub async fn sdk_config(endpoint_override: Option<&str>) -> aws_config::SdkConfi
     if let Some(url) = endpoint_override {
         loader = loader.endpoint_url(url);
     }
-    load_sdk_config_from(loader).await
+    load_sdk_config_from(loader)
+        .await
+        .expect("the AWS HTTPS client (CA bundle)")
 }
 
 /// Clients for the moto server; panics (fails the test) when it does not answer.

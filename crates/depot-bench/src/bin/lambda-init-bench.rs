@@ -16,7 +16,7 @@ const RUNS: usize = 25;
 
 fn main() {
     let dir = profile_dir();
-    let baseline = measure(&dir.join("hello-lambda"));
+    let baseline = measure(&dir.join("hello-lambda"), &[]);
     println!(
         "{:<28} {:>10} {:>10} {:>8}",
         "binary", "init (ms)", "size (MB)", "x hello"
@@ -38,9 +38,24 @@ fn main() {
             println!("{name:<28} (not built: {})", path.display());
             continue;
         }
-        report(name, &path, measure(&path), baseline);
+        report(name, &path, measure(&path, &[]), baseline);
+    }
+    // The same function trusting the platform's CA bundle (~140 roots) instead of the built-in
+    // Amazon Trust Services roots: what parsing a full bundle costs at init.
+    let aurora = dir.join("entity-creator-aurora");
+    if let Some(bundle) = PLATFORM_BUNDLES.iter().find(|p| Path::new(p).exists()) {
+        if aurora.exists() {
+            let init = measure(&aurora, &[("SSL_CERT_FILE", bundle)]);
+            report("  aurora, platform CA bundle", &aurora, init, baseline);
+        }
     }
 }
+
+/// The CA bundle of Amazon Linux (the Lambda runtime) and of Debian/Ubuntu.
+const PLATFORM_BUNDLES: [&str; 2] = [
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/certs/ca-certificates.crt",
+];
 
 fn report(name: &str, path: &Path, init: Duration, baseline: Duration) {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) as f64 / 1_000_000.0;
@@ -53,13 +68,13 @@ fn report(name: &str, path: &Path, init: Duration, baseline: Duration) {
 }
 
 /// The median time from spawn to the first runtime-API request, over RUNS starts.
-fn measure(binary: &Path) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| once(binary)).collect();
+fn measure(binary: &Path, env: &[(&str, &str)]) -> Duration {
+    let mut times: Vec<Duration> = (0..RUNS).map(|_| once(binary, env)).collect();
     times.sort();
     times[RUNS / 2]
 }
 
-fn once(binary: &Path) -> Duration {
+fn once(binary: &Path, env: &[(&str, &str)]) -> Duration {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
     let address = listener.local_addr().unwrap().to_string();
     let start = Instant::now();
@@ -81,6 +96,7 @@ fn once(binary: &Path) -> Duration {
             "DEPOT_QUEUE_URL",
             "http://127.0.0.1:1/000000000000/bench.fifo",
         )
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -50,7 +50,7 @@ async fn serve() -> Result<()> {
     let queue_url = std::env::var("DEPOT_QUEUE_URL")
         .context("DEPOT_QUEUE_URL is not set: the forwarder needs the runner's FIFO queue URL")?;
     let chain = std::env::var("DEPOT_CHAIN_WITH_SEEDING").is_ok_and(|v| v == "true");
-    let sqs = aws_sdk_sqs::Client::new(&depot_aws::load_sdk_config().await);
+    let sqs = aws_sdk_sqs::Client::new(&depot_aws::load_sdk_config().await?);
     lambda_mode::serve_forwarder(sqs, queue_url, chain)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -69,7 +69,7 @@ async fn forward_once(args: &Args) -> Result<()> {
         }
     };
     let event: serde_json::Value = serde_json::from_str(&text).context("the event is not JSON")?;
-    let sqs = aws_sdk_sqs::Client::new(&depot_aws::load_sdk_config().await);
+    let sqs = aws_sdk_sqs::Client::new(&depot_aws::load_sdk_config().await?);
     let forwarded =
         forward_plan_event(&sqs, &args.queue_url, &event, args.chain_with_seeding).await?;
     println!(

@@ -54,7 +54,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     logging::init();
-    let config = depot_aws::load_sdk_config().await;
+    let config = match depot_aws::load_sdk_config().await {
+        Ok(config) => config,
+        Err(error) => return fail(&error.into()),
+    };
     let clients = AwsClients::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
     let runner = |lock_wait: u64| AwsRunner {

@@ -63,7 +63,8 @@ impl World {
                 .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
                 .endpoint_url(&endpoint),
         )
-        .await;
+        .await
+        .expect("the AWS HTTPS client (CA bundle)");
         let clients = AwsClients::new(&config);
         let sqs = aws_sdk_sqs::Client::new(&config);
         let probe = tokio::time::timeout(Duration::from_secs(10), clients.s3.list_buckets().send());
