@@ -39,8 +39,13 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
+    /// SPEC §5's plan document.
     Json,
+    /// A readable preview with hazards.
     Text,
+    /// The statements as a SQL script (transactional phases in BEGIN/COMMIT), for linters
+    /// such as squawk.
+    Sql,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ use depot_core::policy::check_hazards;
 use depot_core::preview::render_text;
 use depot_core::properties::parse_dataset;
 use depot_core::resolve::resolve;
+use depot_core::sql_script::render_sql_script;
 use depot_core::validate::parse_package;
 use depot_core::Dataset;
 use depot_deploy::{
@@ -99,6 +100,7 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
     match format {
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
         PlanFormat::Text => print!("{}", render_text(&plan)),
+        PlanFormat::Sql => print!("{}", render_sql_script(&plan)),
     }
     if let Err(refused) = check_hazards(&plan, &dataset.config.migration_options.allowed_hazards) {
         eprintln!("note: a deploy of this plan would be refused:\n{refused}");

@@ -535,6 +535,94 @@ fn plan_from_nothing_and_from_an_old_version_in_json_and_text() {
 // ---------------------------------------------------------------------------------------------
 // Verbs against a database
 
+/// Every (table, column, type, nullability) of `namespace`'s tables.
+async fn table_columns(
+    db: &TestDatabase,
+    namespace: &str,
+) -> Vec<(String, String, String, String)> {
+    db.client
+        .query(
+            "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text \
+             FROM information_schema.columns WHERE table_schema = $1 ORDER BY 1, 2",
+            &[&namespace],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+}
+
+/// `psql -v ON_ERROR_STOP=1 -f script` against `url`: how a reviewer would run the script.
+fn psql_file(url: &str, script: &Path) {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
+        .arg(script)
+        .output()
+        .expect("running psql (the PostgreSQL client)");
+    assert!(
+        out.status.success(),
+        "psql failed on {}:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_sql_script_of_a_plan_runs_in_psql_and_does_what_deploy_does() {
+    let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
+    let by_script = World::new().await;
+    let by_deploy = World::new().await;
+    let scripts = tempfile::tempdir().unwrap();
+
+    for (name, args) in [
+        ("v1.sql", vec!["plan", v1.as_str(), "--format", "sql"]),
+        (
+            "v2.sql",
+            vec![
+                "plan",
+                v2.as_str(),
+                "--from",
+                v1.as_str(),
+                "--format",
+                "sql",
+            ],
+        ),
+    ] {
+        let script = depot_in(scripts.path(), &args).ok().stdout;
+        assert!(script.starts_with("-- Depot migration plan "), "{script}");
+        let path = scripts.path().join(name);
+        std::fs::write(&path, &script).unwrap();
+        psql_file(&by_script.db.url, &path);
+    }
+    by_deploy.depot(&["deploy", &v1]).ok();
+    by_deploy.depot(&["deploy", &v2]).ok();
+
+    let scripted = table_columns(&by_script.db, "example_dogs").await;
+    assert!(!scripted.is_empty(), "the scripts created no table");
+    assert_eq!(scripted, table_columns(&by_deploy.db, "example_dogs").await);
+    // The index phase stays outside any transaction, where CONCURRENTLY can run.
+    let v2_script = std::fs::read_to_string(scripts.path().join("v2.sql")).unwrap();
+    let concurrently = v2_script
+        .lines()
+        .position(|l| l.contains("CONCURRENTLY"))
+        .expect("v2 builds an index on an existing table");
+    let open = v2_script
+        .lines()
+        .take(concurrently)
+        .filter(|l| *l == "BEGIN;")
+        .count();
+    let closed = v2_script
+        .lines()
+        .take(concurrently)
+        .filter(|l| *l == "COMMIT;")
+        .count();
+    assert_eq!(
+        open, closed,
+        "CONCURRENTLY inside a transaction:\n{v2_script}"
+    );
+}
+
 #[tokio::test]
 async fn deploy_the_example_v1_then_v2_and_read_the_state() {
     let w = World::new().await;
