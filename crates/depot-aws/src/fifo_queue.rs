@@ -216,6 +216,30 @@ pub async fn delete_payload(
     Ok(())
 }
 
+/// Hides a message being handled for `visibility` more, counted from now: a consumer calls it
+/// while a run goes on, so that SQS does not deliver the message to another consumer meanwhile.
+pub async fn extend_visibility(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    message: &QueuedPayload,
+    visibility: Duration,
+) -> Result<(), QueueError> {
+    sqs.change_message_visibility()
+        .queue_url(queue_url)
+        .receipt_handle(&message.receipt_handle)
+        .visibility_timeout(seconds(visibility))
+        .send()
+        .await
+        .map_err(|e| QueueError {
+            queue_url: queue_url.to_string(),
+            message: format!(
+                "ChangeMessageVisibility failed: {}",
+                sdk_error::describe(&e)
+            ),
+        })?;
+    Ok(())
+}
+
 /// SQS takes whole seconds (receive wait: 0-20, visibility: up to 12 hours).
 fn seconds(d: Duration) -> i32 {
     i32::try_from(d.as_secs()).unwrap_or(i32::MAX)

@@ -4,6 +4,7 @@
 //! - [`aws_runner`]: one run of a payload against AWS: the plan and documents in S3, the events
 //!   on EventBridge, the location's credentials from Secrets Manager.
 //! - [`queue_consumer`]: the local consumer mode, polling the FIFO queue the forwarder fills.
+//! - [`visibility_heartbeat`]: keeps a message hidden while its migration runs.
 //! - [`lambda_mode`]: both binaries as Lambda handlers.
 //! - [`summary`]: the JSON a run prints.
 //! - [`logging`]: structured JSON logs.
@@ -16,5 +17,6 @@ pub mod logging;
 pub mod payload_input;
 pub mod queue_consumer;
 pub mod summary;
+pub mod visibility_heartbeat;
 
 pub use aws_runner::{AwsRunner, RunnerError};

@@ -9,6 +9,10 @@
 //! again after its visibility timeout, and the new run resumes where the last one stopped. A
 //! redrive policy on the queue (maxReceiveCount, dead-letter queue) bounds those retries.
 //!
+//! While its run goes on, a message is kept hidden ([`VisibilityHeartbeat`]), however long the
+//! run takes: the visibility timeout only bounds how soon a message comes back after its
+//! consumer died.
+//!
 //! While a message is in flight, SQS holds back the other messages of its group (its dataset),
 //! so one consumer or many, a dataset's migrations run one at a time, in order.
 
@@ -20,6 +24,7 @@ use serde_json::{json, Value};
 use crate::aws_runner::{AwsRunner, RunnerError};
 use crate::payload_input::parse_payload;
 use crate::summary::summary;
+use crate::visibility_heartbeat::VisibilityHeartbeat;
 
 /// PollOptions say which queue to poll and when to stop.
 #[derive(Debug, Clone)]
@@ -29,7 +34,8 @@ pub struct PollOptions {
     pub until_empty: bool,
     /// Long-polling wait of each receive (SQS allows up to 20 s).
     pub wait: Duration,
-    /// How long a received message stays hidden from other consumers: longer than a run.
+    /// How long a received message stays hidden from other consumers, renewed while its run
+    /// goes on: how soon it comes back after this consumer dies.
     pub visibility: Duration,
     /// Run stale plans and over drift anyway.
     pub force: bool,
@@ -60,7 +66,14 @@ pub async fn poll(
             }
             continue;
         };
+        let heartbeat = VisibilityHeartbeat::start(
+            sqs.clone(),
+            options.queue_url.clone(),
+            message.clone(),
+            options.visibility,
+        );
         let (result, delete) = handle(runner, &message, options.force).await;
+        drop(heartbeat);
         match &result {
             Ok(_) => report.succeeded += 1,
             Err(_) => report.failed += 1,

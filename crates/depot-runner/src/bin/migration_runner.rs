@@ -37,8 +37,9 @@ struct Args {
     #[arg(long, requires = "poll_queue")]
     until_empty: bool,
 
-    /// With --poll-queue: seconds a received message stays hidden from other consumers; make
-    /// it longer than the longest migration.
+    /// With --poll-queue: seconds a received message stays hidden from other consumers. It is
+    /// renewed while the migration runs, so it bounds only how soon a message comes back after
+    /// this consumer dies.
     #[arg(long, default_value_t = 900, requires = "poll_queue")]
     visibility_timeout: u64,
 

@@ -9,6 +9,7 @@ mod chain;
 mod entry_points;
 mod kill_and_resume;
 mod lambda_emulator;
+mod long_runs;
 mod phase_range;
 mod refusals;
 mod seeding;
