@@ -32,6 +32,7 @@ pub mod properties;
 pub mod reader;
 pub mod resolve;
 pub mod rules;
+pub mod seed_rows;
 pub mod sql_script;
 pub mod validate;
 pub mod view_scope;

@@ -6,10 +6,10 @@
 //! All rows go in one transaction, under the same short `lock_timeout` as plan runs: seeding
 //! never queues behind a long query while blocking the table for everyone else.
 
-use depot_core::physical::{PhysicalModel, PhysicalObject};
+use depot_core::physical::PhysicalModel;
+use depot_core::seed_rows::{seed_rows, SeedCell, SeedRow};
 use depot_deploy::location::Seeds;
 use depot_deploy::{LocationError, SeedReport};
-use serde_json::{Map, Value};
 use tokio_postgres::Client;
 
 use crate::dialect::quote_ident;
@@ -20,49 +20,26 @@ use crate::retry::RetryPolicy;
 /// The upsert statements of `seeds` into `model`'s objects, objects in name order, rows in
 /// package order. Err names the object, row and field that cannot be written.
 pub fn seed_statements(model: &PhysicalModel, seeds: &Seeds) -> Result<Vec<String>, String> {
-    let mut statements = Vec::new();
-    for (logical, rows) in seeds {
-        let object = model.objects.get(logical).ok_or_else(|| {
-            format!("seeds are given for `{logical}`, which is not an object of this version")
-        })?;
-        for (i, row) in rows.iter().enumerate() {
-            let statement = upsert(&model.namespace, object, row)
-                .map_err(|why| format!("seed row {i} of `{logical}`: {why}"))?;
-            statements.push(statement);
-        }
-    }
-    Ok(statements)
+    seed_rows(model, seeds)?
+        .iter()
+        .map(|row| upsert(&model.namespace, row))
+        .collect()
 }
 
 /// `INSERT INTO ns.t (cols) VALUES (...) ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ...`.
-fn upsert(
-    namespace: &str,
-    object: &PhysicalObject,
-    row: &Map<String, Value>,
-) -> Result<String, String> {
-    let key = object
-        .primary_key
-        .as_ref()
-        .ok_or("the object has no primary key to upsert on")?;
-    let mut columns = Vec::with_capacity(row.len());
-    let mut values = Vec::with_capacity(row.len());
+fn upsert(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
+    let mut columns = Vec::with_capacity(row.cells.len());
+    let mut values = Vec::with_capacity(row.cells.len());
     let mut updates = Vec::new();
-    for (field, value) in row {
-        let column = object
-            .column(field)
-            .ok_or_else(|| format!("`{field}` is not a field of the object"))?;
-        let name = quote_ident(&column.physical);
-        values.push(if value.is_null() {
-            "NULL".to_string()
-        } else {
-            literal(&column.field_type, value).map_err(|why| format!("`{field}`: {why}"))?
-        });
-        if !key.columns.contains(&column.physical) {
+    for cell in &row.cells {
+        let name = quote_ident(&cell.column.physical);
+        values.push(value_sql(cell)?);
+        if !cell.in_key {
             updates.push(format!("{name} = EXCLUDED.{name}"));
         }
         columns.push(name);
     }
-    let conflict: Vec<String> = key.columns.iter().map(|c| quote_ident(c)).collect();
+    let conflict: Vec<String> = row.key.columns.iter().map(|c| quote_ident(c)).collect();
     let action = if updates.is_empty() {
         "DO NOTHING".to_string()
     } else {
@@ -71,11 +48,20 @@ fn upsert(
     Ok(format!(
         "INSERT INTO {}.{} ({}) VALUES ({}) ON CONFLICT ({}) {action}",
         quote_ident(namespace),
-        quote_ident(&object.physical),
+        quote_ident(&row.object.physical),
         columns.join(", "),
         values.join(", "),
         conflict.join(", "),
     ))
+}
+
+/// A cell's value as a PostgreSQL literal of its column's type.
+fn value_sql(cell: &SeedCell<'_>) -> Result<String, String> {
+    if cell.value.is_null() {
+        return Ok("NULL".to_string());
+    }
+    literal(&cell.column.field_type, cell.value)
+        .map_err(|why| format!("`{}`: {why}", cell.column.logical))
 }
 
 /// Upserts `seeds` into `model`'s objects in one transaction.
@@ -111,9 +97,11 @@ pub async fn upsert_seeds(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use depot_core::physical::PhysicalObject;
     use depot_core::physical::{PhysicalColumn, PhysicalKey};
     use depot_core::FieldType;
     use serde_json::json;
+    use serde_json::Value;
 
     fn column(logical: &str, physical: &str, field_type: FieldType) -> PhysicalColumn {
         PhysicalColumn {

@@ -6,10 +6,10 @@
 //! All rows go in one transaction (Snowflake runs DML in explicit transactions; only DDL
 //! commits on its own), so a failed row leaves no seed half-written.
 
-use depot_core::physical::{PhysicalModel, PhysicalObject};
+use depot_core::physical::PhysicalModel;
+use depot_core::seed_rows::{seed_rows, SeedCell, SeedRow};
 use depot_deploy::location::Seeds;
 use depot_deploy::{LocationError, SeedReport};
-use serde_json::{Map, Value};
 
 use crate::client::SnowflakeClient;
 use crate::dialect::quote_ident;
@@ -18,56 +18,28 @@ use crate::literal::literal;
 /// The MERGE statements of `seeds` into `model`'s objects, objects in name order, rows in
 /// package order. Err names the object, row and field that cannot be written.
 pub fn seed_statements(model: &PhysicalModel, seeds: &Seeds) -> Result<Vec<String>, String> {
-    let mut statements = Vec::new();
-    for (logical, rows) in seeds {
-        let object = model.objects.get(logical).ok_or_else(|| {
-            format!("seeds are given for `{logical}`, which is not an object of this version")
-        })?;
-        for (i, row) in rows.iter().enumerate() {
-            let statement = merge(&model.namespace, object, row)
-                .map_err(|why| format!("seed row {i} of `{logical}`: {why}"))?;
-            statements.push(statement);
-        }
-    }
-    Ok(statements)
+    seed_rows(model, seeds)?
+        .iter()
+        .map(|row| merge(&model.namespace, row))
+        .collect()
 }
 
 /// `MERGE INTO ns.t T USING (SELECT v AS c, ...) S ON T.k = S.k WHEN MATCHED THEN UPDATE ...
 /// WHEN NOT MATCHED THEN INSERT ...`.
-fn merge(
-    namespace: &str,
-    object: &PhysicalObject,
-    row: &Map<String, Value>,
-) -> Result<String, String> {
-    let key = object
-        .primary_key
-        .as_ref()
-        .ok_or("the object has no primary key to merge on")?;
-    let mut selected = Vec::with_capacity(row.len());
-    let mut columns = Vec::with_capacity(row.len());
+fn merge(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
+    let mut selected = Vec::with_capacity(row.cells.len());
+    let mut columns = Vec::with_capacity(row.cells.len());
     let mut updates = Vec::new();
-    for (field, value) in row {
-        let column = object
-            .column(field)
-            .ok_or_else(|| format!("`{field}` is not a field of the object"))?;
-        let name = quote_ident(&column.physical);
-        let value = if value.is_null() {
-            "NULL".to_string()
-        } else {
-            literal(&column.field_type, value).map_err(|why| format!("`{field}`: {why}"))?
-        };
-        selected.push(format!("{value} AS {name}"));
-        if !key.columns.contains(&column.physical) {
+    for cell in &row.cells {
+        let name = quote_ident(&cell.column.physical);
+        selected.push(format!("{} AS {name}", value_sql(cell)?));
+        if !cell.in_key {
             updates.push(format!("{name} = S.{name}"));
         }
         columns.push(name);
     }
-    for k in &key.columns {
-        if !columns.contains(&quote_ident(k)) {
-            return Err(format!("the row has no value for the key column {k}"));
-        }
-    }
-    let on: Vec<String> = key
+    let on: Vec<String> = row
+        .key
         .columns
         .iter()
         .map(|k| format!("T.{0} = S.{0}", quote_ident(k)))
@@ -75,7 +47,7 @@ fn merge(
     let mut sql = format!(
         "MERGE INTO {}.{} T USING (SELECT {}) S ON {}",
         quote_ident(namespace),
-        quote_ident(&object.physical),
+        quote_ident(&row.object.physical),
         selected.join(", "),
         on.join(" AND ")
     );
@@ -92,6 +64,15 @@ fn merge(
         values.join(", ")
     ));
     Ok(sql)
+}
+
+/// A cell's value as a Snowflake literal of its column's type.
+fn value_sql(cell: &SeedCell<'_>) -> Result<String, String> {
+    if cell.value.is_null() {
+        return Ok("NULL".to_string());
+    }
+    literal(&cell.column.field_type, cell.value)
+        .map_err(|why| format!("`{}`: {why}", cell.column.logical))
 }
 
 /// Runs the seed MERGEs in one transaction.
@@ -124,8 +105,19 @@ pub async fn upsert_seeds(
 mod tests {
     use super::*;
     use depot_core::field_type::FieldType;
-    use depot_core::physical::{PhysicalColumn, PhysicalKey};
-    use serde_json::json;
+    use depot_core::physical::{PhysicalColumn, PhysicalKey, PhysicalObject};
+    use serde_json::{json, Value};
+
+    /// The MERGE of one row of `Dog` in namespace `pairs`.
+    fn merge_of(row: Value) -> Result<String, String> {
+        let model = PhysicalModel {
+            namespace: "pairs".to_string(),
+            objects: [("Dog".to_string(), dog())].into(),
+            views: Default::default(),
+        };
+        let seeds: Seeds = serde_json::from_value(json!({ "Dog": [row] })).unwrap();
+        seed_statements(&model, &seeds).map(|mut statements| statements.remove(0))
+    }
 
     fn dog() -> PhysicalObject {
         let column = |logical: &str, physical: &str, field_type| PhysicalColumn {
@@ -155,7 +147,7 @@ mod tests {
     #[test]
     fn a_row_merges_on_the_key_and_updates_the_other_columns() {
         let row = json!({"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11", "name": "Rex's"});
-        let sql = merge("pairs", &dog(), row.as_object().unwrap()).unwrap();
+        let sql = merge_of(row).unwrap();
         assert_eq!(
             sql,
             "MERGE INTO \"pairs\".DOG T USING (SELECT '7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11' AS \
@@ -163,12 +155,8 @@ mod tests {
              WHEN NOT MATCHED THEN INSERT (ID, NAME) VALUES (S.ID, S.NAME)"
         );
         let keyless = json!({"name": "Rex"});
-        assert!(merge("pairs", &dog(), keyless.as_object().unwrap())
-            .unwrap_err()
-            .contains("key column ID"));
+        assert!(merge_of(keyless).unwrap_err().contains("key column ID"));
         let unknown = json!({"id": "x", "colour": "red"});
-        assert!(merge("pairs", &dog(), unknown.as_object().unwrap())
-            .unwrap_err()
-            .contains("`colour`"));
+        assert!(merge_of(unknown).unwrap_err().contains("`colour`"));
     }
 }
