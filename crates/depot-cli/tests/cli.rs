@@ -569,6 +569,58 @@ fn psql_file(url: &str, script: &Path) {
 }
 
 #[tokio::test]
+async fn a_view_reads_a_view_of_another_dataset_by_its_logical_columns() {
+    let w = World::new().await;
+    let breeds = json!({
+        "name": "breeds", "version": "1",
+        "schemas": {
+            "Breed": {"kind": "object", "primaryKey": ["id"], "fields": {
+                "id": {"type": "integer"}, "breedName": {"type": "string"},
+                "isRare": {"type": "boolean", "default": false}}},
+            "RareBreed": {"kind": "view", "query": "SELECT id, breedName FROM Breed WHERE isRare"}
+        },
+        "seeds": {"Breed": [
+            {"id": 1, "breedName": "Otterhound", "isRare": true},
+            {"id": 2, "breedName": "Labrador"}]}
+    });
+    let mut breeds_file = dataset_file("WsBreeds", "ws_breeds", breeds, "synchronous", json!([]));
+    breeds_file["migrationOptions"]["triggerSeeding"] = json!(true);
+    let breeds_file = w.write("breeds.json", &breeds_file);
+    w.depot(&["deploy", &breeds_file]).ok();
+
+    let dogs = json!({
+        "name": "dogs", "version": "1",
+        "schemas": {
+            "Dog": {"kind": "object", "primaryKey": ["id"], "fields": {
+                "id": {"type": "integer"}, "breedId": {"type": "integer"}}},
+            "RareDog": {"kind": "view",
+                "query": "SELECT d.id, r.breedName FROM Dog d JOIN Breeds.RareBreed r ON r.id = d.breedId"}
+        }
+    });
+    let mut dogs_file = dataset_file("WsDogs", "ws_dogs", dogs, "synchronous", json!([]));
+    dogs_file["dependencies"] = json!({"Breeds": "WsBreeds"});
+    let dogs_file = w.write("dogs.json", &dogs_file);
+    w.depot(&["deploy", &dogs_file]).ok();
+
+    w.db.client
+        .batch_execute("INSERT INTO ws_dogs.dog (id, breed_id) VALUES (10, 1), (11, 2)")
+        .await
+        .unwrap();
+    let rows: Vec<(i32, String)> =
+        w.db.client
+            .query(
+                "SELECT id, breed_name FROM ws_dogs.rare_dog ORDER BY id",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+    assert_eq!(rows, [(10, "Otterhound".to_string())]);
+}
+
+#[tokio::test]
 async fn the_sql_script_of_a_plan_runs_in_psql_and_does_what_deploy_does() {
     let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
     let by_script = World::new().await;

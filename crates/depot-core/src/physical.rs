@@ -78,6 +78,10 @@ pub struct PhysicalView {
     pub reads: BTreeMap<String, BTreeSet<String>>,
     /// Datasets (dependency aliases) whose objects the view reads.
     pub reads_dependencies: BTreeSet<String>,
+    /// The view's output columns, logical -> physical, when every one is known: published in
+    /// the metadata, so that other datasets' views can read this view by its logical names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, String>,
 }
 
 impl PhysicalObject {
@@ -187,7 +191,7 @@ impl PhysicalModel {
                 name.clone(),
                 SchemaMetadata {
                     object: v.physical.clone(),
-                    fields: BTreeMap::new(),
+                    fields: v.columns.clone(),
                 },
             ));
         }

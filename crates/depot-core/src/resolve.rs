@@ -488,8 +488,14 @@ impl<'p> Resolver<'_, 'p> {
                 match rewrite_view(name, query, &catalog, self.dialect, &p.at) {
                     Ok(rewritten) => {
                         if let Some(rel) = catalog.views.get_mut(name) {
-                            rel.columns = rewritten.columns.clone();
+                            rel.columns.clone_from(&rewritten.columns);
                         }
+                        let columns = rewritten
+                            .columns
+                            .iter()
+                            .flatten()
+                            .map(|c| (c.logical.clone(), c.physical.clone()))
+                            .collect();
                         out.insert(
                             name.to_string(),
                             PhysicalView {
@@ -499,6 +505,7 @@ impl<'p> Resolver<'_, 'p> {
                                 sql: rewritten.sql,
                                 reads: rewritten.reads,
                                 reads_dependencies: rewritten.reads_dependencies,
+                                columns,
                             },
                         );
                     }

@@ -897,11 +897,13 @@ impl Rewriter<'_> {
             return None;
         };
         if meta.fields.is_empty() {
-            // The metadata of a deployed dataset lists columns for objects only.
+            // Objects always have columns; a view's are published once they are all known
+            // (not for `SELECT *` over something unresolved, nor by versions deployed before
+            // Depot published views' columns).
             self.report(
                 rules::VIEW_SQL_UNSUPPORTED,
                 format!(
-                    "it reads `{dependency}.{schema}`, a view of dependency `{dependency}`: the columns of a dependency's views are not published; read its objects instead"
+                    "it reads `{dependency}.{schema}`, a view whose columns the deployed version of dependency `{dependency}` (dataset `{dataset}`) does not publish; deploy `{dependency}` again to publish them, or read its objects instead"
                 ),
             );
             return None;
@@ -1320,6 +1322,16 @@ mod tests {
                             fields: BTreeMap::new(),
                         },
                     ),
+                    (
+                        "RareBreed".to_string(),
+                        SchemaMetadata {
+                            object: "rare_breed".into(),
+                            fields: BTreeMap::from([(
+                                "breedName".to_string(),
+                                "breed_name".to_string(),
+                            )]),
+                        },
+                    ),
                 ]),
             };
             Fixture {
@@ -1714,6 +1726,14 @@ mod tests {
     }
 
     #[test]
+    fn a_dependency_view_is_read_by_its_published_columns() {
+        assert_eq!(
+            ok("SELECT r.breedName FROM Breeds.RareBreed r"),
+            "SELECT r.breed_name FROM ws_breeds.rare_breed r"
+        );
+    }
+
+    #[test]
     fn dependency_problems() {
         let e = errors("SELECT id FROM Cats.Cat");
         assert_eq!(e[0].0, rules::UNKNOWN_DEPENDENCY);
@@ -1721,7 +1741,8 @@ mod tests {
         let e = errors("SELECT id FROM Breeds.Breeed");
         assert_eq!(e[0].0, rules::UNKNOWN_SCHEMA);
         assert!(
-            e[0].1.contains("its schemas: Breed, PopularBreed"),
+            e[0].1
+                .contains("its schemas: Breed, PopularBreed, RareBreed"),
             "{}",
             e[0].1
         );
@@ -1730,6 +1751,13 @@ mod tests {
         assert!(e[0].1.contains("no deployed version"), "{}", e[0].1);
         let e = errors("SELECT id FROM Breeds.PopularBreed");
         assert_eq!(e[0].0, rules::VIEW_SQL_UNSUPPORTED);
+        assert!(
+            e[0].1.contains("does not publish; deploy `Breeds` again"),
+            "{}",
+            e[0].1
+        );
+        let e = errors("SELECT id FROM Breeds.RareBreed");
+        assert_eq!(e[0].0, rules::UNKNOWN_FIELD, "{e:?}");
         let e = errors("SELECT b.nope FROM Breeds.Breed b");
         assert!(
             e[0].1

@@ -109,6 +109,7 @@ fn names_view() -> PhysicalView {
             BTreeSet::from(["id".into(), "name".into(), "birthDate".into()]),
         )]),
         reads_dependencies: BTreeSet::new(),
+        columns: BTreeMap::new(),
     }
 }
 

@@ -141,6 +141,7 @@ pub fn view(logical: &str, sql: &str, reads: &[(&str, &[&str])]) -> PhysicalView
             })
             .collect(),
         reads_dependencies: BTreeSet::new(),
+        columns: BTreeMap::new(),
     }
 }
 
