@@ -89,11 +89,12 @@ pub fn plan_migration(
             }
         }
     };
-    match old {
+    let metadata = match old {
         Some(_) => {
             for change in diff(old, new)? {
                 render(change);
             }
+            new.metadata()
         }
         None => {
             // The changes of `diff(None, new)`, in its order, made one at a time: each object's
@@ -104,7 +105,9 @@ pub fn plan_migration(
                 namespace: new.namespace.clone(),
             });
             let mut spare: Option<PhysicalObject> = None;
-            for o in new.objects.values() {
+            // Each object's metadata is taken along, while the object is fresh in the caches.
+            let mut objects_metadata = Vec::with_capacity(new.objects.len() + new.views.len());
+            for (name, o) in &new.objects {
                 let object = match spare.take() {
                     Some(mut object) => {
                         object.assign_from(o);
@@ -117,12 +120,14 @@ pub fn plan_migration(
                 {
                     spare = Some(object);
                 }
+                objects_metadata.push((name.clone(), o.metadata()));
             }
             for view in views {
                 render(view);
             }
+            new.metadata_with(objects_metadata)
         }
-    }
+    };
     if !refusals.is_empty() {
         return Err(DiffError(refusals));
     }
@@ -138,19 +143,37 @@ pub fn plan_migration(
         to_version: header.to_version,
         created_at: header.created_at,
         phases: phases.into_values().collect(),
-        metadata: new.metadata(),
+        metadata,
     })
 }
 
-/// `<phase>-<n>`.
+/// `<phase>-<n>`: one per step of a plan, where `format!`'s machinery cost more than the rest
+/// of the id.
 fn step_id(phase: u32, n: usize) -> String {
-    use std::fmt::Write;
-    let mut id = String::with_capacity(10);
-    // Writing to a String cannot fail.
-    let _ = write!(id, "{phase}-{n}");
-    id
+    let mut phase_digits = itoa::Buffer::new();
+    let mut n_digits = itoa::Buffer::new();
+    [phase_digits.format(phase), "-", n_digits.format(n)].concat()
 }
 
 fn is_phase_number(n: u32) -> bool {
     (100..=phase::MAX).contains(&n) && n.is_multiple_of(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_ids_are_written_as_format_writes_them() {
+        for (phase, n) in [
+            (100, 1),
+            (200, 9),
+            (300, 10),
+            (900, 12_345),
+            (0, 0),
+            (u32::MAX, usize::MAX),
+        ] {
+            assert_eq!(step_id(phase, n), format!("{phase}-{n}"));
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //! - Views: parsed and rewritten by [`crate::view_sql`], views read by other views first; a
 //!   cycle of views is a problem.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
@@ -204,15 +205,19 @@ impl<'p> Resolver<'_, 'p> {
 
     /// claim reserves a relation name of the namespace, reporting a collision.
     fn claim(&mut self, physical: &str, what: Holder<'p>, at: impl FnOnce() -> At) {
-        if let Some(other) = self.relations.get(physical) {
-            self.problems.push(at().problem(
+        // One lookup: the key is owned from the start, as a name is claimed far more often
+        // than it collides.
+        match self.relations.entry(physical.to_string()) {
+            Entry::Occupied(other) => self.problems.push(at().problem(
                 rules::NAME_COLLISION,
                 format!(
-                    "{what} and {other} both get the physical name `{physical}`: relations share one namespace; rename one or set `sqlName`"
+                    "{what} and {} both get the physical name `{physical}`: relations share one namespace; rename one or set `sqlName`",
+                    other.get()
                 ),
-            ));
-        } else {
-            self.relations.insert(physical.to_string(), what);
+            )),
+            Entry::Vacant(slot) => {
+                slot.insert(what);
+            }
         }
     }
 
@@ -226,6 +231,24 @@ impl<'p> Resolver<'_, 'p> {
             }
             full.push_str(part);
         }
+        self.fitted(full)
+    }
+
+    /// The generated name `<table>_<index>_idx` of index `index` (its logical name) of table
+    /// `table`, fitted as [`Resolver::generated`] does.
+    fn index_name(&self, table: &str, index: &str) -> String {
+        let mut full = String::with_capacity(table.len() + index.len() + self.idx.len() + 8);
+        full.push_str(table);
+        full.push('_');
+        // The index's physical form written in place, without a string of its own.
+        self.naming.apply_into(index, &mut full);
+        full.push('_');
+        full.push_str(&self.idx);
+        self.fitted(full)
+    }
+
+    /// `full` when it fits the engine's identifiers, else shortened by [`generated_name`].
+    fn fitted(&self, full: String) -> String {
         let max = self.dialect.max_identifier_bytes();
         if full.len() <= max {
             full
@@ -315,8 +338,7 @@ impl<'p> Resolver<'_, 'p> {
         };
         let mut indexes = Vec::with_capacity(object.indexes.len());
         for (i, index) in object.indexes.iter().enumerate() {
-            let index_name =
-                self.generated(&[&physical, &self.naming.apply(&index.name), &self.idx]);
+            let index_name = self.index_name(&physical, &index.name);
             self.claim(&index_name, Holder::Index(&index.name, name), || {
                 Loc::Index(name, i).at()
             });
