@@ -5,80 +5,80 @@
 //! of it; callers turn that into a problem that names what was expected ([`kind`] says what was
 //! found without echoing the value, which may be a secret).
 
-use serde_json::Value;
+use crate::json::{JsonValue, View};
 
 /// as_str reads a JSON string. Numbers and booleans are not strings: a name given as `5` is a
 /// mistake worth reporting, not something to convert.
-pub fn as_str(value: &Value) -> Option<&str> {
+pub fn as_str<J: JsonValue>(value: &J) -> Option<&str> {
     value.as_str()
 }
 
 /// as_bool reads `true`/`false`, or the strings `"true"`/`"false"` (exact, lowercase: the form
 /// CloudFormation produces).
-pub fn as_bool(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.as_str() {
+pub fn as_bool<J: JsonValue>(value: &J) -> Option<bool> {
+    match value.view() {
+        View::Bool(b) => Some(b),
+        View::String(s) => match s {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,
         },
-        Value::Null | Value::Number(_) | Value::Array(_) | Value::Object(_) => None,
+        View::Null | View::Number(_) | View::Array(_) | View::Object(_) => None,
     }
 }
 
 /// as_i64 reads an integer: a JSON integer, a JSON float with no fractional part (`5.0`), or a
 /// decimal string of an integer (`"5"`, `"-12"`). Surrounding spaces are not accepted.
-pub fn as_i64(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
+pub fn as_i64<J: JsonValue>(value: &J) -> Option<i64> {
+    match value.view() {
+        View::Number(n) => n.as_i64().or_else(|| {
             // `5.0` is the same integer as `5`; only integral floats in range qualify.
             n.as_f64()
                 .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64)
                 .map(|f| f as i64)
         }),
-        Value::String(s) => parse_integer(s),
-        Value::Null | Value::Bool(_) | Value::Array(_) | Value::Object(_) => None,
+        View::String(s) => parse_integer(s),
+        View::Null | View::Bool(_) | View::Array(_) | View::Object(_) => None,
     }
 }
 
 /// as_u64 reads a non-negative integer, in the forms [`as_i64`] accepts (and JSON integers up
 /// to `u64::MAX`).
-pub fn as_u64(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
-        Value::String(s) if !s.starts_with('-') => s
+pub fn as_u64<J: JsonValue>(value: &J) -> Option<u64> {
+    match value.view() {
+        View::Number(n) if n.as_u64().is_some() => n.as_u64(),
+        View::String(s) if !s.starts_with('-') => s
             .strip_prefix('+')
             .unwrap_or(s)
             .parse::<u64>()
             .ok()
             .filter(|_| is_integer_text(s)),
-        Value::Null
-        | Value::Bool(_)
-        | Value::Number(_)
-        | Value::String(_)
-        | Value::Array(_)
-        | Value::Object(_) => as_i64(value).and_then(|i| u64::try_from(i).ok()),
+        View::Null
+        | View::Bool(_)
+        | View::Number(_)
+        | View::String(_)
+        | View::Array(_)
+        | View::Object(_) => as_i64(value).and_then(|i| u64::try_from(i).ok()),
     }
 }
 
 /// as_u32 reads a non-negative integer that fits 32 bits.
-pub fn as_u32(value: &Value) -> Option<u32> {
+pub fn as_u32<J: JsonValue>(value: &J) -> Option<u32> {
     as_u64(value).and_then(|v| u32::try_from(v).ok())
 }
 
 /// as_u16 reads a non-negative integer that fits 16 bits (a port).
-pub fn as_u16(value: &Value) -> Option<u16> {
+pub fn as_u16<J: JsonValue>(value: &J) -> Option<u16> {
     as_u64(value).and_then(|v| u16::try_from(v).ok())
 }
 
 /// as_f64 reads a finite number: a JSON number or a numeric string (`"1.5"`, `"2e3"`).
 /// `NaN` and infinities are refused in both forms: JSON cannot carry them.
-pub fn as_f64(value: &Value) -> Option<f64> {
-    let f = match value {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) if is_number_text(s) => s.parse::<f64>().ok()?,
-        Value::Null | Value::Bool(_) | Value::String(_) | Value::Array(_) | Value::Object(_) => {
+pub fn as_f64<J: JsonValue>(value: &J) -> Option<f64> {
+    let f = match value.view() {
+        View::Number(n) => n.as_f64()?,
+        View::String(s) if is_number_text(s) => s.parse::<f64>().ok()?,
+        View::Null | View::Bool(_) | View::String(_) | View::Array(_) | View::Object(_) => {
             return None
         }
     };
@@ -87,14 +87,14 @@ pub fn as_f64(value: &Value) -> Option<f64> {
 
 /// kind names the JSON type of `value` for messages (`a string`, `a number`, ...), never the
 /// value itself.
-pub fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+pub fn kind<J: JsonValue>(value: &J) -> &'static str {
+    match value.view() {
+        View::Null => "null",
+        View::Bool(_) => "a boolean",
+        View::Number(_) => "a number",
+        View::String(_) => "a string",
+        View::Array(_) => "an array",
+        View::Object(_) => "an object",
     }
 }
 
@@ -135,7 +135,7 @@ fn is_number_text(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn booleans_accept_json_and_cloudformation_strings() {

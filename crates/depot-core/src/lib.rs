@@ -4,12 +4,14 @@
 //! connection. Engines plug in through [`Dialect`], which gives identifier rules and renders the
 //! closed set of [`Change`]s as SQL steps.
 //!
-//! The flow: raw JSON -> [`validate::parse_package`] / [`properties::parse_dataset`] (every
-//! problem reported at once) -> [`resolve::resolve`] (naming, identifier rules, view rewriting)
-//! -> [`diff::diff`] (closed set of changes) -> [`assemble::plan_migration`] (numbered phases
-//! with hazards) -> [`policy::check_hazards`].
+//! The flow: raw JSON (a `serde_json::Value`, or text read by [`borrowed_json::from_str`]) ->
+//! [`validate::parse_package`] / [`properties::parse_dataset`] (every problem reported at once)
+//! -> [`resolve::resolve`] (naming, identifier rules, view rewriting) -> [`diff::diff`] (closed
+//! set of changes) -> [`assemble::plan_migration`] (numbered phases with hazards) ->
+//! [`policy::check_hazards`].
 
 pub mod assemble;
+pub mod borrowed_json;
 pub mod change;
 pub mod dataset;
 pub mod dialect;
@@ -18,6 +20,7 @@ pub mod document;
 pub mod field_type;
 pub mod hash;
 pub mod hazard;
+pub mod json;
 pub mod lenient;
 pub mod literal;
 pub mod naming;

@@ -15,12 +15,13 @@
 use serde_json::{Number, Value};
 
 use crate::field_type::FieldType;
+use crate::json::{JsonValue, View};
 use crate::lenient;
 
 /// normalize checks that `value` is a literal of `field_type` and returns its normal form, or a
 /// message saying what is wrong (without location: the caller adds it). `null` is refused here:
 /// callers decide what a null means where they allow one.
-pub fn normalize(field_type: &FieldType, value: &Value) -> Result<Value, String> {
+pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Value, String> {
     if value.is_null() {
         return Err(format!("null is not a {} value", field_type.describe()));
     }
@@ -58,10 +59,10 @@ pub fn normalize(field_type: &FieldType, value: &Value) -> Result<Value, String>
                 .ok_or_else(|| expected("a finite number"))
         }
         FieldType::Decimal { precision, scale } => {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                Value::Null | Value::Bool(_) | Value::Array(_) | Value::Object(_) => {
+            let text = match value.view() {
+                View::String(s) => s.to_string(),
+                View::Number(n) => n.to_string(),
+                View::Null | View::Bool(_) | View::Array(_) | View::Object(_) => {
                     return Err(expected("a decimal number (a number or a numeric string)"))
                 }
             };
@@ -113,7 +114,7 @@ pub fn normalize(field_type: &FieldType, value: &Value) -> Result<Value, String>
             let bytes = base64_decode(s)?;
             Ok(Value::from(base64_encode(&bytes)))
         }
-        FieldType::Json => Ok(value.clone()),
+        FieldType::Json => Ok(value.to_value()),
     }
 }
 

@@ -13,22 +13,29 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::dataset::{
     Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
     RemovalPolicy, SnowflakeLocation,
 };
 use crate::hazard::Hazard;
+use crate::json::{JsonObject, JsonValue, View};
 use crate::lenient;
 use crate::naming::NamingStrategy;
 use crate::problem::{Problem, Problems};
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
-use crate::validate::{is_logical_name, parse_package, NAME_RULE};
+use crate::validate::{is_logical_name, parse_package_json, NAME_RULE};
 
 /// Parses dataset properties, package included. Reports every problem at once.
 pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
+    parse_dataset_json(raw)
+}
+
+/// [`parse_dataset`] of any JSON input: a `Value`, or a [`crate::borrowed_json::BorrowedJson`]
+/// parsed straight from the text (the cheaper way from a dataset file's text).
+pub fn parse_dataset_json<J: JsonValue>(raw: &J) -> Result<Dataset, Problems> {
     let mut r = Reader::default();
     let dataset = read_dataset(&mut r, raw);
     r.finish(dataset)
@@ -102,13 +109,13 @@ fn looks_secret(key: &str) -> bool {
 
 /// object reads a JSON object, reporting keys that would hold a secret (never their value) and
 /// other unknown keys.
-fn object<'v>(
+fn object<'v, J: JsonValue>(
     r: &mut Reader,
-    value: &'v Value,
+    value: &'v J,
     at: &Place<'_>,
     what: &str,
     allowed: &[&str],
-) -> Option<&'v Map<String, Value>> {
+) -> Option<&'v J::Object> {
     let Some(map) = value.as_object() else {
         r.report(
             at,
@@ -118,7 +125,7 @@ fn object<'v>(
         return None;
     };
     for key in map.keys() {
-        if allowed.contains(&key.as_str()) {
+        if allowed.contains(&key) {
             continue;
         }
         if looks_secret(key) {
@@ -144,9 +151,9 @@ fn object<'v>(
 }
 
 /// required_string reads a required non-empty string.
-fn required_string(
+fn required_string<O: JsonObject>(
     r: &mut Reader,
-    map: &Map<String, Value>,
+    map: &O,
     at: &Place<'_>,
     key: &str,
     what: &str,
@@ -156,9 +163,9 @@ fn required_string(
 }
 
 /// optional_string reads an optional non-empty string: `Some(None)` when absent.
-fn optional_string(
+fn optional_string<O: JsonObject>(
     r: &mut Reader,
-    map: &Map<String, Value>,
+    map: &O,
     at: &Place<'_>,
     key: &str,
 ) -> Option<Option<String>> {
@@ -171,9 +178,9 @@ fn optional_string(
 }
 
 /// optional_arn reads an optional ARN (`arn:...`).
-fn optional_arn(
+fn optional_arn<O: JsonObject>(
     r: &mut Reader,
-    map: &Map<String, Value>,
+    map: &O,
     at: &Place<'_>,
     key: &str,
 ) -> Option<Option<String>> {
@@ -196,9 +203,9 @@ fn is_lower_hex(s: &str, len: usize) -> bool {
 }
 
 /// hex_id reads an id of `len` lowercase hex digits.
-fn hex_id(
+fn hex_id<J: JsonValue>(
     r: &mut Reader,
-    value: &Value,
+    value: &J,
     at: &Place<'_>,
     what: &str,
     len: usize,
@@ -221,9 +228,9 @@ fn hex_id(
 }
 
 /// choice reads one of `allowed` (exact spelling), hinting a differently-cased match.
-fn choice<'a>(
+fn choice<'a, J: JsonValue>(
     r: &mut Reader,
-    value: &Value,
+    value: &J,
     at: &Place<'_>,
     what: &str,
     allowed: &[&'a str],
@@ -249,7 +256,7 @@ fn choice<'a>(
     None
 }
 
-fn read_dataset(r: &mut Reader, raw: &Value) -> Option<Dataset> {
+fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
     let at = Place::root();
     let map = object(r, raw, &at, "the dataset properties", TOP_KEYS)?;
 
@@ -391,9 +398,9 @@ fn read_dataset(r: &mut Reader, raw: &Value) -> Option<Dataset> {
     })
 }
 
-fn read_package(
+fn read_package<O: JsonObject>(
     r: &mut Reader,
-    map: &Map<String, Value>,
+    map: &O,
     at: &Place<'_>,
 ) -> Option<crate::package::Package> {
     if let Some(v) = map.get("packageUri") {
@@ -413,7 +420,7 @@ fn read_package(
     let Some(raw) = map.get("package") else {
         let reference = ["packageUri", "packageFile"]
             .into_iter()
-            .find(|k| map.contains_key(*k));
+            .find(|k| map.contains_key(k));
         match reference {
             Some(key) => r.report(
                 &at.key("package"),
@@ -430,7 +437,7 @@ fn read_package(
         }
         return None;
     };
-    match parse_package(raw) {
+    match parse_package_json(raw) {
         Ok(p) => Some(p),
         Err(problems) => {
             r.problems
@@ -450,7 +457,7 @@ fn prefixed(prefix: &str, mut p: Problem) -> Problem {
     p
 }
 
-fn read_location(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Location> {
+fn read_location<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<Location> {
     let engine = value.as_object().and_then(|m| m.get("type")).map(|t| {
         choice(
             r,
@@ -539,7 +546,7 @@ fn read_location(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Locati
             None
         }
         None => {
-            if value.is_object() {
+            if value.as_object().is_some() {
                 r.report(
                     &at.key("type"),
                     rules::REQUIRED,
@@ -558,7 +565,7 @@ fn read_location(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Locati
     }
 }
 
-fn report_secrets(r: &mut Reader, value: &Value, at: &Place<'_>) {
+fn report_secrets<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) {
     for key in value.as_object().into_iter().flat_map(|m| m.keys()) {
         if looks_secret(key) {
             r.report(
@@ -572,7 +579,7 @@ fn report_secrets(r: &mut Reader, value: &Value, at: &Place<'_>) {
     }
 }
 
-fn read_executor(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Executor> {
+fn read_executor<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<Executor> {
     let map = object(r, value, at, "`executor`", EXECUTOR_KEYS)?;
     let before = r.problems.len();
     let name = required_string(r, map, at, "name", "the executor's name");
@@ -588,9 +595,9 @@ fn read_executor(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<Execut
     })
 }
 
-fn read_dependencies(
+fn read_dependencies<J: JsonValue>(
     r: &mut Reader,
-    value: &Value,
+    value: &J,
     at: &Place<'_>,
 ) -> Option<BTreeMap<String, String>> {
     let Some(map) = value.as_object() else {
@@ -606,7 +613,7 @@ fn read_dependencies(
     };
     let before = r.problems.len();
     let mut out = BTreeMap::new();
-    for (alias, target) in map {
+    for (alias, target) in map.members() {
         let dat = at.key(alias);
         if !is_logical_name(alias) {
             r.report(
@@ -620,15 +627,15 @@ fn read_dependencies(
             &dat,
             format_args!("dependency `{alias}` (a dataset alias or id)"),
         ) {
-            out.insert(alias.clone(), t);
+            out.insert(alias.to_string(), t);
         }
     }
     (r.problems.len() == before).then_some(out)
 }
 
-fn read_migration_options(
+fn read_migration_options<J: JsonValue>(
     r: &mut Reader,
-    value: &Value,
+    value: &J,
     at: &Place<'_>,
 ) -> Option<MigrationOptions> {
     let map = object(r, value, at, "`migrationOptions`", OPTIONS_KEYS)?;
@@ -657,7 +664,11 @@ fn read_migration_options(
     })
 }
 
-fn read_migration_mode(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<MigrationMode> {
+fn read_migration_mode<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+) -> Option<MigrationMode> {
     let map = object(r, value, at, "`migrationMode`", MODE_KEYS)?;
     let before = r.problems.len();
     let kind = match map.get("type") {
@@ -698,20 +709,20 @@ fn read_migration_mode(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<
 
 /// read_hazards reads `allowedHazards`: a list of hazard names, or one comma-separated string
 /// (the form a CloudFormation `CommaDelimitedList` parameter may arrive in).
-fn read_hazards(r: &mut Reader, value: &Value, at: &Place<'_>) -> Option<BTreeSet<Hazard>> {
-    let names: Vec<(String, Place<'_>)> = match value {
-        Value::String(s) => s
+fn read_hazards<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+) -> Option<BTreeSet<Hazard>> {
+    let names: Vec<(String, Place<'_>)> = match value.view() {
+        View::String(s) => s
             .split(',')
             .map(str::trim)
             .filter(|n| !n.is_empty())
             .map(|n| (n.to_string(), *at))
             .collect(),
-        other @ (Value::Null
-        | Value::Bool(_)
-        | Value::Number(_)
-        | Value::Array(_)
-        | Value::Object(_)) => r
-            .string_list(other, at, "`allowedHazards`")?
+        View::Null | View::Bool(_) | View::Number(_) | View::Array(_) | View::Object(_) => r
+            .string_list(value, at, "`allowedHazards`")?
             .into_iter()
             .enumerate()
             .map(|(i, n)| (n, at.index(i)))

@@ -7,8 +7,9 @@
 
 use std::fmt::Display;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::json::{JsonObject, JsonValue, View};
 use crate::lenient;
 use crate::problem::{Problem, Problems};
 use crate::rules;
@@ -250,13 +251,13 @@ impl Reader {
     }
 
     /// object reads a JSON object whose keys must be among `allowed` (others are reported).
-    pub fn object<'v>(
+    pub fn object<'v, J: JsonValue>(
         &mut self,
-        value: &'v Value,
+        value: &'v J,
         at: &Place<'_>,
         what: impl Display,
         allowed: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
+    ) -> Option<&'v J::Object> {
         let Some(map) = value.as_object() else {
             self.report(
                 at,
@@ -272,13 +273,13 @@ impl Reader {
     /// members reads a JSON object whose keys must be among `keys` (others are reported, as
     /// [`Reader::object`] does) and gives the value of each of `keys`, in their order: one pass
     /// over the object instead of a lookup per key.
-    pub fn members<'v, const N: usize>(
+    pub fn members<'v, J: JsonValue, const N: usize>(
         &mut self,
-        value: &'v Value,
+        value: &'v J,
         at: &Place<'_>,
         what: impl Display,
         keys: &[&str; N],
-    ) -> Option<[Option<&'v Value>; N]> {
+    ) -> Option<[Option<&'v J>; N]> {
         let Some(map) = value.as_object() else {
             self.report(
                 at,
@@ -291,16 +292,16 @@ impl Reader {
     }
 
     /// member_values is [`Reader::members`] of an object already read.
-    pub fn member_values<'v, const N: usize>(
+    pub fn member_values<'v, O: JsonObject, const N: usize>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v O,
         at: &Place<'_>,
         what: impl Display,
         keys: &[&str; N],
-    ) -> [Option<&'v Value>; N] {
+    ) -> [Option<&'v O::Value>; N] {
         let mut values = [None; N];
-        for (key, value) in map {
-            match keys.iter().position(|k| k == key) {
+        for (key, value) in map.members() {
+            match keys.iter().position(|k| *k == key) {
                 Some(i) => values[i] = Some(value),
                 None => self.report(
                     &at.key(key),
@@ -316,15 +317,15 @@ impl Reader {
     }
 
     /// unknown_keys reports every key of `map` not in `allowed`, listing the allowed keys.
-    pub fn unknown_keys(
+    pub fn unknown_keys<O: JsonObject>(
         &mut self,
-        map: &Map<String, Value>,
+        map: &O,
         at: &Place<'_>,
         what: impl Display,
         allowed: &[&str],
     ) {
         for key in map.keys() {
-            if !allowed.contains(&key.as_str()) {
+            if !allowed.contains(&key) {
                 self.report(
                     &at.key(key),
                     rules::UNKNOWN_KEY,
@@ -338,25 +339,25 @@ impl Reader {
     }
 
     /// required reads `map[key]`, reporting its absence.
-    pub fn required<'v>(
+    pub fn required<'v, O: JsonObject>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v O,
         at: &Place<'_>,
         key: &str,
         what: impl Display,
-    ) -> Option<&'v Value> {
+    ) -> Option<&'v O::Value> {
         self.require(map.get(key), at, key, what)
     }
 
     /// require passes on `value`, the value of member `key` of the object at `at`, reporting
     /// its absence.
-    pub fn require<'v>(
+    pub fn require<'v, J: JsonValue>(
         &mut self,
-        value: Option<&'v Value>,
+        value: Option<&'v J>,
         at: &Place<'_>,
         key: &str,
         what: impl Display,
-    ) -> Option<&'v Value> {
+    ) -> Option<&'v J> {
         if value.is_none() {
             self.report(
                 &at.key(key),
@@ -368,9 +369,9 @@ impl Reader {
     }
 
     /// str reads a string (no conversion from other scalars), borrowed from the input.
-    pub fn str<'v>(
+    pub fn str<'v, J: JsonValue>(
         &mut self,
-        value: &'v Value,
+        value: &'v J,
         at: &Place<'_>,
         what: impl Display,
     ) -> Option<&'v str> {
@@ -386,14 +387,19 @@ impl Reader {
     }
 
     /// string reads a string (no conversion from other scalars).
-    pub fn string(&mut self, value: &Value, at: &Place<'_>, what: impl Display) -> Option<String> {
+    pub fn string<J: JsonValue>(
+        &mut self,
+        value: &J,
+        at: &Place<'_>,
+        what: impl Display,
+    ) -> Option<String> {
         self.str(value, at, what).map(str::to_string)
     }
 
     /// non_empty_string reads a string that must not be empty or blank.
-    pub fn non_empty_string(
+    pub fn non_empty_string<J: JsonValue>(
         &mut self,
-        value: &Value,
+        value: &J,
         at: &Place<'_>,
         what: impl Display,
     ) -> Option<String> {
@@ -406,7 +412,12 @@ impl Reader {
     }
 
     /// bool reads `true`/`false`, as JSON booleans or strings.
-    pub fn bool(&mut self, value: &Value, at: &Place<'_>, what: impl Display) -> Option<bool> {
+    pub fn bool<J: JsonValue>(
+        &mut self,
+        value: &J,
+        at: &Place<'_>,
+        what: impl Display,
+    ) -> Option<bool> {
         let b = lenient::as_bool(value);
         if b.is_none() {
             self.report(
@@ -422,7 +433,12 @@ impl Reader {
     }
 
     /// u32 reads a non-negative integer, as a JSON number or a string of digits.
-    pub fn u32(&mut self, value: &Value, at: &Place<'_>, what: impl Display) -> Option<u32> {
+    pub fn u32<J: JsonValue>(
+        &mut self,
+        value: &J,
+        at: &Place<'_>,
+        what: impl Display,
+    ) -> Option<u32> {
         let n = lenient::as_u32(value);
         if n.is_none() {
             self.report(
@@ -438,9 +454,9 @@ impl Reader {
     }
 
     /// string_list reads an array of strings; a non-string element is reported and skipped.
-    pub fn string_list(
+    pub fn string_list<J: JsonValue>(
         &mut self,
-        value: &Value,
+        value: &J,
         at: &Place<'_>,
         what: impl Display,
     ) -> Option<Vec<String>> {
@@ -467,12 +483,12 @@ impl Reader {
 
 /// describe_scalar shows a short scalar for a message (`"abc"`, `-1`, `1.5`), or its JSON kind
 /// for anything else. Only for values that cannot be secrets (numbers, names, types).
-pub fn describe_scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) if s.chars().count() <= 40 => Value::from(s.as_str()).to_string(),
-        Value::Number(_) | Value::Bool(_) => value.to_string(),
-        other @ (Value::Null | Value::String(_) | Value::Array(_) | Value::Object(_)) => {
-            lenient::kind(other).to_string()
+pub fn describe_scalar<J: JsonValue>(value: &J) -> String {
+    match value.view() {
+        View::String(s) if s.chars().count() <= 40 => Value::from(s).to_string(),
+        View::Number(_) | View::Bool(_) => value.to_value().to_string(),
+        View::Null | View::String(_) | View::Array(_) | View::Object(_) => {
+            lenient::kind(value).to_string()
         }
     }
 }

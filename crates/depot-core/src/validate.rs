@@ -1,5 +1,6 @@
 //! Package parsing and validation (SPEC §1): raw JSON in, a normalized [`Package`] or every
-//! problem found, each naming its schema, field and rule.
+//! problem found, each naming its schema, field and rule. The JSON is any [`JsonValue`]: a
+//! `serde_json::Value`, or a [`crate::borrowed_json::BorrowedJson`] read straight from the text.
 //!
 //! The JSON is walked by hand rather than through serde so that one pass finds every problem
 //! (serde stops at the first) and so that CloudFormation's string scalars are accepted. The
@@ -16,6 +17,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::field_type::FieldType;
+use crate::json::{JsonObject, JsonValue, View};
 use crate::literal;
 use crate::package::{Field, Index, ObjectSchema, Package, Schema, ViewSchema};
 use crate::problem::Problems;
@@ -24,6 +26,12 @@ use crate::rules;
 
 /// Parses and validates a package. Reports every problem at once.
 pub fn parse_package(raw: &Value) -> Result<Package, Problems> {
+    parse_package_json(raw)
+}
+
+/// [`parse_package`] of any JSON input: a `Value`, or a [`crate::borrowed_json::BorrowedJson`]
+/// parsed straight from the text.
+pub fn parse_package_json<J: JsonValue>(raw: &J) -> Result<Package, Problems> {
     let mut r = Reader::default();
     let package = read_package(&mut r, raw, &Place::root());
     r.finish(package)
@@ -94,22 +102,25 @@ impl<T: AsRef<str>> fmt::Display for Joined<'_, T> {
 
 /// Declared is every field name an object declares (every key of its `fields`, valid or not;
 /// none when `fields` is missing or not an object), borrowed from the input.
-#[derive(Clone, Copy)]
-struct Declared<'v>(Option<&'v Map<String, Value>>);
+struct Declared<'v, J: JsonValue>(Option<&'v J::Object>);
 
-impl Declared<'_> {
+// Not derived: a derive would ask `J` itself to be `Copy`.
+impl<J: JsonValue> Clone for Declared<'_, J> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<J: JsonValue> Copy for Declared<'_, J> {}
+
+impl<J: JsonValue> Declared<'_, J> {
     fn contains(&self, name: &str) -> bool {
         self.0.is_some_and(|m| m.contains_key(name))
     }
 
     /// The names, sorted, separated by `, `.
     fn list(&self) -> String {
-        let mut names: Vec<&str> = self
-            .0
-            .iter()
-            .flat_map(|m| m.keys())
-            .map(String::as_str)
-            .collect();
+        let mut names: Vec<&str> = self.0.iter().flat_map(|m| m.keys()).collect();
         names.sort_unstable();
         Joined(&names).to_string()
     }
@@ -118,9 +129,9 @@ impl Declared<'_> {
 /// Outline is what later checks (keys, seeds, previous names) need of a schema, even when the
 /// schema itself has problems: its declared field names stop one mistake from cascading into
 /// `unknown-field` reports elsewhere.
-enum Outline<'v> {
+enum Outline<'v, J: JsonValue> {
     Object {
-        declared: Declared<'v>,
+        declared: Declared<'v, J>,
         /// The fields that parsed and the primary key, when the object did not parse as a
         /// whole; when it did, they are in its [`ObjectSchema`] (not copied here).
         partial: Option<Partial>,
@@ -135,15 +146,15 @@ enum Outline<'v> {
 type Partial = (BTreeMap<String, Field>, Vec<String>);
 
 /// Schemas is every schema that parsed, with the outline of every declared schema.
-struct Schemas<'v> {
+struct Schemas<'v, J: JsonValue> {
     /// The schemas that parsed (also those with an invalid name: `ok` is false then).
     parsed: BTreeMap<String, Schema>,
-    outlines: BTreeMap<&'v str, Outline<'v>>,
+    outlines: BTreeMap<&'v str, Outline<'v, J>>,
     /// No problem was found in `schemas`.
     ok: bool,
 }
 
-fn read_package(r: &mut Reader, raw: &Value, at: &Place<'_>) -> Option<Package> {
+fn read_package<J: JsonValue>(r: &mut Reader, raw: &J, at: &Place<'_>) -> Option<Package> {
     let map = r.object(raw, at, "a package", PACKAGE_KEYS)?;
     let name = r
         .required(map, at, "name", "the package name (a string)")
@@ -181,9 +192,9 @@ fn read_package(r: &mut Reader, raw: &Value, at: &Place<'_>) -> Option<Package> 
 
 /// optional_string reads `value`, member `key` of the object at `at`: `Some(None)` when
 /// absent, `None` on a problem.
-fn optional_string(
+fn optional_string<J: JsonValue>(
     r: &mut Reader,
-    value: Option<&Value>,
+    value: Option<&J>,
     at: &Place<'_>,
     key: &str,
 ) -> Option<Option<String>> {
@@ -194,9 +205,9 @@ fn optional_string(
 }
 
 /// optional_sql_name reads `sqlName` (its value): a non-empty explicit physical name.
-fn optional_sql_name(
+fn optional_sql_name<J: JsonValue>(
     r: &mut Reader,
-    value: Option<&Value>,
+    value: Option<&J>,
     at: &Place<'_>,
 ) -> Option<Option<String>> {
     match value {
@@ -223,7 +234,11 @@ fn check_name(r: &mut Reader, at: &Place<'_>, what: &str, name: &str) -> bool {
     false
 }
 
-fn read_schemas<'v>(r: &mut Reader, value: &'v Value, at: &Place<'_>) -> Option<Schemas<'v>> {
+fn read_schemas<'v, J: JsonValue>(
+    r: &mut Reader,
+    value: &'v J,
+    at: &Place<'_>,
+) -> Option<Schemas<'v, J>> {
     let Some(map) = value.as_object() else {
         r.report(
             at,
@@ -240,7 +255,7 @@ fn read_schemas<'v>(r: &mut Reader, value: &'v Value, at: &Place<'_>) -> Option<
     let mut parsed = Vec::with_capacity(map.len());
     let mut outlines = Vec::with_capacity(map.len());
     let mut previous: Vec<(&str, Vec<String>)> = Vec::new();
-    for (name, raw) in map {
+    for (name, raw) in map.members() {
         let sat = at.key(name).in_schema(name);
         // An invalid name is reported: `ok` is false, the parsed schema is never used.
         check_name(r, &sat, "schema name", name);
@@ -248,9 +263,9 @@ fn read_schemas<'v>(r: &mut Reader, value: &'v Value, at: &Place<'_>) -> Option<
         if let Some(prev) = prev {
             previous.push((name, prev));
         }
-        outlines.push((name.as_str(), outline));
+        outlines.push((name, outline));
         if let Some(s) = schema {
-            parsed.push((name.clone(), s));
+            parsed.push((name.to_string(), s));
         }
     }
     check_previous_names(
@@ -325,9 +340,9 @@ fn check_previous_names(
 
 /// read_previous_names reads `previousNames` (its value): valid names, sorted and without
 /// duplicates.
-fn read_previous_names(
+fn read_previous_names<J: JsonValue>(
     r: &mut Reader,
-    value: Option<&Value>,
+    value: Option<&J>,
     at: &Place<'_>,
 ) -> Option<Option<Vec<String>>> {
     let Some(v) = value else {
@@ -343,12 +358,12 @@ fn read_previous_names(
     (r.problems.len() == before).then(|| Some(set.into_iter().collect()))
 }
 
-fn read_schema<'v>(
+fn read_schema<'v, J: JsonValue>(
     r: &mut Reader,
-    raw: &'v Value,
+    raw: &'v J,
     at: &Place<'_>,
     name: &str,
-) -> (Option<Schema>, Outline<'v>, Option<Vec<String>>) {
+) -> (Option<Schema>, Outline<'v, J>, Option<Vec<String>>) {
     let Some(map) = raw.as_object() else {
         r.report(
             at,
@@ -360,7 +375,7 @@ fn read_schema<'v>(
         );
         return (None, Outline::Unknown, None);
     };
-    let kind = match map.get("kind") {
+    let kind = match map.get("kind").map(|v| (v, v.view())) {
         None => {
             r.report(
                 &at.key("kind"),
@@ -369,8 +384,8 @@ fn read_schema<'v>(
             );
             None
         }
-        Some(Value::String(k)) if k == "object" || k == "view" => Some(k.as_str()),
-        Some(other) => {
+        Some((_, View::String(k))) if k == "object" || k == "view" => Some(k),
+        Some((other, _)) => {
             r.report(
                 &at.key("kind"),
                 rules::INVALID_KIND,
@@ -452,16 +467,16 @@ fn read_schema<'v>(
 }
 
 /// ViewMembers are the members of a view read by [`read_view`].
-struct ViewMembers<'v> {
-    description: Option<&'v Value>,
-    query: Option<&'v Value>,
-    queries: Option<&'v Value>,
-    sql_name: Option<&'v Value>,
+struct ViewMembers<'v, J> {
+    description: Option<&'v J>,
+    query: Option<&'v J>,
+    queries: Option<&'v J>,
+    sql_name: Option<&'v J>,
 }
 
-fn read_view(
+fn read_view<J: JsonValue>(
     r: &mut Reader,
-    members: ViewMembers<'_>,
+    members: ViewMembers<'_, J>,
     at: &Place<'_>,
     name: &str,
 ) -> Option<ViewSchema> {
@@ -489,15 +504,15 @@ fn read_view(
     if let Some(v) = queries_value {
         let qat = at.key("queries");
         if let Some(qmap) = r.object(v, &qat, "`queries` (SQL per engine)", ENGINES) {
-            for (engine, q) in qmap {
-                if !ENGINES.contains(&engine.as_str()) {
+            for (engine, q) in qmap.members() {
+                if !ENGINES.contains(&engine) {
                     // Reported as an unknown key, with the engines listed.
                     continue;
                 }
                 if let Some(q) =
                     r.non_empty_string(q, &qat.key(engine), format_args!("the {engine} query"))
                 {
-                    queries.insert(engine.clone(), q);
+                    queries.insert(engine.to_string(), q);
                 }
             }
         }
@@ -521,20 +536,20 @@ fn read_view(
 }
 
 /// ObjectMembers are the members of an object read by [`read_object`].
-struct ObjectMembers<'v> {
-    description: Option<&'v Value>,
-    fields: Option<&'v Value>,
-    primary_key: Option<&'v Value>,
-    indexes: Option<&'v Value>,
-    sql_name: Option<&'v Value>,
+struct ObjectMembers<'v, J> {
+    description: Option<&'v J>,
+    fields: Option<&'v J>,
+    primary_key: Option<&'v J>,
+    indexes: Option<&'v J>,
+    sql_name: Option<&'v J>,
 }
 
-fn read_object<'v>(
+fn read_object<'v, J: JsonValue>(
     r: &mut Reader,
-    members: ObjectMembers<'v>,
+    members: ObjectMembers<'v, J>,
     at: &Place<'_>,
     name: &str,
-) -> (Result<ObjectSchema, Partial>, Declared<'v>) {
+) -> (Result<ObjectSchema, Partial>, Declared<'v, J>) {
     let ObjectMembers {
         description,
         fields: fields_value,
@@ -551,29 +566,32 @@ fn read_object<'v>(
     let mut fields = Vec::new();
     let mut field_previous = Vec::new();
     let fields_at = at.key("fields");
-    match r.require(fields_value, at, "fields", "an object of fields by name") {
+    match r
+        .require(fields_value, at, "fields", "an object of fields by name")
+        .map(|v| (v, v.view()))
+    {
         None => {}
-        Some(Value::Object(fmap)) if fmap.is_empty() => r.report(
+        Some((_, View::Object(fmap))) if fmap.is_empty() => r.report(
             &fields_at,
             rules::NO_FIELDS,
             format!("object `{name}` has no fields: an object needs at least one"),
         ),
-        Some(Value::Object(fmap)) => {
+        Some((_, View::Object(fmap))) => {
             declared = Declared(Some(fmap));
             fields.reserve_exact(fmap.len());
-            for (fname, raw) in fmap {
+            for (fname, raw) in fmap.members() {
                 let fat = fields_at.key(fname).in_field(fname);
                 let name_ok = check_name(r, &fat, "field name", fname);
                 let (field, prev) = read_field(r, raw, &fat, fname);
                 if let Some(prev) = prev {
-                    field_previous.push((fname.as_str(), prev));
+                    field_previous.push((fname, prev));
                 }
                 if let (Some(f), true) = (field, name_ok) {
-                    fields.push((fname.clone(), f));
+                    fields.push((fname.to_string(), f));
                 }
             }
         }
-        Some(other) => r.report(
+        Some((other, _)) => r.report(
             &fields_at,
             rules::WRONG_JSON_TYPE,
             format!(
@@ -634,7 +652,11 @@ fn read_object<'v>(
                 for (i, raw) in items.iter().enumerate() {
                     let ixat = iat.index(i);
                     if let Some(ix) = read_index(r, raw, &ixat, declared) {
-                        let spelled = raw.get("name").and_then(Value::as_str).unwrap_or_default();
+                        let spelled = raw
+                            .as_object()
+                            .and_then(|o| o.get("name"))
+                            .and_then(JsonValue::as_str)
+                            .unwrap_or_default();
                         if !seen.insert(spelled) {
                             r.report(
                                 &ixat.key("name"),
@@ -667,11 +689,11 @@ fn read_object<'v>(
 }
 
 /// check_field_list reports unknown and repeated fields of a key or index.
-fn check_field_list(
+fn check_field_list<J: JsonValue>(
     r: &mut Reader,
     at: &Place<'_>,
     list: &[String],
-    declared: Declared<'_>,
+    declared: Declared<'_, J>,
     what: impl fmt::Display,
 ) {
     // Lists are short: an earlier entry is looked for by scanning, unless the list is long.
@@ -716,11 +738,11 @@ impl fmt::Display for IndexWhat<'_> {
     }
 }
 
-fn read_index(
+fn read_index<J: JsonValue>(
     r: &mut Reader,
-    raw: &Value,
+    raw: &J,
     at: &Place<'_>,
-    declared: Declared<'_>,
+    declared: Declared<'_, J>,
 ) -> Option<Index> {
     let before = r.problems.len();
     let [name, fields, unique] = r.members(raw, at, "an index", INDEX_KEYS)?;
@@ -786,16 +808,16 @@ const TYPE_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// TypeMembers are the members of a field that give its type.
-struct TypeMembers<'v> {
-    type_name: Option<&'v Value>,
-    max_length: Option<&'v Value>,
-    precision: Option<&'v Value>,
-    scale: Option<&'v Value>,
+struct TypeMembers<'v, J> {
+    type_name: Option<&'v J>,
+    max_length: Option<&'v J>,
+    precision: Option<&'v J>,
+    scale: Option<&'v J>,
 }
 
-fn read_field_type(
+fn read_field_type<J: JsonValue>(
     r: &mut Reader,
-    members: TypeMembers<'_>,
+    members: TypeMembers<'_, J>,
     at: &Place<'_>,
     name: &str,
 ) -> Option<FieldType> {
@@ -814,7 +836,7 @@ fn read_field_type(
             format_args!("field `{name}` needs a type: {}", Joined(FieldType::NAMES)),
         )
         .and_then(|v| r.str(v, &at.key("type"), "the field `type`"))?;
-    let param = |r: &mut Reader, value: Option<&Value>, key: &str| -> Option<Option<u32>> {
+    let param = |r: &mut Reader, value: Option<&J>, key: &str| -> Option<Option<u32>> {
         match value {
             None => Some(None),
             Some(v) => r.u32(v, &at.key(key), format_args!("`{key}`")).map(Some),
@@ -927,9 +949,9 @@ fn simple_type(name: &str) -> Option<FieldType> {
     })
 }
 
-fn read_field(
+fn read_field<J: JsonValue>(
     r: &mut Reader,
-    raw: &Value,
+    raw: &J,
     at: &Place<'_>,
     name: &str,
 ) -> (Option<Field>, Option<Vec<String>>) {
@@ -953,7 +975,7 @@ fn read_field(
     };
     let default = match (default, &field_type) {
         (None, _) => Some(None),
-        (Some(Value::Null), _) => {
+        (Some(v), _) if v.is_null() => {
             r.report(
                 &at.key("default"),
                 rules::INVALID_DEFAULT,
@@ -1005,11 +1027,11 @@ fn read_field(
 
 type Seeds = BTreeMap<String, Vec<Map<String, Value>>>;
 
-fn read_seeds(
+fn read_seeds<J: JsonValue>(
     r: &mut Reader,
-    value: &Value,
+    value: &J,
     at: &Place<'_>,
-    schemas: &Schemas<'_>,
+    schemas: &Schemas<'_, J>,
 ) -> Option<Seeds> {
     let before = r.problems.len();
     let Some(map) = value.as_object() else {
@@ -1024,9 +1046,9 @@ fn read_seeds(
         return None;
     };
     let mut seeds = BTreeMap::new();
-    for (schema, rows) in map {
+    for (schema, rows) in map.members() {
         let sat = at.key(schema).in_schema(schema);
-        let (fields, primary_key, declared) = match schemas.outlines.get(schema.as_str()) {
+        let (fields, primary_key, declared) = match schemas.outlines.get(schema) {
             None => {
                 r.report(
                     &sat,
@@ -1113,20 +1135,20 @@ fn read_seeds(
             }
         }
         if !out.is_empty() {
-            seeds.insert(schema.clone(), out);
+            seeds.insert(schema.to_string(), out);
         }
     }
     (r.problems.len() == before).then_some(seeds)
 }
 
-fn read_seed_row(
+fn read_seed_row<J: JsonValue>(
     r: &mut Reader,
-    raw: &Value,
+    raw: &J,
     at: &Place<'_>,
     schema: &str,
     fields: &BTreeMap<String, Field>,
     primary_key: &[String],
-    declared: Declared<'_>,
+    declared: Declared<'_, J>,
 ) -> Option<Map<String, Value>> {
     let before = r.problems.len();
     let Some(map) = raw.as_object() else {
@@ -1141,7 +1163,7 @@ fn read_seed_row(
         return None;
     };
     let mut row = Map::new();
-    for (name, value) in map {
+    for (name, value) in map.members() {
         let fat = at.key(name).in_field(name);
         if !declared.contains(name) {
             r.report(
@@ -1160,7 +1182,7 @@ fn read_seed_row(
         };
         if value.is_null() {
             if field.nullable {
-                row.insert(name.clone(), Value::Null);
+                row.insert(name.to_string(), Value::Null);
             } else {
                 r.report(
                     &fat,
@@ -1172,7 +1194,7 @@ fn read_seed_row(
         }
         match literal::normalize(&field.field_type, value) {
             Ok(v) => {
-                row.insert(name.clone(), v);
+                row.insert(name.to_string(), v);
             }
             Err(e) => r.report(
                 &fat,

@@ -4,6 +4,7 @@
 
 mod failures;
 mod lifecycle;
+mod package_uri;
 mod provider;
 mod redelivery;
 mod snowflake;

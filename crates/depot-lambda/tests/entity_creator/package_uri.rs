@@ -1,0 +1,125 @@
+//! A package too large for CloudFormation's properties comes from S3 (`packageUri`): it deploys
+//! as the same dataset as the package given inline, and a URI that gives no package fails
+//! naming the URI, with nothing deployed.
+
+use aws_sdk_s3::primitives::ByteStream;
+use depot_core::hash::version_hash;
+use depot_core::properties::parse_dataset;
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+impl World {
+    /// Puts `body` in the bootstrap bucket under `key`; its `s3://` URI.
+    async fn put_package(&self, key: &str, body: Vec<u8>) -> String {
+        self.clients
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .expect("the package is stored");
+        format!("s3://{}/{key}", self.bucket)
+    }
+
+    /// Dataset properties whose package is at `uri`.
+    fn properties_at(&self, alias: &str, uri: &str) -> Value {
+        let mut properties = self.properties(alias, Value::Null, "synchronous");
+        let object = properties.as_object_mut().unwrap();
+        object.remove("package");
+        object.insert("packageUri".to_string(), uri.into());
+        properties
+    }
+}
+
+#[tokio::test]
+async fn a_package_at_a_package_uri_deploys_as_the_same_package_inline_would() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+    // Spaces, another key order and escapes: the text is read as written.
+    let text = serde_json::to_string_pretty(&package_v1())
+        .unwrap()
+        .replace("\"Dog\"", "\"\\u0044og\"");
+    let uri = world
+        .put_package("packages/dogs-v1.json", text.into_bytes())
+        .await;
+
+    let (url, key) = world.response_url().await;
+    let create = cfn_request("Create", &url, world.properties_at("Dogs", &uri));
+    invoke(&supervisor, create).await.unwrap();
+    let response = world.response(&key).await;
+    assert_eq!(response["Status"], "SUCCESS", "{response}");
+
+    let inline = parse_dataset(&world.properties("Dogs", package_v1(), "synchronous")).unwrap();
+    assert_eq!(
+        response["Data"]["DatasetVersionHash"],
+        version_hash(&inline.config, &inline.package).as_str()
+    );
+    let tables: i64 = world
+        .db
+        .client
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ds_dogs' AND table_name = 'dog'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 1);
+}
+
+#[tokio::test]
+async fn a_package_uri_without_a_json_package_fails_naming_the_uri_and_deploys_nothing() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+    let malformed = world
+        .put_package("packages/broken.json", b"{\"name\": \"dogs\",".to_vec())
+        .await;
+    let missing = format!("s3://{}/packages/missing.json", world.bucket);
+    let not_utf8 = world
+        .put_package("packages/latin1.json", b"{\"name\": \"d\xf6gs\"}".to_vec())
+        .await;
+    for (uri, says) in [
+        (&malformed, "not a JSON package: EOF while parsing"),
+        (&missing, "no such object"),
+        (&not_utf8, "not a JSON package: invalid utf-8"),
+    ] {
+        let (url, key) = world.response_url().await;
+        let create = cfn_request("Create", &url, world.properties_at("Dogs", uri));
+        invoke(&supervisor, create).await.unwrap();
+        let response = world.response(&key).await;
+        assert_eq!(response["Status"], "FAILED", "{uri}: {response}");
+        let reason = response["Reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!("packageUri {uri}: {says}")),
+            "{uri}: {reason}"
+        );
+    }
+    let schemas: i64 = world
+        .db
+        .client
+        .query_one(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name IN ('ds_dogs', '__admin')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(schemas, 0, "a failed Create deployed something");
+    assert!(world.events().await.is_empty());
+
+    // Both given: refused before anything is fetched.
+    let mut both = world.properties_at("Dogs", &malformed);
+    both["package"] = json!(package_v1());
+    let (url, key) = world.response_url().await;
+    invoke(&supervisor, cfn_request("Create", &url, both))
+        .await
+        .unwrap();
+    let reason = world.response(&key).await["Reason"].to_string();
+    assert!(
+        reason.contains("either `package` or `packageUri`"),
+        "{reason}"
+    );
+}
