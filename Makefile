@@ -59,7 +59,8 @@ lambdas:
 # binary, against a hello-world lambda_runtime function built the same way.
 bench-lambda:
 	cargo build --profile release-lambda -p depot-lambda -p depot-runner -p depot-bench --bin entity-creator-aurora \
-	  --bin entity-creator-snowflake --bin migration-runner --bin migration-forwarder --bin hello-lambda --bin lambda-init-bench
+	  --bin entity-creator-snowflake --bin migration-runner --bin migration-forwarder --bin hello-lambda \
+	  --bin hello-lambda-mimalloc --bin lambda-init-bench
 	target/release-lambda/lambda-init-bench
 
 # The AWS CDK constructs (infra/): npm ci, then the offline synth of the example app (stub

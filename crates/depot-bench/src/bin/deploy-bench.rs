@@ -17,6 +17,11 @@
 //!
 //! Usage: `deploy-bench [--tables N] [--runs N]` (defaults: 1000 tables, 3 runs).
 
+// The allocator of the `depot` binary (crates/depot-cli/src/main.rs), so that the figures are
+// its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};

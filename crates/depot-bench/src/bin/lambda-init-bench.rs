@@ -28,6 +28,8 @@ fn main() {
         baseline,
     );
     for name in [
+        // What mimalloc, the entity creators' allocator, adds on its own.
+        "hello-lambda-mimalloc",
         "entity-creator-aurora",
         "entity-creator-snowflake",
         "migration-runner",

@@ -6,6 +6,11 @@
 //!
 //! `make bench-snowflake` starts fakesnow and runs it; FAKESNOW_ENDPOINT names the emulator.
 
+// The allocator of the `depot` binary (crates/depot-cli/src/main.rs), so that the figures are
+// its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
