@@ -89,12 +89,11 @@ pub fn plan_migration(
             }
         }
     };
-    let metadata = match old {
+    match old {
         Some(_) => {
             for change in diff(old, new)? {
                 render(change);
             }
-            new.metadata()
         }
         None => {
             // The changes of `diff(None, new)`, in its order, made one at a time: each object's
@@ -105,9 +104,7 @@ pub fn plan_migration(
                 namespace: new.namespace.clone(),
             });
             let mut spare: Option<PhysicalObject> = None;
-            // Each object's metadata is taken along, while the object is fresh in the caches.
-            let mut objects_metadata = Vec::with_capacity(new.objects.len() + new.views.len());
-            for (name, o) in &new.objects {
+            for o in new.objects.values() {
                 let object = match spare.take() {
                     Some(mut object) => {
                         object.assign_from(o);
@@ -120,14 +117,12 @@ pub fn plan_migration(
                 {
                     spare = Some(object);
                 }
-                objects_metadata.push((name.clone(), o.metadata()));
             }
             for view in views {
                 render(view);
             }
-            new.metadata_with(objects_metadata)
         }
-    };
+    }
     if !refusals.is_empty() {
         return Err(DiffError(refusals));
     }
@@ -143,7 +138,7 @@ pub fn plan_migration(
         to_version: header.to_version,
         created_at: header.created_at,
         phases: phases.into_values().collect(),
-        metadata,
+        metadata: new.metadata(),
     })
 }
 

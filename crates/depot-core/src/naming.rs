@@ -20,25 +20,13 @@ pub enum NamingStrategy {
 impl NamingStrategy {
     /// The physical form of `logical` under this strategy.
     pub fn apply(&self, logical: &str) -> String {
-        let mut physical = String::with_capacity(logical.len() + logical.len() / 4 + 2);
-        self.apply_into(logical, &mut physical);
-        physical
-    }
-
-    /// Appends [`NamingStrategy::apply`]`(logical)` to `out` (for a name that is part of a
-    /// longer one, without a string of its own).
-    pub fn apply_into(&self, logical: &str, out: &mut String) {
         use heck::{ToShoutySnakeCase, ToSnakeCase};
         match self {
-            NamingStrategy::SnakeCase if logical.is_ascii() => {
-                push_ascii_snake_case(out, logical, false);
-            }
-            NamingStrategy::UpperSnakeCase if logical.is_ascii() => {
-                push_ascii_snake_case(out, logical, true);
-            }
-            NamingStrategy::SnakeCase => out.push_str(&logical.to_snake_case()),
-            NamingStrategy::UpperSnakeCase => out.push_str(&logical.to_shouty_snake_case()),
-            NamingStrategy::Preserve => out.push_str(logical),
+            NamingStrategy::SnakeCase if logical.is_ascii() => ascii_snake_case(logical, false),
+            NamingStrategy::UpperSnakeCase if logical.is_ascii() => ascii_snake_case(logical, true),
+            NamingStrategy::SnakeCase => logical.to_snake_case(),
+            NamingStrategy::UpperSnakeCase => logical.to_shouty_snake_case(),
+            NamingStrategy::Preserve => logical.to_string(),
         }
     }
 
@@ -53,31 +41,24 @@ impl NamingStrategy {
     }
 }
 
-/// Appends heck's snake case (`upper`: shouty snake case) of an ASCII name to `out`, byte for
-/// byte, without heck's formatter machinery. Names with other characters go through heck itself
-/// (see [`NamingStrategy::apply_into`]).
-fn push_ascii_snake_case(out: &mut String, s: &str, upper: bool) {
-    let start = out.len();
-    push_ascii_words(out, s);
-    // Cased at once, in place: every byte written is ASCII.
-    let written = &mut out[start..];
-    if upper {
-        written.make_ascii_uppercase();
-    } else {
-        written.make_ascii_lowercase();
-    }
-}
-
-/// Appends the words of the ASCII name `s` as spelled, separated by `_`: heck's word splitting
-/// (`heck::transform`) over bytes, where `char::is_alphanumeric`, `is_lowercase` and
-/// `is_uppercase` are their ASCII forms.
-fn push_ascii_words(out: &mut String, s: &str) {
+/// heck's snake case (`upper`: shouty snake case) of an ASCII name, byte for byte, without
+/// heck's formatter machinery: its word splitting (`heck::transform`) over bytes, where
+/// `char::is_alphanumeric`, `is_lowercase` and `is_uppercase` are their ASCII forms. Names with
+/// other characters go through heck itself (see [`NamingStrategy::apply`]).
+fn ascii_snake_case(s: &str, upper: bool) -> String {
     #[derive(Clone, Copy, PartialEq)]
     enum Mode {
         Boundary,
         Lowercase,
         Uppercase,
     }
+    let case = |b: u8| {
+        if upper {
+            b.to_ascii_uppercase()
+        } else {
+            b.to_ascii_lowercase()
+        }
+    };
     let bytes = s.as_bytes();
     // One word of letters and digits in one case (`id`, `name`, `f1`): only its case changes.
     if bytes
@@ -87,24 +68,24 @@ fn push_ascii_words(out: &mut String, s: &str) {
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     {
-        out.push_str(s);
-        return;
+        return if upper {
+            s.to_ascii_uppercase()
+        } else {
+            s.to_ascii_lowercase()
+        };
     }
-    // `_` goes between the words of this name, not after what `out` held before it.
-    let start = out.len();
-    let mut emit = |word: &str| {
-        if out.len() > start {
-            out.push('_');
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 2);
+    let mut emit = |word: &[u8]| {
+        if !out.is_empty() {
+            out.push(b'_');
         }
-        out.push_str(word);
+        out.extend(word.iter().map(|&b| case(b)));
     };
-    // `s` is ASCII: every byte offset is a character boundary.
-    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let letters = word.as_bytes();
+    for word in bytes.split(|b| !b.is_ascii_alphanumeric()) {
         let mut init = 0;
         let mut mode = Mode::Boundary;
-        for (i, &c) in letters.iter().enumerate() {
-            let Some(&next) = letters.get(i + 1) else {
+        for (i, &c) in word.iter().enumerate() {
+            let Some(&next) = word.get(i + 1) else {
                 // Trailing characters form the last word.
                 emit(&word[init..]);
                 break;
@@ -132,14 +113,8 @@ fn push_ascii_words(out: &mut String, s: &str) {
             }
         }
     }
-}
-
-/// [`push_ascii_snake_case`] into a string of its own, as the tests compare it with heck.
-#[cfg(test)]
-fn ascii_snake_case(s: &str, upper: bool) -> String {
-    let mut out = String::new();
-    push_ascii_snake_case(&mut out, s, upper);
-    out
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

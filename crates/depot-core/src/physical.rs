@@ -166,42 +166,26 @@ pub struct SchemaMetadata {
     pub fields: BTreeMap<String, String>,
 }
 
-impl PhysicalObject {
-    /// This object's entry in the metadata of its model.
-    pub fn metadata(&self) -> SchemaMetadata {
-        SchemaMetadata {
-            object: self.physical.clone(),
-            fields: self
-                .columns
-                .iter()
-                .map(|c| (c.logical.clone(), c.physical.clone()))
-                .collect(),
-        }
-    }
-}
-
 impl PhysicalModel {
     /// The SPEC §5 metadata of this model.
     pub fn metadata(&self) -> Metadata {
-        let mut objects = Vec::with_capacity(self.objects.len() + self.views.len());
-        objects.extend(
-            self.objects
-                .iter()
-                .map(|(name, o)| (name.clone(), o.metadata())),
-        );
-        self.metadata_with(objects)
-    }
-
-    /// [`PhysicalModel::metadata`] from the entries of the objects, `(name, object.metadata())`
-    /// for each of `objects` in its order: a caller walking the objects anyway (plan assembly)
-    /// builds each entry while the object is at hand, rather than in a second pass over a
-    /// model that may no longer be in the CPU's caches.
-    pub(crate) fn metadata_with(&self, objects: Vec<(String, SchemaMetadata)>) -> Metadata {
-        debug_assert!(objects.iter().map(|(name, _)| name).eq(self.objects.keys()));
         // Objects then views, each in name order, built in bulk; a name held by both (which a
         // package cannot have) keeps the view's, as inserting them one by one would.
-        let mut schemas = objects;
-        schemas.reserve_exact(self.views.len());
+        let mut schemas: Vec<(String, SchemaMetadata)> =
+            Vec::with_capacity(self.objects.len() + self.views.len());
+        for (name, o) in &self.objects {
+            schemas.push((
+                name.clone(),
+                SchemaMetadata {
+                    object: o.physical.clone(),
+                    fields: o
+                        .columns
+                        .iter()
+                        .map(|c| (c.logical.clone(), c.physical.clone()))
+                        .collect(),
+                },
+            ));
+        }
         for (name, v) in &self.views {
             schemas.push((
                 name.clone(),

@@ -231,24 +231,6 @@ impl<'p> Resolver<'_, 'p> {
             }
             full.push_str(part);
         }
-        self.fitted(full)
-    }
-
-    /// The generated name `<table>_<index>_idx` of index `index` (its logical name) of table
-    /// `table`, fitted as [`Resolver::generated`] does.
-    fn index_name(&self, table: &str, index: &str) -> String {
-        let mut full = String::with_capacity(table.len() + index.len() + self.idx.len() + 8);
-        full.push_str(table);
-        full.push('_');
-        // The index's physical form written in place, without a string of its own.
-        self.naming.apply_into(index, &mut full);
-        full.push('_');
-        full.push_str(&self.idx);
-        self.fitted(full)
-    }
-
-    /// `full` when it fits the engine's identifiers, else shortened by [`generated_name`].
-    fn fitted(&self, full: String) -> String {
         let max = self.dialect.max_identifier_bytes();
         if full.len() <= max {
             full
@@ -338,7 +320,8 @@ impl<'p> Resolver<'_, 'p> {
         };
         let mut indexes = Vec::with_capacity(object.indexes.len());
         for (i, index) in object.indexes.iter().enumerate() {
-            let index_name = self.index_name(&physical, &index.name);
+            let index_name =
+                self.generated(&[&physical, &self.naming.apply(&index.name), &self.idx]);
             self.claim(&index_name, Holder::Index(&index.name, name), || {
                 Loc::Index(name, i).at()
             });
