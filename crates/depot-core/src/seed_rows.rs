@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::field_type::FieldType;
 use crate::physical::{PhysicalColumn, PhysicalKey, PhysicalModel, PhysicalObject};
 
 /// SeedRow is one seed row, ready to render as an upsert.
@@ -30,6 +31,21 @@ pub struct SeedCell<'m> {
     pub value: &'m Value,
     /// True for a column of the primary key (matched on, never updated).
     pub in_key: bool,
+}
+
+impl SeedCell<'_> {
+    /// The cell's value as SQL: `NULL`, or the engine's `literal` of it for the column's type.
+    /// Err names the field.
+    pub fn sql_value(
+        &self,
+        literal: impl FnOnce(&FieldType, &Value) -> Result<String, String>,
+    ) -> Result<String, String> {
+        if self.value.is_null() {
+            return Ok("NULL".to_string());
+        }
+        literal(&self.column.field_type, self.value)
+            .map_err(|why| format!("`{}`: {why}", self.column.logical))
+    }
 }
 
 /// The rows of `seeds` (by logical object, each row by logical field) matched to `model`:
@@ -85,7 +101,6 @@ fn seed_row<'m>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::field_type::FieldType;
     use serde_json::json;
 
     fn model() -> PhysicalModel {
@@ -142,6 +157,21 @@ mod tests {
                 ("id", &json!("a"), true),
                 ("owner_name", &json!("Ann"), false)
             ]
+        );
+    }
+
+    #[test]
+    fn a_cell_is_null_or_the_engines_literal_and_a_refusal_names_the_field() {
+        let model = model();
+        let seeds = seeds(json!({"Dog": [{"id": "a", "ownerName": null}]}));
+        let rows = seed_rows(&model, &seeds).unwrap();
+        let quoted = |_: &FieldType, v: &Value| Ok(format!("'{}'", v.as_str().unwrap()));
+        assert_eq!(rows[0].cells[0].sql_value(quoted).unwrap(), "'a'");
+        assert_eq!(rows[0].cells[1].sql_value(quoted).unwrap(), "NULL");
+        let refused = |_: &FieldType, _: &Value| Err("not a string".to_string());
+        assert_eq!(
+            rows[0].cells[0].sql_value(refused).unwrap_err(),
+            "`id`: not a string"
         );
     }
 

@@ -7,7 +7,7 @@
 //! never queues behind a long query while blocking the table for everyone else.
 
 use depot_core::physical::PhysicalModel;
-use depot_core::seed_rows::{seed_rows, SeedCell, SeedRow};
+use depot_core::seed_rows::{seed_rows, SeedRow};
 use depot_deploy::location::Seeds;
 use depot_deploy::{LocationError, SeedReport};
 use tokio_postgres::Client;
@@ -33,7 +33,7 @@ fn upsert(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
     let mut updates = Vec::new();
     for cell in &row.cells {
         let name = quote_ident(&cell.column.physical);
-        values.push(value_sql(cell)?);
+        values.push(cell.sql_value(literal)?);
         if !cell.in_key {
             updates.push(format!("{name} = EXCLUDED.{name}"));
         }
@@ -53,15 +53,6 @@ fn upsert(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
         values.join(", "),
         conflict.join(", "),
     ))
-}
-
-/// A cell's value as a PostgreSQL literal of its column's type.
-fn value_sql(cell: &SeedCell<'_>) -> Result<String, String> {
-    if cell.value.is_null() {
-        return Ok("NULL".to_string());
-    }
-    literal(&cell.column.field_type, cell.value)
-        .map_err(|why| format!("`{}`: {why}", cell.column.logical))
 }
 
 /// Upserts `seeds` into `model`'s objects in one transaction.

@@ -7,7 +7,7 @@
 //! commits on its own), so a failed row leaves no seed half-written.
 
 use depot_core::physical::PhysicalModel;
-use depot_core::seed_rows::{seed_rows, SeedCell, SeedRow};
+use depot_core::seed_rows::{seed_rows, SeedRow};
 use depot_deploy::location::Seeds;
 use depot_deploy::{LocationError, SeedReport};
 
@@ -32,7 +32,7 @@ fn merge(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
     let mut updates = Vec::new();
     for cell in &row.cells {
         let name = quote_ident(&cell.column.physical);
-        selected.push(format!("{} AS {name}", value_sql(cell)?));
+        selected.push(format!("{} AS {name}", cell.sql_value(literal)?));
         if !cell.in_key {
             updates.push(format!("{name} = S.{name}"));
         }
@@ -64,15 +64,6 @@ fn merge(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
         values.join(", ")
     ));
     Ok(sql)
-}
-
-/// A cell's value as a Snowflake literal of its column's type.
-fn value_sql(cell: &SeedCell<'_>) -> Result<String, String> {
-    if cell.value.is_null() {
-        return Ok("NULL".to_string());
-    }
-    literal(&cell.column.field_type, cell.value)
-        .map_err(|why| format!("`{}`: {why}", cell.column.logical))
 }
 
 /// Runs the seed MERGEs in one transaction.
