@@ -83,14 +83,7 @@ async fn the_asynchronous_chain_runs_locally_from_deploy_to_deployed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_plan_event_delivered_three_times_runs_once() {
     let world = World::new().await;
-    world.deploy_and_run(&v1()).await;
-    let dataset = world.dataset(&v2());
-    world.schedule(&dataset).await;
-    let event = world
-        .plan_events()
-        .await
-        .pop()
-        .expect("a migration-plan event");
+    let (dataset, event) = world.v2_scheduled().await;
 
     // EventBridge delivering twice, and the sender's retried put: a new envelope id and time
     // around the same detail.

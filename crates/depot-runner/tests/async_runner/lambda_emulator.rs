@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::world::{v1, v2, World, DATASET_ID};
+use crate::world::{World, DATASET_ID};
 
 /// The emulator and the functions it started, killed (their process group) when dropped.
 struct Watch {
@@ -106,15 +106,8 @@ impl Watch {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_built_forwarder_and_runner_deploy_through_cargo_lambda() {
     let world = World::new().await;
-    world.deploy_and_run(&v1()).await;
-    let dataset = world.dataset(&v2());
+    let (dataset, event) = world.v2_scheduled().await;
     let hash = depot_core::hash::version_hash(&dataset.config, &dataset.package);
-    world.schedule(&dataset).await;
-    let event = world
-        .plan_events()
-        .await
-        .pop()
-        .expect("a migration-plan event");
 
     let watch = Watch::start(&world);
     watch.wait_until_serving();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use depot_aws::fifo_queue::forward_plan_event;
 
-use crate::world::{v1, v2, Run, World};
+use crate::world::{Run, World};
 
 /// Visibility timeout given to the consumer: the run below is held three times as long.
 const VISIBILITY_SECS: u64 = 2;
@@ -14,14 +14,7 @@ const VISIBILITY_SECS: u64 = 2;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_longer_than_the_visibility_timeout_keeps_its_message_hidden() {
     let world = World::new().await;
-    world.deploy_and_run(&v1()).await;
-    let dataset = world.dataset(&v2());
-    world.schedule(&dataset).await;
-    let event = world
-        .plan_events()
-        .await
-        .pop()
-        .expect("a migration-plan event");
+    let (dataset, event) = world.v2_scheduled().await;
     forward_plan_event(&world.sqs, &world.fifo_url, &event, false)
         .await
         .expect("forwarding");

@@ -318,6 +318,19 @@ impl World {
             .collect()
     }
 
+    /// v1 deployed and run, then v2 scheduled: v2's dataset and its `migration-plan` event.
+    pub async fn v2_scheduled(&self) -> (Dataset, Value) {
+        self.deploy_and_run(&v1()).await;
+        let dataset = self.dataset(&v2());
+        self.schedule(&dataset).await;
+        let event = self
+            .plan_events()
+            .await
+            .pop()
+            .expect("a migration-plan event");
+        (dataset, event)
+    }
+
     /// The `migration-plan` events sent so far.
     pub async fn plan_events(&self) -> Vec<Value> {
         self.events()
