@@ -17,8 +17,8 @@ use depot_core::sql_script::render_sql_script;
 use depot_core::validate::parse_package;
 use depot_core::Dataset;
 use depot_deploy::{
-    clock, DeployOutcome, Deployer, LocalDocumentStore, LocalEventLog, LocationSession, RunOutcome,
-    RunPayload,
+    clock, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog,
+    LocationSession, RunOutcome, RunPayload,
 };
 use depot_postgres::{PostgresDialect, PostgresSession};
 use depot_snowflake::SnowflakeSession;
@@ -134,11 +134,24 @@ struct LocalEdge {
 }
 
 impl LocalEdge {
-    fn new(cli: &Cli) -> LocalEdge {
-        LocalEdge {
-            documents: LocalDocumentStore::new(cli.state_dir.clone()),
-            events: LocalEventLog::new(cli.state_dir.join("events.jsonl")),
-        }
+    /// The local edge of a command whose input is the file `beside`: `--state-dir` (or
+    /// DEPOT_STATE_DIR) when given, else `.depot` in the file's folder, so running from
+    /// another directory finds the same state. Absolute, so messages name the real path.
+    fn new(cli: &Cli, beside: &Path) -> Result<LocalEdge> {
+        let dir = match &cli.state_dir {
+            Some(dir) => dir.clone(),
+            None => beside
+                .parent()
+                .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+                .unwrap_or(Path::new("."))
+                .join(".depot"),
+        };
+        let dir = std::path::absolute(&dir)
+            .with_context(|| format!("the state folder {}", dir.display()))?;
+        Ok(LocalEdge {
+            documents: LocalDocumentStore::new(dir.clone()),
+            events: LocalEventLog::new(dir.join("events.jsonl")),
+        })
     }
 
     fn deployer(&self, cli: &Cli) -> Deployer<'_> {
@@ -209,10 +222,10 @@ async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<Postgr
 }
 
 /// `depot deploy DATASET`.
-pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
+pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
     let dataset = load_dataset(path)?;
+    let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let edge = LocalEdge::new(cli);
     let outcome = edge
         .deployer(cli)
         .deploy(session.as_mut(), &dataset)
@@ -229,37 +242,118 @@ pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
             plan_key,
             report,
             resumed_after,
-        } => {
-            if preview {
-                eprint!("{}", render_text(plan));
-            }
-            json!({
-                "outcome": "deployed", "datasetId": state.id, "datasetVersionHash": hash,
-                "migrationId": plan.migration_id, "planKey": plan_key,
-                "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
-                "phasesRun": report.phases_run, "stepsRun": report.steps_run,
-                "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
-                "state": state,
-            })
-        }
+        } => json!({
+            "outcome": "deployed", "datasetId": state.id, "datasetVersionHash": hash,
+            "migrationId": plan.migration_id, "planKey": plan_key,
+            "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
+            "phasesRun": report.phases_run, "stepsRun": report.steps_run,
+            "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
+            "state": state,
+        }),
         DeployOutcome::Scheduled {
             state,
             plan,
             plan_key,
-        } => {
-            if preview {
-                eprint!("{}", render_text(plan));
-            }
-            json!({
-                "outcome": "scheduled", "datasetId": state.id, "datasetVersionHash": hash,
-                "migrationId": plan.migration_id, "planKey": plan_key,
-                "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
-                "state": state,
-            })
-        }
+        } => json!({
+            "outcome": "scheduled", "datasetId": state.id, "datasetVersionHash": hash,
+            "migrationId": plan.migration_id, "planKey": plan_key,
+            "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
+            "state": state,
+        }),
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// `depot deploy --preview DATASET` and `depot plan --against-live DATASET`: the plan a deploy
+/// would run now, from the live record's deployed version, with the drift check; changes nothing.
+pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
+    let dataset = load_dataset(path)?;
+    let edge = LocalEdge::new(cli, path)?;
+    let mut session = connect(cli, Some(&dataset)).await?;
+    let preview = edge
+        .deployer(cli)
+        .preview(session.as_mut(), &dataset)
+        .await?;
+    let plan = &preview.prepared.plan;
+    let drift = match &preview.drift {
+        Some(DriftCheck::Compared(drift)) => json!(drift.differences),
+        Some(DriftCheck::Unsupported) => json!("this engine cannot check drift yet"),
+        None => json!([]),
+    };
+    match format {
+        PlanFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "alreadyDeployed": preview.already_deployed,
+                "drift": drift,
+                "plan": plan,
+            }))?
+        ),
+        PlanFormat::Text => {
+            if preview.already_deployed {
+                println!("Version {} is deployed already: a deploy would change nothing.", preview.prepared.hash);
+            } else {
+                print!("{}", render_text(plan));
+            }
+            match &preview.drift {
+                Some(DriftCheck::Compared(d)) if !d.is_empty() => {
+                    println!("Drift: the live objects differ from the version the plan starts from ({} difference(s)); a deploy would fail:", d.differences.len());
+                    for line in &d.differences {
+                        println!("  {line}");
+                    }
+                }
+                Some(DriftCheck::Compared(_)) => println!("Drift: none (the live objects match the version the plan starts from)."),
+                Some(DriftCheck::Unsupported) => println!("Drift: not checked (this engine cannot check drift yet)."),
+                None => {}
+            }
+        }
+        PlanFormat::Sql => print!("{}", render_sql_script(plan)),
+    }
+    if let Err(refused) = check_hazards(plan, &dataset.config.migration_options.allowed_hazards) {
+        eprintln!("note: a deploy of this plan would be refused:\n{refused}");
+    }
+    Ok(())
+}
+
+/// `depot abandon DATASET`.
+pub async fn abandon(cli: &Cli, path: &Path) -> Result<()> {
+    let dataset = load_dataset(path)?;
+    let edge = LocalEdge::new(cli, path)?;
+    let mut session = connect(cli, Some(&dataset)).await?;
+    let config = &dataset.config;
+    let id = match &dataset.dataset_id {
+        Some(id) => id.clone(),
+        None => session
+            .find_state(&config.environment_id, &config.alias)
+            .await?
+            .map(|s| s.id)
+            .ok_or_else(|| {
+                anyhow!(
+                    "no dataset {} in environment {} at this location",
+                    config.alias,
+                    config.environment_id
+                )
+            })?,
+    };
+    let state = edge
+        .deployer(cli)
+        .abandon(session.as_mut(), &config.bootstrap_bucket, &id)
+        .await?;
+    let lock = session.is_locked(&id).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json!({"outcome": "abandoned", "state": state_report(&state, lock)}))?
+    );
+    Ok(())
+}
+
+/// A state record as operators read it: `status` derived as SPEC §7 defines it.
+fn state_report(state: &depot_deploy::DatasetState, lock_held: Option<bool>) -> serde_json::Value {
+    let mut out = serde_json::to_value(state).expect("a state record serializes");
+    out["status"] = json!(state.status(lock_held).as_str());
+    out["lastError"] = json!(state.reported_error(lock_held));
+    out
 }
 
 /// `depot get-dataset --id ID`.
@@ -271,7 +365,11 @@ pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<
         .load_state(id)
         .await?
         .ok_or_else(|| anyhow!("no dataset with id {id} in this location"))?;
-    println!("{}", serde_json::to_string_pretty(&state)?);
+    let lock = session.is_locked(id).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&state_report(&state, lock))?
+    );
     Ok(())
 }
 
@@ -284,7 +382,7 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
             path.display()
         )
     })?;
-    let edge = LocalEdge::new(cli);
+    let edge = LocalEdge::new(cli, path)?;
     let deployer = edge.deployer(cli);
     // The dataset's location is in the target version's document (unless --database-url).
     let target = deployer.run_target(&payload).await?;

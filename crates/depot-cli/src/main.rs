@@ -11,7 +11,7 @@ mod commands;
 mod dataset_file;
 
 use clap::Parser;
-use cli::{Cli, Command, LogFormat};
+use cli::{Cli, Command, LogFormat, PlanFormat};
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
@@ -42,8 +42,23 @@ async fn main() -> std::process::ExitCode {
             dataset,
             from,
             format,
+            against_live: false,
         } => commands::plan(dataset, from.as_deref(), *format),
-        Command::Deploy { dataset, preview } => commands::deploy(&cli, dataset, *preview).await,
+        Command::Plan {
+            dataset,
+            format,
+            against_live: true,
+            ..
+        } => commands::preview(&cli, dataset, *format).await,
+        Command::Deploy {
+            dataset,
+            preview: true,
+        } => commands::preview(&cli, dataset, PlanFormat::Text).await,
+        Command::Deploy {
+            dataset,
+            preview: false,
+        } => commands::deploy(&cli, dataset).await,
+        Command::Abandon { dataset } => commands::abandon(&cli, dataset).await,
         Command::GetDataset { id, dataset } => {
             commands::get_dataset(&cli, id, dataset.as_deref()).await
         }

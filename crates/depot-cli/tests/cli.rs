@@ -722,12 +722,37 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
         .await
         .unwrap();
 
-    let second = w.depot(&["deploy", &v2, "--preview"]).ok();
+    // --preview prints the plan from the live deployed version and changes nothing.
+    let (events_before, files_before) = (w.events().len(), w.files());
+    let state_before = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    let preview = w.depot(&["deploy", &v2, "--preview"]).ok();
     assert!(
-        second.stderr.contains("Migration plan for ExampleDogs"),
-        "--preview prints the plan on stderr:\n{}",
-        second.stderr
+        preview.stdout.contains("Migration plan for ExampleDogs")
+            && preview.stdout.contains(&h1[..12])
+            && preview.stdout.contains("renameObject"),
+        "--preview prints the plan from the deployed version:\n{}",
+        preview.stdout
     );
+    assert!(
+        preview.stdout.contains("Drift: none"),
+        "--preview reports the drift check:\n{}",
+        preview.stdout
+    );
+    assert_eq!(w.events().len(), events_before, "--preview sent an event");
+    assert_eq!(w.files(), files_before, "--preview wrote a document");
+    assert_eq!(
+        w.depot(&["get-dataset", "--id", &id]).ok().json(),
+        state_before,
+        "--preview changed the state record"
+    );
+    let against_live = w
+        .depot(&["plan", &v2, "--against-live", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(against_live["plan"]["fromVersion"], json!(h1));
+    assert_eq!(against_live["drift"], json!([]));
+
+    let second = w.depot(&["deploy", &v2]).ok();
     assert!(
         second.stderr.contains("INFO"),
         "text logs on stderr:\n{}",
@@ -783,7 +808,7 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
     }
     assert_eq!(state["id"], json!(id));
     assert_eq!(state["alias"], json!("ExampleDogs"));
-    assert_eq!(state["status"], json!("RUNNING"));
+    assert_eq!(state["status"], json!("STABLE"));
     for key in ["desiredVersion", "attemptedVersion", "deployedVersion"] {
         assert_eq!(state[key], json!(h2), "{key}: {state}");
     }
@@ -1095,6 +1120,10 @@ async fn the_password_is_never_printed_nor_stored() {
     let mut outputs = Vec::new();
     let first = w
         .depot_with_url(&url, &["deploy", &v1, "--preview", "--log-format", "json"])
+        .ok();
+    outputs.push(first);
+    let first = w
+        .depot_with_url(&url, &["deploy", &v1, "--log-format", "json"])
         .ok();
     let id = first.json()["datasetId"].as_str().unwrap().to_string();
     outputs.push(first);

@@ -37,6 +37,7 @@ pub mod resolve;
 pub mod rules;
 pub mod seed_rows;
 pub mod sql_script;
+pub mod undo;
 pub mod validate;
 pub mod view_scope;
 pub mod view_sql;

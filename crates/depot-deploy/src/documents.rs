@@ -24,6 +24,10 @@ pub trait DocumentStore: Send + Sync {
     fn uri(&self, bucket: &str, key: &str) -> String {
         format!("s3://{bucket}/{key}")
     }
+    /// Where the document really is, for messages to people (a local store names its file).
+    fn describe(&self, bucket: &str, key: &str) -> String {
+        self.uri(bucket, key)
+    }
 }
 
 /// LocalDocumentStore keeps documents under a folder, one file per key.
@@ -49,6 +53,10 @@ impl LocalDocumentStore {
 
 #[async_trait]
 impl DocumentStore for LocalDocumentStore {
+    fn describe(&self, bucket: &str, key: &str) -> String {
+        self.path(bucket, key).display().to_string()
+    }
+
     async fn put(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), DocumentError> {
         let path = self.path(bucket, key);
         let err = |e: std::io::Error| DocumentError {

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod drift;
 pub mod error;
 pub mod events;
+pub mod lifecycle;
 mod interruption;
 pub mod location;
 pub mod removal;
@@ -15,12 +16,15 @@ pub mod runner;
 pub mod seeding;
 pub mod state;
 
-pub use deployer::{DeployOutcome, Deployer, Prepared};
+pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};
 pub use documents::{DocumentStore, LocalDocumentStore};
 pub use drift::{Drift, DriftCheck};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
-pub use location::{LocationError, LocationSession, RunFailure, RunOptions, RunReport};
+pub use lifecycle::{Baseline, Progress, Status, Transition};
+pub use location::{
+    LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,
+};
 pub use removal::RemovalOutcome;
 pub use runner::{RunOutcome, RunPayload, RunTarget};
 pub use seeding::SeedReport;

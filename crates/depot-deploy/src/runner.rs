@@ -15,6 +15,7 @@ use depot_core::Plan;
 use serde::{Deserialize, Deserializer};
 
 use crate::deployer::{Announcer, Deployer};
+use crate::lifecycle::Baseline;
 use crate::drift::DriftCheck;
 use crate::error::DeployError;
 use crate::events::LifecycleEvent;
@@ -228,19 +229,12 @@ impl Deployer<'_> {
                 .await?;
         }
 
-        let mut next = state.clone();
-        let newly_attempted = next.attempted_version.as_deref() != Some(plan.to_version.as_str());
-        next.attempted_version = Some(plan.to_version.clone());
-        next.migration_id = Some(plan.migration_id.clone());
-        next.plan_key = Some(key.clone());
-        next.last_error = None;
-        if !same_attempt {
-            next.last_completed_phase = None;
-        }
-        session.save_state(&next).await?;
-        if newly_attempted {
-            announce.lifecycle(LifecycleEvent::Attempted, None).await?;
-        }
+        announce
+            .apply(
+                session,
+                state.attempt(&plan.to_version, &plan.migration_id, &key, false, same_attempt),
+            )
+            .await?;
 
         if stops_before_the_end(&plan, &options) {
             let (state, report) = run_partial(session, &announce, &plan, &options).await?;
@@ -250,21 +244,17 @@ impl Deployer<'_> {
                 resumed_after,
             });
         }
-        let (state, report) = announce.execute(session, &plan, &options).await?;
+        let (_, report) = announce.execute(session, &plan, &options).await?;
         // The payload asks for seeding, or the dataset does (`migrationOptions.triggerSeeding`):
-        // the event that started an asynchronous run does not carry the dataset's wish.
+        // the event that started an asynchronous run does not carry the dataset's wish. Seeding
+        // is part of the attempt: the version is deployed only once its seeds are in.
         let seed = payload.chain_with_seeding || document.dataset.migration_options.trigger_seeding;
         let seeded = if seed {
-            let report = self.seed(session, &document).await.map_err(|e| {
-                DeployError::Precondition(format!(
-                    "version {} of dataset {} is deployed, but the seeding chained after it failed: {e}",
-                    plan.to_version, plan.dataset_id
-                ))
-            })?;
-            Some(report)
+            Some(self.seed_or_fail(session, &announce, &document).await?)
         } else {
             None
         };
+        let state = announce.complete(session).await?;
         Ok(RunOutcome::Ran {
             state,
             report,
@@ -334,42 +324,25 @@ async fn run_partial(
     plan: &Plan,
     options: &RunOptions,
 ) -> Result<(DatasetState, RunReport), DeployError> {
-    let result = session.run_plan(plan, options).await;
-    let mut state = session.load_state(&plan.dataset_id).await?.ok_or_else(|| {
-        DeployError::Precondition(format!(
-            "the state of dataset {} disappeared during the migration",
-            plan.dataset_id
-        ))
-    })?;
-    match result {
-        Ok(report) => {
-            tracing::info!(
-                dataset_id = %plan.dataset_id,
-                phases_run = ?report.phases_run,
-                last_phase = ?options.last_phase,
-                "partial run completed: the version stays attempted until the remaining phases run"
-            );
-            Ok((state, report))
-        }
-        Err(failure) => {
-            state.last_error = Some(failure.to_string());
-            state.last_completed_phase =
-                failure.last_completed_phase.or(state.last_completed_phase);
-            session.save_state(&state).await?;
-            announce
-                .lifecycle(LifecycleEvent::Failed, Some(failure.to_string()))
-                .await?;
-            Err(DeployError::Failed {
-                migration_id: plan.migration_id.clone(),
-                failure,
-            })
-        }
-    }
+    let (state, report) = announce.execute(session, plan, options).await?;
+    tracing::info!(
+        dataset_id = %plan.dataset_id,
+        phases_run = ?report.phases_run,
+        last_phase = ?options.last_phase,
+        "partial run completed: the version stays attempted until the remaining phases run"
+    );
+    Ok((state, report))
 }
 
 /// Why `plan` no longer fits `state`, if it does not.
 fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
-    if plan.from_version != state.deployed_version {
+    // A plan may also start from an attempt whose every phase completed (only its seeding
+    // failed): the objects are at that version.
+    let from_attempted = matches!(
+        (state.baseline(), &plan.from_version),
+        (Baseline::Attempted(v), Some(from)) if &v == from
+    );
+    if plan.from_version != state.deployed_version && !from_attempted {
         return Some(format!(
             "it migrates from version {} but version {} is deployed",
             plan.from_version.as_deref().unwrap_or("(nothing)"),

@@ -49,7 +49,9 @@ pub async fn prepare(client: &mut Client) -> Result<(), LocationError> {
         .await
         .map_err(fail)?;
     for statement in admin_ddl() {
-        tx.batch_execute(&statement).await.map_err(fail)?;
+        crate::executor::execute_one(&tx, &statement)
+            .await
+            .map_err(fail)?;
     }
     tx.commit().await.map_err(fail)?;
     tracing::info!(revision = ADMIN_REVISION, "Depot admin schema prepared");

@@ -2,6 +2,8 @@
 
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
+use depot_core::physical::PhysicalModel;
+use depot_core::undo::Undo;
 use depot_core::Change;
 
 /// PostgresDialect renders Depot changes as PostgreSQL statements.
@@ -34,6 +36,15 @@ impl Dialect for PostgresDialect {
 
     fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
         crate::render::render(change, ctx)
+    }
+
+    fn undo(
+        &self,
+        change: &Change,
+        old: Option<&PhysicalModel>,
+        ctx: &RenderContext,
+    ) -> Result<Undo, RenderError> {
+        crate::undo::undo(change, old, ctx)
     }
 }
 

@@ -26,7 +26,7 @@ async fn insert_update_and_conflict_on_a_stale_version() {
     assert_eq!(v1.version, 1);
     assert!(is_iso_millis(&v1.synced), "synced {:?}", v1.synced);
     assert_eq!(v1.desired_version, fresh.desired_version);
-    assert_eq!(v1.status, DatasetStatus::Running);
+    assert_eq!(v1.status, DatasetStatus::Live);
 
     // A second insert of the same dataset loses.
     match s.save_state(&fresh).await {
