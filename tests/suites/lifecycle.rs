@@ -2,7 +2,7 @@
 //! after a synchronous deploy, a no-op redeploy, and the asynchronous hand-over to a runner.
 //! Failures, their undo, resume and abandon are in recovery.rs.
 
-use depot_deploy::{DeployError, DeployOutcome, LocationSession, RunOutcome, RunPayload};
+use depot_deploy::{DeployOutcome, LocationSession, RunOutcome, RunPayload};
 use depot_tests::{dataset, properties, Env, DATASET_ID};
 use serde_json::{json, Value};
 

@@ -96,9 +96,15 @@ async fn a_failed_not_null_is_undone_and_the_old_version_keeps_working() {
     let s = state(&env).await;
     assert_eq!(s.deployed_version, Some(hash(&v1)));
     assert_eq!(s.attempted_version, Some(hash(&v2)));
-    assert_eq!(s.last_completed_phase, None, "nothing of v2 is left applied");
+    assert_eq!(
+        s.last_completed_phase, None,
+        "nothing of v2 is left applied"
+    );
     let why = s.last_error.clone().unwrap();
-    assert!(why.contains("phase 900") && why.contains("violated"), "{why}");
+    assert!(
+        why.contains("phase 900") && why.contains("violated"),
+        "{why}"
+    );
     assert_eq!(status(&env).await, Status::Failed);
     let failed = last_lifecycle(&env);
     assert_eq!(failed["event"], json!("failed"));
@@ -305,7 +311,10 @@ async fn a_process_killed_mid_phase_can_be_abandoned_or_resumed() {
     assert!(killed.is_err(), "the killed deploy must fail: {killed:?}");
     let s = state(&env).await;
     assert_eq!(s.attempted_version, Some(hash(&v2)));
-    assert_eq!(s.last_error, None, "a killed process records nothing itself");
+    assert_eq!(
+        s.last_error, None,
+        "a killed process records nothing itself"
+    );
     assert_eq!(
         status(&env).await,
         Status::Failed,
@@ -319,10 +328,7 @@ async fn a_process_killed_mid_phase_can_be_abandoned_or_resumed() {
                                   "color": {"type": "string", "nullable": true}}))}),
     ));
     let refused = env.deploy(&v3).await.unwrap_err();
-    assert!(
-        refused.to_string().contains("depot abandon"),
-        "{refused}"
-    );
+    assert!(refused.to_string().contains("depot abandon"), "{refused}");
 
     // Abandon: Cat (empty, created by v2) is dropped, the record is stable at v1.
     let mut session = env.session().await;

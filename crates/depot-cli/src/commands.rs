@@ -17,8 +17,8 @@ use depot_core::sql_script::render_sql_script;
 use depot_core::validate::parse_package;
 use depot_core::Dataset;
 use depot_deploy::{
-    clock, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog,
-    LocationSession, RunOutcome, RunPayload,
+    clock, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog, LocationSession,
+    RunOutcome, RunPayload,
 };
 use depot_postgres::{PostgresDialect, PostgresSession};
 use depot_snowflake::SnowflakeSession;
@@ -142,7 +142,13 @@ impl LocalEdge {
             Some(dir) => dir.clone(),
             None => beside
                 .parent()
-                .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+                .map(|p| {
+                    if p.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        p
+                    }
+                })
                 .unwrap_or(Path::new("."))
                 .join(".depot"),
         };
@@ -292,7 +298,10 @@ pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
         ),
         PlanFormat::Text => {
             if preview.already_deployed {
-                println!("Version {} is deployed already: a deploy would change nothing.", preview.prepared.hash);
+                println!(
+                    "Version {} is deployed already: a deploy would change nothing.",
+                    preview.prepared.hash
+                );
             } else {
                 print!("{}", render_text(plan));
             }
@@ -303,8 +312,12 @@ pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
                         println!("  {line}");
                     }
                 }
-                Some(DriftCheck::Compared(_)) => println!("Drift: none (the live objects match the version the plan starts from)."),
-                Some(DriftCheck::Unsupported) => println!("Drift: not checked (this engine cannot check drift yet)."),
+                Some(DriftCheck::Compared(_)) => println!(
+                    "Drift: none (the live objects match the version the plan starts from)."
+                ),
+                Some(DriftCheck::Unsupported) => {
+                    println!("Drift: not checked (this engine cannot check drift yet).")
+                }
                 None => {}
             }
         }
@@ -343,7 +356,9 @@ pub async fn abandon(cli: &Cli, path: &Path) -> Result<()> {
     let lock = session.is_locked(&id).await?;
     println!(
         "{}",
-        serde_json::to_string_pretty(&json!({"outcome": "abandoned", "state": state_report(&state, lock)}))?
+        serde_json::to_string_pretty(
+            &json!({"outcome": "abandoned", "state": state_report(&state, lock)})
+        )?
     );
     Ok(())
 }

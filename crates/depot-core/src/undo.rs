@@ -90,8 +90,11 @@ pub fn phases_to_undo<'a>(
     plan: &'a crate::plan::Plan,
     scope: &UndoScope,
 ) -> Result<Vec<(&'a crate::plan::Phase, Vec<&'a Step>)>, &'a Step> {
-    let mut phases: Vec<&crate::plan::Phase> =
-        plan.phases.iter().filter(|p| scope.covers(p.phase)).collect();
+    let mut phases: Vec<&crate::plan::Phase> = plan
+        .phases
+        .iter()
+        .filter(|p| scope.covers(p.phase))
+        .collect();
     phases.sort_by_key(|p| std::cmp::Reverse(p.phase));
     let mut out = Vec::with_capacity(phases.len());
     for phase in phases {
@@ -160,7 +163,10 @@ mod tests {
     #[test]
     fn the_steps_that_ran_are_undone_last_first() {
         let p = plan(vec![
-            (300, vec![step("300-1", vec![], &["u1"]), step("300-2", vec![], &[])]),
+            (
+                300,
+                vec![step("300-1", vec![], &["u1"]), step("300-2", vec![], &[])],
+            ),
             (700, vec![step("700-1", vec![], &["u2"])]),
             (900, vec![step("900-1", vec![], &[])]),
             (1200, vec![step("1200-1", vec![Hazard::DeletesData], &[])]),

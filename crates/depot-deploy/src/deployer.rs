@@ -160,7 +160,9 @@ impl Deployer<'_> {
         // Between two versions, asking for the deployed one again is a rollback: the stopped
         // attempt is undone (CloudFormation sends exactly this after a failed update).
         let state = match state.baseline() {
-            Baseline::Between { .. } if state.deployed_version.as_deref() == Some(hash.as_str()) => {
+            Baseline::Between { .. }
+                if state.deployed_version.as_deref() == Some(hash.as_str()) =>
+            {
                 let abandoned = self
                     .abandon_locked(session, &config.bootstrap_bucket, dataset_id)
                     .await?;
@@ -321,7 +323,11 @@ impl Deployer<'_> {
                             short(hash)
                         ))
                     })?;
-                tracing::info!(dataset_id, steps_undone = report.steps_undone, "abandoned migration undone");
+                tracing::info!(
+                    dataset_id,
+                    steps_undone = report.steps_undone,
+                    "abandoned migration undone"
+                );
             }
         }
         let state = session.load_state(dataset_id).await?.ok_or_else(|| {
@@ -386,16 +392,20 @@ impl Deployer<'_> {
         let config = &dataset.config;
         let existing = match &dataset.dataset_id {
             Some(id) => session.load_state(id).await?,
-            None => session.find_state(&config.environment_id, &config.alias).await?,
+            None => {
+                session
+                    .find_state(&config.environment_id, &config.alias)
+                    .await?
+            }
         };
         let dataset_id = existing
             .as_ref()
             .map(|s| s.id.clone())
             .or_else(|| dataset.dataset_id.clone())
             .unwrap_or_else(clock::new_dataset_id);
-        let state = existing
-            .clone()
-            .unwrap_or_else(|| DatasetState::new(&dataset_id, &config.alias, &config.environment_id));
+        let state = existing.clone().unwrap_or_else(|| {
+            DatasetState::new(&dataset_id, &config.alias, &config.environment_id)
+        });
         let hash = version_hash(config, &dataset.package);
         let prepared = self
             .prepare(session, dataset, &dataset_id, &hash, &state)
@@ -824,7 +834,10 @@ impl Announcer<'_> {
     }
 
     /// The record as the executor left it (it records progress phase by phase).
-    pub async fn reload(&self, session: &mut dyn LocationSession) -> Result<DatasetState, DeployError> {
+    pub async fn reload(
+        &self,
+        session: &mut dyn LocationSession,
+    ) -> Result<DatasetState, DeployError> {
         session.load_state(self.dataset_id).await?.ok_or_else(|| {
             DeployError::Precondition(format!(
                 "the state of dataset {} disappeared during the migration",
@@ -852,7 +865,9 @@ impl Announcer<'_> {
             .iter()
             .any(|p| p.phase == failure.phase && !p.transactional);
         let scope = UndoScope {
-            through_phase: failure.last_completed_phase.max(recorded.last_completed_phase),
+            through_phase: failure
+                .last_completed_phase
+                .max(recorded.last_completed_phase),
             partial_phase: failed_phase_autocommits.then_some(failure.phase),
         };
         let (message, progress) = self.undo(session, plan, &failure, &scope).await;
@@ -871,7 +886,10 @@ impl Announcer<'_> {
             migration_id: self.migration_id.clone(),
             failure: RunFailure {
                 message: message
-                    .strip_prefix(&format!("phase {}, step {}: ", failure.phase, failure.step_id))
+                    .strip_prefix(&format!(
+                        "phase {}, step {}: ",
+                        failure.phase, failure.step_id
+                    ))
                     .unwrap_or(&message)
                     .to_string(),
                 ..failure

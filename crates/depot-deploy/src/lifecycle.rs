@@ -170,7 +170,8 @@ impl DatasetState {
             // been killed in its first phase. A transactional phase left nothing; a
             // non-transactional one may have, so it counts as between versions.
             (Some(attempted), None)
-                if self.last_error.is_none() && self.desired_version.as_ref() == Some(attempted) =>
+                if self.last_error.is_none()
+                    && self.desired_version.as_ref() == Some(attempted) =>
             {
                 Baseline::Between {
                     attempted: attempted.clone(),
@@ -352,7 +353,11 @@ impl DatasetState {
         next
     }
 
-    fn require_attempted(&self, hash: &str, transition: &'static str) -> Result<(), LifecycleError> {
+    fn require_attempted(
+        &self,
+        hash: &str,
+        transition: &'static str,
+    ) -> Result<(), LifecycleError> {
         if self.attempted_version.as_deref() == Some(hash) {
             return Ok(());
         }
@@ -467,7 +472,9 @@ mod tests {
     #[test]
     fn an_undone_failure_leaves_the_deployed_version_as_the_baseline() {
         let s = stable(A).attempt(B, "m", "k", true, false).unwrap().state;
-        let t = s.fail(B, "phase 900, step 900-1: null values", Progress::Undone).unwrap();
+        let t = s
+            .fail(B, "phase 900, step 900-1: null values", Progress::Undone)
+            .unwrap();
         assert_eq!(events(&t), vec![(LifecycleEvent::Failed, B, true)]);
         assert_eq!(t.state.status(Some(false)), Status::Failed);
         assert_eq!(t.state.last_completed_phase, None);
@@ -591,8 +598,14 @@ mod tests {
         let t = stable(A).remove().unwrap();
         assert!(t.events.is_empty());
         assert_eq!(t.state.status(Some(false)), Status::Deleted);
-        assert!(matches!(t.state.remove(), Err(LifecycleError::Deleted { .. })));
-        assert!(matches!(t.state.abandon(), Err(LifecycleError::Deleted { .. })));
+        assert!(matches!(
+            t.state.remove(),
+            Err(LifecycleError::Deleted { .. })
+        ));
+        assert!(matches!(
+            t.state.abandon(),
+            Err(LifecycleError::Deleted { .. })
+        ));
         assert!(matches!(
             t.state.attempt(A, "m", "k", false, false),
             Err(LifecycleError::Deleted { .. })

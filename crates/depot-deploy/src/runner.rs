@@ -15,10 +15,10 @@ use depot_core::Plan;
 use serde::{Deserialize, Deserializer};
 
 use crate::deployer::{Announcer, Deployer};
-use crate::lifecycle::Baseline;
 use crate::drift::DriftCheck;
 use crate::error::DeployError;
 use crate::events::LifecycleEvent;
+use crate::lifecycle::Baseline;
 use crate::location::{LocationSession, RunOptions, RunReport};
 use crate::seeding::SeedReport;
 use crate::state::DatasetState;
@@ -232,7 +232,13 @@ impl Deployer<'_> {
         announce
             .apply(
                 session,
-                state.attempt(&plan.to_version, &plan.migration_id, &key, false, same_attempt),
+                state.attempt(
+                    &plan.to_version,
+                    &plan.migration_id,
+                    &key,
+                    false,
+                    same_attempt,
+                ),
             )
             .await?;
 

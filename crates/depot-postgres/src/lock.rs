@@ -77,26 +77,6 @@ pub async fn unlock_dataset(client: &Client, dataset_id: &str) -> Result<(), Loc
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_stable_and_distinct() {
-        assert_eq!(
-            dataset_lock_key("6d9c7969f0b1"),
-            dataset_lock_key("6d9c7969f0b1")
-        );
-        assert_ne!(
-            dataset_lock_key("6d9c7969f0b1"),
-            dataset_lock_key("9afc0c483ed3")
-        );
-        let digest = Sha256::digest(b"depot-dataset:abc");
-        let expected = i64::from_be_bytes(digest[..8].try_into().unwrap());
-        assert_eq!(dataset_lock_key("abc"), expected);
-    }
-}
-
 /// Whether any session holds the lock of `dataset_id` now (a migration is running). Read from
 /// `pg_locks`, where a bigint advisory key shows as its high half (`classid`) and low half
 /// (`objid`), so the probe takes nothing and waits for nothing.
@@ -115,4 +95,24 @@ pub async fn is_locked(client: &Client, dataset_id: &str) -> Result<bool, Locati
         .await
         .map_err(|e| pg_error::location_error("reading the dataset lock", &e))?;
     Ok(row.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stable_and_distinct() {
+        assert_eq!(
+            dataset_lock_key("6d9c7969f0b1"),
+            dataset_lock_key("6d9c7969f0b1")
+        );
+        assert_ne!(
+            dataset_lock_key("6d9c7969f0b1"),
+            dataset_lock_key("9afc0c483ed3")
+        );
+        let digest = Sha256::digest(b"depot-dataset:abc");
+        let expected = i64::from_be_bytes(digest[..8].try_into().unwrap());
+        assert_eq!(dataset_lock_key("abc"), expected);
+    }
 }

@@ -10,9 +10,8 @@ use depot_core::undo::UndoScope;
 use depot_core::{Dialect, Plan};
 use depot_deploy::location::Seeds;
 use depot_deploy::{
-    UndoFailure, UndoReport,
     DatasetState, DriftCheck, LocationError, LocationSession, RunFailure, RunOptions, RunReport,
-    SeedReport,
+    SeedReport, UndoFailure, UndoReport,
 };
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;

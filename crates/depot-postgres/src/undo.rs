@@ -83,11 +83,14 @@ pub fn undo(
             id(&column.physical)
         )],
         Change::SetDefault { object, column, .. } | Change::DropDefault { object, column } => {
-            vec![restore_default(old, object, column, &table(&object.physical))
-                .map_err(|message| RenderError {
-                    target: change.target(),
-                    message,
-                })?]
+            vec![
+                restore_default(old, object, column, &table(&object.physical)).map_err(
+                    |message| RenderError {
+                        target: change.target(),
+                        message,
+                    },
+                )?,
+            ]
         }
         Change::AddPrimaryKey { object, key } => vec![
             format!(
@@ -164,9 +167,13 @@ fn restore_default(
                     "ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {value}"
                 ))
             }
-            None => Ok(format!("ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT")),
+            None => Ok(format!(
+                "ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
+            )),
         },
-        None => Ok(format!("ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT")),
+        None => Ok(format!(
+            "ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
+        )),
     }
 }
 

@@ -105,7 +105,11 @@ async fn set_lock_timeout(
 
 /// Runs one undo statement on its own, retrying after `lock_not_available`; a `DROP TABLE` runs
 /// only on an empty table.
-async fn run_undo_statement(client: &Client, sql: &str, policy: &RetryPolicy) -> Result<(), String> {
+async fn run_undo_statement(
+    client: &Client,
+    sql: &str,
+    policy: &RetryPolicy,
+) -> Result<(), String> {
     if let Some(table) = dropped_table(sql) {
         let exists: bool = client
             .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
@@ -189,7 +193,10 @@ mod tests {
             Some("ws.\"Dog\"")
         );
         assert_eq!(dropped_table("DROP VIEW IF EXISTS ws.v"), None);
-        assert_eq!(dropped_table("ALTER TABLE ws.t DROP COLUMN IF EXISTS c"), None);
+        assert_eq!(
+            dropped_table("ALTER TABLE ws.t DROP COLUMN IF EXISTS c"),
+            None
+        );
         assert_eq!(dropped_table("not sql"), None);
     }
 }
