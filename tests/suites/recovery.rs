@@ -415,3 +415,16 @@ async fn kill_mid_phase(
     }
     result
 }
+
+/// A default dropped by a failed migration comes back (found by the generated pairs).
+#[tokio::test]
+async fn regression_a_dropped_default_is_restored_by_the_undo() {
+    let with = json!({"id": {"type": "bigint"}, "a1": {"type": "integer", "nullable": true, "default": 7}});
+    let without = json!({"id": {"type": "bigint"}, "a1": {"type": "integer", "nullable": true}});
+    depot_tests::check_undo(
+        &package("1", json!({"T1": dog(with)})),
+        &package("2", json!({"T1": dog(without)})),
+        3,
+    )
+    .await;
+}

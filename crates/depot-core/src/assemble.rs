@@ -8,7 +8,7 @@ use crate::diff::{create_all_views, diff, DiffError, Refusal};
 use crate::phase;
 use crate::physical::{PhysicalModel, PhysicalObject};
 use crate::plan::{Phase, Plan, Step, FORMAT_VERSION};
-use crate::undo::Undo;
+use crate::undo::{Before, Undo};
 
 /// PlanHeader is what the caller fixes (the core has no clock and no randomness).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,13 +34,14 @@ pub fn plan_migration(
     let ctx = RenderContext {
         namespace: new.namespace.clone(),
     };
+    let before = Before { old, new };
     // Phases in ascending order; within a phase, steps keep the diff's order. Steps go straight
     // into their phase (a plan that is refused is dropped whole).
     let mut phases: BTreeMap<u32, Phase> = BTreeMap::new();
     let mut refusals = Vec::new();
     // Renders one change; gives it back unless a step keeps it.
     let mut render = |change: Change| -> Option<Change> {
-        let undo = match dialect.undo(&change, old, &ctx) {
+        let undo = match dialect.undo(&change, &before, &ctx) {
             Ok(Undo::Statements(statements)) => statements,
             Ok(Undo::Irreversible) => Vec::new(),
             Err(e) => {

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::change::Change;
 use crate::hazard::Hazard;
 use crate::naming::NamingStrategy;
-use crate::physical::PhysicalModel;
-use crate::undo::Undo;
+use crate::undo::{Before, Undo};
 
 /// Engine is the kind of location a dataset lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,17 +81,17 @@ pub trait Dialect {
     /// Renders one change as one or more steps, each one statement.
     fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError>;
 
-    /// How to reverse `change` after a failed migration (see [`crate::undo`]). `old` is the
-    /// model the plan starts from (None: a first deploy), which holds what a change alone does
-    /// not say (a dropped view's definition, a dropped default). An engine that cannot reverse
-    /// changes leaves every failed migration between versions, to be resumed.
+    /// How to reverse `change` after a failed migration (see [`crate::undo`]). `before` finds
+    /// in the model the plan starts from what a change alone does not say (a dropped view's
+    /// definition, a dropped default). An engine that cannot reverse changes leaves every failed
+    /// migration between versions, to be resumed.
     fn undo(
         &self,
         change: &Change,
-        old: Option<&PhysicalModel>,
+        before: &Before<'_>,
         ctx: &RenderContext,
     ) -> Result<Undo, RenderError> {
-        let _ = (change, old, ctx);
+        let _ = (change, before, ctx);
         Ok(Undo::Irreversible)
     }
 }

@@ -15,7 +15,7 @@
 
 use crate::change::Name;
 use crate::hazard::Hazard;
-use crate::physical::{PhysicalColumn, PhysicalModel, PhysicalView};
+use crate::physical::{PhysicalColumn, PhysicalModel, PhysicalObject, PhysicalView};
 use crate::plan::Step;
 
 /// Undo is the reverse of one change.
@@ -41,31 +41,79 @@ pub fn is_irreversible(step: &Step) -> bool {
         .any(|h| matches!(h, Hazard::DeletesData | Hazard::NotReversible))
 }
 
-/// The column of `old` that column `column` of object `object` was before the plan: matched by
-/// logical names, else by physical names. None when the old model has no such column.
-pub fn previous_column<'a>(
-    old: Option<&'a PhysicalModel>,
-    object: &Name,
-    column: &Name,
-) -> Option<&'a PhysicalColumn> {
-    let old = old?;
-    let table = old
-        .objects
-        .get(&object.logical)
-        .or_else(|| old.objects.values().find(|o| o.physical == object.physical))?;
-    table
-        .columns
-        .iter()
-        .find(|c| c.logical == column.logical)
-        .or_else(|| table.columns.iter().find(|c| c.physical == column.physical))
+/// Before is what a plan starts from, seen from the version it goes to: it finds what a column
+/// or view of the new version was before, following renames (`previousNames`), so an undo can
+/// restore what a change alone does not say (a dropped default, a dropped view's definition).
+#[derive(Debug, Clone, Copy)]
+pub struct Before<'a> {
+    /// The model the plan starts from (None: a first deploy).
+    pub old: Option<&'a PhysicalModel>,
+    /// The model the plan goes to.
+    pub new: &'a PhysicalModel,
 }
 
-/// The view of `old` that `view` names (by logical, else physical name).
-pub fn previous_view<'a>(old: Option<&'a PhysicalModel>, view: &Name) -> Option<&'a PhysicalView> {
-    let old = old?;
-    old.views
-        .get(&view.logical)
-        .or_else(|| old.views.values().find(|v| v.physical == view.physical))
+impl<'a> Before<'a> {
+    /// The old object that object `object` (named as in the new version) was.
+    fn object(&self, object: &Name) -> Option<&'a PhysicalObject> {
+        let old = self.old?;
+        let mut names = vec![object.logical.as_str()];
+        if let Some(o) = self.new.objects.get(&object.logical) {
+            names.extend(o.previous_names.iter().map(String::as_str));
+        }
+        names
+            .iter()
+            .find_map(|n| old.objects.get(*n))
+            .or_else(|| old.objects.values().find(|o| o.physical == object.physical))
+    }
+
+    /// The old column that column `column` of object `object` (both named as in the new
+    /// version) was. None when the old version had no such column.
+    pub fn column(&self, object: &Name, column: &Name) -> Option<&'a PhysicalColumn> {
+        let table = self.object(object)?;
+        let mut names = vec![column.logical.as_str()];
+        if let Some(c) = self
+            .new
+            .objects
+            .get(&object.logical)
+            .and_then(|o| o.columns.iter().find(|c| c.logical == column.logical))
+        {
+            names.extend(c.previous_names.iter().map(String::as_str));
+        }
+        names
+            .iter()
+            .find_map(|n| table.columns.iter().find(|c| c.logical == *n))
+            .or_else(|| table.columns.iter().find(|c| c.physical == column.physical))
+    }
+
+    /// The physical names that the old version's columns `old_columns` of `object` have while
+    /// the plan runs (after its renames, before its drops): an undo that rebuilds an old index
+    /// or key runs before the renames are undone, so it must name the renamed columns.
+    pub fn current_columns(&self, object: &Name, old_columns: &[String]) -> Vec<String> {
+        let table = self.object(object);
+        let new_object = self.new.objects.get(&object.logical);
+        old_columns
+            .iter()
+            .map(|physical| {
+                let logical = table
+                    .and_then(|t| t.columns.iter().find(|c| &c.physical == physical))
+                    .map(|c| c.logical.as_str());
+                let renamed = logical.and_then(|logical| {
+                    new_object?.columns.iter().find(|c| {
+                        c.logical == logical || c.previous_names.iter().any(|p| p == logical)
+                    })
+                });
+                renamed.map_or_else(|| physical.clone(), |c| c.physical.clone())
+            })
+            .collect()
+    }
+
+    /// The old view that `view` names (a dropped view: by its old logical, else physical name).
+    pub fn view(&self, view: &Name) -> Option<&'a PhysicalView> {
+        let old = self.old?;
+        old.views
+            .get(&view.logical)
+            .or_else(|| old.views.values().find(|v| v.physical == view.physical))
+    }
 }
 
 /// UndoScope says which phases of a plan ran: every phase up to `through_phase` completed, and

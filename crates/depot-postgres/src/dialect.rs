@@ -2,8 +2,7 @@
 
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
-use depot_core::physical::PhysicalModel;
-use depot_core::undo::Undo;
+use depot_core::undo::{Before, Undo};
 use depot_core::Change;
 
 /// PostgresDialect renders Depot changes as PostgreSQL statements.
@@ -41,10 +40,10 @@ impl Dialect for PostgresDialect {
     fn undo(
         &self,
         change: &Change,
-        old: Option<&PhysicalModel>,
+        before: &Before<'_>,
         ctx: &RenderContext,
     ) -> Result<Undo, RenderError> {
-        crate::undo::undo(change, old, ctx)
+        crate::undo::undo(change, before, ctx)
     }
 }
 

@@ -11,8 +11,8 @@
 
 use depot_core::change::Name;
 use depot_core::dialect::{RenderContext, RenderError};
-use depot_core::physical::{PhysicalIndex, PhysicalModel};
-use depot_core::undo::{previous_column, previous_view, Undo};
+use depot_core::physical::PhysicalIndex;
+use depot_core::undo::{Before, Undo};
 use depot_core::Change;
 
 use crate::dialect::quote_ident;
@@ -23,7 +23,7 @@ use crate::sql_type::sql_type;
 /// The statements that reverse `change`, planned from `old` (None: a first deploy).
 pub fn undo(
     change: &Change,
-    old: Option<&PhysicalModel>,
+    before: &Before<'_>,
     ctx: &RenderContext,
 ) -> Result<Undo, RenderError> {
     let ns = &ctx.namespace;
@@ -84,7 +84,7 @@ pub fn undo(
         )],
         Change::SetDefault { object, column, .. } | Change::DropDefault { object, column } => {
             vec![
-                restore_default(old, object, column, &table(&object.physical)).map_err(
+                restore_default(before, object, column, &table(&object.physical)).map_err(
                     |message| RenderError {
                         target: change.target(),
                         message,
@@ -104,7 +104,7 @@ pub fn undo(
             "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
             table(&object.physical),
             id(&key.name),
-            column_list(&key.columns)
+            column_list(&before.current_columns(object, &key.columns))
         )],
         Change::RenamePrimaryKey { object, from, to } => vec![format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
@@ -118,9 +118,11 @@ pub fn undo(
                 table(&index.physical)
             )]
         }
-        Change::DropIndex { object, index } => {
-            vec![create_index(index, &table(&object.physical))]
-        }
+        Change::DropIndex { object, index } => vec![create_index(
+            index,
+            &before.current_columns(object, &index.columns),
+            &table(&object.physical),
+        )],
         Change::RenameIndex { from, to, .. } => vec![format!(
             "ALTER INDEX IF EXISTS {} RENAME TO {}",
             table(to),
@@ -130,7 +132,7 @@ pub fn undo(
             vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
         }
         Change::DropView { view } => {
-            let Some(before) = previous_view(old, view) else {
+            let Some(old_view) = before.view(view) else {
                 return Err(RenderError {
                     target: change.target(),
                     message: format!(
@@ -142,8 +144,8 @@ pub fn undo(
             };
             vec![format!(
                 "CREATE VIEW {} AS {}",
-                table(&before.physical),
-                before.sql
+                table(&old_view.physical),
+                old_view.sql
             )]
         }
     };
@@ -152,16 +154,16 @@ pub fn undo(
 
 /// `SET DEFAULT` to the old version's default of the column, or `DROP DEFAULT` when it had none.
 fn restore_default(
-    old: Option<&PhysicalModel>,
+    before: &Before<'_>,
     object: &Name,
     column: &Name,
     table: &str,
 ) -> Result<String, String> {
     let col = quote_ident(&column.physical);
-    match previous_column(old, object, column) {
-        Some(before) => match &before.default {
+    match before.column(object, column) {
+        Some(old_column) => match &old_column.default {
             Some(value) => {
-                let value = literal(&before.field_type, value)
+                let value = literal(&old_column.field_type, value)
                     .map_err(|why| format!("the old default of {}: {why}", column.logical))?;
                 Ok(format!(
                     "ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {value}"
@@ -179,12 +181,12 @@ fn restore_default(
 
 /// The statement that builds `index` again, as it was, without blocking writes.
 /// (`CREATE INDEX` takes the bare index name: an index lives in its table's schema.)
-fn create_index(index: &PhysicalIndex, on: &str) -> String {
+fn create_index(index: &PhysicalIndex, columns: &[String], on: &str) -> String {
     format!(
         "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {on} ({})",
         if index.unique { "UNIQUE " } else { "" },
         quote_ident(&index.physical),
-        column_list(&index.columns)
+        column_list(columns)
     )
 }
 
