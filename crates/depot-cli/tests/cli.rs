@@ -229,6 +229,7 @@ fn every_verb_has_help() {
         "plan",
         "deploy",
         "get-dataset",
+        "abandon",
         "run-migration",
     ] {
         let out = depot_in(dir.path(), &[verb, "--help"]).ok();
@@ -1211,4 +1212,185 @@ async fn the_password_is_never_printed_nor_stored() {
         "the password is in the state record: {}",
         records[0]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// After a failure, as an operator paged at night would go about it
+
+#[tokio::test]
+async fn a_failed_deploy_is_undone_reported_and_a_corrected_version_deploys() {
+    let w = World::new().await;
+    let nullable = json!({"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Night",
+            "night",
+            dogs("1", nullable.clone()),
+            "synchronous",
+            json!([]),
+        ),
+    );
+    let id = w.depot(&["deploy", &v1]).ok().json()["datasetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.db.client
+        .batch_execute("INSERT INTO night.dog VALUES (1, 'Rex'), (2, NULL)")
+        .await
+        .unwrap();
+
+    // v2 makes `name` NOT NULL: its validation fails on row 2.
+    let v2 = w.write(
+        "v2.json",
+        &dataset_file(
+            "Night",
+            "night",
+            dogs(
+                "2",
+                json!({"id": {"type": "bigint"}, "name": {"type": "string"}}),
+            ),
+            "synchronous",
+            json!(["VALIDATES_DATA"]),
+        ),
+    );
+    let out = w.depot(&["deploy", &v2]).failed();
+    let reason = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("depot: error: "))
+        .unwrap();
+    for word in ["phase 900", "violated", "undone"] {
+        assert!(reason.contains(word), "{word} missing: {reason}");
+    }
+    // The old application still inserts a NULL name.
+    w.db.client
+        .batch_execute("INSERT INTO night.dog VALUES (3, NULL)")
+        .await
+        .expect("the old version's insert works after the failure");
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["status"], json!("FAILED"), "{state}");
+    assert!(
+        state["lastError"].as_str().unwrap().contains("violated"),
+        "{state}"
+    );
+
+    // A corrected v3 deploys from v1; every row is there.
+    let v3 = w.write(
+        "v3.json",
+        &dataset_file(
+            "Night",
+            "night",
+            dogs(
+                "3",
+                json!({"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true},
+                             "chip": {"type": "string", "nullable": true}}),
+            ),
+            "synchronous",
+            json!([]),
+        ),
+    );
+    let preview = w.depot(&["deploy", &v3, "--preview"]).ok();
+    assert!(
+        preview.stdout.contains("addField Dog.chip"),
+        "{}",
+        preview.stdout
+    );
+    w.depot(&["deploy", &v3]).ok();
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["status"], json!("STABLE"), "{state}");
+    assert_eq!(state["lastError"], Value::Null, "{state}");
+    let rows: i64 =
+        w.db.client
+            .query_one("SELECT count(*) FROM night.dog", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(rows, 3);
+}
+
+#[tokio::test]
+async fn abandon_undoes_a_migration_stopped_between_versions() {
+    let w = World::new().await;
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Halfway",
+            "halfway",
+            dogs("1", json!({"id": {"type": "bigint"}})),
+            "asynchronous",
+            json!([]),
+        ),
+    );
+    // Asynchronous: deploy schedules, run-migration runs.
+    let run = |w: &World, name: &str| {
+        let planned = w.events().last().unwrap().clone();
+        w.write(
+            name,
+            &json!({
+                "eventId": planned["id"], "datasetId": planned["detail"]["datasetId"],
+                "migrationPlanBucket": planned["detail"]["migrationPlanBucket"],
+                "migrationPlanKey": planned["detail"]["migrationPlanKey"],
+            }),
+        )
+    };
+    let id = w.depot(&["deploy", &v1]).ok().json()["datasetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p1 = run(&w, "p1.json");
+    w.depot(&["run-migration", &p1]).ok();
+    w.db.client
+        .batch_execute("INSERT INTO halfway.dog VALUES (1)")
+        .await
+        .unwrap();
+
+    // v2 adds a table and a column; only its first phases run (lastPhase), which leaves the
+    // dataset between versions, as a killed runner would.
+    let v2 = w.write(
+        "v2.json",
+        &json!({
+            "environmentId": "e2e404529091ed2", "alias": "Halfway", "bootstrapBucket": "sdp-bootstrap-cli",
+            "package": {"name": "dogs", "version": "2", "schemas": {
+                "Dog": {"kind": "object", "fields": {"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true}}, "primaryKey": ["id"]},
+                "Cat": {"kind": "object", "fields": {"id": {"type": "bigint"}}, "primaryKey": ["id"]}}},
+            "location": {"type": "postgres", "name": "main", "host": "db.invalid", "port": "5432", "database": "app"},
+            "schemaName": "halfway",
+            "migrationOptions": {"migrationMode": {"type": "asynchronous"}}
+        }),
+    );
+    w.depot(&["deploy", &v2]).ok();
+    let p2 = run(&w, "p2.json");
+    let mut partial: Value = serde_json::from_str(&std::fs::read_to_string(&p2).unwrap()).unwrap();
+    partial["lastPhase"] = json!(300);
+    let p2_partial = w.write("p2-partial.json", &partial);
+    let ran = w.depot(&["run-migration", &p2_partial]).ok().json();
+    assert_eq!(ran["outcome"], json!("partial"), "{ran}");
+    assert_eq!(w.columns("halfway", "cat").await, ["id"]);
+
+    let abandoned = w.depot(&["abandon", &v2]).ok().json();
+    assert_eq!(abandoned["outcome"], json!("abandoned"), "{abandoned}");
+    assert_eq!(abandoned["state"]["status"], json!("STABLE"), "{abandoned}");
+    assert!(
+        w.columns("halfway", "cat").await.is_empty(),
+        "the table the stopped migration created is gone"
+    );
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["status"], json!("STABLE"), "{state}");
+    assert_eq!(state["deployedVersion"], state["attemptedVersion"]);
+    // Abandoning again says there is nothing to abandon.
+    let again = w.depot(&["abandon", &v2]).failed();
+    assert!(
+        again.stderr.contains("nothing to abandon")
+            || again.stderr.contains("no attempt to abandon"),
+        "{}",
+        again.stderr
+    );
+    let rows: i64 =
+        w.db.client
+            .query_one("SELECT count(*) FROM halfway.dog", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(rows, 1);
 }
