@@ -75,6 +75,17 @@ impl Env {
         self.state_dir.path().to_path_buf()
     }
 
+    /// The harness dataset's state record, as stored.
+    pub async fn state(&self) -> depot_deploy::DatasetState {
+        use depot_deploy::LocationSession;
+        self.session()
+            .await
+            .load_state(DATASET_ID)
+            .await
+            .expect("reading the state record")
+            .expect("a state record")
+    }
+
     /// The introspected shape of the dataset namespace.
     pub async fn snapshot(&self) -> depot_postgres::introspect::SchemaSnapshot {
         depot_postgres::introspect::introspect(&self.db.client, NAMESPACE)

@@ -2,7 +2,7 @@
 //! after a synchronous deploy, a no-op redeploy, and the asynchronous hand-over to a runner.
 //! Failures, their undo, resume and abandon are in recovery.rs.
 
-use depot_deploy::{DeployOutcome, LocationSession, RunOutcome, RunPayload};
+use depot_deploy::{DeployOutcome, RunOutcome, RunPayload};
 use depot_tests::{dataset, properties, Env, DATASET_ID};
 use serde_json::{json, Value};
 
@@ -31,12 +31,7 @@ fn lifecycle(events: &[Value]) -> Vec<(String, String)> {
 }
 
 async fn state(env: &Env) -> depot_deploy::DatasetState {
-    env.session()
-        .await
-        .load_state(DATASET_ID)
-        .await
-        .unwrap()
-        .expect("a state record")
+    env.state().await
 }
 
 #[tokio::test]

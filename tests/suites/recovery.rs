@@ -21,12 +21,7 @@ fn dog(fields: Value) -> Value {
 }
 
 async fn state(env: &Env) -> depot_deploy::DatasetState {
-    env.session()
-        .await
-        .load_state(DATASET_ID)
-        .await
-        .unwrap()
-        .expect("a state record")
+    env.state().await
 }
 
 /// The status operators read, with the lock probed as `depot get-dataset` does.
