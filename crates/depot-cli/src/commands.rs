@@ -278,12 +278,9 @@ pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<
 /// `depot run-migration PAYLOAD`.
 pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
     let raw = read_json(path)?;
-    let payload: RunPayload = serde_json::from_value(raw).map_err(|e| {
-        anyhow!(
-            "{}: not a migration runner payload (SPEC §8): {e}",
-            path.display()
-        )
-    })?;
+    // Checked before anything is read: the payload's bucket and key name a file under the
+    // state folder, and `../` in them must not reach outside it.
+    let payload = RunPayload::from_json(raw).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let edge = LocalEdge::new(cli);
     let deployer = edge.deployer(cli);
     // The dataset's location is in the target version's document (unless --database-url).
