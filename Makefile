@@ -48,11 +48,10 @@ bench-snowflake:
 # which infra/ packages: the entity creators, the migration runner and the event forwarder.
 # `--release` with the settings of Cargo.toml's release-lambda profile (which bench-lambda uses on
 # this machine): size first, since the target is under 20 MB.
-LAMBDA_BINS := --bin entity-creator-aurora --bin entity-creator-snowflake --bin migration-runner --bin migration-forwarder
+# scripts/build-lambdas.sh holds the settings; the Lambda tests build the same artifacts for this
+# machine with it.
 lambdas:
-	@scripts/ensure-cargo-lambda.sh
-	CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
-	  cargo lambda build --release --arm64 $(LAMBDA_BINS)
+	scripts/build-lambdas.sh arm64
 	@ls -l target/lambda/*/bootstrap
 
 # Cold init (process start to the first poll of the runtime API) and size of each function
