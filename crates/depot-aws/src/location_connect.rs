@@ -117,7 +117,7 @@ pub async fn open_snowflake(
                 )),
             },
         };
-    let options = SessionOptions::for_location(location, executor);
+    let options = SessionOptions::for_location(executor).map_err(|e| fail(e.to_string()))?;
     SnowflakeSession::connect(location, &credentials, options)
         .await
         .map_err(|e| fail(e.to_string()))

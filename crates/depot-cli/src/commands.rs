@@ -179,7 +179,7 @@ async fn connect_snowflake(
         ),
     };
     let credentials = depot_snowflake::Credentials::password(password);
-    let options = depot_snowflake::SessionOptions::for_location(location, executor);
+    let options = depot_snowflake::SessionOptions::for_location(executor)?;
     let session = SnowflakeSession::connect(location, &credentials, options)
         .await
         .with_context(|| format!("connecting to Snowflake account {}", location.account))?;
