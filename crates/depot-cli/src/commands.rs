@@ -203,9 +203,16 @@ async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<Postgr
              FILE for the dataset's location"
         ),
     };
-    PostgresSession::connect(&options)
+    let session = PostgresSession::connect(&options)
         .await
-        .context("connecting to PostgreSQL")
+        .context("connecting to PostgreSQL")?;
+    // The dataset's own lock timeout (`migrationOptions.lockTimeoutMs`), else the default.
+    Ok(match dataset {
+        Some(dataset) => session.with_retry_policy(depot_postgres::RetryPolicy::for_dataset(
+            &dataset.config.migration_options,
+        )),
+        None => session,
+    })
 }
 
 /// `depot deploy DATASET`.
