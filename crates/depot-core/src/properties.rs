@@ -17,8 +17,7 @@ use serde_json::Value;
 
 use crate::dataset::{
     Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
-    LOCK_TIMEOUT_MS_RANGE,
-    RemovalPolicy, SnowflakeLocation,
+    RemovalPolicy, SnowflakeLocation, LOCK_TIMEOUT_MS_RANGE,
 };
 use crate::hazard::Hazard;
 use crate::json::{JsonObject, JsonValue, View};
