@@ -350,6 +350,13 @@ fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
     None
 }
 
+/// A version hash: 64 lowercase hex characters (SPEC §3).
+fn is_version_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,11 +428,4 @@ mod tests {
             "{reason}"
         );
     }
-}
-
-/// A version hash: 64 lowercase hex characters (SPEC §3).
-fn is_version_hash(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -68,7 +68,8 @@ async fn a_hostile_payload_file_is_refused_naming_the_field_and_changes_nothing(
     let state_before = world.state().await;
     let events_before = world.events().await.len();
     let (environment, rest) = good.migration_plan_key.split_once('/').unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut depot_deploy::RunPayload)>)> = vec![
+    type Spoil<'a> = Box<dyn Fn(&mut depot_deploy::RunPayload) + 'a>;
+    let cases: Vec<(&str, Spoil)> = vec![
         (
             "migrationPlanKey",
             Box::new(|p| {
