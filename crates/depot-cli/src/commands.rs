@@ -198,7 +198,7 @@ async fn connect_snowflake(
         ),
     };
     let credentials = depot_snowflake::Credentials::password(password);
-    let options = depot_snowflake::SessionOptions::for_location(location, executor);
+    let options = depot_snowflake::SessionOptions::for_location(executor)?;
     let session = SnowflakeSession::connect(location, &credentials, options)
         .await
         .with_context(|| format!("connecting to Snowflake account {}", location.account))?;
@@ -222,9 +222,16 @@ async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<Postgr
              FILE for the dataset's location"
         ),
     };
-    PostgresSession::connect(&options)
+    let session = PostgresSession::connect(&options)
         .await
-        .context("connecting to PostgreSQL")
+        .context("connecting to PostgreSQL")?;
+    // The dataset's own lock timeout (`migrationOptions.lockTimeoutMs`), else the default.
+    Ok(match dataset {
+        Some(dataset) => session.with_retry_policy(depot_postgres::RetryPolicy::for_dataset(
+            &dataset.config.migration_options,
+        )),
+        None => session,
+    })
 }
 
 /// `depot deploy DATASET`.
@@ -391,12 +398,9 @@ pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<
 /// `depot run-migration PAYLOAD`.
 pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
     let raw = read_json(path)?;
-    let payload: RunPayload = serde_json::from_value(raw).map_err(|e| {
-        anyhow!(
-            "{}: not a migration runner payload (SPEC §8): {e}",
-            path.display()
-        )
-    })?;
+    // Checked before anything is read: the payload's bucket and key name a file under the
+    // state folder, and `../` in them must not reach outside it.
+    let payload = RunPayload::from_json(raw).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let edge = LocalEdge::new(cli, path)?;
     let deployer = edge.deployer(cli);
     // The dataset's location is in the target version's document (unless --database-url).

@@ -1069,6 +1069,97 @@ async fn run_migration_runs_a_scheduled_plan() {
     );
 }
 
+/// A payload whose bucket or key climbs out of the state folder (`../`) is refused before
+/// anything is read: here a real plan copied outside the state folder, reachable only through
+/// `..`, would otherwise run (depot once read and ran it). Nothing runs, nothing is stored, no
+/// event is sent, and the reason is one line naming the field.
+#[tokio::test]
+async fn run_migration_refuses_a_payload_that_points_outside_the_state_folder() {
+    let w = World::new().await;
+    let fields = json!({"id": {"type": "bigint"}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Outside",
+            "outside",
+            dogs("1", fields),
+            "asynchronous",
+            json!([]),
+        ),
+    );
+    let scheduled = w.depot(&["deploy", &v1]).ok().json();
+    let id = scheduled["datasetId"].as_str().unwrap().to_string();
+    let planned = w.events()[1].clone();
+    let bucket = planned["detail"]["migrationPlanBucket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let key = planned["detail"]["migrationPlanKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The plan, moved outside the state folder (into the scratch folder beside it).
+    let outside = w.scratch.path().join("stolen").join(&key);
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::rename(w.state.path().join(&bucket).join(&key), &outside).unwrap();
+    let scratch_name = w.scratch.path().file_name().unwrap().to_str().unwrap();
+    let state_parent = w.state.path().parent().unwrap();
+    assert_eq!(state_parent, w.scratch.path().parent().unwrap());
+    let (env_folder, _) = key.split_once('/').unwrap();
+    // From <state>/<bucket>/: up to the folder both temporary folders share, then down.
+    let climbing_key = format!("{env_folder}/migrations/../../../../{scratch_name}/stolen/{key}");
+    let files_before = w.files();
+    let state_before = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    let events_before = w.events().len();
+
+    for (field, hostile) in [
+        (
+            "migrationPlanKey",
+            json!({"migrationPlanKey": climbing_key}),
+        ),
+        (
+            "migrationPlanKey",
+            json!({"migrationPlanKey": format!("/{key}")}),
+        ),
+        (
+            "migrationPlanBucket",
+            json!({"migrationPlanBucket": format!("../{scratch_name}/stolen")}),
+        ),
+        (
+            "migrationPlanPrefix",
+            json!({"migrationPlanPrefix": format!("../../{scratch_name}/stolen/")}),
+        ),
+        ("datasetId", json!({"datasetId": "../../etc"})),
+        ("lastPhase", json!({"lastPhase": 100000})),
+    ] {
+        let mut payload = json!({
+            "datasetId": id, "migrationPlanBucket": bucket, "migrationPlanKey": key,
+        });
+        for (k, v) in hostile.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        let file = w.write("hostile.json", &payload);
+        let out = w.depot(&["run-migration", &file]).failed_at_once();
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("hostile.json: invalid migration runner payload: ")
+                && out.stderr.contains(&format!("{field} ")),
+            "{field}: {}",
+            out.stderr
+        );
+    }
+    assert!(outside.exists(), "the plan outside was not touched");
+    assert!(w.columns("outside", "dog").await.is_empty(), "nothing ran");
+    assert_eq!(w.files(), files_before, "nothing stored");
+    assert_eq!(w.events().len(), events_before, "no event sent");
+    assert_eq!(
+        w.depot(&["get-dataset", "--id", &id]).ok().json(),
+        state_before
+    );
+}
+
 /// The URL of `db` with a password: its own if it has one, else `s3cr3t-pw` (which a trust-auth
 /// server ignores). Returns the URL and the password.
 fn url_with_password(db: &TestDatabase) -> (String, String) {

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::dataset::{
     Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
-    RemovalPolicy, SnowflakeLocation,
+    RemovalPolicy, SnowflakeLocation, LOCK_TIMEOUT_MS_RANGE,
 };
 use crate::hazard::Hazard;
 use crate::json::{JsonObject, JsonValue, View};
@@ -83,7 +83,12 @@ const SNOWFLAKE_KEYS: &[&str] = &[
     "secretArn",
 ];
 const EXECUTOR_KEYS: &[&str] = &["name", "warehouse", "role"];
-const OPTIONS_KEYS: &[&str] = &["migrationMode", "triggerSeeding", "allowedHazards"];
+const OPTIONS_KEYS: &[&str] = &[
+    "migrationMode",
+    "triggerSeeding",
+    "allowedHazards",
+    "lockTimeoutMs",
+];
 const MODE_KEYS: &[&str] = &["type", "eventBusArn", "customEventBinding"];
 
 /// looks_secret tells whether a key would hold a secret value. `secretArn` (a reference, not a
@@ -360,6 +365,7 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
             },
             trigger_seeding: false,
             allowed_hazards: BTreeSet::new(),
+            lock_timeout_ms: None,
         }),
         Some(v) => read_migration_options(r, v, &at.key("migrationOptions")),
     };
@@ -654,6 +660,10 @@ fn read_migration_options<J: JsonValue>(
         None => Some(BTreeSet::new()),
         Some(v) => read_hazards(r, v, &at.key("allowedHazards")),
     };
+    let lock_timeout_ms = match map.get("lockTimeoutMs") {
+        None => Some(None),
+        Some(v) => read_lock_timeout_ms(r, v, &at.key("lockTimeoutMs")).map(Some),
+    };
     if r.problems.len() > before {
         return None;
     }
@@ -661,7 +671,30 @@ fn read_migration_options<J: JsonValue>(
         migration_mode: migration_mode?,
         trigger_seeding: trigger_seeding?,
         allowed_hazards: allowed_hazards?,
+        lock_timeout_ms: lock_timeout_ms?,
     })
+}
+
+/// `lockTimeoutMs`: whole milliseconds in [`LOCK_TIMEOUT_MS_RANGE`], as a number or (as
+/// CloudFormation sends every scalar) a string of digits.
+fn read_lock_timeout_ms<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<u32> {
+    match lenient::as_u32(value).filter(|ms| LOCK_TIMEOUT_MS_RANGE.contains(ms)) {
+        Some(ms) => Some(ms),
+        None => {
+            r.report(
+                at,
+                rules::INVALID_VALUE,
+                format!(
+                    "`lockTimeoutMs` {} must be whole milliseconds from {} to {} (how long one \
+                     migration statement waits for its lock before it is retried)",
+                    describe_scalar(value),
+                    LOCK_TIMEOUT_MS_RANGE.start(),
+                    LOCK_TIMEOUT_MS_RANGE.end()
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn read_migration_mode<J: JsonValue>(
@@ -844,6 +877,52 @@ mod tests {
         assert_eq!(pg.port, 5432);
         assert_eq!(d.package.name, "dogs");
         assert_eq!(d.dataset_id, None);
+    }
+
+    #[test]
+    fn lock_timeout_ms_is_whole_milliseconds_in_range_as_a_number_or_a_string() {
+        assert_eq!(
+            parse_dataset(&minimal())
+                .unwrap()
+                .config
+                .migration_options
+                .lock_timeout_ms,
+            None
+        );
+        for (given, expected) in [
+            (json!(1000), 1000),
+            (json!("250"), 250),
+            (json!(50), 50),
+            (json!("60000"), 60_000),
+        ] {
+            let raw = set(
+                minimal(),
+                "/migrationOptions",
+                json!({"lockTimeoutMs": given.clone()}),
+            );
+            let d = parse_dataset(&raw).unwrap_or_else(|e| panic!("{given}: {e}"));
+            assert_eq!(d.config.migration_options.lock_timeout_ms, Some(expected));
+        }
+        for bad in [
+            json!(49),
+            json!("60001"),
+            json!(-5),
+            json!("1.5s"),
+            json!(1.5),
+            json!(true),
+        ] {
+            let raw = set(
+                minimal(),
+                "/migrationOptions",
+                json!({"lockTimeoutMs": bad.clone()}),
+            );
+            let why = parse_dataset(&raw).unwrap_err().to_string();
+            assert!(
+                why.contains("migrationOptions") && why.contains("lockTimeoutMs"),
+                "{bad}: {why}"
+            );
+            assert!(why.contains("from 50 to 60000"), "{bad}: {why}");
+        }
     }
 
     #[test]

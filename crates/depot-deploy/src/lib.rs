@@ -12,6 +12,7 @@ mod interruption;
 pub mod lifecycle;
 pub mod location;
 pub mod removal;
+pub mod run_payload;
 pub mod runner;
 pub mod seeding;
 pub mod state;
@@ -26,6 +27,7 @@ pub use location::{
     LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,
 };
 pub use removal::RemovalOutcome;
-pub use runner::{RunOutcome, RunPayload, RunTarget};
+pub use run_payload::{PayloadError, PayloadParseError, RunPayload};
+pub use runner::{RunOutcome, RunTarget};
 pub use seeding::SeedReport;
 pub use state::{DatasetState, DatasetStatus};

@@ -12,7 +12,6 @@
 
 use depot_core::document::{environment_key, EnvironmentDocument};
 use depot_core::Plan;
-use serde::{Deserialize, Deserializer};
 
 use crate::deployer::{Announcer, Deployer};
 use crate::drift::DriftCheck;
@@ -20,58 +19,9 @@ use crate::error::DeployError;
 use crate::events::LifecycleEvent;
 use crate::lifecycle::Baseline;
 use crate::location::{LocationSession, RunOptions, RunReport};
+use crate::run_payload::RunPayload;
 use crate::seeding::SeedReport;
 use crate::state::DatasetState;
-
-/// RunPayload is SPEC §8's payload. Scalars may arrive as strings (Step Functions, Batch).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunPayload {
-    #[serde(default)]
-    pub event_id: Option<String>,
-    pub dataset_id: String,
-    pub migration_plan_bucket: String,
-    #[serde(default)]
-    pub migration_plan_prefix: String,
-    pub migration_plan_key: String,
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub chain_with_seeding: bool,
-    #[serde(default, deserialize_with = "lenient_u32")]
-    pub first_phase: Option<u32>,
-    #[serde(default, deserialize_with = "lenient_u32")]
-    pub last_phase: Option<u32>,
-}
-
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Bool(b) => Ok(b),
-        serde_json::Value::String(s) if s == "true" => Ok(true),
-        serde_json::Value::String(s) if s == "false" || s.is_empty() => Ok(false),
-        serde_json::Value::Null => Ok(false),
-        other => Err(serde::de::Error::custom(format!(
-            "expected true or false, got {other}"
-        ))),
-    }
-}
-
-fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(s) if s.is_empty() => Ok(None),
-        serde_json::Value::String(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("expected a phase number, got {s:?}"))),
-        serde_json::Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected a phase number, got {n}"))),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a phase number, got {other}"
-        ))),
-    }
-}
 
 /// RunOutcome is what a successful run did.
 #[derive(Debug)]
@@ -111,6 +61,8 @@ pub struct RunTarget {
 impl Deployer<'_> {
     /// Reads the plan a payload names and the environment document of its target version.
     pub async fn run_target(&self, payload: &RunPayload) -> Result<RunTarget, DeployError> {
+        // A payload built in code has not been through deserialization's check.
+        payload.validate()?;
         let key = format!(
             "{}{}",
             payload.migration_plan_prefix, payload.migration_plan_key
@@ -121,6 +73,18 @@ impl Deployer<'_> {
             return Err(DeployError::Precondition(format!(
                 "the plan {key} is for dataset {}, not {}",
                 plan.dataset_id, payload.dataset_id
+            )));
+        }
+        // The plan's own ids name the environment document read next: they must be the ones
+        // its key was checked for, not a path of the plan's choosing.
+        if payload.environment_id() != Some(plan.environment_id.as_str())
+            || !is_version_hash(&plan.to_version)
+        {
+            return Err(DeployError::Precondition(format!(
+                "the plan {key} is not a Depot plan of environment {}: its environmentId {:?} or toVersion {:?} does not match",
+                payload.environment_id().unwrap_or_default(),
+                plan.environment_id,
+                plan.to_version
             )));
         }
         let document = self
@@ -363,6 +327,13 @@ fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
         ));
     }
     None
+}
+
+/// A version hash: 64 lowercase hex characters (SPEC §3).
+fn is_version_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
