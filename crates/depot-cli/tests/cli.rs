@@ -340,7 +340,7 @@ fn validate_malformed_json_names_the_file() {
 
     // A dataset file whose packageFile is missing or malformed: both files named.
     let dataset = |package_file: &str| {
-        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "b",
+        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "bkt",
                "packageFile": package_file,
                "location": {"type": "postgres", "name": "m", "host": "h", "port": "5432", "database": "d"}})
     };
@@ -358,7 +358,7 @@ fn validate_malformed_json_names_the_file() {
 #[test]
 fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form() {
     let dir = tempfile::tempdir().unwrap();
-    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"b",
+    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"bkt",
         "location":{"type":"postgres","name":"main","host":"h","port":5432,"database":"app"},
         "schemaName":"dogs","migrationOptions":{"allowedHazards":["INDEX_BUILD","DELETES_DATA"],"triggerSeeding":false},
         "package":{"name":"dogs","version":"1","schemas":{"Dog":{"kind":"object","primaryKey":["id"],
@@ -382,7 +382,7 @@ fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form()
       "migrationOptions": { "triggerSeeding": "false", "allowedHazards": [ "DELETES_DATA", "INDEX_BUILD" ] },
       "schemaName": "dogs",
       "location": { "database": "app", "port": "5432", "host": "h", "name": "main", "type": "postgres" },
-      "bootstrapBucket": "b",
+      "bootstrapBucket": "bkt",
       "alias": "Dogs",
       "environmentId": "e2e404529091ed2"
     }"#;
