@@ -24,6 +24,7 @@ pub mod json;
 pub mod lenient;
 pub mod literal;
 pub mod naming;
+pub mod nul;
 pub mod package;
 pub mod phase;
 pub mod physical;
@@ -40,6 +41,7 @@ pub mod sql_script;
 pub mod validate;
 pub mod view_scope;
 pub mod view_sql;
+pub mod view_void;
 
 pub use change::Change;
 pub use dataset::{Dataset, DatasetConfig};

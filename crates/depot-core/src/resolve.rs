@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset::{Dataset, Location};
 use crate::dialect::{Dialect, Engine};
+use crate::field_type::FieldType;
 use crate::naming::NamingStrategy;
 use crate::package::{ObjectSchema, ViewSchema};
 use crate::physical::{
@@ -28,6 +29,7 @@ use crate::reader::At;
 use crate::rules;
 use crate::view_scope::{Catalog, Column, Relation};
 use crate::view_sql::{parse_view, referenced_tables, rewrite_view};
+use crate::view_void::void_columns;
 
 /// Resolves every physical name and rewrites every view. `dependencies` maps the dependency
 /// aliases of the dataset (keys of `DatasetConfig::dependencies`) to their deployed metadata.
@@ -47,6 +49,7 @@ pub fn resolve(
     };
     r.check_engine(&dataset.config.location);
     let namespace = dataset.config.schema_name.clone();
+    r.check_namespace(&namespace);
     r.check_length(
         &namespace,
         || "the namespace (`schemaName`)".to_string(),
@@ -181,6 +184,70 @@ impl<'p> Resolver<'_, 'p> {
         }
     }
 
+    /// check_namespace reports a namespace the engine or Depot keeps for itself.
+    fn check_namespace(&mut self, namespace: &str) {
+        if let Some(why) = self.dialect.reserved_namespace(namespace) {
+            self.problems.push(Loc::Root("schemaName").at().problem(
+                rules::RESERVED_NAMESPACE,
+                format!(
+                    "the namespace `{namespace}` cannot hold a dataset on {}: {why}; choose another `schemaName`",
+                    self.dialect.engine().as_str()
+                ),
+            ));
+        }
+    }
+
+    /// check_engine_limits reports what the engine cannot hold in an object: more columns than
+    /// a table can have, a string longer than the engine's longest.
+    fn check_engine_limits(&mut self, name: &'p str, object: &'p ObjectSchema) {
+        let engine = self.dialect.engine().as_str();
+        if let Some(max) = self.dialect.max_columns() {
+            if object.fields.len() > max {
+                self.problems.push(Loc::Schema(name).at().key("fields").problem(
+                    rules::ENGINE_LIMIT,
+                    format!(
+                        "object `{name}` has {} fields; a {engine} table holds at most {max} columns",
+                        object.fields.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = self.dialect.max_string_length() {
+            for (field, spec) in &object.fields {
+                if let FieldType::String {
+                    max_length: Some(n),
+                } = spec.field_type
+                {
+                    if u64::from(n) > max {
+                        self.problems.push(Loc::Field(name, field).at().key("maxLength").problem(
+                            rules::ENGINE_LIMIT,
+                            format!(
+                                "`maxLength` {n} is more than {engine} allows for a string ({max} characters): lower it, or leave it out for an unbounded string"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// check_void_columns reports view columns of type void, where the engine cannot create
+    /// them.
+    fn check_void_columns(&mut self, view: &str, query: &sqlparser::ast::Query, at: &At) {
+        if !self.dialect.refuses_void_columns() {
+            return;
+        }
+        for column in void_columns(query) {
+            self.problems.push(at.problem(
+                rules::VIEW_VOID_COLUMN,
+                format!(
+                    "view `{view}`: the column `{column}` has type void, which a {} view cannot hold: select a value instead",
+                    self.dialect.engine().as_str()
+                ),
+            ));
+        }
+    }
+
     /// check_length reports a user-facing physical name the engine would truncate. What it
     /// names (`what`) and where (`at`) are worked out only then.
     fn check_length(
@@ -250,6 +317,7 @@ impl<'p> Resolver<'_, 'p> {
             || Loc::Schema(name).at(),
         );
         self.claim(&physical, Holder::Object(name), || Loc::Schema(name).at());
+        self.check_engine_limits(name, object);
 
         // Primary-key fields first in key order, then the others by logical name (the
         // BTreeMap's order), so the order is stable whatever the order of the input.
@@ -412,7 +480,10 @@ impl<'p> Resolver<'_, 'p> {
                     None
                 }
                 Some(sql) => match parse_view(sql, self.dialect, name, &query_at) {
-                    Ok(q) => Some(q),
+                    Ok(q) => {
+                        self.check_void_columns(name, &q, &query_at);
+                        Some(q)
+                    }
                     Err(p) => {
                         self.problems.push(p);
                         None
@@ -596,7 +667,7 @@ mod tests {
         let raw = json!({
             "environmentId": "e2e404529091ed2",
             "alias": "WsDevDogSrc",
-            "bootstrapBucket": "b",
+            "bootstrapBucket": "bkt",
             "location": location,
             "dependencies": {"Breeds": "WsDevBreeds"},
             "package": {"name": "dogs", "version": "1", "schemas": schemas},

@@ -12,6 +12,9 @@ pub struct SnowflakeDialect;
 /// names outside ASCII.
 pub const MAX_IDENTIFIER_BYTES: usize = 255;
 
+/// The longest VARCHAR Snowflake declares, in characters (16 MB).
+pub const MAX_VARCHAR_LENGTH: u64 = 16_777_216;
+
 impl Dialect for SnowflakeDialect {
     fn engine(&self) -> Engine {
         Engine::Snowflake
@@ -23,6 +26,24 @@ impl Dialect for SnowflakeDialect {
 
     fn max_identifier_bytes(&self) -> usize {
         MAX_IDENTIFIER_BYTES
+    }
+
+    fn max_string_length(&self) -> Option<u64> {
+        Some(MAX_VARCHAR_LENGTH)
+    }
+
+    fn reserved_namespace(&self, namespace: &str) -> Option<String> {
+        // Bare names fold to uppercase, and `__admin` reads Depot's schema (see admin.rs).
+        if namespace.eq_ignore_ascii_case(crate::admin::ADMIN_SCHEMA) {
+            Some(format!(
+                "`{}` is Depot's own schema (its state table)",
+                crate::admin::ADMIN_SCHEMA
+            ))
+        } else if namespace.eq_ignore_ascii_case("INFORMATION_SCHEMA") {
+            Some("`INFORMATION_SCHEMA` is Snowflake's system schema".to_string())
+        } else {
+            None
+        }
     }
 
     fn quote_ident(&self, ident: &str) -> String {
