@@ -743,6 +743,94 @@ mod tests {
         }
     }
 
+    /// Limited is [`POSTGRES`] with engine limits: strings up to 100 characters, 3 columns,
+    /// `sys` and `__admin` reserved, void view columns refused.
+    struct Limited;
+
+    impl Dialect for Limited {
+        fn engine(&self) -> Engine {
+            POSTGRES.engine()
+        }
+        fn default_naming(&self) -> NamingStrategy {
+            POSTGRES.default_naming()
+        }
+        fn max_identifier_bytes(&self) -> usize {
+            POSTGRES.max_identifier_bytes()
+        }
+        fn max_string_length(&self) -> Option<u64> {
+            Some(100)
+        }
+        fn max_columns(&self) -> Option<usize> {
+            Some(3)
+        }
+        fn reserved_namespace(&self, namespace: &str) -> Option<String> {
+            ["sys", "__admin"]
+                .contains(&namespace)
+                .then(|| "reserved here".to_string())
+        }
+        fn refuses_void_columns(&self) -> bool {
+            true
+        }
+        fn quote_ident(&self, ident: &str) -> String {
+            POSTGRES.quote_ident(ident)
+        }
+        fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
+            POSTGRES.parser_dialect()
+        }
+        fn render(
+            &self,
+            change: &crate::change::Change,
+            ctx: &crate::dialect::RenderContext,
+        ) -> Result<Vec<crate::dialect::StepDraft>, crate::dialect::RenderError> {
+            POSTGRES.render(change, ctx)
+        }
+    }
+
+    #[test]
+    fn engine_limits_reserved_namespaces_and_void_columns_are_problems_naming_the_engine() {
+        let mut d = pg(json!({
+            "Dog": {"kind": "object", "fields": {
+                "id": {"type": "uuid"}, "a": {"type": "string", "maxLength": 101},
+                "b": {"type": "string", "maxLength": 100}, "c": {"type": "string"}
+            }},
+            "Names": {"kind": "view", "query": "SELECT id, NULL::void AS v FROM Dog"}
+        }));
+        d.config.schema_name = "sys".into();
+        let found: Vec<(&str, String)> = match resolve(&d, &Limited, &breeds()) {
+            Ok(_) => panic!("resolved"),
+            Err(ps) => ps.0.into_iter().map(|p| (p.rule, p.path)).collect(),
+        };
+        assert_eq!(
+            found,
+            [
+                (rules::RESERVED_NAMESPACE, "schemaName".to_string()),
+                (
+                    rules::ENGINE_LIMIT,
+                    "package.schemas.Dog.fields".to_string()
+                ),
+                (
+                    rules::ENGINE_LIMIT,
+                    "package.schemas.Dog.fields.a.maxLength".to_string()
+                ),
+                (
+                    rules::VIEW_VOID_COLUMN,
+                    "package.schemas.Names.query".to_string()
+                ),
+            ]
+        );
+        let Err(ps) = resolve(&d, &Limited, &breeds()) else {
+            panic!("resolved")
+        };
+        assert!(ps.0.iter().all(|p| p.message.contains("postgres")), "{ps}");
+        // Within the limits, on a free namespace, without the void column: resolved.
+        let ok = pg(json!({"Dog": {"kind": "object", "fields": {
+            "id": {"type": "uuid"}, "b": {"type": "string", "maxLength": 100}
+        }}}));
+        assert!(resolve(&ok, &Limited, &breeds()).is_ok());
+        // The default dialect methods limit nothing.
+        assert!(resolve(&d, &POSTGRES, &breeds()).is_ok());
+    }
+
     #[test]
     fn the_spec_example_resolves_for_postgres() {
         let m = resolved(&pg(dogs()), POSTGRES);

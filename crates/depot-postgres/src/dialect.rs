@@ -108,6 +108,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn system_and_admin_schemas_are_reserved_and_limits_are_postgres_own() {
+        let d = PostgresDialect;
+        for name in [
+            "pg_catalog",
+            "information_schema",
+            "pg_toast",
+            "pg_dogs",
+            "__admin",
+            "__ADMIN",
+        ] {
+            assert!(d.reserved_namespace(name).is_some(), "{name}");
+        }
+        for name in ["dogs", "pgdogs", "public", "admin", "Information_Schema2"] {
+            assert_eq!(d.reserved_namespace(name), None, "{name}");
+        }
+        assert_eq!(d.max_string_length(), Some(10_485_760));
+        assert_eq!(d.max_columns(), Some(1_600));
+        assert!(d.refuses_void_columns());
+    }
+
+    #[test]
     fn quoting_leaves_plain_names_bare_and_doubles_quotes() {
         let cases = [
             ("dog", "dog"),

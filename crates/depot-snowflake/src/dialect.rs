@@ -97,6 +97,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn information_schema_and_the_admin_schema_are_reserved_in_any_case() {
+        let d = SnowflakeDialect;
+        for name in [
+            "INFORMATION_SCHEMA",
+            "information_schema",
+            "__ADMIN",
+            "__admin",
+        ] {
+            assert!(d.reserved_namespace(name).is_some(), "{name}");
+        }
+        for name in ["DOGS", "PG_CATALOG", "ADMIN"] {
+            assert_eq!(d.reserved_namespace(name), None, "{name}");
+        }
+        assert_eq!(d.max_string_length(), Some(16_777_216));
+        assert_eq!(d.max_columns(), None);
+        assert!(!d.refuses_void_columns());
+    }
+
+    #[test]
     fn quoting_leaves_uppercase_names_bare_and_keeps_every_other_name_as_written() {
         let cases = [
             ("DOG", "DOG"),
