@@ -2,7 +2,7 @@
 //! from its `packageUri` (an `s3://` URI, for packages too large for CloudFormation's
 //! properties), then validated with every problem named.
 
-use depot_core::borrowed_json::{self, BorrowedJson};
+use depot_core::borrowed_json::{self, BorrowedJson, ParseError};
 use depot_core::dataset::Location;
 use depot_core::properties::{parse_dataset, parse_dataset_json};
 use depot_core::Dataset;
@@ -36,8 +36,11 @@ pub async fn load_dataset(
     // `BorrowedJson`, which borrows its strings (about half the time of a `serde_json::Value`
     // for thousands of objects), and joined with the properties.
     let text = fetch_package_text(&uri, documents).await?;
-    let package = borrowed_json::from_str(&text)
-        .map_err(|e| format!("packageUri {uri}: not a JSON package: {e}"))?;
+    let package = borrowed_json::from_str(&text).map_err(|e| match e {
+        // The problem's path is inside the package's own text.
+        ParseError::DuplicateKey(problem) => format!("packageUri {uri}: {problem}"),
+        ParseError::Syntax(e) => format!("packageUri {uri}: not a JSON package: {e}"),
+    })?;
     let mut dataset = BorrowedJson::from_value(&raw);
     if let Some(object) = dataset.as_object_mut() {
         object.insert("package", package);
