@@ -58,7 +58,11 @@ fn assert_same(text: &str) {
         Ok(v) => v,
         Err(e) => {
             let borrowed = borrowed_json::from_str(text).unwrap_err();
-            assert_eq!(borrowed.to_string(), format!("malformed JSON: {e}"), "{text}");
+            assert_eq!(
+                borrowed.to_string(),
+                format!("malformed JSON: {e}"),
+                "{text}"
+            );
             return;
         }
     };
