@@ -76,6 +76,7 @@ impl Case {
             "packageTextEdits",
             "datasetTextEdits",
             "datasetText",
+            "invalidUtf8After",
         ];
         if let Some(map) = self.spec.as_object() {
             for key in map.keys() {
@@ -117,7 +118,21 @@ impl Case {
             None => serde_json::to_string_pretty(&props).unwrap(),
         };
         let text = edit(&self.name, text, self.get("datasetTextEdits"));
-        std::fs::write(dir.join("dataset.json"), text).unwrap();
+        let mut bytes = text.into_bytes();
+        if let Some(after) = self.get("invalidUtf8After") {
+            // Bytes no UTF-8 text holds, right after the first occurrence of `after`.
+            let after = after
+                .as_str()
+                .expect("invalidUtf8After is a string")
+                .as_bytes();
+            let at = bytes
+                .windows(after.len())
+                .position(|w| w == after)
+                .unwrap_or_else(|| panic!("{}: no {after:?} in dataset.json", self.name))
+                + after.len();
+            bytes.splice(at..at, [0xff, 0xfe]);
+        }
+        std::fs::write(dir.join("dataset.json"), bytes).unwrap();
     }
 }
 
