@@ -50,8 +50,18 @@ pub fn validate(path: &Path) -> Result<()> {
         package_file: Some(path.to_path_buf()),
     };
     let dataset = parse_dataset(&probe).map_err(|p| Refused::new(&in_package, &p.0))?;
-    resolve(&dataset, &PostgresDialect, &BTreeMap::new())
-        .map_err(|p| Refused::new(&in_package, &p.0))?;
+    if let Err(problems) = resolve(&dataset, &PostgresDialect, &BTreeMap::new()) {
+        // The probe's namespace is not the package's (a package named `pgTools` is fine; its
+        // dataset's `schemaName` may not be `pg_tools`): only the package's own problems count.
+        let own: Vec<_> = problems
+            .0
+            .iter()
+            .filter(|p| p.path.starts_with("package"))
+            .collect();
+        if !own.is_empty() {
+            return Err(Refused::new(&in_package, own).into());
+        }
+    }
     let summary = json!({
         "valid": true,
         "name": package.name,

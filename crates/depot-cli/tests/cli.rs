@@ -319,6 +319,32 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
 }
 
 #[test]
+fn validate_checks_the_package_not_the_namespace_it_would_get() {
+    let dir = tempfile::tempdir().unwrap();
+    // Its probe namespace would be `pg_tools`, which PostgreSQL reserves: not the package's
+    // problem.
+    let mut package = dogs("1", json!({"id": {"type": "uuid"}}));
+    package["name"] = json!("pgTools");
+    let path = write(dir.path(), "tools.json", &package);
+    depot_in(dir.path(), &["validate", &path]).ok();
+    // Engine limits are the package's: refused, one line, in the package file.
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "n": {"type": "string", "maxLength": 10_485_761}}),
+    );
+    let path = write(dir.path(), "long.json", &package);
+    let out = depot_in(dir.path(), &["validate", &path]).failed_at_once();
+    assert!(
+        out.stderr.starts_with(&format!(
+            "depot: error: {path}: schemas.Dog.fields.n.maxLength: [engine-limit] "
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
 fn validate_malformed_json_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.json");
