@@ -1031,6 +1031,42 @@ mod tests {
     }
 
     #[test]
+    fn bootstrap_buckets_are_s3_bucket_names() {
+        for good in [
+            "bkt",
+            "sdp-bootstrap-058264526050-eu-west-1",
+            "a.b-c",
+            "123",
+            &"a".repeat(63),
+        ] {
+            assert_eq!(bucket_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "../x",
+            "a/b",
+            "ab",
+            "",
+            "Bkt",
+            "-bkt",
+            "bkt-",
+            ".bkt",
+            "a..b",
+            "192.168.1.1",
+            "bkt_1",
+            "bücket",
+            "bkt\u{0}",
+            &"a".repeat(64),
+        ] {
+            assert!(bucket_name_problem(bad).is_some(), "{bad}");
+        }
+        let raw = set(minimal(), "/bootstrapBucket", json!("../x"));
+        assert_eq!(
+            problems(raw),
+            [(rules::INVALID_BUCKET, "bootstrapBucket".to_string())]
+        );
+    }
+
+    #[test]
     fn ids_names_and_choices_are_checked() {
         let raw = json!({
             "environmentId": "E2E404529091ED2",
