@@ -32,9 +32,9 @@ lint:
 
 # Bounded fuzzing of the input readers (package/dataset reader, validator, literal
 # normalization): the proptest properties of crates/depot-core/tests/fuzz_input.rs with many more
-# cases than `cargo test` runs (FUZZ_CASES, default 20000; about a minute), stopped after
-# FUZZ_SECONDS (default 600) whatever happens.
-FUZZ_CASES ?= 20000
+# cases than `cargo test` runs (FUZZ_CASES, default 100000 of each: about a minute once built),
+# stopped after FUZZ_SECONDS (default 600) whatever happens.
+FUZZ_CASES ?= 100000
 FUZZ_SECONDS ?= 600
 fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) timeout $(FUZZ_SECONDS) cargo test --release -p depot-core --test fuzz_input
