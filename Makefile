@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help build test test-rust lint demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas infra-test
+.PHONY: help build test test-rust lint fuzz demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas infra-test
 
 help:
 	@echo "make demo    deploy examples/dogs v1 then v2 to PostgreSQL (starts one if needed)"
 	@echo "make test    start what the tests need, then run every test"
 	@echo "make lint    cargo fmt --check and clippy"
+	@echo "make fuzz    bounded fuzzing of the input readers (PROPTEST_CASES=FUZZ_CASES)"
 	@echo "make bench   criterion benches (hash + plan) and the deploy benchmark"
 
 build:
@@ -31,6 +32,15 @@ test: infra-test
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Bounded fuzzing of the input readers (package/dataset reader, validator, literal
+# normalization): the proptest properties of crates/depot-core/tests/fuzz_input.rs with many more
+# cases than `cargo test` runs (FUZZ_CASES, default 100000 of each: about a minute once built),
+# stopped after FUZZ_SECONDS (default 600) whatever happens.
+FUZZ_CASES ?= 100000
+FUZZ_SECONDS ?= 600
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) timeout $(FUZZ_SECONDS) cargo test --release -p depot-core --test fuzz_input
 
 demo: build
 	@url=$$(scripts/ensure-postgres.sh) && DATABASE_URL="$$url" scripts/demo.sh

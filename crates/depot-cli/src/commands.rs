@@ -17,8 +17,8 @@ use depot_core::sql_script::render_sql_script;
 use depot_core::validate::parse_package;
 use depot_core::Dataset;
 use depot_deploy::{
-    clock, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog, LocationSession,
-    RunOutcome, RunPayload,
+    clock, DeployError, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog,
+    LocationSession, RunOutcome, RunPayload,
 };
 use depot_postgres::{PostgresDialect, PostgresSession};
 use depot_snowflake::SnowflakeSession;
@@ -26,12 +26,14 @@ use depot_snowflake::SnowflakeSession;
 use serde_json::json;
 
 use crate::cli::{Cli, PlanFormat};
-use crate::dataset_file::{load_dataset, read_json};
+use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
+use crate::refusal::{InputSource, Refused};
 
 /// `depot validate PACKAGE`: every problem, or a short summary.
 pub fn validate(path: &Path) -> Result<()> {
     let raw = read_json(path)?;
-    let package = parse_package(&raw).map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    let source = InputSource::file(path);
+    let package = parse_package(&raw).map_err(|p| Refused::new(&source, &p.0))?;
     // Naming collisions, identifier limits and view references depend on the engine's rules:
     // check them as a PostgreSQL dataset with the default naming would see them.
     let probe = json!({
@@ -42,9 +44,24 @@ pub fn validate(path: &Path) -> Result<()> {
         "schemaName": heck_snake(&package.name),
         "package": raw,
     });
-    let dataset = parse_dataset(&probe).map_err(|p| anyhow!("{}: {p}", path.display()))?;
-    resolve(&dataset, &PostgresDialect, &BTreeMap::new())
-        .map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    // Problems of the probe are under `package`: the package file's own paths.
+    let in_package = InputSource {
+        file: path.to_path_buf(),
+        package_file: Some(path.to_path_buf()),
+    };
+    let dataset = parse_dataset(&probe).map_err(|p| Refused::new(&in_package, &p.0))?;
+    if let Err(problems) = resolve(&dataset, &PostgresDialect, &BTreeMap::new()) {
+        // The probe's namespace is not the package's (a package named `pgTools` is fine; its
+        // dataset's `schemaName` may not be `pg_tools`): only the package's own problems count.
+        let own: Vec<_> = problems
+            .0
+            .iter()
+            .filter(|p| p.path.starts_with("package"))
+            .collect();
+        if !own.is_empty() {
+            return Err(Refused::new(&in_package, own).into());
+        }
+    }
     let summary = json!({
         "valid": true,
         "name": package.name,
@@ -69,17 +86,17 @@ pub fn hash(path: &Path) -> Result<()> {
 
 /// `depot plan DATASET [--from OLD]`: the plan from OLD (or nothing) to DATASET, offline.
 pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
-    let dataset = load_dataset(path)?;
+    let (dataset, source) = load_dataset_with_source(path)?;
     no_dependencies_offline(&dataset, path)?;
     let dialect = dialect_of(&dataset);
-    let new = resolve(&dataset, dialect, &BTreeMap::new())
-        .map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    let new =
+        resolve(&dataset, dialect, &BTreeMap::new()).map_err(|p| Refused::new(&source, &p.0))?;
     let old = match from {
         Some(old_path) => {
-            let old = load_dataset(old_path)?;
+            let (old, old_source) = load_dataset_with_source(old_path)?;
             no_dependencies_offline(&old, old_path)?;
             let model = resolve(&old, dialect, &BTreeMap::new())
-                .map_err(|p| anyhow!("{}: {p}", old_path.display()))?;
+                .map_err(|p| Refused::new(&old_source, &p.0))?;
             Some((version_hash(&old.config, &old.package), model))
         }
         None => None,
@@ -236,13 +253,18 @@ async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<Postgr
 
 /// `depot deploy DATASET`.
 pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
-    let dataset = load_dataset(path)?;
+    let (dataset, source) = load_dataset_with_source(path)?;
     let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let outcome = edge
-        .deployer(cli)
-        .deploy(session.as_mut(), &dataset)
-        .await?;
+    let outcome = match edge.deployer(cli).deploy(session.as_mut(), &dataset).await {
+        Ok(outcome) => outcome,
+        // Problems found against the engine (names, limits, views): one line each, placed in
+        // the file they are in.
+        Err(DeployError::Invalid(problems)) => {
+            return Err(Refused::new(&source, &problems.0).into())
+        }
+        Err(other) => return Err(other.into()),
+    };
     // Every outcome leaves the dataset desiring the deployed file's version.
     let hash = outcome.state().desired_version.clone();
     let out = match &outcome {
@@ -281,13 +303,16 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
 /// `depot deploy --preview DATASET` and `depot plan --against-live DATASET`: the plan a deploy
 /// would run now, from the live record's deployed version, with the drift check; changes nothing.
 pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
-    let dataset = load_dataset(path)?;
+    let (dataset, source) = load_dataset_with_source(path)?;
     let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let preview = edge
-        .deployer(cli)
-        .preview(session.as_mut(), &dataset)
-        .await?;
+    let preview = match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
+        Ok(preview) => preview,
+        Err(DeployError::Invalid(problems)) => {
+            return Err(Refused::new(&source, &problems.0).into())
+        }
+        Err(other) => return Err(other.into()),
+    };
     let plan = &preview.prepared.plan;
     let drift = match &preview.drift {
         Some(DriftCheck::Compared(drift)) => json!(drift.differences),

@@ -9,6 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod commands;
 mod dataset_file;
+mod refusal;
 
 use clap::Parser;
 use cli::{Cli, Command, LogFormat, PlanFormat};
@@ -69,6 +70,13 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(refused) = error.downcast_ref::<refusal::Refused>() {
+                // One line per problem, each naming its file, path and rule.
+                for line in refused.lines() {
+                    eprintln!("depot: error: {line}");
+                }
+                return std::process::ExitCode::FAILURE;
+            }
             // One line first (what failed), then the detail lines the error carries.
             let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
             eprintln!("depot: error: {}", chain.join(": "));

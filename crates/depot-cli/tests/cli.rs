@@ -275,17 +275,21 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     let out = depot_in(dir.path(), &["validate", &bad]).failed_at_once();
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     let err = &out.stderr;
-    assert!(err.contains(&bad), "the error names the file: {err}");
-    assert!(err.contains("4 problem(s)"), "{err}");
-    for (place, rule) in [
-        ("schema Dog, field name", "unknown-type"),
-        ("schema Dog, field birth-date", "invalid-name"),
-        ("schema Dog, field weight", "invalid-type-parameter"),
-        ("schema Bad_Cat", "invalid-name"),
+    // One line per problem: the file, the JSON path inside it, the rule.
+    assert_eq!(err.lines().count(), 4, "{err}");
+    for (path, rule) in [
+        ("schemas.Dog.fields.name.type", "unknown-type"),
+        (r#"schemas.Dog.fields["birth-date"]"#, "invalid-name"),
+        (
+            "schemas.Dog.fields.weight.precision",
+            "invalid-type-parameter",
+        ),
+        ("schemas.Bad_Cat", "invalid-name"),
     ] {
+        let start = format!("depot: error: {bad}: {path}: [{rule}] ");
         assert!(
-            err.lines().any(|l| l.contains(place) && l.contains(rule)),
-            "no line with {place:?} and [{rule}]:\n{err}"
+            err.lines().any(|l| l.starts_with(&start)),
+            "no line starting {start:?}:\n{err}"
         );
     }
     // The unknown type's line says what the valid types are.
@@ -305,7 +309,7 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     );
     let out = depot_in(dir.path(), &["validate", &collide]).failed_at_once();
     for w in [
-        "schema Dog",
+        "collide.json: schemas.Dog.fields.",
         "dogName",
         "DogName",
         "dog_name",
@@ -313,6 +317,32 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     ] {
         assert!(out.stderr.contains(w), "{w}: {}", out.stderr);
     }
+}
+
+#[test]
+fn validate_checks_the_package_not_the_namespace_it_would_get() {
+    let dir = tempfile::tempdir().unwrap();
+    // Its probe namespace would be `pg_tools`, which PostgreSQL reserves: not the package's
+    // problem.
+    let mut package = dogs("1", json!({"id": {"type": "uuid"}}));
+    package["name"] = json!("pgTools");
+    let path = write(dir.path(), "tools.json", &package);
+    depot_in(dir.path(), &["validate", &path]).ok();
+    // Engine limits are the package's: refused, one line, in the package file.
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "n": {"type": "string", "maxLength": 10_485_761}}),
+    );
+    let path = write(dir.path(), "long.json", &package);
+    let out = depot_in(dir.path(), &["validate", &path]).failed_at_once();
+    assert!(
+        out.stderr.starts_with(&format!(
+            "depot: error: {path}: schemas.Dog.fields.n.maxLength: [engine-limit] "
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
 
 #[test]
@@ -341,7 +371,7 @@ fn validate_malformed_json_names_the_file() {
 
     // A dataset file whose packageFile is missing or malformed: both files named.
     let dataset = |package_file: &str| {
-        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "b",
+        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "bkt",
                "packageFile": package_file,
                "location": {"type": "postgres", "name": "m", "host": "h", "port": "5432", "database": "d"}})
     };
@@ -357,9 +387,64 @@ fn validate_malformed_json_names_the_file() {
 }
 
 #[test]
+fn problems_of_a_package_file_are_placed_in_it_one_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "../x",
+        "packageFile": "package.json",
+        "location": {"type": "postgres", "name": "m", "host": "h", "port": "5432", "database": "d"}});
+    write(dir.path(), "dataset.json", &dataset);
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "name": {"type": "string", "sqlName": "n\u{0}"}}),
+    );
+    write(dir.path(), "package.json", &package);
+    let out = depot_in(dir.path(), &["hash", "dataset.json"]).failed_at_once();
+    assert_eq!(
+        out.stderr.lines().collect::<Vec<_>>(),
+        [
+            "depot: error: package.json: schemas.Dog.fields.name.sqlName: [nul-character] the string holds a NUL character (U+0000), which no engine can store or run: remove it",
+            "depot: error: dataset.json: bootstrapBucket: [invalid-bucket] `bootstrapBucket` \"../x\" is not an S3 bucket name: only lowercase letters, digits, dots and hyphens are allowed",
+        ],
+        "{}",
+        out.stderr
+    );
+
+    // A key given twice in the package file: refused, named in the package file.
+    let text = serde_json::to_string_pretty(&dogs("1", json!({"id": {"type": "uuid"}})))
+        .unwrap()
+        .replacen("\"id\": {", "\"id\": {\"type\": \"string\"}, \"id\": {", 1);
+    std::fs::write(dir.path().join("package.json"), text).unwrap();
+    let mut fixed = dataset.clone();
+    fixed["bootstrapBucket"] = json!("bkt");
+    write(dir.path(), "dataset.json", &fixed);
+    let out = depot_in(dir.path(), &["plan", "dataset.json"]).failed_at_once();
+    assert!(
+        out.stderr
+            .starts_with("depot: error: package.json: schemas.Dog.fields.id: [duplicate-key] "),
+        "{}",
+        out.stderr
+    );
+
+    // Engine limits, found when the dataset is resolved: in the package file too.
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "name": {"type": "string", "maxLength": 20_000_000}}),
+    );
+    write(dir.path(), "package.json", &package);
+    let out = depot_in(dir.path(), &["plan", "dataset.json"]).failed_at_once();
+    assert!(
+        out.stderr.starts_with(
+            "depot: error: package.json: schemas.Dog.fields.name.maxLength: [engine-limit] "
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form() {
     let dir = tempfile::tempdir().unwrap();
-    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"b",
+    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"bkt",
         "location":{"type":"postgres","name":"main","host":"h","port":5432,"database":"app"},
         "schemaName":"dogs","migrationOptions":{"allowedHazards":["INDEX_BUILD","DELETES_DATA"],"triggerSeeding":false},
         "package":{"name":"dogs","version":"1","schemas":{"Dog":{"kind":"object","primaryKey":["id"],
@@ -383,7 +468,7 @@ fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form()
       "migrationOptions": { "triggerSeeding": "false", "allowedHazards": [ "DELETES_DATA", "INDEX_BUILD" ] },
       "schemaName": "dogs",
       "location": { "database": "app", "port": "5432", "host": "h", "name": "main", "type": "postgres" },
-      "bootstrapBucket": "b",
+      "bootstrapBucket": "bkt",
       "alias": "Dogs",
       "environmentId": "e2e404529091ed2"
     }"#;

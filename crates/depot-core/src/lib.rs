@@ -24,6 +24,7 @@ pub mod json;
 pub mod lenient;
 pub mod literal;
 pub mod naming;
+pub mod nul;
 pub mod package;
 pub mod phase;
 pub mod physical;
@@ -41,6 +42,7 @@ pub mod undo;
 pub mod validate;
 pub mod view_scope;
 pub mod view_sql;
+pub mod view_void;
 
 pub use change::Change;
 pub use dataset::{Dataset, DatasetConfig};

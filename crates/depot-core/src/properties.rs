@@ -23,10 +23,11 @@ use crate::hazard::Hazard;
 use crate::json::{JsonObject, JsonValue, View};
 use crate::lenient;
 use crate::naming::NamingStrategy;
+use crate::nul::report_nul_characters;
 use crate::problem::{Problem, Problems};
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
-use crate::validate::{is_logical_name, parse_package_json, NAME_RULE};
+use crate::validate::{is_logical_name, parse_package_json_checked, NAME_RULE};
 
 /// Parses dataset properties, package included. Reports every problem at once.
 pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
@@ -37,6 +38,7 @@ pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
 /// parsed straight from the text (the cheaper way from a dataset file's text).
 pub fn parse_dataset_json<J: JsonValue>(raw: &J) -> Result<Dataset, Problems> {
     let mut r = Reader::default();
+    report_nul_characters(&mut r, raw, &Place::root());
     let dataset = read_dataset(&mut r, raw);
     r.finish(dataset)
 }
@@ -203,6 +205,31 @@ fn optional_arn<O: JsonObject>(
     }
 }
 
+/// bucket_name_problem says why `name` is not an S3 bucket name (3 to 63 lowercase letters,
+/// digits, dots and hyphens, starting and ending with a letter or digit, no `..`, not an IP
+/// address), or `None` when it is one. The bucket becomes a folder of the local document store
+/// and part of every document key: `../x` would write outside it.
+pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !(3..=63).contains(&bytes.len()) {
+        Some("it must be 3 to 63 characters long")
+    } else if !bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+    {
+        Some("only lowercase letters, digits, dots and hyphens are allowed")
+    } else if !edge_ok(bytes.first()) || !edge_ok(bytes.last()) {
+        Some("it must start and end with a lowercase letter or a digit")
+    } else if name.contains("..") {
+        Some("two dots may not follow each other")
+    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        Some("it may not be an IP address")
+    } else {
+        None
+    }
+}
+
 fn is_lower_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -303,7 +330,21 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
         &at,
         "bootstrapBucket",
         "the environment's bootstrap bucket",
-    );
+    )
+    .and_then(|bucket| match bucket_name_problem(&bucket) {
+        None => Some(bucket),
+        Some(why) => {
+            r.report(
+                &at.key("bootstrapBucket"),
+                rules::INVALID_BUCKET,
+                format!(
+                    "`bootstrapBucket` {} is not an S3 bucket name: {why}",
+                    describe_scalar(&Value::from(bucket))
+                ),
+            );
+            None
+        }
+    });
     let dataset_id = match map.get("datasetId") {
         None => Some(None),
         Some(v) => hex_id(
@@ -443,7 +484,7 @@ fn read_package<O: JsonObject>(
         }
         return None;
     };
-    match parse_package_json(raw) {
+    match parse_package_json_checked(raw) {
         Ok(p) => Some(p),
         Err(problems) => {
             r.problems
@@ -827,7 +868,7 @@ mod tests {
         json!({
             "environmentId": "e2e404529091ed2",
             "alias": "WsDevDogSrc",
-            "bootstrapBucket": "b",
+            "bootstrapBucket": "bkt",
             "package": package(),
             "location": {"type": "postgres", "name": "main", "host": "h", "port": "5432", "database": "app"},
         })
@@ -1065,6 +1106,42 @@ mod tests {
             !looks_secret("secretArn")
                 && !looks_secret("ServiceToken")
                 && looks_secret("clientSecret")
+        );
+    }
+
+    #[test]
+    fn bootstrap_buckets_are_s3_bucket_names() {
+        for good in [
+            "bkt",
+            "sdp-bootstrap-058264526050-eu-west-1",
+            "a.b-c",
+            "123",
+            &"a".repeat(63),
+        ] {
+            assert_eq!(bucket_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "../x",
+            "a/b",
+            "ab",
+            "",
+            "Bkt",
+            "-bkt",
+            "bkt-",
+            ".bkt",
+            "a..b",
+            "192.168.1.1",
+            "bkt_1",
+            "bücket",
+            "bkt\u{0}",
+            &"a".repeat(64),
+        ] {
+            assert!(bucket_name_problem(bad).is_some(), "{bad}");
+        }
+        let raw = set(minimal(), "/bootstrapBucket", json!("../x"));
+        assert_eq!(
+            problems(raw),
+            [(rules::INVALID_BUCKET, "bootstrapBucket".to_string())]
         );
     }
 

@@ -426,3 +426,47 @@ async fn cloudformation_rollbacks_after_a_failed_migration_succeed() {
     assert_eq!(row.get::<_, &str>(0), "STABLE");
     assert_eq!(row.get::<_, i64>(1), 2, "no row lost");
 }
+
+#[tokio::test]
+async fn a_key_given_twice_in_the_event_is_answered_failed_and_changes_nothing() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+    let (url, key) = world.response_url().await;
+    let create = cfn_request(
+        "Create",
+        &url,
+        world.properties("D", package_v1(), "synchronous"),
+    );
+    // Text only can hold it: `name` twice, the last one (unbounded) would win in a `Value`.
+    let text = create.to_string().replacen(
+        r#""name":{"maxLength":100,"type":"string"}"#,
+        r#""name":{"maxLength":100,"type":"string"},"name":{"type":"string"}"#,
+        1,
+    );
+    assert_ne!(text, create.to_string(), "the event text was edited");
+    supervisor
+        .invoke_text(&text, &invocation(300))
+        .await
+        .unwrap();
+    let response = world.response(&key).await;
+    assert_eq!(response["Status"], "FAILED", "{response}");
+    let reason = response["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("[duplicate-key]")
+            && reason.contains("ResourceProperties.package.schemas.Dog.fields.name"),
+        "{reason}"
+    );
+    assert_eq!(dataset_count(&world).await, 0, "nothing was deployed");
+
+    // Without a ResponseURL (the Provider framework), the refusal is the function's error.
+    let mut provider: serde_json::Value = serde_json::from_str(&create.to_string()).unwrap();
+    provider["ResponseURL"] = "...".into();
+    let text = provider
+        .to_string()
+        .replacen(r#""alias":"D""#, r#""alias":"D","alias":"E""#, 1);
+    let error = supervisor
+        .invoke_text(&text, &invocation(300))
+        .await
+        .unwrap_err();
+    assert!(error.contains("ResourceProperties.alias"), "{error}");
+}
