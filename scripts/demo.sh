@@ -31,8 +31,11 @@ step "a row in v1"
 psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -c \
   "INSERT INTO example_dogs.hound (id, name, owner) VALUES ('7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11', 'Rex', 'Ada')"
 
-step "deploy v2 (the plan preview goes to stderr)"
+step "preview v2 against the live v1 (the plan and the drift check; changes nothing)"
 $depot deploy --preview examples/dogs/dataset-v2.json
+
+step "deploy v2"
+$depot deploy examples/dogs/dataset-v2.json
 
 step "the row after the migration"
 psql "$DATABASE_URL" -c "SELECT * FROM example_dogs.dog"
