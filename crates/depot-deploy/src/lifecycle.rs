@@ -253,6 +253,8 @@ impl DatasetState {
         let mut next = self.clone();
         next.deployed_version = Some(hash.to_string());
         next.last_error = None;
+        // Nothing is in progress any more.
+        next.last_completed_phase = None;
         Ok(Transition {
             state: next,
             events: vec![Announcement {
@@ -437,8 +439,11 @@ mod tests {
         assert_eq!(t.state.desired_version.as_deref(), Some(A));
         assert_eq!(t.state.status(Some(true)), Status::Running);
         assert_eq!(t.state.status(None), Status::Running);
-        let done = t.state.complete(A).unwrap();
+        let mut ran = t.state.clone();
+        ran.last_completed_phase = Some(1100);
+        let done = ran.complete(A).unwrap();
         assert_eq!(events(&done), vec![(LifecycleEvent::Deployed, A, false)]);
+        assert_eq!(done.state.last_completed_phase, None);
         assert_eq!(done.state.status(Some(false)), Status::Stable);
         assert_eq!(done.state.baseline(), Baseline::Deployed(Some(A.into())));
     }
