@@ -74,6 +74,15 @@ pub trait Dialect {
     /// folded case, bare otherwise.
     fn quote_ident(&self, ident: &str) -> String;
 
+    /// The identifier always quoted: the engine's one escaping of a name inside quotes. A name
+    /// travels as a value (`Ident::with_quote`) and is escaped by this function exactly once,
+    /// when SQL text is printed.
+    fn quoted_ident(&self, ident: &str) -> String;
+
+    /// The engine's string constant that holds exactly `value` (its one escaping function for
+    /// literals), or `None` when the engine's text type cannot hold `value` (NUL in PostgreSQL).
+    fn string_literal(&self, value: &str) -> Option<String>;
+
     /// The sqlparser dialect used to parse and print view queries.
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect;
 
