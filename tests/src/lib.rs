@@ -75,6 +75,17 @@ impl Env {
         self.state_dir.path().to_path_buf()
     }
 
+    /// The harness dataset's state record, as stored.
+    pub async fn state(&self) -> depot_deploy::DatasetState {
+        use depot_deploy::LocationSession;
+        self.session()
+            .await
+            .load_state(DATASET_ID)
+            .await
+            .expect("reading the state record")
+            .expect("a state record")
+    }
+
     /// The introspected shape of the dataset namespace.
     pub async fn snapshot(&self) -> depot_postgres::introspect::SchemaSnapshot {
         depot_postgres::introspect::introspect(&self.db.client, NAMESPACE)
@@ -394,4 +405,95 @@ async fn check_rewrite_hazards(
             );
         }
     }
+}
+
+/// Deploys `old_package` and fills it with rows, then runs the plan to `new_package` with one
+/// more step that fails just before the contract phase (the last, irreversible one), and
+/// undoes what ran: the namespace and every row must be exactly as before, and the record must
+/// say nothing of the new version is left applied.
+pub async fn check_undo(old_package: &Value, new_package: &Value, rows: usize) {
+    use depot_core::undo::UndoScope;
+    use depot_deploy::LocationSession;
+
+    let old = dataset(old_package);
+    let new = dataset(new_package);
+    let old_model = model(&old);
+    let env = Env::new().await;
+    env.deploy(&old)
+        .await
+        .unwrap_or_else(|e| panic!("deploying old: {e}"));
+    insert_rows(&env.db.client, &old_model, rows).await;
+    let snapshot_before = env.snapshot().await;
+    let rows_before = surviving_rows(&env.db.client, &old_model, &old_model, false).await;
+
+    let mut session = env.session().await;
+    let state = session
+        .load_state(DATASET_ID)
+        .await
+        .expect("reading the record")
+        .expect("old's record");
+    let hash = depot_core::hash::version_hash(&new.config, &new.package);
+    let prepared = env
+        .deployer()
+        .prepare(&mut session, &new, DATASET_ID, &hash, &state)
+        .await
+        .unwrap_or_else(|e| panic!("planning old -> new: {e}"));
+    let mut plan = prepared.plan;
+    // The failure: one more transactional phase before the contract phase.
+    let fail_at = depot_core::phase::CONTRACT - 50;
+    plan.phases.push(depot_core::Phase {
+        phase: fail_at,
+        name: "fail".into(),
+        transactional: true,
+        steps: vec![depot_core::Step {
+            id: format!("{fail_at}-1"),
+            action: "fail".into(),
+            target: "test".into(),
+            sql: Some("SELECT 1 / 0".into()),
+            hazards: Vec::new(),
+            comment: "fails on purpose".into(),
+            change: None,
+            undo: Vec::new(),
+        }],
+    });
+    plan.phases.sort_by_key(|p| p.phase);
+    let options = depot_deploy::RunOptions {
+        dataset_id: DATASET_ID.to_string(),
+        first_phase: None,
+        last_phase: None,
+    };
+    let failure = session
+        .run_plan(&plan, &options)
+        .await
+        .expect_err("the plan must fail at the injected step");
+    assert_eq!(failure.phase, fail_at, "{failure}");
+    let scope = UndoScope {
+        through_phase: failure.last_completed_phase,
+        partial_phase: None,
+    };
+    session
+        .undo_plan(&plan, DATASET_ID, &scope)
+        .await
+        .unwrap_or_else(|e| panic!("undoing old -> new: {e}"));
+    let recorded = session
+        .load_state(DATASET_ID)
+        .await
+        .expect("reading the record")
+        .expect("the record");
+    if scope.through_phase.is_some() {
+        assert_eq!(
+            recorded.last_completed_phase, None,
+            "the undo did not record that nothing is left applied"
+        );
+    }
+    assert_eq!(
+        env.snapshot().await,
+        snapshot_before,
+        "the undone namespace differs from old as deployed"
+    );
+    assert_eq!(
+        surviving_rows(&env.db.client, &old_model, &old_model, false).await,
+        rows_before,
+        "rows changed across the failed migration and its undo"
+    );
 }

@@ -19,7 +19,7 @@ use std::panic::AssertUnwindSafe;
 use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::hash::version_hash;
 use depot_postgres::PostgresDialect;
-use depot_tests::{check_pair, dataset, model};
+use depot_tests::{check_pair, check_undo, dataset, model};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{json, Map, Value};
@@ -621,31 +621,55 @@ fn generated_pairs_plan_offline() {
     });
 }
 
-/// Live: each case deploys old into a fresh database, inserts rows, migrates to new, and
-/// compares with new deployed fresh into another database, and the rows before and after.
-#[test]
-fn generated_pairs_migrate_like_a_fresh_deploy_and_keep_every_row() {
-    // PROPTEST_CASES=200 for a deeper run; 12 by default (each case creates two databases).
+/// The config of the live properties: PROPTEST_CASES=200 for a deeper run; 12 by default (each
+/// case creates databases).
+fn live_config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(12);
-    let config = ProptestConfig {
+    ProptestConfig {
         cases,
         max_shrink_iters: 48,
         failure_persistence: None,
         ..ProptestConfig::default()
-    };
-    proptest!(config, |(recipe in recipe())| {
+    }
+}
+
+/// Runs the live check `check(old, new)` on a fresh runtime, with the packages printed on
+/// failure.
+fn run_live<T, F: std::future::Future<Output = T>>(
+    old: &Value,
+    new: &Value,
+    check: impl FnOnce() -> F,
+) -> Result<T, TestCaseError> {
+    with_packages(old, new, || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        runtime.block_on(check())
+    })
+}
+
+/// Live: each case deploys old into a fresh database, inserts rows, migrates to new, and
+/// compares with new deployed fresh into another database, and the rows before and after.
+#[test]
+fn generated_pairs_migrate_like_a_fresh_deploy_and_keep_every_row() {
+    proptest!(live_config(), |(recipe in recipe())| {
         let (old, new) = build(&recipe);
-        with_packages(&old, &new, || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a tokio runtime");
-            runtime.block_on(check_pair(&old, &new, ROWS));
-        })?;
+        run_live(&old, &new, || check_pair(&old, &new, ROWS))?;
+    });
+}
+
+/// Live: each case migrates old -> new with a failure injected just before the contract phase,
+/// and the undo must bring back old exactly, every row kept (depot_core::undo).
+#[test]
+fn generated_pairs_that_fail_are_undone_to_the_old_version() {
+    proptest!(live_config(), |(recipe in recipe())| {
+        let (old, new) = build(&recipe);
+        run_live(&old, &new, || check_undo(&old, &new, ROWS))?;
     });
 }
 
@@ -728,13 +752,7 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
 // Regressions: minimal pairs the generator once found, pinned so they run on every test run.
 
 fn run_pair(old: &Value, new: &Value) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    with_packages(old, new, || runtime.block_on(check_pair(old, new, ROWS)))
-        .unwrap_or_else(|e| panic!("{e}"));
+    run_live(old, new, || check_pair(old, new, ROWS)).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// `string(4)` with a default -> unbounded `string`, same default: the migrated column's

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use depot_core::dataset::{DatasetConfig, Executor, Location, PostgresLocation, SnowflakeLocation};
 use depot_deploy::location::LocationSession;
-use depot_postgres::{ConnectOptions, PostgresSession};
+use depot_postgres::{ConnectOptions, PostgresSession, RetryPolicy};
 use depot_snowflake::{Auth, Credentials, Secret, SessionOptions, SnowflakeSession};
 
 use crate::secrets::{postgres_credentials, snowflake_credentials, SnowflakeAuth};
@@ -69,7 +69,11 @@ pub async fn open_session(
     settings: &ConnectSettings,
 ) -> Result<Box<dyn LocationSession>, ConnectError> {
     match &config.location {
-        Location::Postgres(pg) => Ok(Box::new(open_postgres(pg, secrets, settings).await?)),
+        Location::Postgres(pg) => Ok(Box::new(
+            open_postgres(pg, secrets, settings)
+                .await?
+                .with_retry_policy(RetryPolicy::for_dataset(&config.migration_options)),
+        )),
         Location::Snowflake(sf) => Ok(Box::new(
             open_snowflake(sf, &config.executor, secrets).await?,
         )),
@@ -117,7 +121,7 @@ pub async fn open_snowflake(
                 )),
             },
         };
-    let options = SessionOptions::for_location(location, executor);
+    let options = SessionOptions::for_location(executor).map_err(|e| fail(e.to_string()))?;
     SnowflakeSession::connect(location, &credentials, options)
         .await
         .map_err(|e| fail(e.to_string()))

@@ -15,9 +15,11 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// Local folder for environment documents and plans (laid out like the bootstrap bucket)
-    /// and the event log (`events.jsonl`).
-    #[arg(long, global = true, env = "DEPOT_STATE_DIR", default_value = ".depot")]
-    pub state_dir: PathBuf,
+    /// and the event log (`events.jsonl`). Default: `.depot` next to the dataset file (next to
+    /// the payload file for run-migration), so that the state does not depend on the current
+    /// directory.
+    #[arg(long, global = true, env = "DEPOT_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
 
     /// Seconds a deploy waits for another migration of the same dataset to end.
     #[arg(long, global = true, default_value_t = 30)]
@@ -68,14 +70,25 @@ pub enum Command {
         from: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = PlanFormat::Json)]
         format: PlanFormat,
+        /// Plan from the version deployed in the dataset's location (read from its state
+        /// record), and check the live objects for drift from it; changes nothing.
+        #[arg(long, conflicts_with = "from")]
+        against_live: bool,
     },
     /// Deploy a dataset file (what the entity creator does on Create/Update): plan from the
     /// deployed version, then run it (synchronous mode) or schedule it (asynchronous mode).
     Deploy {
         dataset: PathBuf,
-        /// Also print the plan preview on stderr.
+        /// Print the plan a deploy would run now (from the live deployed version, with the
+        /// drift check) and stop: nothing is changed.
         #[arg(long)]
         preview: bool,
+    },
+    /// Give up a dataset's failed or interrupted migration: undo what it changed and go back to
+    /// the deployed version (the next deploy of any version then plans from there).
+    Abandon {
+        /// The dataset file (its location, bootstrap bucket and alias or datasetId).
+        dataset: PathBuf,
     },
     /// Print a dataset's state record.
     GetDataset {

@@ -17,8 +17,8 @@ use depot_core::sql_script::render_sql_script;
 use depot_core::validate::parse_package;
 use depot_core::Dataset;
 use depot_deploy::{
-    clock, DeployOutcome, Deployer, LocalDocumentStore, LocalEventLog, LocationSession, RunOutcome,
-    RunPayload,
+    clock, DeployError, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog,
+    LocationSession, RunOutcome, RunPayload,
 };
 use depot_postgres::{PostgresDialect, PostgresSession};
 use depot_snowflake::SnowflakeSession;
@@ -26,12 +26,14 @@ use depot_snowflake::SnowflakeSession;
 use serde_json::json;
 
 use crate::cli::{Cli, PlanFormat};
-use crate::dataset_file::{load_dataset, read_json};
+use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
+use crate::refusal::{InputSource, Refused};
 
 /// `depot validate PACKAGE`: every problem, or a short summary.
 pub fn validate(path: &Path) -> Result<()> {
     let raw = read_json(path)?;
-    let package = parse_package(&raw).map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    let source = InputSource::file(path);
+    let package = parse_package(&raw).map_err(|p| Refused::new(&source, &p.0))?;
     // Naming collisions, identifier limits and view references depend on the engine's rules:
     // check them as a PostgreSQL dataset with the default naming would see them.
     let probe = json!({
@@ -42,9 +44,24 @@ pub fn validate(path: &Path) -> Result<()> {
         "schemaName": heck_snake(&package.name),
         "package": raw,
     });
-    let dataset = parse_dataset(&probe).map_err(|p| anyhow!("{}: {p}", path.display()))?;
-    resolve(&dataset, &PostgresDialect, &BTreeMap::new())
-        .map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    // Problems of the probe are under `package`: the package file's own paths.
+    let in_package = InputSource {
+        file: path.to_path_buf(),
+        package_file: Some(path.to_path_buf()),
+    };
+    let dataset = parse_dataset(&probe).map_err(|p| Refused::new(&in_package, &p.0))?;
+    if let Err(problems) = resolve(&dataset, &PostgresDialect, &BTreeMap::new()) {
+        // The probe's namespace is not the package's (a package named `pgTools` is fine; its
+        // dataset's `schemaName` may not be `pg_tools`): only the package's own problems count.
+        let own: Vec<_> = problems
+            .0
+            .iter()
+            .filter(|p| p.path.starts_with("package"))
+            .collect();
+        if !own.is_empty() {
+            return Err(Refused::new(&in_package, own).into());
+        }
+    }
     let summary = json!({
         "valid": true,
         "name": package.name,
@@ -69,17 +86,17 @@ pub fn hash(path: &Path) -> Result<()> {
 
 /// `depot plan DATASET [--from OLD]`: the plan from OLD (or nothing) to DATASET, offline.
 pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
-    let dataset = load_dataset(path)?;
+    let (dataset, source) = load_dataset_with_source(path)?;
     no_dependencies_offline(&dataset, path)?;
     let dialect = dialect_of(&dataset);
-    let new = resolve(&dataset, dialect, &BTreeMap::new())
-        .map_err(|p| anyhow!("{}: {p}", path.display()))?;
+    let new =
+        resolve(&dataset, dialect, &BTreeMap::new()).map_err(|p| Refused::new(&source, &p.0))?;
     let old = match from {
         Some(old_path) => {
-            let old = load_dataset(old_path)?;
+            let (old, old_source) = load_dataset_with_source(old_path)?;
             no_dependencies_offline(&old, old_path)?;
             let model = resolve(&old, dialect, &BTreeMap::new())
-                .map_err(|p| anyhow!("{}: {p}", old_path.display()))?;
+                .map_err(|p| Refused::new(&old_source, &p.0))?;
             Some((version_hash(&old.config, &old.package), model))
         }
         None => None,
@@ -134,11 +151,30 @@ struct LocalEdge {
 }
 
 impl LocalEdge {
-    fn new(cli: &Cli) -> LocalEdge {
-        LocalEdge {
-            documents: LocalDocumentStore::new(cli.state_dir.clone()),
-            events: LocalEventLog::new(cli.state_dir.join("events.jsonl")),
-        }
+    /// The local edge of a command whose input is the file `beside`: `--state-dir` (or
+    /// DEPOT_STATE_DIR) when given, else `.depot` in the file's folder, so running from
+    /// another directory finds the same state. Absolute, so messages name the real path.
+    fn new(cli: &Cli, beside: &Path) -> Result<LocalEdge> {
+        let dir = match &cli.state_dir {
+            Some(dir) => dir.clone(),
+            None => beside
+                .parent()
+                .map(|p| {
+                    if p.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        p
+                    }
+                })
+                .unwrap_or(Path::new("."))
+                .join(".depot"),
+        };
+        let dir = std::path::absolute(&dir)
+            .with_context(|| format!("the state folder {}", dir.display()))?;
+        Ok(LocalEdge {
+            documents: LocalDocumentStore::new(dir.clone()),
+            events: LocalEventLog::new(dir.join("events.jsonl")),
+        })
     }
 
     fn deployer(&self, cli: &Cli) -> Deployer<'_> {
@@ -179,7 +215,7 @@ async fn connect_snowflake(
         ),
     };
     let credentials = depot_snowflake::Credentials::password(password);
-    let options = depot_snowflake::SessionOptions::for_location(location, executor);
+    let options = depot_snowflake::SessionOptions::for_location(executor)?;
     let session = SnowflakeSession::connect(location, &credentials, options)
         .await
         .with_context(|| format!("connecting to Snowflake account {}", location.account))?;
@@ -203,20 +239,32 @@ async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<Postgr
              FILE for the dataset's location"
         ),
     };
-    PostgresSession::connect(&options)
+    let session = PostgresSession::connect(&options)
         .await
-        .context("connecting to PostgreSQL")
+        .context("connecting to PostgreSQL")?;
+    // The dataset's own lock timeout (`migrationOptions.lockTimeoutMs`), else the default.
+    Ok(match dataset {
+        Some(dataset) => session.with_retry_policy(depot_postgres::RetryPolicy::for_dataset(
+            &dataset.config.migration_options,
+        )),
+        None => session,
+    })
 }
 
 /// `depot deploy DATASET`.
-pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
-    let dataset = load_dataset(path)?;
+pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
+    let (dataset, source) = load_dataset_with_source(path)?;
+    let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let edge = LocalEdge::new(cli);
-    let outcome = edge
-        .deployer(cli)
-        .deploy(session.as_mut(), &dataset)
-        .await?;
+    let outcome = match edge.deployer(cli).deploy(session.as_mut(), &dataset).await {
+        Ok(outcome) => outcome,
+        // Problems found against the engine (names, limits, views): one line each, placed in
+        // the file they are in.
+        Err(DeployError::Invalid(problems)) => {
+            return Err(Refused::new(&source, &problems.0).into())
+        }
+        Err(other) => return Err(other.into()),
+    };
     // Every outcome leaves the dataset desiring the deployed file's version.
     let hash = outcome.state().desired_version.clone();
     let out = match &outcome {
@@ -229,37 +277,130 @@ pub async fn deploy(cli: &Cli, path: &Path, preview: bool) -> Result<()> {
             plan_key,
             report,
             resumed_after,
-        } => {
-            if preview {
-                eprint!("{}", render_text(plan));
-            }
-            json!({
-                "outcome": "deployed", "datasetId": state.id, "datasetVersionHash": hash,
-                "migrationId": plan.migration_id, "planKey": plan_key,
-                "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
-                "phasesRun": report.phases_run, "stepsRun": report.steps_run,
-                "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
-                "state": state,
-            })
-        }
+        } => json!({
+            "outcome": "deployed", "datasetId": state.id, "datasetVersionHash": hash,
+            "migrationId": plan.migration_id, "planKey": plan_key,
+            "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
+            "phasesRun": report.phases_run, "stepsRun": report.steps_run,
+            "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
+            "state": state,
+        }),
         DeployOutcome::Scheduled {
             state,
             plan,
             plan_key,
-        } => {
-            if preview {
-                eprint!("{}", render_text(plan));
-            }
-            json!({
-                "outcome": "scheduled", "datasetId": state.id, "datasetVersionHash": hash,
-                "migrationId": plan.migration_id, "planKey": plan_key,
-                "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
-                "state": state,
-            })
-        }
+        } => json!({
+            "outcome": "scheduled", "datasetId": state.id, "datasetVersionHash": hash,
+            "migrationId": plan.migration_id, "planKey": plan_key,
+            "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
+            "state": state,
+        }),
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// `depot deploy --preview DATASET` and `depot plan --against-live DATASET`: the plan a deploy
+/// would run now, from the live record's deployed version, with the drift check; changes nothing.
+pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
+    let (dataset, source) = load_dataset_with_source(path)?;
+    let edge = LocalEdge::new(cli, path)?;
+    let mut session = connect(cli, Some(&dataset)).await?;
+    let preview = match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
+        Ok(preview) => preview,
+        Err(DeployError::Invalid(problems)) => {
+            return Err(Refused::new(&source, &problems.0).into())
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let plan = &preview.prepared.plan;
+    let drift = match &preview.drift {
+        Some(DriftCheck::Compared(drift)) => json!(drift.differences),
+        Some(DriftCheck::Unsupported) => json!("this engine cannot check drift yet"),
+        None => json!([]),
+    };
+    match format {
+        PlanFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "alreadyDeployed": preview.already_deployed,
+                "drift": drift,
+                "plan": plan,
+            }))?
+        ),
+        PlanFormat::Text => {
+            if preview.already_deployed {
+                println!(
+                    "Version {} is deployed already: a deploy would change nothing.",
+                    preview.prepared.hash
+                );
+            } else {
+                print!("{}", render_text(plan));
+            }
+            match &preview.drift {
+                Some(DriftCheck::Compared(d)) if !d.is_empty() => {
+                    println!("Drift: the live objects differ from the version the plan starts from ({} difference(s)); a deploy would fail:", d.differences.len());
+                    for line in &d.differences {
+                        println!("  {line}");
+                    }
+                }
+                Some(DriftCheck::Compared(_)) => println!(
+                    "Drift: none (the live objects match the version the plan starts from)."
+                ),
+                Some(DriftCheck::Unsupported) => {
+                    println!("Drift: not checked (this engine cannot check drift yet).")
+                }
+                None => {}
+            }
+        }
+        PlanFormat::Sql => print!("{}", render_sql_script(plan)),
+    }
+    if let Err(refused) = check_hazards(plan, &dataset.config.migration_options.allowed_hazards) {
+        eprintln!("note: a deploy of this plan would be refused:\n{refused}");
+    }
+    Ok(())
+}
+
+/// `depot abandon DATASET`.
+pub async fn abandon(cli: &Cli, path: &Path) -> Result<()> {
+    let dataset = load_dataset(path)?;
+    let edge = LocalEdge::new(cli, path)?;
+    let mut session = connect(cli, Some(&dataset)).await?;
+    let config = &dataset.config;
+    let id = match &dataset.dataset_id {
+        Some(id) => id.clone(),
+        None => session
+            .find_state(&config.environment_id, &config.alias)
+            .await?
+            .map(|s| s.id)
+            .ok_or_else(|| {
+                anyhow!(
+                    "no dataset {} in environment {} at this location",
+                    config.alias,
+                    config.environment_id
+                )
+            })?,
+    };
+    let state = edge
+        .deployer(cli)
+        .abandon(session.as_mut(), &config.bootstrap_bucket, &id)
+        .await?;
+    let lock = session.is_locked(&id).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(
+            &json!({"outcome": "abandoned", "state": state_report(&state, lock)})
+        )?
+    );
+    Ok(())
+}
+
+/// A state record as operators read it: `status` derived as SPEC §7 defines it.
+fn state_report(state: &depot_deploy::DatasetState, lock_held: Option<bool>) -> serde_json::Value {
+    let mut out = serde_json::to_value(state).expect("a state record serializes");
+    out["status"] = json!(state.status(lock_held).as_str());
+    out["lastError"] = json!(state.reported_error(lock_held));
+    out
 }
 
 /// `depot get-dataset --id ID`.
@@ -271,20 +412,21 @@ pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<
         .load_state(id)
         .await?
         .ok_or_else(|| anyhow!("no dataset with id {id} in this location"))?;
-    println!("{}", serde_json::to_string_pretty(&state)?);
+    let lock = session.is_locked(id).await?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&state_report(&state, lock))?
+    );
     Ok(())
 }
 
 /// `depot run-migration PAYLOAD`.
 pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
     let raw = read_json(path)?;
-    let payload: RunPayload = serde_json::from_value(raw).map_err(|e| {
-        anyhow!(
-            "{}: not a migration runner payload (SPEC §8): {e}",
-            path.display()
-        )
-    })?;
-    let edge = LocalEdge::new(cli);
+    // Checked before anything is read: the payload's bucket and key name a file under the
+    // state folder, and `../` in them must not reach outside it.
+    let payload = RunPayload::from_json(raw).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let edge = LocalEdge::new(cli, path)?;
     let deployer = edge.deployer(cli);
     // The dataset's location is in the target version's document (unless --database-url).
     let target = deployer.run_target(&payload).await?;

@@ -4,10 +4,12 @@
 use std::path::Path;
 
 use anyhow::{anyhow, Context, Result};
-use depot_core::borrowed_json;
+use depot_core::borrowed_json::{self, ParseError};
 use depot_core::json::{JsonObject, JsonValue};
 use depot_core::properties::parse_dataset_json;
 use depot_core::Dataset;
+
+use crate::refusal::{InputSource, Refused};
 
 /// Reads a file (`-`: standard input) as text, naming the file in every error.
 fn read_text(path: &Path) -> Result<String> {
@@ -18,10 +20,18 @@ fn read_text(path: &Path) -> Result<String> {
     }
 }
 
-/// Reads a JSON file, naming the file in every error.
+/// Reads a JSON file, naming the file in every error; a key given twice is refused.
 pub fn read_json(path: &Path) -> Result<serde_json::Value> {
     let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| anyhow!("{}: malformed JSON: {e}", path.display()))
+    borrowed_json::value_from_str(&text).map_err(|e| parse_error(path, e))
+}
+
+/// The error of a text of `path` that does not parse: a repeated key is a problem at its path.
+fn parse_error(path: &Path, error: ParseError) -> anyhow::Error {
+    match error.duplicate_key() {
+        Some(problem) => Refused::new(&InputSource::file(path), [problem]).into(),
+        None => anyhow!("{}: {error}", path.display()),
+    }
 }
 
 /// Loads and validates a dataset file, inlining its `packageFile`.
@@ -29,11 +39,17 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value> {
 /// The texts are read as [`borrowed_json::BorrowedJson`], which borrows their strings: a package of thousands
 /// of objects validates in about half the time it takes through a `serde_json::Value`.
 pub fn load_dataset(path: &Path) -> Result<Dataset> {
+    load_dataset_with_source(path).map(|(dataset, _)| dataset)
+}
+
+/// [`load_dataset`], with where its JSON came from (to place problems found later, when the
+/// dataset is resolved against its engine).
+pub fn load_dataset_with_source(path: &Path) -> Result<(Dataset, InputSource)> {
+    let mut source = InputSource::file(path);
     // Declared first: the dataset's tree borrows it once the package is inlined.
     let package_text: String;
     let text = read_text(path)?;
-    let mut raw = borrowed_json::from_str(&text)
-        .map_err(|e| anyhow!("{}: malformed JSON: {e}", path.display()))?;
+    let mut raw = borrowed_json::from_str(&text).map_err(|e| parse_error(path, e))?;
     let object = raw
         .as_object_mut()
         .ok_or_else(|| anyhow!("{}: a dataset file is a JSON object", path.display()))?;
@@ -53,9 +69,14 @@ pub fn load_dataset(path: &Path) -> Result<Dataset> {
         let in_dataset =
             |e: anyhow::Error| anyhow!("{}: packageFile {file:?}: {e:#}", path.display());
         package_text = read_text(&package_path).map_err(in_dataset)?;
-        let package = borrowed_json::from_str(&package_text)
-            .map_err(|e| in_dataset(anyhow!("{}: malformed JSON: {e}", package_path.display())))?;
+        let package = borrowed_json::from_str(&package_text).map_err(|e| match e {
+            ParseError::DuplicateKey(_) => parse_error(&package_path, e),
+            ParseError::Syntax(_) => in_dataset(anyhow!("{}: {e}", package_path.display())),
+        })?;
         object.insert("package", package);
+        source.package_file = Some(package_path);
     }
-    parse_dataset_json(&raw).map_err(|problems| anyhow!("{}: {problems}", path.display()))
+    let dataset =
+        parse_dataset_json(&raw).map_err(|problems| Refused::new(&source, &problems.0))?;
+    Ok((dataset, source))
 }

@@ -9,9 +9,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod commands;
 mod dataset_file;
+mod refusal;
 
 use clap::Parser;
-use cli::{Cli, Command, LogFormat};
+use cli::{Cli, Command, LogFormat, PlanFormat};
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
@@ -42,8 +43,23 @@ async fn main() -> std::process::ExitCode {
             dataset,
             from,
             format,
+            against_live: false,
         } => commands::plan(dataset, from.as_deref(), *format),
-        Command::Deploy { dataset, preview } => commands::deploy(&cli, dataset, *preview).await,
+        Command::Plan {
+            dataset,
+            format,
+            against_live: true,
+            ..
+        } => commands::preview(&cli, dataset, *format).await,
+        Command::Deploy {
+            dataset,
+            preview: true,
+        } => commands::preview(&cli, dataset, PlanFormat::Text).await,
+        Command::Deploy {
+            dataset,
+            preview: false,
+        } => commands::deploy(&cli, dataset).await,
+        Command::Abandon { dataset } => commands::abandon(&cli, dataset).await,
         Command::GetDataset { id, dataset } => {
             commands::get_dataset(&cli, id, dataset.as_deref()).await
         }
@@ -54,6 +70,13 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(refused) = error.downcast_ref::<refusal::Refused>() {
+                // One line per problem, each naming its file, path and rule.
+                for line in refused.lines() {
+                    eprintln!("depot: error: {line}");
+                }
+                return std::process::ExitCode::FAILURE;
+            }
             // One line first (what failed), then the detail lines the error carries.
             let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
             eprintln!("depot: error: {}", chain.join(": "));

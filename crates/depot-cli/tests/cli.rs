@@ -229,6 +229,7 @@ fn every_verb_has_help() {
         "plan",
         "deploy",
         "get-dataset",
+        "abandon",
         "run-migration",
     ] {
         let out = depot_in(dir.path(), &[verb, "--help"]).ok();
@@ -274,17 +275,21 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     let out = depot_in(dir.path(), &["validate", &bad]).failed_at_once();
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     let err = &out.stderr;
-    assert!(err.contains(&bad), "the error names the file: {err}");
-    assert!(err.contains("4 problem(s)"), "{err}");
-    for (place, rule) in [
-        ("schema Dog, field name", "unknown-type"),
-        ("schema Dog, field birth-date", "invalid-name"),
-        ("schema Dog, field weight", "invalid-type-parameter"),
-        ("schema Bad_Cat", "invalid-name"),
+    // One line per problem: the file, the JSON path inside it, the rule.
+    assert_eq!(err.lines().count(), 4, "{err}");
+    for (path, rule) in [
+        ("schemas.Dog.fields.name.type", "unknown-type"),
+        (r#"schemas.Dog.fields["birth-date"]"#, "invalid-name"),
+        (
+            "schemas.Dog.fields.weight.precision",
+            "invalid-type-parameter",
+        ),
+        ("schemas.Bad_Cat", "invalid-name"),
     ] {
+        let start = format!("depot: error: {bad}: {path}: [{rule}] ");
         assert!(
-            err.lines().any(|l| l.contains(place) && l.contains(rule)),
-            "no line with {place:?} and [{rule}]:\n{err}"
+            err.lines().any(|l| l.starts_with(&start)),
+            "no line starting {start:?}:\n{err}"
         );
     }
     // The unknown type's line says what the valid types are.
@@ -304,7 +309,7 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     );
     let out = depot_in(dir.path(), &["validate", &collide]).failed_at_once();
     for w in [
-        "schema Dog",
+        "collide.json: schemas.Dog.fields.",
         "dogName",
         "DogName",
         "dog_name",
@@ -312,6 +317,32 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     ] {
         assert!(out.stderr.contains(w), "{w}: {}", out.stderr);
     }
+}
+
+#[test]
+fn validate_checks_the_package_not_the_namespace_it_would_get() {
+    let dir = tempfile::tempdir().unwrap();
+    // Its probe namespace would be `pg_tools`, which PostgreSQL reserves: not the package's
+    // problem.
+    let mut package = dogs("1", json!({"id": {"type": "uuid"}}));
+    package["name"] = json!("pgTools");
+    let path = write(dir.path(), "tools.json", &package);
+    depot_in(dir.path(), &["validate", &path]).ok();
+    // Engine limits are the package's: refused, one line, in the package file.
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "n": {"type": "string", "maxLength": 10_485_761}}),
+    );
+    let path = write(dir.path(), "long.json", &package);
+    let out = depot_in(dir.path(), &["validate", &path]).failed_at_once();
+    assert!(
+        out.stderr.starts_with(&format!(
+            "depot: error: {path}: schemas.Dog.fields.n.maxLength: [engine-limit] "
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
 
 #[test]
@@ -340,7 +371,7 @@ fn validate_malformed_json_names_the_file() {
 
     // A dataset file whose packageFile is missing or malformed: both files named.
     let dataset = |package_file: &str| {
-        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "b",
+        json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "bkt",
                "packageFile": package_file,
                "location": {"type": "postgres", "name": "m", "host": "h", "port": "5432", "database": "d"}})
     };
@@ -356,9 +387,64 @@ fn validate_malformed_json_names_the_file() {
 }
 
 #[test]
+fn problems_of_a_package_file_are_placed_in_it_one_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = json!({"environmentId": "e2e404529091ed2", "alias": "Dogs", "bootstrapBucket": "../x",
+        "packageFile": "package.json",
+        "location": {"type": "postgres", "name": "m", "host": "h", "port": "5432", "database": "d"}});
+    write(dir.path(), "dataset.json", &dataset);
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "name": {"type": "string", "sqlName": "n\u{0}"}}),
+    );
+    write(dir.path(), "package.json", &package);
+    let out = depot_in(dir.path(), &["hash", "dataset.json"]).failed_at_once();
+    assert_eq!(
+        out.stderr.lines().collect::<Vec<_>>(),
+        [
+            "depot: error: package.json: schemas.Dog.fields.name.sqlName: [nul-character] the string holds a NUL character (U+0000), which no engine can store or run: remove it",
+            "depot: error: dataset.json: bootstrapBucket: [invalid-bucket] `bootstrapBucket` \"../x\" is not an S3 bucket name: only lowercase letters, digits, dots and hyphens are allowed",
+        ],
+        "{}",
+        out.stderr
+    );
+
+    // A key given twice in the package file: refused, named in the package file.
+    let text = serde_json::to_string_pretty(&dogs("1", json!({"id": {"type": "uuid"}})))
+        .unwrap()
+        .replacen("\"id\": {", "\"id\": {\"type\": \"string\"}, \"id\": {", 1);
+    std::fs::write(dir.path().join("package.json"), text).unwrap();
+    let mut fixed = dataset.clone();
+    fixed["bootstrapBucket"] = json!("bkt");
+    write(dir.path(), "dataset.json", &fixed);
+    let out = depot_in(dir.path(), &["plan", "dataset.json"]).failed_at_once();
+    assert!(
+        out.stderr
+            .starts_with("depot: error: package.json: schemas.Dog.fields.id: [duplicate-key] "),
+        "{}",
+        out.stderr
+    );
+
+    // Engine limits, found when the dataset is resolved: in the package file too.
+    let package = dogs(
+        "1",
+        json!({"id": {"type": "uuid"}, "name": {"type": "string", "maxLength": 20_000_000}}),
+    );
+    write(dir.path(), "package.json", &package);
+    let out = depot_in(dir.path(), &["plan", "dataset.json"]).failed_at_once();
+    assert!(
+        out.stderr.starts_with(
+            "depot: error: package.json: schemas.Dog.fields.name.maxLength: [engine-limit] "
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form() {
     let dir = tempfile::tempdir().unwrap();
-    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"b",
+    let a = r#"{"environmentId":"e2e404529091ed2","alias":"Dogs","bootstrapBucket":"bkt",
         "location":{"type":"postgres","name":"main","host":"h","port":5432,"database":"app"},
         "schemaName":"dogs","migrationOptions":{"allowedHazards":["INDEX_BUILD","DELETES_DATA"],"triggerSeeding":false},
         "package":{"name":"dogs","version":"1","schemas":{"Dog":{"kind":"object","primaryKey":["id"],
@@ -382,7 +468,7 @@ fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form()
       "migrationOptions": { "triggerSeeding": "false", "allowedHazards": [ "DELETES_DATA", "INDEX_BUILD" ] },
       "schemaName": "dogs",
       "location": { "database": "app", "port": "5432", "host": "h", "name": "main", "type": "postgres" },
-      "bootstrapBucket": "b",
+      "bootstrapBucket": "bkt",
       "alias": "Dogs",
       "environmentId": "e2e404529091ed2"
     }"#;
@@ -722,12 +808,37 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
         .await
         .unwrap();
 
-    let second = w.depot(&["deploy", &v2, "--preview"]).ok();
+    // --preview prints the plan from the live deployed version and changes nothing.
+    let (events_before, files_before) = (w.events().len(), w.files());
+    let state_before = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    let preview = w.depot(&["deploy", &v2, "--preview"]).ok();
     assert!(
-        second.stderr.contains("Migration plan for ExampleDogs"),
-        "--preview prints the plan on stderr:\n{}",
-        second.stderr
+        preview.stdout.contains("Migration plan for ExampleDogs")
+            && preview.stdout.contains(&h1[..12])
+            && preview.stdout.contains("renameObject"),
+        "--preview prints the plan from the deployed version:\n{}",
+        preview.stdout
     );
+    assert!(
+        preview.stdout.contains("Drift: none"),
+        "--preview reports the drift check:\n{}",
+        preview.stdout
+    );
+    assert_eq!(w.events().len(), events_before, "--preview sent an event");
+    assert_eq!(w.files(), files_before, "--preview wrote a document");
+    assert_eq!(
+        w.depot(&["get-dataset", "--id", &id]).ok().json(),
+        state_before,
+        "--preview changed the state record"
+    );
+    let against_live = w
+        .depot(&["plan", &v2, "--against-live", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(against_live["plan"]["fromVersion"], json!(h1));
+    assert_eq!(against_live["drift"], json!([]));
+
+    let second = w.depot(&["deploy", &v2]).ok();
     assert!(
         second.stderr.contains("INFO"),
         "text logs on stderr:\n{}",
@@ -783,7 +894,7 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
     }
     assert_eq!(state["id"], json!(id));
     assert_eq!(state["alias"], json!("ExampleDogs"));
-    assert_eq!(state["status"], json!("RUNNING"));
+    assert_eq!(state["status"], json!("STABLE"));
     for key in ["desiredVersion", "attemptedVersion", "deployedVersion"] {
         assert_eq!(state[key], json!(h2), "{key}: {state}");
     }
@@ -1043,6 +1154,97 @@ async fn run_migration_runs_a_scheduled_plan() {
     );
 }
 
+/// A payload whose bucket or key climbs out of the state folder (`../`) is refused before
+/// anything is read: here a real plan copied outside the state folder, reachable only through
+/// `..`, would otherwise run (depot once read and ran it). Nothing runs, nothing is stored, no
+/// event is sent, and the reason is one line naming the field.
+#[tokio::test]
+async fn run_migration_refuses_a_payload_that_points_outside_the_state_folder() {
+    let w = World::new().await;
+    let fields = json!({"id": {"type": "bigint"}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Outside",
+            "outside",
+            dogs("1", fields),
+            "asynchronous",
+            json!([]),
+        ),
+    );
+    let scheduled = w.depot(&["deploy", &v1]).ok().json();
+    let id = scheduled["datasetId"].as_str().unwrap().to_string();
+    let planned = w.events()[1].clone();
+    let bucket = planned["detail"]["migrationPlanBucket"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let key = planned["detail"]["migrationPlanKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The plan, moved outside the state folder (into the scratch folder beside it).
+    let outside = w.scratch.path().join("stolen").join(&key);
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::rename(w.state.path().join(&bucket).join(&key), &outside).unwrap();
+    let scratch_name = w.scratch.path().file_name().unwrap().to_str().unwrap();
+    let state_parent = w.state.path().parent().unwrap();
+    assert_eq!(state_parent, w.scratch.path().parent().unwrap());
+    let (env_folder, _) = key.split_once('/').unwrap();
+    // From <state>/<bucket>/: up to the folder both temporary folders share, then down.
+    let climbing_key = format!("{env_folder}/migrations/../../../../{scratch_name}/stolen/{key}");
+    let files_before = w.files();
+    let state_before = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    let events_before = w.events().len();
+
+    for (field, hostile) in [
+        (
+            "migrationPlanKey",
+            json!({"migrationPlanKey": climbing_key}),
+        ),
+        (
+            "migrationPlanKey",
+            json!({"migrationPlanKey": format!("/{key}")}),
+        ),
+        (
+            "migrationPlanBucket",
+            json!({"migrationPlanBucket": format!("../{scratch_name}/stolen")}),
+        ),
+        (
+            "migrationPlanPrefix",
+            json!({"migrationPlanPrefix": format!("../../{scratch_name}/stolen/")}),
+        ),
+        ("datasetId", json!({"datasetId": "../../etc"})),
+        ("lastPhase", json!({"lastPhase": 100000})),
+    ] {
+        let mut payload = json!({
+            "datasetId": id, "migrationPlanBucket": bucket, "migrationPlanKey": key,
+        });
+        for (k, v) in hostile.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        let file = w.write("hostile.json", &payload);
+        let out = w.depot(&["run-migration", &file]).failed_at_once();
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("hostile.json: invalid migration runner payload: ")
+                && out.stderr.contains(&format!("{field} ")),
+            "{field}: {}",
+            out.stderr
+        );
+    }
+    assert!(outside.exists(), "the plan outside was not touched");
+    assert!(w.columns("outside", "dog").await.is_empty(), "nothing ran");
+    assert_eq!(w.files(), files_before, "nothing stored");
+    assert_eq!(w.events().len(), events_before, "no event sent");
+    assert_eq!(
+        w.depot(&["get-dataset", "--id", &id]).ok().json(),
+        state_before
+    );
+}
+
 /// The URL of `db` with a password: its own if it has one, else `s3cr3t-pw` (which a trust-auth
 /// server ignores). Returns the URL and the password.
 fn url_with_password(db: &TestDatabase) -> (String, String) {
@@ -1095,6 +1297,10 @@ async fn the_password_is_never_printed_nor_stored() {
     let mut outputs = Vec::new();
     let first = w
         .depot_with_url(&url, &["deploy", &v1, "--preview", "--log-format", "json"])
+        .ok();
+    outputs.push(first);
+    let first = w
+        .depot_with_url(&url, &["deploy", &v1, "--log-format", "json"])
         .ok();
     let id = first.json()["datasetId"].as_str().unwrap().to_string();
     outputs.push(first);
@@ -1182,4 +1388,185 @@ async fn the_password_is_never_printed_nor_stored() {
         "the password is in the state record: {}",
         records[0]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// After a failure, as an operator paged at night would go about it
+
+#[tokio::test]
+async fn a_failed_deploy_is_undone_reported_and_a_corrected_version_deploys() {
+    let w = World::new().await;
+    let nullable = json!({"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true}});
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Night",
+            "night",
+            dogs("1", nullable.clone()),
+            "synchronous",
+            json!([]),
+        ),
+    );
+    let id = w.depot(&["deploy", &v1]).ok().json()["datasetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.db.client
+        .batch_execute("INSERT INTO night.dog VALUES (1, 'Rex'), (2, NULL)")
+        .await
+        .unwrap();
+
+    // v2 makes `name` NOT NULL: its validation fails on row 2.
+    let v2 = w.write(
+        "v2.json",
+        &dataset_file(
+            "Night",
+            "night",
+            dogs(
+                "2",
+                json!({"id": {"type": "bigint"}, "name": {"type": "string"}}),
+            ),
+            "synchronous",
+            json!(["VALIDATES_DATA"]),
+        ),
+    );
+    let out = w.depot(&["deploy", &v2]).failed();
+    let reason = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("depot: error: "))
+        .unwrap();
+    for word in ["phase 900", "violated", "undone"] {
+        assert!(reason.contains(word), "{word} missing: {reason}");
+    }
+    // The old application still inserts a NULL name.
+    w.db.client
+        .batch_execute("INSERT INTO night.dog VALUES (3, NULL)")
+        .await
+        .expect("the old version's insert works after the failure");
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["status"], json!("FAILED"), "{state}");
+    assert!(
+        state["lastError"].as_str().unwrap().contains("violated"),
+        "{state}"
+    );
+
+    // A corrected v3 deploys from v1; every row is there.
+    let v3 = w.write(
+        "v3.json",
+        &dataset_file(
+            "Night",
+            "night",
+            dogs(
+                "3",
+                json!({"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true},
+                             "chip": {"type": "string", "nullable": true}}),
+            ),
+            "synchronous",
+            json!([]),
+        ),
+    );
+    let preview = w.depot(&["deploy", &v3, "--preview"]).ok();
+    assert!(
+        preview.stdout.contains("addField Dog.chip"),
+        "{}",
+        preview.stdout
+    );
+    w.depot(&["deploy", &v3]).ok();
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["status"], json!("STABLE"), "{state}");
+    assert_eq!(state["lastError"], Value::Null, "{state}");
+    let rows: i64 =
+        w.db.client
+            .query_one("SELECT count(*) FROM night.dog", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(rows, 3);
+}
+
+#[tokio::test]
+async fn abandon_undoes_a_migration_stopped_between_versions() {
+    let w = World::new().await;
+    let v1 = w.write(
+        "v1.json",
+        &dataset_file(
+            "Halfway",
+            "halfway",
+            dogs("1", json!({"id": {"type": "bigint"}})),
+            "asynchronous",
+            json!([]),
+        ),
+    );
+    // Asynchronous: deploy schedules, run-migration runs.
+    let run = |w: &World, name: &str| {
+        let planned = w.events().last().unwrap().clone();
+        w.write(
+            name,
+            &json!({
+                "eventId": planned["id"], "datasetId": planned["detail"]["datasetId"],
+                "migrationPlanBucket": planned["detail"]["migrationPlanBucket"],
+                "migrationPlanKey": planned["detail"]["migrationPlanKey"],
+            }),
+        )
+    };
+    let id = w.depot(&["deploy", &v1]).ok().json()["datasetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let p1 = run(&w, "p1.json");
+    w.depot(&["run-migration", &p1]).ok();
+    w.db.client
+        .batch_execute("INSERT INTO halfway.dog VALUES (1)")
+        .await
+        .unwrap();
+
+    // v2 adds a table and a column; only its first phases run (lastPhase), which leaves the
+    // dataset between versions, as a killed runner would.
+    let v2 = w.write(
+        "v2.json",
+        &json!({
+            "environmentId": "e2e404529091ed2", "alias": "Halfway", "bootstrapBucket": "sdp-bootstrap-cli",
+            "package": {"name": "dogs", "version": "2", "schemas": {
+                "Dog": {"kind": "object", "fields": {"id": {"type": "bigint"}, "name": {"type": "string", "nullable": true}}, "primaryKey": ["id"]},
+                "Cat": {"kind": "object", "fields": {"id": {"type": "bigint"}}, "primaryKey": ["id"]}}},
+            "location": {"type": "postgres", "name": "main", "host": "db.invalid", "port": "5432", "database": "app"},
+            "schemaName": "halfway",
+            "migrationOptions": {"migrationMode": {"type": "asynchronous"}}
+        }),
+    );
+    w.depot(&["deploy", &v2]).ok();
+    let p2 = run(&w, "p2.json");
+    let mut partial: Value = serde_json::from_str(&std::fs::read_to_string(&p2).unwrap()).unwrap();
+    partial["lastPhase"] = json!(300);
+    let p2_partial = w.write("p2-partial.json", &partial);
+    let ran = w.depot(&["run-migration", &p2_partial]).ok().json();
+    assert_eq!(ran["outcome"], json!("partial"), "{ran}");
+    assert_eq!(w.columns("halfway", "cat").await, ["id"]);
+
+    let abandoned = w.depot(&["abandon", &v2]).ok().json();
+    assert_eq!(abandoned["outcome"], json!("abandoned"), "{abandoned}");
+    assert_eq!(abandoned["state"]["status"], json!("STABLE"), "{abandoned}");
+    assert!(
+        w.columns("halfway", "cat").await.is_empty(),
+        "the table the stopped migration created is gone"
+    );
+    let state = w.depot(&["get-dataset", "--id", &id]).ok().json();
+    assert_eq!(state["status"], json!("STABLE"), "{state}");
+    assert_eq!(state["deployedVersion"], state["attemptedVersion"]);
+    // Abandoning again says there is nothing to abandon.
+    let again = w.depot(&["abandon", &v2]).failed();
+    assert!(
+        again.stderr.contains("nothing to abandon")
+            || again.stderr.contains("no attempt to abandon"),
+        "{}",
+        again.stderr
+    );
+    let rows: i64 =
+        w.db.client
+            .query_one("SELECT count(*) FROM halfway.dog", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(rows, 1);
 }

@@ -29,16 +29,30 @@ fn write_dataset(dir: &Path, database: &str) -> std::path::PathBuf {
     path
 }
 
+/// Runs depot in `dir`, asking for the emulator shim explicitly (DEPOT_SNOWFLAKE_EMULATOR).
 fn depot(dir: &Path, args: &[&str], password: Option<&str>) -> Output {
+    depot_with_emulator(dir, args, password, Some("fakesnow"))
+}
+
+fn depot_with_emulator(
+    dir: &Path,
+    args: &[&str],
+    password: Option<&str>,
+    emulator: Option<&str>,
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_depot"));
     command
         .current_dir(dir)
         .args(["--state-dir", ".depot"])
         .args(args)
         .env_remove("DATABASE_URL")
-        .env_remove("SNOWFLAKE_PASSWORD");
+        .env_remove("SNOWFLAKE_PASSWORD")
+        .env_remove("DEPOT_SNOWFLAKE_EMULATOR");
     if let Some(p) = password {
         command.env("SNOWFLAKE_PASSWORD", p);
+    }
+    if let Some(e) = emulator {
+        command.env("DEPOT_SNOWFLAKE_EMULATOR", e);
     }
     command.output().expect("running depot")
 }
@@ -107,4 +121,34 @@ fn deploy_and_get_dataset_reach_the_emulator_with_the_password_from_the_environm
     // A second `depot deploy` is a new session taking the lease by a MERGE, which fakesnow
     // fails in a session that did not create the lease table's schema (its own assertion);
     // the lease and a second deploy in one session are tested in crates/depot-snowflake.
+}
+
+/// A plain `http://` endpoint is an emulator's: without DEPOT_SNOWFLAKE_EMULATOR=fakesnow it is
+/// refused before any request (no password sent in clear, no shim rewriting a real server's
+/// answers), and an unknown value of the variable is refused too.
+#[test]
+fn an_http_endpoint_is_refused_unless_the_emulator_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_dataset(dir.path(), "DEPOT_CLI_REFUSED");
+    let path = path.to_str().unwrap();
+    for (emulator, expected) in [
+        (
+            None,
+            "is plain HTTP: Snowflake and PrivateLink endpoints are https://",
+        ),
+        (
+            Some("yes"),
+            "DEPOT_SNOWFLAKE_EMULATOR=\"yes\" is not understood",
+        ),
+    ] {
+        let out = depot_with_emulator(dir.path(), &["deploy", path], Some("pw-1234"), emulator);
+        assert!(!out.status.success(), "{emulator:?}: deployed");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{emulator:?}: {stderr}");
+        assert!(stderr.contains("DEPOT_SNOWFLAKE_EMULATOR"), "{stderr}");
+        assert!(
+            !dir.path().join(".depot").join("events.jsonl").exists(),
+            "{stderr}"
+        );
+    }
 }

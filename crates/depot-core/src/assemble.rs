@@ -8,6 +8,7 @@ use crate::diff::{create_all_views, diff, DiffError, Refusal};
 use crate::phase;
 use crate::physical::{PhysicalModel, PhysicalObject};
 use crate::plan::{Phase, Plan, Step, FORMAT_VERSION};
+use crate::undo::{Before, Undo};
 
 /// PlanHeader is what the caller fixes (the core has no clock and no randomness).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +34,30 @@ pub fn plan_migration(
     let ctx = RenderContext {
         namespace: new.namespace.clone(),
     };
+    let before = Before { old, new };
     // Phases in ascending order; within a phase, steps keep the diff's order. Steps go straight
     // into their phase (a plan that is refused is dropped whole).
     let mut phases: BTreeMap<u32, Phase> = BTreeMap::new();
     let mut refusals = Vec::new();
     // Renders one change; gives it back unless a step keeps it.
     let mut render = |change: Change| -> Option<Change> {
+        let undo = match dialect.undo(&change, &before, &ctx) {
+            Ok(Undo::Statements(statements)) => statements,
+            Ok(Undo::Irreversible) => Vec::new(),
+            Err(e) => {
+                refusals.push(Refusal {
+                    target: e.target,
+                    message: e.message,
+                });
+                return Some(change);
+            }
+        };
         match dialect.render(&change, &ctx) {
             Ok(rendered) => {
+                // The undo goes on the change's earliest step: when that step ran, the change
+                // may have (in part), and its undo statements are safe on a partial change.
+                let first_phase = rendered.iter().map(|d| d.phase).min();
+                let mut undo = Some(undo);
                 // A step keeps its change only when it is the change's whole rendering, so an
                 // executor re-rendering the change gets exactly this one statement back.
                 let whole = rendered.len() == 1;
@@ -68,6 +85,11 @@ pub fn plan_migration(
                         steps: Vec::new(),
                     });
                     current.transactional &= draft.transactional;
+                    let undo = if Some(draft.phase) == first_phase {
+                        undo.take().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
                     current.steps.push(Step {
                         id: step_id(draft.phase, current.steps.len() + 1),
                         action: draft.action,
@@ -76,6 +98,7 @@ pub fn plan_migration(
                         hazards: draft.hazards,
                         comment: draft.comment,
                         change,
+                        undo,
                     });
                 }
                 change

@@ -6,9 +6,11 @@
 //! escapes point into the text, and each object or array is one exactly sized block.
 //!
 //! The syntax is serde_json's own (it drives the parsing): the same text is accepted or refused
-//! with the same error. Objects keep serde_json's `Map` semantics: members sorted by key, and a
-//! repeated key keeps its last value. So readers ([`crate::json::JsonValue`]) see the same
-//! input in either form.
+//! with the same error. Objects keep serde_json's `Map` semantics (members sorted by key), so
+//! readers ([`crate::json::JsonValue`]) see the same input in either form. One difference: a key
+//! given twice in one object is refused ([`ParseError::DuplicateKey`], naming its JSON path),
+//! where serde_json silently keeps the last value: a package whose reviewed text shows one
+//! field while the plan sees another must not deploy.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,6 +19,9 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::json::{JsonObject, JsonValue, View};
+use crate::problem::Problem;
+use crate::reader::At;
+use crate::rules;
 
 /// BorrowedJson is a JSON value whose strings borrow from the text it was parsed from.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,14 +43,73 @@ pub struct BorrowedObject<'t> {
 
 type Member<'t> = (Cow<'t, str>, BorrowedJson<'t>);
 
+/// ParseError: why a text is not one JSON value Depot reads.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Not JSON (serde_json's own error, with its line and column).
+    #[error("malformed JSON: {0}")]
+    Syntax(#[from] serde_json::Error),
+    /// An object gives the same key twice (the problem names the key and its JSON path).
+    #[error("{0}")]
+    DuplicateKey(Problem),
+}
+
+impl ParseError {
+    /// The problem to report when the text gave a key twice.
+    pub fn duplicate_key(&self) -> Option<&Problem> {
+        match self {
+            ParseError::DuplicateKey(problem) => Some(problem),
+            ParseError::Syntax(_) => None,
+        }
+    }
+}
+
 /// Parses `text` (one JSON value, optionally surrounded by whitespace), as `serde_json::from_str`
-/// would parse it into a `Value`, with the same errors.
-pub fn from_str(text: &str) -> Result<BorrowedJson<'_>, serde_json::Error> {
+/// would parse it into a `Value`, with the same syntax errors; a key repeated in one object is
+/// refused.
+pub fn from_str(text: &str) -> Result<BorrowedJson<'_>, ParseError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let mut scratch = Scratch::default();
-    let value = Build(&mut scratch).deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok(value)
+    match Build(&mut scratch).deserialize(&mut deserializer) {
+        Ok(value) => {
+            deserializer.end()?;
+            Ok(value)
+        }
+        Err(error) => match scratch.duplicate.take() {
+            Some(steps) => Err(ParseError::DuplicateKey(duplicate_problem(steps, &error))),
+            None => Err(ParseError::Syntax(error)),
+        },
+    }
+}
+
+/// Parses `text` into a `serde_json::Value`, refusing a repeated key as [`from_str`] does (for
+/// inputs read as a `Value`: a package to validate, a Lambda event).
+pub fn value_from_str(text: &str) -> Result<Value, ParseError> {
+    from_str(text).map(|json| json.to_value())
+}
+
+/// The problem of a key given twice: `steps` is the path to it, innermost first.
+fn duplicate_problem(mut steps: Vec<Step>, error: &serde_json::Error) -> Problem {
+    steps.reverse();
+    let mut at = At::root();
+    let mut key = String::new();
+    for step in steps {
+        at = match step {
+            Step::Key(k) => {
+                let next = at.key(&k);
+                key = k;
+                next
+            }
+            Step::Index(i) => at.index(i),
+        };
+    }
+    at.problem(
+        rules::DUPLICATE_KEY,
+        format!(
+            "the key `{key}` is given twice in one object (near line {}): JSON readers disagree on which value wins, so give it once",
+            error.line()
+        ),
+    )
 }
 
 impl BorrowedJson<'_> {
@@ -120,6 +184,16 @@ impl<'t> BorrowedObject<'t> {
 struct Scratch<'t> {
     members: Vec<Member<'t>>,
     items: Vec<BorrowedJson<'t>>,
+    /// Set when an object repeats a key: the path to the repeated key, innermost first (each
+    /// enclosing object or array adds its step while the error unwinds, so a valid text pays
+    /// nothing for it).
+    duplicate: Option<Vec<Step>>,
+}
+
+/// Step is one step of the path to a repeated key.
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
 /// Build parses one value (a seed: it carries the scratch space).
@@ -180,8 +254,18 @@ impl<'de> Visitor<'de> for Build<'_, 'de> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let scratch = self.0;
         let start = scratch.items.len();
-        while let Some(item) = seq.next_element_seed(Build(&mut *scratch))? {
-            scratch.items.push(item);
+        loop {
+            let index = scratch.items.len() - start;
+            match seq.next_element_seed(Build(&mut *scratch)) {
+                Ok(Some(item)) => scratch.items.push(item),
+                Ok(None) => break,
+                Err(error) => {
+                    if let Some(steps) = scratch.duplicate.as_mut() {
+                        steps.push(Step::Index(index));
+                    }
+                    return Err(error);
+                }
+            }
         }
         Ok(BorrowedJson::Array(scratch.items.drain(start..).collect()))
     }
@@ -190,12 +274,24 @@ impl<'de> Visitor<'de> for Build<'_, 'de> {
         let scratch = self.0;
         let start = scratch.members.len();
         while let Some(key) = map.next_key_seed(Key)? {
-            let value = map.next_value_seed(Build(&mut *scratch))?;
-            scratch.members.push((key, value));
+            match map.next_value_seed(Build(&mut *scratch)) {
+                Ok(value) => scratch.members.push((key, value)),
+                Err(error) => {
+                    if let Some(steps) = scratch.duplicate.as_mut() {
+                        steps.push(Step::Key(key.into_owned()));
+                    }
+                    return Err(error);
+                }
+            }
         }
         let mut members: Vec<Member<'de>> = scratch.members.drain(start..).collect();
         if !members.windows(2).all(|pair| pair[0].0 < pair[1].0) {
-            sort_members(&mut members);
+            if let Some(repeated) = sort_members(&mut members) {
+                scratch.duplicate = Some(vec![Step::Key(repeated)]);
+                return Err(serde::de::Error::custom(
+                    "a key is given twice in one object",
+                ));
+            }
         }
         Ok(BorrowedJson::Object(BorrowedObject {
             members: members.into_boxed_slice(),
@@ -204,12 +300,13 @@ impl<'de> Visitor<'de> for Build<'_, 'de> {
 }
 
 /// sort_members orders `members` (in the order the text gives them) as `serde_json::Map`
-/// holds them: sorted by key, a repeated key keeping the value given last.
-fn sort_members(members: &mut Vec<Member<'_>>) {
-    // Reversed, a stable sort puts the last value of a key first among its repeats.
-    members.reverse();
+/// holds them, sorted by key; a key given twice is returned instead.
+fn sort_members(members: &mut [Member<'_>]) -> Option<String> {
     members.sort_by(|a, b| a.0.cmp(&b.0));
-    members.dedup_by(|repeat, kept| repeat.0 == kept.0);
+    members
+        .windows(2)
+        .find(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| pair[0].0.to_string())
 }
 
 /// Key parses an object key, borrowed from the text unless it has escapes.
@@ -304,7 +401,9 @@ mod tests {
     fn same_as_value(text: &str) {
         match (from_str(text), serde_json::from_str::<Value>(text)) {
             (Ok(borrowed), Ok(value)) => assert_eq!(borrowed.to_value(), value, "{text}"),
-            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+            (Err(ParseError::Syntax(a)), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{text}")
+            }
             (a, b) => panic!("{text}: {a:?} against {b:?}"),
         }
     }
@@ -329,9 +428,6 @@ mod tests {
             "{}",
             r#"[1, "a", [true, null], {"k": {}}]"#,
             r#"{"b": 1, "a": 2, "c": {"z": [], "y": "\u0041"}}"#,
-            r#"{"a": 1, "a": 2}"#,
-            r#"{"b": 1, "a": 2, "b": 3, "a": 4, "c": 5}"#,
-            r#"{"\u0061": 1, "a": 2}"#,
             r#"{"a": 1,}"#,
             "[1, 2",
             r#"{"a" 1}"#,
@@ -344,6 +440,51 @@ mod tests {
         ] {
             same_as_value(text);
         }
+    }
+
+    /// The path and rule of the problem `text` is refused with.
+    fn duplicate(text: &str) -> (String, &'static str) {
+        match from_str(text) {
+            Err(ParseError::DuplicateKey(p)) => (p.path, p.rule),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_with_its_path_at_any_depth() {
+        let dup = |path: &str| (path.to_string(), rules::DUPLICATE_KEY);
+        assert_eq!(duplicate(r#"{"a": 1, "a": 2}"#), dup("a"));
+        assert_eq!(duplicate(r#"{"b": 1, "a": 2, "b": 3, "c": 5}"#), dup("b"));
+        // The same key once escaped is still the same key.
+        assert_eq!(duplicate(r#"{"\u0061": 1, "a": 2}"#), dup("a"));
+        assert_eq!(
+            duplicate(r#"{"schemas": {"Dog": {"fields": {"name": {}, "x": 1, "name": {}}}}}"#),
+            dup("schemas.Dog.fields.name")
+        );
+        assert_eq!(
+            duplicate(r#"{"seeds": {"Dog": [{"id": 1}, {"id": 2, "id": 3}]}}"#),
+            dup("seeds.Dog[1].id")
+        );
+        assert_eq!(
+            duplicate(r#"[{"my key": 1, "my key": 1}]"#),
+            dup(r#"[0]["my key"]"#)
+        );
+        assert!(matches!(
+            value_from_str(r#"{"x": {"y": 1, "y": 1}}"#),
+            Err(ParseError::DuplicateKey(_))
+        ));
+        let message = duplicate_message(r#"{"a": 1, "a": 2}"#);
+        assert!(message.contains("`a` is given twice"), "{message}");
+        // Syntax errors stay syntax errors, also after a repeated key was seen elsewhere.
+        assert!(matches!(
+            from_str(r#"{"a": 1,}"#),
+            Err(ParseError::Syntax(_))
+        ));
+        assert!(from_str(r#"{"a": {"b": 1}, "b": {"a": 1}}"#).is_ok());
+    }
+
+    fn duplicate_message(text: &str) -> String {
+        from_str(text).unwrap_err().to_string()
     }
 
     #[test]
@@ -399,7 +540,7 @@ mod tests {
 
     #[test]
     fn objects_read_like_serde_json_maps() {
-        let text = r#"{"b": [1, {"d": null}], "a": "x", "c": {"e": 2.5}, "a": "y"}"#;
+        let text = r#"{"b": [1, {"d": null}], "a": "y", "c": {"e": 2.5}}"#;
         let borrowed = from_str(text).unwrap();
         let value: Value = serde_json::from_str(text).unwrap();
         let (o, m) = (borrowed.as_object().unwrap(), value.as_object().unwrap());

@@ -86,7 +86,18 @@ pub struct MigrationOptions {
     pub migration_mode: MigrationMode,
     pub trigger_seeding: bool,
     pub allowed_hazards: BTreeSet<Hazard>,
+    /// `lockTimeoutMs`: how long one DDL statement waits for its table lock before it gives up
+    /// and is retried (PostgreSQL `lock_timeout`), in milliseconds, within
+    /// [`LOCK_TIMEOUT_MS_RANGE`]. `None`: the engine's default. Absent from the configuration
+    /// (and so from the version hash) unless set, so datasets without it keep their hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_timeout_ms: Option<u32>,
 }
+
+/// The `lockTimeoutMs` a dataset may set: at least 50 ms (below, a statement can hardly take
+/// a lock on a busy table at all), at most 60 s (past that, writers queued behind the waiting
+/// DDL stall for a minute: the stall this option exists to bound).
+pub const LOCK_TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u32> = 50..=60_000;
 
 /// MigrationMode: run the plan at once, or hand it to a runner through an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

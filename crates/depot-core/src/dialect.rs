@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::change::Change;
 use crate::hazard::Hazard;
 use crate::naming::NamingStrategy;
+use crate::undo::{Before, Undo};
 
 /// Engine is the kind of location a dataset lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,6 +71,30 @@ pub trait Dialect {
     /// The longest identifier the engine keeps, in bytes (PostgreSQL: 63).
     fn max_identifier_bytes(&self) -> usize;
 
+    /// The longest string column the engine can declare, in characters (`maxLength` above it
+    /// would fail at execution); `None` when the engine has no such limit.
+    fn max_string_length(&self) -> Option<u64> {
+        None
+    }
+
+    /// The most columns a table can have; `None` when the engine has no such limit.
+    fn max_columns(&self) -> Option<usize> {
+        None
+    }
+
+    /// Why `namespace` cannot hold a dataset (the engine's own schemas, Depot's admin schema),
+    /// or `None` when it can.
+    fn reserved_namespace(&self, namespace: &str) -> Option<String> {
+        let _ = namespace;
+        None
+    }
+
+    /// Whether a view column of type `void` (a `NULL::void` cast, `pg_sleep(...)`) must be
+    /// refused: the engine cannot create a view with one.
+    fn refuses_void_columns(&self) -> bool {
+        false
+    }
+
     /// The identifier as it must appear in SQL: quoted when it is reserved or not in the engine's
     /// folded case, bare otherwise.
     fn quote_ident(&self, ident: &str) -> String;
@@ -88,4 +113,18 @@ pub trait Dialect {
 
     /// Renders one change as one or more steps, each one statement.
     fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError>;
+
+    /// How to reverse `change` after a failed migration (see [`crate::undo`]). `before` finds
+    /// in the model the plan starts from what a change alone does not say (a dropped view's
+    /// definition, a dropped default). An engine that cannot reverse changes leaves every failed
+    /// migration between versions, to be resumed.
+    fn undo(
+        &self,
+        change: &Change,
+        before: &Before<'_>,
+        ctx: &RenderContext,
+    ) -> Result<Undo, RenderError> {
+        let _ = (change, before, ctx);
+        Ok(Undo::Irreversible)
+    }
 }

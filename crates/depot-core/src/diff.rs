@@ -53,7 +53,9 @@ pub fn diff(old: Option<&PhysicalModel>, new: &PhysicalModel) -> Result<Vec<Chan
 }
 
 /// The position of a change's kind in a plan: a change never depends on one of a higher rank.
-/// This is the emission order of [`diff`] and mirrors the phase order of [`crate::phase`].
+/// This is the emission order of [`diff`] and mirrors the phase order of [`crate::phase`]:
+/// views are created before tables and columns are dropped, which come last since they cannot
+/// be undone (so a view cannot take the name of a table the same version drops: refused).
 pub fn rank(change: &Change) -> u8 {
     match change {
         Change::CreateNamespace { .. } => 0,
@@ -72,9 +74,9 @@ pub fn rank(change: &Change) -> u8 {
         Change::CreateIndex { .. } => 13,
         Change::SetNotNull { .. } => 14,
         Change::AddPrimaryKey { .. } => 15,
-        Change::DropColumn { .. } => 16,
-        Change::DropObject { .. } => 17,
-        Change::CreateView { .. } => 18,
+        Change::CreateView { .. } => 16,
+        Change::DropColumn { .. } => 17,
+        Change::DropObject { .. } => 18,
     }
 }
 

@@ -557,6 +557,9 @@ mod tests {
         })
     }
 
+    /// [`base`]'s hash, as computed before `lockTimeoutMs` existed.
+    const BASE_HASH: &str = "a223afdfb90db93a9a775bcba90a30963d3b9f1756f1d940d9a5d3543f3046d6";
+
     /// The same logical input as [`base`], with other key order, whitespace and string scalars.
     const BASE_REWRITTEN: &str = r#"
     {
@@ -591,6 +594,22 @@ mod tests {
       "environmentId": "e2e404529091ed2",
       "ServiceToken": "arn:aws:lambda:eu-west-1:058264526050:function:depot"
     }"#;
+
+    /// `lockTimeoutMs` joined the configuration after datasets were deployed: unset, it is not
+    /// part of the hashed configuration, so their hashes stay what they were (the value pinned
+    /// here is `base`'s hash before the option existed); set, it is, in either scalar form.
+    #[test]
+    fn lock_timeout_ms_changes_the_hash_only_when_set() {
+        assert_eq!(hash_of(&base()), BASE_HASH);
+        let with = |value: Value| {
+            let mut raw = base();
+            raw["migrationOptions"]["lockTimeoutMs"] = value;
+            hash_of(&raw)
+        };
+        assert_ne!(with(json!(1000)), BASE_HASH);
+        assert_eq!(with(json!(1000)), with(json!("1000")));
+        assert_ne!(with(json!(1000)), with(json!(1200)));
+    }
 
     #[test]
     fn the_hash_is_64_lowercase_hex() {
@@ -903,7 +922,7 @@ mod tests {
         let seeds = json!({
             "Dog": [
                 {"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11", "name": "Rex", "free": null,
-                 "doc": {"ß": [1, 2.5, "\u{0}"], "\u{10ffff}": {"k": true}, "a": 18446744073709551615u64}},
+                 "doc": {"ß": [1, 2.5, "\u{1}"], "\u{10ffff}": {"k": true}, "a": 18446744073709551615u64}},
                 {"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d12", "name": "Fido", "ratio": "2.5", "big": 1}
             ]
         });
@@ -958,7 +977,7 @@ mod tests {
     #[test]
     fn the_typed_writer_matches_the_serialized_model() {
         let bench_like = json!({
-            "environmentId": "e2e404529091ed2", "alias": "Bench", "bootstrapBucket": "b",
+            "environmentId": "e2e404529091ed2", "alias": "Bench", "bootstrapBucket": "bkt",
             "location": {"type": "postgres", "name": "bench", "host": "127.0.0.1", "port": "5432", "database": "bench"},
             "package": {"name": "bench", "version": "1.0.0", "schemas": (0..300).map(|i| (format!("Entity{i:05}"), json!({
                 "kind": "object",

@@ -18,28 +18,95 @@ use crate::field_type::FieldType;
 use crate::json::{JsonValue, View};
 use crate::lenient;
 
+/// LiteralError: why a JSON value is not a literal of a field type (without location: the
+/// caller adds it). The value is quoted as written, so a person finds it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiteralError {
+    #[error("null is not a {type_name} value")]
+    Null { type_name: String },
+    #[error("expected {form} for a {type_name} field, found {found}")]
+    WrongKind {
+        form: &'static str,
+        type_name: String,
+        found: &'static str,
+    },
+    #[error("the string has {chars} characters, more than maxLength {max}")]
+    TooLong { chars: usize, max: u32 },
+    #[error("{0} is outside the 32-bit integer range")]
+    IntegerRange(i64),
+    #[error("`{0}` is not a decimal number")]
+    NotDecimal(String),
+    #[error(
+        "`{text}` has {digits} digits after the point; decimal({precision},{scale}) keeps {scale}"
+    )]
+    DecimalScale {
+        text: String,
+        digits: usize,
+        precision: u32,
+        scale: u32,
+    },
+    #[error(
+        "`{text}` has {digits} digits before the point; decimal({precision},{scale}) keeps {keeps}"
+    )]
+    DecimalPrecision {
+        text: String,
+        digits: usize,
+        precision: u32,
+        scale: u32,
+        keeps: usize,
+    },
+    #[error("`{0}` is not a date: expected YYYY-MM-DD")]
+    NotDate(String),
+    #[error("`{0}` is not a calendar date")]
+    NotCalendarDate(String),
+    #[error("`{0}` is not a time: expected HH:MM:SS with an optional .fraction")]
+    NotTime(String),
+    #[error("`{0}` is not a time of day (00:00:00 to 23:59:59)")]
+    NotTimeOfDay(String),
+    #[error("`{0}` has a fraction of a second that is not 1 to 6 digits (microseconds)")]
+    Fraction(String),
+    #[error("`{0}` is not a timestamp: expected YYYY-MM-DDTHH:MM:SS[.ffffff]")]
+    NotTimestamp(String),
+    #[error("`{0}` has an offset that is not ±HH:MM")]
+    Offset(String),
+    #[error(
+        "`{0}` has a time zone, but a timestamp field has none: drop the offset or use timestamptz"
+    )]
+    UnexpectedZone(String),
+    #[error("`{0}` has no time zone: add `Z` or an offset such as `+01:00`")]
+    MissingZone(String),
+    #[error("{0} is outside years 1 to 9999 in UTC")]
+    OutOfYears(String),
+    #[error("`{0}` is not a UUID: expected 8-4-4-4-12 hexadecimal digits")]
+    NotUuid(String),
+    #[error("the value is not base64 (standard alphabet, `=` padding)")]
+    Base64Padding,
+    #[error("the value is not base64 (standard alphabet A-Z a-z 0-9 + /, `=` padding)")]
+    Base64Alphabet,
+}
+
 /// normalize checks that `value` is a literal of `field_type` and returns its normal form, or a
 /// message saying what is wrong (without location: the caller adds it). `null` is refused here:
 /// callers decide what a null means where they allow one.
-pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Value, String> {
+pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Value, LiteralError> {
     if value.is_null() {
-        return Err(format!("null is not a {} value", field_type.describe()));
+        return Err(LiteralError::Null {
+            type_name: field_type.describe(),
+        });
     }
-    let expected = |form: &str| {
-        format!(
-            "expected {form} for a {} field, found {}",
-            field_type.describe(),
-            lenient::kind(value)
-        )
+    let expected = |form: &'static str| LiteralError::WrongKind {
+        form,
+        type_name: field_type.describe(),
+        found: lenient::kind(value),
     };
     match field_type {
         FieldType::String { max_length } => {
             let s = value.as_str().ok_or_else(|| expected("a string"))?;
             let chars = s.chars().count();
             match max_length {
-                Some(max) if chars > *max as usize => Err(format!(
-                    "the string has {chars} characters, more than maxLength {max}"
-                )),
+                Some(max) if chars > *max as usize => {
+                    Err(LiteralError::TooLong { chars, max: *max })
+                }
                 _ => Ok(Value::from(s)),
             }
         }
@@ -47,7 +114,7 @@ pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Valu
             let n = lenient::as_i64(value).ok_or_else(|| expected("an integer"))?;
             i32::try_from(n)
                 .map(Value::from)
-                .map_err(|_| format!("{n} is outside the 32-bit integer range"))
+                .map_err(|_| LiteralError::IntegerRange(n))
         }
         FieldType::Bigint => lenient::as_i64(value)
             .map(Value::from)
@@ -89,9 +156,7 @@ pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Valu
                 .ok_or_else(|| expected("a YYYY-MM-DDTHH:MM:SS string"))?;
             let (date, time, zone) = split_timestamp(s)?;
             if zone.is_some() {
-                return Err(format!(
-                    "`{s}` has a time zone, but a timestamp field has none: drop the offset or use timestamptz"
-                ));
+                return Err(LiteralError::UnexpectedZone(s.to_string()));
             }
             Ok(Value::from(format!("{date}T{time}")))
         }
@@ -100,9 +165,7 @@ pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Valu
                 .as_str()
                 .ok_or_else(|| expected("a YYYY-MM-DDTHH:MM:SS+HH:MM string"))?;
             let (date, time, zone) = split_timestamp(s)?;
-            let offset = zone.ok_or_else(|| {
-                format!("`{s}` has no time zone: add `Z` or an offset such as `+01:00`")
-            })?;
+            let offset = zone.ok_or_else(|| LiteralError::MissingZone(s.to_string()))?;
             to_utc(date, time, offset).map(Value::from)
         }
         FieldType::Uuid => {
@@ -120,8 +183,8 @@ pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Valu
 
 /// canonical_decimal writes `text` (`[+-]digits[.digits][e[+-]digits]`) without superfluous
 /// zeros, after checking it fits `decimal(precision, scale)`.
-pub fn canonical_decimal(text: &str, precision: u32, scale: u32) -> Result<String, String> {
-    let bad = || format!("`{text}` is not a decimal number");
+pub fn canonical_decimal(text: &str, precision: u32, scale: u32) -> Result<String, LiteralError> {
+    let bad = || LiteralError::NotDecimal(text.to_string());
     let (negative, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -169,17 +232,22 @@ pub fn canonical_decimal(text: &str, precision: u32, scale: u32) -> Result<Strin
     let int_part = int_part.trim_start_matches('0');
     let frac_part = frac_part.trim_end_matches('0');
     if frac_part.len() > scale as usize {
-        return Err(format!(
-            "`{text}` has {} digits after the point; decimal({precision},{scale}) keeps {scale}",
-            frac_part.len()
-        ));
+        return Err(LiteralError::DecimalScale {
+            text: text.to_string(),
+            digits: frac_part.len(),
+            precision,
+            scale,
+        });
     }
     let int_max = (precision - scale.min(precision)) as usize;
     if int_part.len() > int_max {
-        return Err(format!(
-            "`{text}` has {} digits before the point; decimal({precision},{scale}) keeps {int_max}",
-            int_part.len()
-        ));
+        return Err(LiteralError::DecimalPrecision {
+            text: text.to_string(),
+            digits: int_part.len(),
+            precision,
+            scale,
+            keeps: int_max,
+        });
     }
     let mut out = String::new();
     if negative && !(int_part.is_empty() && frac_part.is_empty()) {
@@ -244,8 +312,8 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
-fn parse_date(s: &str) -> Result<Date, String> {
-    let bad = || format!("`{s}` is not a date: expected YYYY-MM-DD");
+fn parse_date(s: &str) -> Result<Date, LiteralError> {
+    let bad = || LiteralError::NotDate(s.to_string());
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
@@ -254,13 +322,13 @@ fn parse_date(s: &str) -> Result<Date, String> {
     let month = fixed_digits(&s[5..7]).ok_or_else(bad)?;
     let day = fixed_digits(&s[8..10]).ok_or_else(bad)?;
     if year < 1 || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return Err(format!("`{s}` is not a calendar date"));
+        return Err(LiteralError::NotCalendarDate(s.to_string()));
     }
     Ok(Date { year, month, day })
 }
 
-fn parse_time(s: &str) -> Result<Time, String> {
-    let bad = || format!("`{s}` is not a time: expected HH:MM:SS with an optional .fraction");
+fn parse_time(s: &str) -> Result<Time, LiteralError> {
+    let bad = || LiteralError::NotTime(s.to_string());
     let (hms, fraction) = match s.split_once('.') {
         Some((hms, f)) => (hms, Some(f)),
         None => (s, None),
@@ -273,18 +341,14 @@ fn parse_time(s: &str) -> Result<Time, String> {
     let minute = fixed_digits(&hms[3..5]).ok_or_else(bad)?;
     let second = fixed_digits(&hms[6..8]).ok_or_else(bad)?;
     if hour > 23 || minute > 59 || second > 59 {
-        return Err(format!("`{s}` is not a time of day (00:00:00 to 23:59:59)"));
+        return Err(LiteralError::NotTimeOfDay(s.to_string()));
     }
     let fraction = match fraction {
         None => String::new(),
         Some(f) if !f.is_empty() && f.len() <= 6 && f.bytes().all(|b| b.is_ascii_digit()) => {
             f.trim_end_matches('0').to_string()
         }
-        Some(_) => {
-            return Err(format!(
-                "`{s}` has a fraction of a second that is not 1 to 6 digits (microseconds)"
-            ))
-        }
+        Some(_) => return Err(LiteralError::Fraction(s.to_string())),
     };
     Ok(Time {
         hour,
@@ -295,8 +359,8 @@ fn parse_time(s: &str) -> Result<Time, String> {
 }
 
 /// split_timestamp reads `date[T ]time[zone]`; zone is the offset in minutes (`Z` = 0).
-fn split_timestamp(s: &str) -> Result<(Date, Time, Option<i64>), String> {
-    let bad = || format!("`{s}` is not a timestamp: expected YYYY-MM-DDTHH:MM:SS[.ffffff]");
+fn split_timestamp(s: &str) -> Result<(Date, Time, Option<i64>), LiteralError> {
+    let bad = || LiteralError::NotTimestamp(s.to_string());
     if s.len() < 19 || !s.is_char_boundary(10) || !s.is_char_boundary(11) {
         return Err(bad());
     }
@@ -310,10 +374,7 @@ fn split_timestamp(s: &str) -> Result<(Date, Time, Option<i64>), String> {
     } else if let Some(i) = rest.rfind(['+', '-']) {
         (
             &rest[..i],
-            Some(
-                parse_offset(&rest[i..])
-                    .ok_or_else(|| format!("`{s}` has an offset that is not ±HH:MM"))?,
-            ),
+            Some(parse_offset(&rest[i..]).ok_or_else(|| LiteralError::Offset(s.to_string()))?),
         )
     } else {
         (rest, None)
@@ -325,7 +386,8 @@ fn split_timestamp(s: &str) -> Result<(Date, Time, Option<i64>), String> {
 /// parse_offset reads `±HH:MM`, `±HHMM` or `±HH` as minutes east of UTC.
 fn parse_offset(s: &str) -> Option<i64> {
     let sign = if s.starts_with('-') { -1 } else { 1 };
-    let body = &s[1..];
+    // Only ASCII is sliced by byte below: a full-width digit would cut a character in two.
+    let body = s.get(1..).filter(|b| b.is_ascii())?;
     let (h, m) = match body.len() {
         2 => (body, "00"),
         4 => (&body[..2], &body[2..]),
@@ -361,12 +423,12 @@ fn civil_from_days(days: i64) -> Date {
     Date { year, month, day }
 }
 
-fn to_utc(date: Date, time: Time, offset_minutes: i64) -> Result<String, String> {
+fn to_utc(date: Date, time: Time, offset_minutes: i64) -> Result<String, LiteralError> {
     let minutes = days_from_civil(date) * 1440 + time.hour * 60 + time.minute - offset_minutes;
     let day = civil_from_days(minutes.div_euclid(1440));
     let of_day = minutes.rem_euclid(1440);
     if !(1..=9999).contains(&day.year) {
-        return Err(format!("{date}T{time} is outside years 1 to 9999 in UTC"));
+        return Err(LiteralError::OutOfYears(format!("{date}T{time}")));
     }
     let utc = Time {
         hour: of_day / 60,
@@ -376,7 +438,7 @@ fn to_utc(date: Date, time: Time, offset_minutes: i64) -> Result<String, String>
     Ok(format!("{day}T{utc}Z"))
 }
 
-fn canonical_uuid(s: &str) -> Result<String, String> {
+fn canonical_uuid(s: &str) -> Result<String, LiteralError> {
     let b = s.as_bytes();
     let ok = b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -386,9 +448,7 @@ fn canonical_uuid(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_ascii_lowercase())
     } else {
-        Err(format!(
-            "`{s}` is not a UUID: expected 8-4-4-4-12 hexadecimal digits"
-        ))
+        Err(LiteralError::NotUuid(s.to_string()))
     }
 }
 
@@ -396,19 +456,20 @@ const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 /// base64_decode reads standard base64, padded or not. Stray bits in the last character are
 /// ignored: re-encoding gives the one canonical spelling.
-fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
+fn base64_decode(s: &str) -> Result<Vec<u8>, LiteralError> {
     let body = s.trim_end_matches('=');
     let padding = s.len() - body.len();
     if padding > 2 || (padding > 0 && !s.len().is_multiple_of(4)) || body.len() % 4 == 1 {
-        return Err("the value is not base64 (standard alphabet, `=` padding)".to_string());
+        return Err(LiteralError::Base64Padding);
     }
     let mut out = Vec::with_capacity(body.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0;
     for c in body.bytes() {
-        let v = BASE64.iter().position(|&x| x == c).ok_or_else(|| {
-            "the value is not base64 (standard alphabet A-Z a-z 0-9 + /, `=` padding)".to_string()
-        })?;
+        let v = BASE64
+            .iter()
+            .position(|&x| x == c)
+            .ok_or(LiteralError::Base64Alphabet)?;
         acc = (acc << 6) | v as u32;
         bits += 6;
         if bits >= 8 {
@@ -444,7 +505,7 @@ mod tests {
     use serde_json::json;
 
     fn norm(t: FieldType, v: Value) -> Result<Value, String> {
-        normalize(&t, &v)
+        normalize(&t, &v).map_err(|e| e.to_string())
     }
 
     const DEC: FieldType = FieldType::Decimal {
@@ -548,6 +609,20 @@ mod tests {
             .unwrap_err()
             .contains("no time zone"));
         assert!(norm(FieldType::Timestamptz, json!("2025-01-01T00:00:00+1:00")).is_err());
+        // Non-ASCII in the offset is refused, not sliced through (it used to panic).
+        for offset in [
+            "+０1:00",
+            "+０0",
+            "+0０",
+            "-０１００",
+            "+é",
+            "+01:０0",
+            "+٠١:٠٠",
+        ] {
+            let text = format!("2024-01-01T00:00:00{offset}");
+            let err = norm(FieldType::Timestamptz, json!(text)).unwrap_err();
+            assert!(err.to_string().contains("offset"), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -21,10 +21,12 @@ pub const ADD_CONSTRAINTS: u32 = 800;
 pub const VALIDATE: u32 = 900;
 /// Enforce validated rules: SET NOT NULL, attach primary keys.
 pub const ENFORCE: u32 = 1000;
-/// Drop what the new version no longer has: columns and tables (DELETES_DATA).
-pub const CONTRACT: u32 = 1100;
 /// Create (or recreate) views, in dependency order.
-pub const CREATE_VIEWS: u32 = 1200;
+pub const CREATE_VIEWS: u32 = 1100;
+/// Drop what the new version no longer has: columns and tables (DELETES_DATA). Last, because it
+/// is the only phase that cannot be undone: a failure in any phase before it is undone whole
+/// (see [`crate::undo`]).
+pub const CONTRACT: u32 = 1200;
 
 /// The name of a Depot phase number, or `custom` for a number Depot does not use.
 pub fn name(number: u32) -> &'static str {
@@ -39,8 +41,8 @@ pub fn name(number: u32) -> &'static str {
         ADD_CONSTRAINTS => "add-constraints",
         VALIDATE => "validate-constraints",
         ENFORCE => "enforce-constraints",
-        CONTRACT => "contract",
         CREATE_VIEWS => "create-views",
+        CONTRACT => "contract",
         _ => "custom",
     }
 }

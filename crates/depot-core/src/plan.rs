@@ -56,6 +56,10 @@ pub struct Step {
     /// The logical change, on steps that render one change whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// The statements that reverse this step's change after a failed migration, on the first
+    /// step of each change (see [`crate::undo`]); run in reverse plan order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undo: Vec<String>,
 }
 
 impl Plan {

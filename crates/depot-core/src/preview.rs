@@ -70,6 +70,16 @@ pub fn render_text(plan: &Plan) -> String {
                     let _ = writeln!(out, "    (SQL rendered by the executor when it runs)");
                 }
             }
+            // How the step is reversed if the migration fails later (crate::undo).
+            for sql in &step.undo {
+                let mut lines = sql.lines();
+                if let Some(first) = lines.next() {
+                    let _ = writeln!(out, "    -- undo: {first}");
+                }
+                for line in lines {
+                    let _ = writeln!(out, "    --       {line}");
+                }
+            }
         }
     }
 

@@ -17,16 +17,17 @@ use serde_json::Value;
 
 use crate::dataset::{
     Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
-    RemovalPolicy, SnowflakeLocation,
+    RemovalPolicy, SnowflakeLocation, LOCK_TIMEOUT_MS_RANGE,
 };
 use crate::hazard::Hazard;
 use crate::json::{JsonObject, JsonValue, View};
 use crate::lenient;
 use crate::naming::NamingStrategy;
+use crate::nul::report_nul_characters;
 use crate::problem::{Problem, Problems};
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
-use crate::validate::{is_logical_name, parse_package_json, NAME_RULE};
+use crate::validate::{is_logical_name, parse_package_json_checked, NAME_RULE};
 
 /// Parses dataset properties, package included. Reports every problem at once.
 pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
@@ -37,6 +38,7 @@ pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
 /// parsed straight from the text (the cheaper way from a dataset file's text).
 pub fn parse_dataset_json<J: JsonValue>(raw: &J) -> Result<Dataset, Problems> {
     let mut r = Reader::default();
+    report_nul_characters(&mut r, raw, &Place::root());
     let dataset = read_dataset(&mut r, raw);
     r.finish(dataset)
 }
@@ -83,7 +85,12 @@ const SNOWFLAKE_KEYS: &[&str] = &[
     "secretArn",
 ];
 const EXECUTOR_KEYS: &[&str] = &["name", "warehouse", "role"];
-const OPTIONS_KEYS: &[&str] = &["migrationMode", "triggerSeeding", "allowedHazards"];
+const OPTIONS_KEYS: &[&str] = &[
+    "migrationMode",
+    "triggerSeeding",
+    "allowedHazards",
+    "lockTimeoutMs",
+];
 const MODE_KEYS: &[&str] = &["type", "eventBusArn", "customEventBinding"];
 
 /// looks_secret tells whether a key would hold a secret value. `secretArn` (a reference, not a
@@ -198,6 +205,31 @@ fn optional_arn<O: JsonObject>(
     }
 }
 
+/// bucket_name_problem says why `name` is not an S3 bucket name (3 to 63 lowercase letters,
+/// digits, dots and hyphens, starting and ending with a letter or digit, no `..`, not an IP
+/// address), or `None` when it is one. The bucket becomes a folder of the local document store
+/// and part of every document key: `../x` would write outside it.
+pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
+    let bytes = name.as_bytes();
+    let edge_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !(3..=63).contains(&bytes.len()) {
+        Some("it must be 3 to 63 characters long")
+    } else if !bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+    {
+        Some("only lowercase letters, digits, dots and hyphens are allowed")
+    } else if !edge_ok(bytes.first()) || !edge_ok(bytes.last()) {
+        Some("it must start and end with a lowercase letter or a digit")
+    } else if name.contains("..") {
+        Some("two dots may not follow each other")
+    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        Some("it may not be an IP address")
+    } else {
+        None
+    }
+}
+
 fn is_lower_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -298,7 +330,21 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
         &at,
         "bootstrapBucket",
         "the environment's bootstrap bucket",
-    );
+    )
+    .and_then(|bucket| match bucket_name_problem(&bucket) {
+        None => Some(bucket),
+        Some(why) => {
+            r.report(
+                &at.key("bootstrapBucket"),
+                rules::INVALID_BUCKET,
+                format!(
+                    "`bootstrapBucket` {} is not an S3 bucket name: {why}",
+                    describe_scalar(&Value::from(bucket))
+                ),
+            );
+            None
+        }
+    });
     let dataset_id = match map.get("datasetId") {
         None => Some(None),
         Some(v) => hex_id(
@@ -360,6 +406,7 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
             },
             trigger_seeding: false,
             allowed_hazards: BTreeSet::new(),
+            lock_timeout_ms: None,
         }),
         Some(v) => read_migration_options(r, v, &at.key("migrationOptions")),
     };
@@ -437,7 +484,7 @@ fn read_package<O: JsonObject>(
         }
         return None;
     };
-    match parse_package_json(raw) {
+    match parse_package_json_checked(raw) {
         Ok(p) => Some(p),
         Err(problems) => {
             r.problems
@@ -654,6 +701,10 @@ fn read_migration_options<J: JsonValue>(
         None => Some(BTreeSet::new()),
         Some(v) => read_hazards(r, v, &at.key("allowedHazards")),
     };
+    let lock_timeout_ms = match map.get("lockTimeoutMs") {
+        None => Some(None),
+        Some(v) => read_lock_timeout_ms(r, v, &at.key("lockTimeoutMs")).map(Some),
+    };
     if r.problems.len() > before {
         return None;
     }
@@ -661,7 +712,30 @@ fn read_migration_options<J: JsonValue>(
         migration_mode: migration_mode?,
         trigger_seeding: trigger_seeding?,
         allowed_hazards: allowed_hazards?,
+        lock_timeout_ms: lock_timeout_ms?,
     })
+}
+
+/// `lockTimeoutMs`: whole milliseconds in [`LOCK_TIMEOUT_MS_RANGE`], as a number or (as
+/// CloudFormation sends every scalar) a string of digits.
+fn read_lock_timeout_ms<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<u32> {
+    match lenient::as_u32(value).filter(|ms| LOCK_TIMEOUT_MS_RANGE.contains(ms)) {
+        Some(ms) => Some(ms),
+        None => {
+            r.report(
+                at,
+                rules::INVALID_VALUE,
+                format!(
+                    "`lockTimeoutMs` {} must be whole milliseconds from {} to {} (how long one \
+                     migration statement waits for its lock before it is retried)",
+                    describe_scalar(value),
+                    LOCK_TIMEOUT_MS_RANGE.start(),
+                    LOCK_TIMEOUT_MS_RANGE.end()
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn read_migration_mode<J: JsonValue>(
@@ -794,7 +868,7 @@ mod tests {
         json!({
             "environmentId": "e2e404529091ed2",
             "alias": "WsDevDogSrc",
-            "bootstrapBucket": "b",
+            "bootstrapBucket": "bkt",
             "package": package(),
             "location": {"type": "postgres", "name": "main", "host": "h", "port": "5432", "database": "app"},
         })
@@ -844,6 +918,52 @@ mod tests {
         assert_eq!(pg.port, 5432);
         assert_eq!(d.package.name, "dogs");
         assert_eq!(d.dataset_id, None);
+    }
+
+    #[test]
+    fn lock_timeout_ms_is_whole_milliseconds_in_range_as_a_number_or_a_string() {
+        assert_eq!(
+            parse_dataset(&minimal())
+                .unwrap()
+                .config
+                .migration_options
+                .lock_timeout_ms,
+            None
+        );
+        for (given, expected) in [
+            (json!(1000), 1000),
+            (json!("250"), 250),
+            (json!(50), 50),
+            (json!("60000"), 60_000),
+        ] {
+            let raw = set(
+                minimal(),
+                "/migrationOptions",
+                json!({"lockTimeoutMs": given.clone()}),
+            );
+            let d = parse_dataset(&raw).unwrap_or_else(|e| panic!("{given}: {e}"));
+            assert_eq!(d.config.migration_options.lock_timeout_ms, Some(expected));
+        }
+        for bad in [
+            json!(49),
+            json!("60001"),
+            json!(-5),
+            json!("1.5s"),
+            json!(1.5),
+            json!(true),
+        ] {
+            let raw = set(
+                minimal(),
+                "/migrationOptions",
+                json!({"lockTimeoutMs": bad.clone()}),
+            );
+            let why = parse_dataset(&raw).unwrap_err().to_string();
+            assert!(
+                why.contains("migrationOptions") && why.contains("lockTimeoutMs"),
+                "{bad}: {why}"
+            );
+            assert!(why.contains("from 50 to 60000"), "{bad}: {why}");
+        }
     }
 
     #[test]
@@ -986,6 +1106,42 @@ mod tests {
             !looks_secret("secretArn")
                 && !looks_secret("ServiceToken")
                 && looks_secret("clientSecret")
+        );
+    }
+
+    #[test]
+    fn bootstrap_buckets_are_s3_bucket_names() {
+        for good in [
+            "bkt",
+            "sdp-bootstrap-058264526050-eu-west-1",
+            "a.b-c",
+            "123",
+            &"a".repeat(63),
+        ] {
+            assert_eq!(bucket_name_problem(good), None, "{good}");
+        }
+        for bad in [
+            "../x",
+            "a/b",
+            "ab",
+            "",
+            "Bkt",
+            "-bkt",
+            "bkt-",
+            ".bkt",
+            "a..b",
+            "192.168.1.1",
+            "bkt_1",
+            "bücket",
+            "bkt\u{0}",
+            &"a".repeat(64),
+        ] {
+            assert!(bucket_name_problem(bad).is_some(), "{bad}");
+        }
+        let raw = set(minimal(), "/bootstrapBucket", json!("../x"));
+        assert_eq!(
+            problems(raw),
+            [(rules::INVALID_BUCKET, "bootstrapBucket".to_string())]
         );
     }
 

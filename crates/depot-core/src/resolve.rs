@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset::{Dataset, Location};
 use crate::dialect::{Dialect, Engine};
+use crate::field_type::FieldType;
 use crate::naming::NamingStrategy;
 use crate::package::{ObjectSchema, ViewSchema};
 use crate::physical::{
@@ -28,6 +29,7 @@ use crate::reader::At;
 use crate::rules;
 use crate::view_scope::{Catalog, Column, Relation};
 use crate::view_sql::{parse_view, referenced_tables, rewrite_view};
+use crate::view_void::void_columns;
 
 /// Resolves every physical name and rewrites every view. `dependencies` maps the dependency
 /// aliases of the dataset (keys of `DatasetConfig::dependencies`) to their deployed metadata.
@@ -47,6 +49,7 @@ pub fn resolve(
     };
     r.check_engine(&dataset.config.location);
     let namespace = dataset.config.schema_name.clone();
+    r.check_namespace(&namespace);
     r.check_length(
         &namespace,
         || "the namespace (`schemaName`)".to_string(),
@@ -181,6 +184,70 @@ impl<'p> Resolver<'_, 'p> {
         }
     }
 
+    /// check_namespace reports a namespace the engine or Depot keeps for itself.
+    fn check_namespace(&mut self, namespace: &str) {
+        if let Some(why) = self.dialect.reserved_namespace(namespace) {
+            self.problems.push(Loc::Root("schemaName").at().problem(
+                rules::RESERVED_NAMESPACE,
+                format!(
+                    "the namespace `{namespace}` cannot hold a dataset on {}: {why}; choose another `schemaName`",
+                    self.dialect.engine().as_str()
+                ),
+            ));
+        }
+    }
+
+    /// check_engine_limits reports what the engine cannot hold in an object: more columns than
+    /// a table can have, a string longer than the engine's longest.
+    fn check_engine_limits(&mut self, name: &'p str, object: &'p ObjectSchema) {
+        let engine = self.dialect.engine().as_str();
+        if let Some(max) = self.dialect.max_columns() {
+            if object.fields.len() > max {
+                self.problems.push(Loc::Schema(name).at().key("fields").problem(
+                    rules::ENGINE_LIMIT,
+                    format!(
+                        "object `{name}` has {} fields; a {engine} table holds at most {max} columns",
+                        object.fields.len()
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = self.dialect.max_string_length() {
+            for (field, spec) in &object.fields {
+                if let FieldType::String {
+                    max_length: Some(n),
+                } = spec.field_type
+                {
+                    if u64::from(n) > max {
+                        self.problems.push(Loc::Field(name, field).at().key("maxLength").problem(
+                            rules::ENGINE_LIMIT,
+                            format!(
+                                "`maxLength` {n} is more than {engine} allows for a string ({max} characters): lower it, or leave it out for an unbounded string"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// check_void_columns reports view columns of type void, where the engine cannot create
+    /// them.
+    fn check_void_columns(&mut self, view: &str, query: &sqlparser::ast::Query, at: &At) {
+        if !self.dialect.refuses_void_columns() {
+            return;
+        }
+        for column in void_columns(query) {
+            self.problems.push(at.problem(
+                rules::VIEW_VOID_COLUMN,
+                format!(
+                    "view `{view}`: the column `{column}` has type void, which a {} view cannot hold: select a value instead",
+                    self.dialect.engine().as_str()
+                ),
+            ));
+        }
+    }
+
     /// check_length reports a user-facing physical name the engine would truncate. What it
     /// names (`what`) and where (`at`) are worked out only then.
     fn check_length(
@@ -250,6 +317,7 @@ impl<'p> Resolver<'_, 'p> {
             || Loc::Schema(name).at(),
         );
         self.claim(&physical, Holder::Object(name), || Loc::Schema(name).at());
+        self.check_engine_limits(name, object);
 
         // Primary-key fields first in key order, then the others by logical name (the
         // BTreeMap's order), so the order is stable whatever the order of the input.
@@ -412,7 +480,10 @@ impl<'p> Resolver<'_, 'p> {
                     None
                 }
                 Some(sql) => match parse_view(sql, self.dialect, name, &query_at) {
-                    Ok(q) => Some(q),
+                    Ok(q) => {
+                        self.check_void_columns(name, &q, &query_at);
+                        Some(q)
+                    }
                     Err(p) => {
                         self.problems.push(p);
                         None
@@ -596,7 +667,7 @@ mod tests {
         let raw = json!({
             "environmentId": "e2e404529091ed2",
             "alias": "WsDevDogSrc",
-            "bootstrapBucket": "b",
+            "bootstrapBucket": "bkt",
             "location": location,
             "dependencies": {"Breeds": "WsDevBreeds"},
             "package": {"name": "dogs", "version": "1", "schemas": schemas},
@@ -670,6 +741,100 @@ mod tests {
                     .collect()
             }
         }
+    }
+
+    /// Limited is [`POSTGRES`] with engine limits: strings up to 100 characters, 3 columns,
+    /// `sys` and `__admin` reserved, void view columns refused.
+    struct Limited;
+
+    impl Dialect for Limited {
+        fn engine(&self) -> Engine {
+            POSTGRES.engine()
+        }
+        fn default_naming(&self) -> NamingStrategy {
+            POSTGRES.default_naming()
+        }
+        fn max_identifier_bytes(&self) -> usize {
+            POSTGRES.max_identifier_bytes()
+        }
+        fn max_string_length(&self) -> Option<u64> {
+            Some(100)
+        }
+        fn max_columns(&self) -> Option<usize> {
+            Some(3)
+        }
+        fn reserved_namespace(&self, namespace: &str) -> Option<String> {
+            ["sys", "__admin"]
+                .contains(&namespace)
+                .then(|| "reserved here".to_string())
+        }
+        fn refuses_void_columns(&self) -> bool {
+            true
+        }
+        fn quote_ident(&self, ident: &str) -> String {
+            POSTGRES.quote_ident(ident)
+        }
+        fn quoted_ident(&self, ident: &str) -> String {
+            POSTGRES.quoted_ident(ident)
+        }
+        fn string_literal(&self, value: &str) -> Option<String> {
+            POSTGRES.string_literal(value)
+        }
+        fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
+            POSTGRES.parser_dialect()
+        }
+        fn render(
+            &self,
+            change: &crate::change::Change,
+            ctx: &crate::dialect::RenderContext,
+        ) -> Result<Vec<crate::dialect::StepDraft>, crate::dialect::RenderError> {
+            POSTGRES.render(change, ctx)
+        }
+    }
+
+    #[test]
+    fn engine_limits_reserved_namespaces_and_void_columns_are_problems_naming_the_engine() {
+        let mut d = pg(json!({
+            "Dog": {"kind": "object", "fields": {
+                "id": {"type": "uuid"}, "a": {"type": "string", "maxLength": 101},
+                "b": {"type": "string", "maxLength": 100}, "c": {"type": "string"}
+            }},
+            "Names": {"kind": "view", "query": "SELECT id, NULL::void AS v FROM Dog"}
+        }));
+        d.config.schema_name = "sys".into();
+        let found: Vec<(&str, String)> = match resolve(&d, &Limited, &breeds()) {
+            Ok(_) => panic!("resolved"),
+            Err(ps) => ps.0.into_iter().map(|p| (p.rule, p.path)).collect(),
+        };
+        assert_eq!(
+            found,
+            [
+                (rules::RESERVED_NAMESPACE, "schemaName".to_string()),
+                (
+                    rules::ENGINE_LIMIT,
+                    "package.schemas.Dog.fields".to_string()
+                ),
+                (
+                    rules::ENGINE_LIMIT,
+                    "package.schemas.Dog.fields.a.maxLength".to_string()
+                ),
+                (
+                    rules::VIEW_VOID_COLUMN,
+                    "package.schemas.Names.query".to_string()
+                ),
+            ]
+        );
+        let Err(ps) = resolve(&d, &Limited, &breeds()) else {
+            panic!("resolved")
+        };
+        assert!(ps.0.iter().all(|p| p.message.contains("postgres")), "{ps}");
+        // Within the limits, on a free namespace, without the void column: resolved.
+        let ok = pg(json!({"Dog": {"kind": "object", "fields": {
+            "id": {"type": "uuid"}, "b": {"type": "string", "maxLength": 100}
+        }}}));
+        assert!(resolve(&ok, &Limited, &breeds()).is_ok());
+        // The default dialect methods limit nothing.
+        assert!(resolve(&d, &POSTGRES, &breeds()).is_ok());
     }
 
     #[test]

@@ -13,6 +13,10 @@ pub const WRONG_JSON_TYPE: &str = "wrong-json-type";
 pub const EMPTY_VALUE: &str = "empty-value";
 /// INVALID_VALUE: a value outside its allowed set or format (the message says which).
 pub const INVALID_VALUE: &str = "invalid-value";
+/// DUPLICATE_KEY: an object gives the same key twice (JSON readers disagree on which wins).
+pub const DUPLICATE_KEY: &str = "duplicate-key";
+/// NUL_CHARACTER: a string or key holds U+0000, which no engine can store or run.
+pub const NUL_CHARACTER: &str = "nul-character";
 
 // Package (SPEC §1).
 
@@ -69,6 +73,14 @@ pub const UNKNOWN_HAZARD: &str = "unknown-hazard";
 
 /// ENGINE_MISMATCH: the dataset's location is not of the dialect's engine.
 pub const ENGINE_MISMATCH: &str = "engine-mismatch";
+/// ENGINE_LIMIT: a value beyond what the engine can hold (string length, columns of a table).
+pub const ENGINE_LIMIT: &str = "engine-limit";
+/// RESERVED_NAMESPACE: a `schemaName` the engine or Depot keeps for itself.
+pub const RESERVED_NAMESPACE: &str = "reserved-namespace";
+/// VIEW_VOID_COLUMN: a view column whose type is `void` (PostgreSQL cannot create it).
+pub const VIEW_VOID_COLUMN: &str = "view-void-column";
+/// INVALID_BUCKET: `bootstrapBucket` is not an S3 bucket name.
+pub const INVALID_BUCKET: &str = "invalid-bucket";
 /// IDENTIFIER_TOO_LONG: a physical name is longer than the engine keeps.
 pub const IDENTIFIER_TOO_LONG: &str = "identifier-too-long";
 /// NAME_COLLISION: two logical names give the same physical name.

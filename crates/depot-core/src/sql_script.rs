@@ -111,6 +111,7 @@ mod tests {
             hazards,
             comment: String::new(),
             change: None,
+            undo: Vec::new(),
         }
     }
 

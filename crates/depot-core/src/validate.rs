@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use crate::field_type::FieldType;
 use crate::json::{JsonObject, JsonValue, View};
 use crate::literal;
+use crate::nul::report_nul_characters;
 use crate::package::{Field, Index, ObjectSchema, Package, Schema, ViewSchema};
 use crate::problem::Problems;
 use crate::reader::{describe_scalar, Place, Reader};
@@ -32,6 +33,15 @@ pub fn parse_package(raw: &Value) -> Result<Package, Problems> {
 /// [`parse_package`] of any JSON input: a `Value`, or a [`crate::borrowed_json::BorrowedJson`]
 /// parsed straight from the text.
 pub fn parse_package_json<J: JsonValue>(raw: &J) -> Result<Package, Problems> {
+    let mut r = Reader::default();
+    report_nul_characters(&mut r, raw, &Place::root());
+    let package = read_package(&mut r, raw, &Place::root());
+    r.finish(package)
+}
+
+/// [`parse_package_json`] of a package inside a document whose strings were already checked
+/// for NUL characters (dataset properties).
+pub(crate) fn parse_package_json_checked<J: JsonValue>(raw: &J) -> Result<Package, Problems> {
     let mut r = Reader::default();
     let package = read_package(&mut r, raw, &Place::root());
     r.finish(package)

@@ -58,11 +58,23 @@ fn assert_same(text: &str) {
         Ok(v) => v,
         Err(e) => {
             let borrowed = borrowed_json::from_str(text).unwrap_err();
-            assert_eq!(borrowed.to_string(), e.to_string(), "{text}");
+            assert_eq!(
+                borrowed.to_string(),
+                format!("malformed JSON: {e}"),
+                "{text}"
+            );
             return;
         }
     };
-    let borrowed = borrowed_json::from_str(text).unwrap();
+    let borrowed = match borrowed_json::from_str(text) {
+        Ok(borrowed) => borrowed,
+        // serde_json's `Value` keeps the last of a repeated key; the text reader refuses it.
+        Err(borrowed_json::ParseError::DuplicateKey(problem)) => {
+            assert_eq!(problem.rule, "duplicate-key", "{text}");
+            return;
+        }
+        Err(e) => panic!("{text}: {e}"),
+    };
     assert_eq!(
         parse_dataset(&value),
         parse_dataset_json(&borrowed),
@@ -147,7 +159,7 @@ fn texts_only_text_can_hold_read_the_same_both_ways() {
         "Dog": {"kind": "object", "fields": {"id": {"type": "uuid"}, "name": {"type": "string"}},
                 "primaryKey": ["id"]}}}"#;
     for text in [
-        // Repeated keys: the last value counts, wherever the key first came.
+        // Repeated keys: refused by the text reader.
         r#"{"name": "a", "version": "1", "name": "b", "schemas": {}}"#,
         r#"{"name": "a", "version": "1", "schemas": {"X": {"kind": "view"}, "X": {"kind": "object", "fields": {"id": {"type": "uuid"}}}}}"#,
         r#"{"name": "a", "version": "1", "schemas": {"X": {"kind": "object", "fields": {"id": {"type": "uuid"}}}, "X": 5}}"#,

@@ -511,6 +511,31 @@ fn a_table_name_freed_by_a_drop_cannot_be_reused_in_the_same_migration() {
 }
 
 #[test]
+fn a_view_cannot_take_the_name_of_a_table_the_same_migration_drops() {
+    // Tables are dropped last (the contract phase cannot be undone), after views are created:
+    // a view named like a dropped table would be created while the table still exists.
+    let old = model(
+        vec![
+            object("Dog", vec![col("id", FieldType::Uuid)]),
+            object("Cat", vec![col("id", FieldType::Uuid)]),
+        ],
+        vec![],
+    );
+    let new = model(
+        vec![object("Cat", vec![col("id", FieldType::Uuid)])],
+        vec![view("Dog", "SELECT id FROM cat", &[("Cat", &["id"])])],
+    );
+    let r = refusals(&old, &new);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].target, "Dog");
+    assert!(
+        r[0].message.contains("deploy the drop first"),
+        "{}",
+        r[0].message
+    );
+}
+
+#[test]
 fn a_column_name_freed_by_a_drop_cannot_be_reused_but_one_freed_by_a_rename_can() {
     let old = model(
         vec![object(
@@ -855,9 +880,9 @@ fn changes_come_out_in_the_documented_order() {
             "createIndex Dog.new",
             "setNotNull Dog.a",
             "addPrimaryKey Dog.primaryKey",
+            "createView V",
             "dropField Dog.old",
             "dropObject Gone",
-            "createView V",
         ]
     );
 }

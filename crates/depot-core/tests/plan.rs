@@ -92,8 +92,8 @@ fn groups_steps_by_phase_in_ascending_order_with_numbered_ids() {
             "700 build-indexes tx=false: 700-1 createIndex Dog.byName",
             "800 add-constraints tx=true: 800-1 addNotNullCheck Dog.name",
             "1000 enforce-constraints tx=true: 1000-1 setNotNull Dog.name",
-            "1100 contract tx=true: 1100-1 dropObject Gone",
-            "1200 create-views tx=true: 1200-1 createView Names",
+            "1100 create-views tx=true: 1100-1 createView Names",
+            "1200 contract tx=true: 1200-1 dropObject Gone",
         ]
     );
     assert_eq!(plan.metadata, new().metadata());
@@ -123,7 +123,7 @@ fn from_nothing_and_nothing_to_do() {
         [
             "100 prepare tx=true: 100-1 createNamespace ns",
             "300 create-objects tx=true: 300-1 createObject Dog",
-            "1200 create-views tx=true: 1200-1 createView Names",
+            "1100 create-views tx=true: 1100-1 createView Names",
         ]
     );
     let same = plan_migration(&TestDialect, Some(&new()), &new(), header(Some(OLD_HASH))).unwrap();
@@ -193,7 +193,7 @@ fn hazards_not_allowed_refuse_the_plan_listing_every_offending_step() {
     let none = BTreeSet::new();
     let refused = check_hazards(&plan, &none).unwrap_err();
     let ids: Vec<&str> = refused.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["700-1", "1100-1"]);
+    assert_eq!(ids, ["700-1", "1200-1"]);
     assert_eq!(
         refused.hazards(),
         BTreeSet::from([Hazard::DeletesData, Hazard::IndexBuild])
@@ -201,7 +201,7 @@ fn hazards_not_allowed_refuse_the_plan_listing_every_offending_step() {
     insta::assert_snapshot!(refused.to_string(), @r#"
     the migration plan is refused: 2 step(s) carry hazards that migrationOptions.allowedHazards does not allow:
       - 700-1 createIndex Dog.byName [INDEX_BUILD]: createIndex for Dog.byName
-      - 1100-1 dropObject Gone [DELETES_DATA]: dropObject for Gone
+      - 1200-1 dropObject Gone [DELETES_DATA]: dropObject for Gone
     to run it anyway, add them to the dataset's migrationOptions.allowedHazards: ["DELETES_DATA", "INDEX_BUILD"]
     "#);
 

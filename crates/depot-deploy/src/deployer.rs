@@ -14,6 +14,7 @@ use depot_core::hash::version_hash;
 use depot_core::physical::DependencyModel;
 use depot_core::policy::check_hazards;
 use depot_core::resolve::resolve;
+use depot_core::undo::UndoScope;
 use depot_core::Plan;
 
 use crate::clock;
@@ -22,7 +23,10 @@ use crate::error::DeployError;
 use crate::events::{
     Event, EventSink, ExecutionResponsibility, Lifecycle, LifecycleEvent, MigrationPlanned,
 };
-use crate::location::{LocationSession, RunOptions, RunReport};
+use crate::lifecycle::{
+    short, Baseline, LifecycleError, Progress, Transition, ALL_PHASES_COMPLETED,
+};
+use crate::location::{LocationSession, RunFailure, RunOptions, RunReport};
 use crate::state::{DatasetState, DatasetStatus};
 
 /// Deployer holds where documents and events go, and how long to wait for a busy dataset.
@@ -63,6 +67,18 @@ impl DeployOutcome {
             | DeployOutcome::Scheduled { state, .. } => state,
         }
     }
+}
+
+/// Preview is what `depot deploy --preview` (and `depot plan --against-live`) shows.
+#[derive(Debug)]
+pub struct Preview {
+    /// The live record, when the dataset exists.
+    pub state: Option<DatasetState>,
+    pub prepared: Prepared,
+    /// The live objects against the model the plan starts from (None: a first deploy).
+    pub drift: Option<crate::drift::DriftCheck>,
+    /// The version is deployed already: a deploy would do nothing.
+    pub already_deployed: bool,
 }
 
 /// Prepared is a planned deploy, not yet applied: what `depot plan` prints.
@@ -130,7 +146,7 @@ impl Deployer<'_> {
         });
         let hash = version_hash(config, &dataset.package);
 
-        if state.status == DatasetStatus::Running && state.is_stable_at(&hash) {
+        if state.status == DatasetStatus::Live && state.is_stable_at(&hash) {
             tracing::info!(dataset_id, hash, "version already deployed: nothing to do");
             return Ok(DeployOutcome::AlreadyDeployed { state });
         }
@@ -141,7 +157,19 @@ impl Deployer<'_> {
         {
             return Ok(outcome);
         }
-        refuse_over_partial_attempt(&state, &hash)?;
+        // Between two versions, asking for the deployed one again is a rollback: the stopped
+        // attempt is undone (CloudFormation sends exactly this after a failed update).
+        let state = match state.baseline() {
+            Baseline::Between { .. }
+                if state.deployed_version.as_deref() == Some(hash.as_str()) =>
+            {
+                let abandoned = self
+                    .abandon_locked(session, &config.bootstrap_bucket, dataset_id)
+                    .await?;
+                return Ok(DeployOutcome::AlreadyDeployed { state: abandoned });
+            }
+            _ => state,
+        };
 
         let prepared = self
             .prepare(session, dataset, dataset_id, &hash, &state)
@@ -172,18 +200,14 @@ impl Deployer<'_> {
             migration_id: plan.migration_id.clone(),
         };
 
-        let mut next = state.clone();
-        next.status = DatasetStatus::Running;
-        next.desired_version = Some(hash.clone());
-        next.migration_id = Some(plan.migration_id.clone());
-        next.plan_key = Some(key.clone());
-        next.last_completed_phase = None;
-        next.last_error = None;
-
         match &config.migration_options.migration_mode {
             MigrationMode::Asynchronous { .. } => {
-                let state = session.save_state(&next).await?;
-                announce.lifecycle(LifecycleEvent::Desired, None).await?;
+                let mut desired = state.desire(&hash, &plan.migration_id, &key);
+                if let Ok(t) = &mut desired {
+                    // A new plan replaces whatever an earlier attempt recorded.
+                    t.state.last_completed_phase = None;
+                }
+                let state = announce.apply(session, desired).await?;
                 let planned = self.planned_detail(
                     dataset,
                     dataset_id,
@@ -202,18 +226,21 @@ impl Deployer<'_> {
             }
             MigrationMode::Synchronous { .. } => {
                 // One change sets desired = attempted: no `desired` event (SPEC §7).
-                next.attempted_version = Some(hash.clone());
-                session.save_state(&next).await?;
-                announce.lifecycle(LifecycleEvent::Attempted, None).await?;
+                announce
+                    .apply(
+                        session,
+                        state.attempt(&hash, &plan.migration_id, &key, true, false),
+                    )
+                    .await?;
                 let options = RunOptions {
                     dataset_id: dataset_id.to_string(),
                     first_phase: None,
                     last_phase: None,
                 };
-                let (state, report) = announce.execute(session, &plan, &options).await?;
-                if config.migration_options.trigger_seeding {
-                    self.seed(session, &prepared.document).await?;
-                }
+                let (_, report) = announce.execute(session, &plan, &options).await?;
+                let state = self
+                    .seed_and_complete(session, &announce, &prepared.document)
+                    .await?;
                 let planned = self.planned_detail(
                     dataset,
                     dataset_id,
@@ -235,8 +262,168 @@ impl Deployer<'_> {
         }
     }
 
-    /// Plans the deploy of `dataset` (whose version hash is `hash`) from `state`'s deployed
-    /// version, without changing anything.
+    /// Seeds the version when the dataset asks for it, then records it deployed. A seeding
+    /// failure is the attempt's failure: the version is recorded failed, not deployed, and
+    /// deploying it again seeds again (every phase is done).
+    pub(crate) async fn seed_and_complete(
+        &self,
+        session: &mut dyn LocationSession,
+        announce: &Announcer<'_>,
+        document: &EnvironmentDocument,
+    ) -> Result<DatasetState, DeployError> {
+        if document.dataset.migration_options.trigger_seeding {
+            self.seed_or_fail(session, announce, document).await?;
+        }
+        announce.complete(session).await
+    }
+
+    /// Seeds `document`'s version; a failure is recorded as the attempt's.
+    pub(crate) async fn seed_or_fail(
+        &self,
+        session: &mut dyn LocationSession,
+        announce: &Announcer<'_>,
+        document: &EnvironmentDocument,
+    ) -> Result<crate::SeedReport, DeployError> {
+        match self.seed(session, document).await {
+            Ok(report) => Ok(report),
+            Err(e) => {
+                let message = format!(
+                    "seeding version {} failed: {e}; every phase of its migration completed, so                      the objects are at that version. Fix the seeds and deploy again (the same                      version seeds again; another version migrates from this one)",
+                    short(&announce.hash)
+                );
+                Err(announce.fail_after_plan(session, message).await)
+            }
+        }
+    }
+
+    /// Gives up the attempt that stopped `dataset_id` between versions (or a scheduled version
+    /// that never ran): what ran of it is undone, and the record goes back to the deployed
+    /// version. Under the dataset's lock, which the caller holds.
+    pub async fn abandon_locked(
+        &self,
+        session: &mut dyn LocationSession,
+        bucket: &str,
+        dataset_id: &str,
+    ) -> Result<DatasetState, DeployError> {
+        let state = session.load_state(dataset_id).await?.ok_or_else(|| {
+            DeployError::Precondition(format!("dataset {dataset_id} has no state record"))
+        })?;
+        let attempted = state.attempted_version.clone();
+        let ran = attempted.is_some() && attempted != state.deployed_version;
+        if let (true, Some(hash), Some(key)) = (ran, &attempted, &state.plan_key) {
+            let plan = self.read_plan(bucket, key).await?;
+            let scope = abandon_scope(&plan, &state);
+            if scope.through_phase.is_some() || scope.partial_phase.is_some() {
+                let report = session
+                    .undo_plan(&plan, dataset_id, &scope)
+                    .await
+                    .map_err(|undo| {
+                        DeployError::Precondition(format!(
+                            "abandoning the migration to version {} of dataset {dataset_id}: {undo};                              nothing else was changed, and the record still shows the attempt                              (fix the cause, then abandon again)",
+                            short(hash)
+                        ))
+                    })?;
+                tracing::info!(
+                    dataset_id,
+                    steps_undone = report.steps_undone,
+                    "abandoned migration undone"
+                );
+            }
+        }
+        let state = session.load_state(dataset_id).await?.ok_or_else(|| {
+            DeployError::Precondition(format!("dataset {dataset_id} has no state record"))
+        })?;
+        let transition = state.abandon();
+        let Ok(t) = &transition else {
+            return Err(DeployError::Precondition(
+                transition.unwrap_err().to_string(),
+            ));
+        };
+        let document = match &attempted {
+            Some(hash) => Some(
+                self.environment_document(bucket, &state.environment_id, dataset_id, hash)
+                    .await?,
+            ),
+            None => None,
+        };
+        let Some(document) = document else {
+            return Ok(session.save_state(&t.state).await?);
+        };
+        let dataset = Dataset {
+            config: document.dataset.clone(),
+            package: document.package.clone(),
+            dataset_id: Some(dataset_id.to_string()),
+        };
+        let announce = Announcer {
+            deployer: self,
+            dataset: &dataset,
+            dataset_id,
+            environment_uri: String::new(),
+            hash: String::new(),
+            migration_id: state.migration_id.clone().unwrap_or_default(),
+        };
+        announce.apply(session, transition).await
+    }
+
+    /// `depot abandon`: [`Deployer::abandon_locked`] under the dataset's lock.
+    pub async fn abandon(
+        &self,
+        session: &mut dyn LocationSession,
+        bucket: &str,
+        dataset_id: &str,
+    ) -> Result<DatasetState, DeployError> {
+        session.prepare().await?;
+        session.lock_dataset(dataset_id, self.lock_wait).await?;
+        let result = self.abandon_locked(session, bucket, dataset_id).await;
+        if let Err(u) = session.unlock_dataset(dataset_id).await {
+            tracing::warn!(dataset_id, error = %u, "releasing the dataset lock failed");
+        }
+        result
+    }
+
+    /// What a deploy of `dataset` would do now, changing nothing (no lock, no record, no
+    /// document, no event): the plan from where the dataset's next plan starts, as the live
+    /// record says, and how the live objects differ from that version's model.
+    pub async fn preview(
+        &self,
+        session: &mut dyn LocationSession,
+        dataset: &Dataset,
+    ) -> Result<Preview, DeployError> {
+        let config = &dataset.config;
+        let existing = match &dataset.dataset_id {
+            Some(id) => session.load_state(id).await?,
+            None => {
+                session
+                    .find_state(&config.environment_id, &config.alias)
+                    .await?
+            }
+        };
+        let dataset_id = existing
+            .as_ref()
+            .map(|s| s.id.clone())
+            .or_else(|| dataset.dataset_id.clone())
+            .unwrap_or_else(clock::new_dataset_id);
+        let state = existing.clone().unwrap_or_else(|| {
+            DatasetState::new(&dataset_id, &config.alias, &config.environment_id)
+        });
+        let hash = version_hash(config, &dataset.package);
+        let prepared = self
+            .prepare(session, dataset, &dataset_id, &hash, &state)
+            .await?;
+        let drift = match &prepared.old_document {
+            Some(old) => Some(session.check_drift(&old.physical).await?),
+            None => None,
+        };
+        Ok(Preview {
+            already_deployed: state.is_stable_at(&hash),
+            state: existing,
+            prepared,
+            drift,
+        })
+    }
+
+    /// Plans the deploy of `dataset` (whose version hash is `hash`) from where `state` says the
+    /// next plan starts (see [`DatasetState::baseline`]), without changing anything.
     pub async fn prepare(
         &self,
         session: &mut dyn LocationSession,
@@ -250,7 +437,38 @@ impl Deployer<'_> {
         let model =
             resolve(dataset, session.dialect(), &dependencies).map_err(DeployError::Invalid)?;
         let hash = hash.to_string();
-        let old_document = match &state.deployed_version {
+        let from_version = match state.baseline() {
+            Baseline::Deployed(v) => v,
+            Baseline::Attempted(v) => Some(v),
+            Baseline::Between {
+                attempted,
+                after_phase,
+            } => {
+                return Err(DeployError::Precondition(format!(
+                    "dataset {}: the migration to version {} stopped {} ({}); the database is \
+                     between versions, so no plan for another version can start there. Resume \
+                     version {} once the cause is fixed (deploy it again; in asynchronous mode, \
+                     re-run its plan with `depot run-migration` or the runner), or run \
+                     `depot abandon` to undo it and go back to {}",
+                    state.id,
+                    short(&attempted),
+                    match after_phase {
+                        Some(p) => format!("after phase {p}"),
+                        None => "before any phase completed".to_string(),
+                    },
+                    state
+                        .last_error
+                        .as_deref()
+                        .unwrap_or("interrupted: the process ended"),
+                    short(&attempted),
+                    match &state.deployed_version {
+                        Some(v) => format!("version {}", short(v)),
+                        None => "nothing deployed".to_string(),
+                    }
+                )))
+            }
+        };
+        let old_document = match &from_version {
             Some(v) => Some(
                 self.environment_document(
                     &config.bootstrap_bucket,
@@ -267,7 +485,7 @@ impl Deployer<'_> {
             environment_id: config.environment_id.clone(),
             dataset_id: dataset_id.to_string(),
             dataset_alias: config.alias.clone(),
-            from_version: state.deployed_version.clone(),
+            from_version,
             to_version: hash.clone(),
             created_at: clock::now_millis(),
         };
@@ -299,7 +517,8 @@ impl Deployer<'_> {
     }
 
     /// Re-runs an interrupted or failed synchronous attempt at the same version: same plan,
-    /// after the last phase that completed, so nothing is applied twice.
+    /// after the last phase that completed, so nothing is applied twice. An attempt whose failure
+    /// was undone has nothing recorded and is planned afresh instead.
     async fn resume_if_interrupted(
         &self,
         session: &mut dyn LocationSession,
@@ -308,17 +527,21 @@ impl Deployer<'_> {
         hash: &str,
     ) -> Result<Option<DeployOutcome>, DeployError> {
         let config = &dataset.config;
-        let attempted_here = state.attempted_version.as_deref() == Some(hash)
-            && state.deployed_version.as_deref() != Some(hash);
+        let resumable = match state.baseline() {
+            Baseline::Between { attempted, .. } | Baseline::Attempted(attempted) => {
+                attempted == hash
+            }
+            Baseline::Deployed(_) => false,
+        };
         let (true, Some(key), MigrationMode::Synchronous { .. }) = (
-            attempted_here,
+            resumable,
             state.plan_key.as_ref(),
             &config.migration_options.migration_mode,
         ) else {
             return Ok(None);
         };
         let plan = self.read_plan(&config.bootstrap_bucket, key).await?;
-        if plan.from_version != state.deployed_version || plan.to_version != hash {
+        if plan.to_version != hash {
             return Ok(None);
         }
         check_hazards(&plan, &config.migration_options.allowed_hazards)
@@ -339,15 +562,29 @@ impl Deployer<'_> {
             ?resumed_after,
             "resuming the interrupted migration to this version"
         );
-        let mut next = state.clone();
-        next.last_error = None;
-        session.save_state(&next).await?;
+        announce
+            .apply(
+                session,
+                state.attempt(hash, &plan.migration_id, key, true, true),
+            )
+            .await?;
         let options = RunOptions {
             dataset_id: state.id.clone(),
             first_phase: resumed_after.map(|p| p + 1),
             last_phase: None,
         };
-        let (state, report) = announce.execute(session, &plan, &options).await?;
+        let (_, report) = announce.execute(session, &plan, &options).await?;
+        let document = self
+            .environment_document(
+                &config.bootstrap_bucket,
+                &config.environment_id,
+                &state.id,
+                hash,
+            )
+            .await?;
+        let state = self
+            .seed_and_complete(session, &announce, &document)
+            .await?;
         Ok(Some(DeployOutcome::Deployed {
             state,
             plan,
@@ -416,7 +653,7 @@ impl Deployer<'_> {
         bucket: &str,
         key: &str,
     ) -> Result<T, DeployError> {
-        let uri = self.documents.uri(bucket, key);
+        let uri = self.documents.describe(bucket, key);
         let body = self
             .documents
             .get(bucket, key)
@@ -487,28 +724,24 @@ impl Deployer<'_> {
     }
 }
 
-/// A failed attempt that committed some phases left the database between two versions; a plan
-/// for a third version would start from the wrong place. Refuse, and say how to get out.
-fn refuse_over_partial_attempt(state: &DatasetState, hash: &str) -> Result<(), DeployError> {
-    let (Some(attempted), Some(phase)) = (&state.attempted_version, state.last_completed_phase)
-    else {
-        return Ok(());
+/// What ran of the attempt `state` records, for its undo: every phase up to the recorded one,
+/// and the next phase too when its statements commit one by one (a killed run may have run some
+/// of them).
+fn abandon_scope(plan: &Plan, state: &DatasetState) -> UndoScope {
+    let last = plan.phases.iter().map(|p| p.phase).max();
+    let through = match state.last_completed_phase {
+        Some(ALL_PHASES_COMPLETED) => last,
+        other => other,
     };
-    if state.deployed_version.as_ref() == Some(attempted) || attempted == hash {
-        return Ok(());
+    let next = plan
+        .phases
+        .iter()
+        .filter(|p| through.is_none_or(|t| p.phase > t))
+        .min_by_key(|p| p.phase);
+    UndoScope {
+        through_phase: through,
+        partial_phase: next.filter(|p| !p.transactional).map(|p| p.phase),
     }
-    Err(DeployError::Precondition(format!(
-        "dataset {}: the migration to version {} stopped after phase {phase} ({}); \
-         the database is between versions. Deploy that version again to resume it \
-         (fix what made it fail first), then deploy the new version",
-        state.id,
-        short(attempted),
-        state.last_error.as_deref().unwrap_or("interrupted"),
-    )))
-}
-
-fn short(hash: &str) -> &str {
-    hash.get(..12).unwrap_or(hash)
 }
 
 /// Announcer runs a plan and announces each state change of one dataset version.
@@ -527,14 +760,25 @@ impl Announcer<'_> {
         event: LifecycleEvent,
         error: Option<String>,
     ) -> Result<(), DeployError> {
+        self.lifecycle_of(&self.hash, self.environment_uri.clone(), event, error)
+            .await
+    }
+
+    async fn lifecycle_of(
+        &self,
+        version: &str,
+        environment_uri: String,
+        event: LifecycleEvent,
+        error: Option<String>,
+    ) -> Result<(), DeployError> {
         let config = &self.dataset.config;
         let detail = Lifecycle {
             kind: "lifecycle".to_string(),
             environment_id: config.environment_id.clone(),
             dataset_id: self.dataset_id.to_string(),
             dataset_alias: config.alias.clone(),
-            environment_uri: self.environment_uri.clone(),
-            dataset_version_hash: self.hash.clone(),
+            environment_uri,
+            dataset_version_hash: version.to_string(),
             event,
             migration_id: Some(self.migration_id.clone()),
             error,
@@ -547,7 +791,35 @@ impl Announcer<'_> {
             .await?)
     }
 
-    /// Runs the plan, then records deployed (or the failure) and announces it.
+    /// Stores the transition's record, then sends its events (the record first: an event never
+    /// announces a change that is not stored).
+    pub async fn apply(
+        &self,
+        session: &mut dyn LocationSession,
+        transition: Result<Transition, LifecycleError>,
+    ) -> Result<DatasetState, DeployError> {
+        let transition = transition.map_err(|e| DeployError::Precondition(e.to_string()))?;
+        let state = session.save_state(&transition.state).await?;
+        let config = &self.dataset.config;
+        for a in &transition.events {
+            let uri = if a.version == self.hash {
+                self.environment_uri.clone()
+            } else {
+                self.deployer.documents.uri(
+                    &config.bootstrap_bucket,
+                    &environment_key(&config.environment_id, self.dataset_id, &a.version),
+                )
+            };
+            self.lifecycle_of(&a.version, uri, a.event, a.error.clone())
+                .await?;
+        }
+        Ok(state)
+    }
+
+    /// Runs the plan. On a failure, the steps that ran are undone (see `depot_core::undo`), and
+    /// the failure, with what the undo did, is recorded and announced; the record then tells
+    /// where the next plan starts. On success the version is not yet deployed: the caller
+    /// completes it (after seeding, when asked).
     pub async fn execute(
         &self,
         session: &mut dyn LocationSession,
@@ -555,33 +827,149 @@ impl Announcer<'_> {
         options: &RunOptions,
     ) -> Result<(DatasetState, RunReport), DeployError> {
         let result = session.run_plan(plan, options).await;
-        // The executor records progress in the record, so read it back before writing.
-        let mut state = session.load_state(self.dataset_id).await?.ok_or_else(|| {
+        match result {
+            Ok(report) => Ok((self.reload(session).await?, report)),
+            Err(failure) => Err(self.undo_and_fail(session, plan, failure).await),
+        }
+    }
+
+    /// The record as the executor left it (it records progress phase by phase).
+    pub async fn reload(
+        &self,
+        session: &mut dyn LocationSession,
+    ) -> Result<DatasetState, DeployError> {
+        session.load_state(self.dataset_id).await?.ok_or_else(|| {
             DeployError::Precondition(format!(
                 "the state of dataset {} disappeared during the migration",
                 self.dataset_id
             ))
-        })?;
-        match result {
+        })
+    }
+
+    /// Undoes what ran of a failed plan, records the failure and announces it; returns the
+    /// error to give the caller.
+    async fn undo_and_fail(
+        &self,
+        session: &mut dyn LocationSession,
+        plan: &Plan,
+        failure: RunFailure,
+    ) -> DeployError {
+        let recorded = match self.reload(session).await {
+            Ok(state) => state,
+            Err(e) => return e,
+        };
+        // Every phase up to the recorded one completed (this run's or an earlier one's); the
+        // failed phase, when its statements commit one by one, may have run in part.
+        let failed_phase_autocommits = plan
+            .phases
+            .iter()
+            .any(|p| p.phase == failure.phase && !p.transactional);
+        let scope = UndoScope {
+            through_phase: failure
+                .last_completed_phase
+                .max(recorded.last_completed_phase),
+            partial_phase: failed_phase_autocommits.then_some(failure.phase),
+        };
+        let (message, progress) = self.undo(session, plan, &failure, &scope).await;
+        let state = match self.reload(session).await {
+            Ok(state) => state,
+            Err(e) => return e,
+        };
+        if let Err(e) = self
+            .apply(session, state.fail(&self.hash, &message, progress))
+            .await
+        {
+            tracing::error!(error = %e, "recording the failure failed");
+            return e;
+        }
+        DeployError::Failed {
+            migration_id: self.migration_id.clone(),
+            failure: RunFailure {
+                message: message
+                    .strip_prefix(&format!(
+                        "phase {}, step {}: ",
+                        failure.phase, failure.step_id
+                    ))
+                    .unwrap_or(&message)
+                    .to_string(),
+                ..failure
+            },
+        }
+    }
+
+    /// Runs the undo of `scope` and says, for the record, what it did.
+    async fn undo(
+        &self,
+        session: &mut dyn LocationSession,
+        plan: &Plan,
+        failure: &RunFailure,
+        scope: &UndoScope,
+    ) -> (String, Progress) {
+        let before = match &plan.from_version {
+            Some(v) => format!("version {}", short(v)),
+            None => "nothing deployed (a first deploy)".to_string(),
+        };
+        if scope.through_phase.is_none() && scope.partial_phase.is_none() {
+            return (
+                format!("{failure}; nothing of it had changed the database, which is at {before}"),
+                Progress::Undone,
+            );
+        }
+        match session.undo_plan(plan, self.dataset_id, scope).await {
             Ok(report) => {
-                state.deployed_version = Some(self.hash.clone());
-                state.last_error = None;
-                let state = session.save_state(&state).await?;
-                self.lifecycle(LifecycleEvent::Deployed, None).await?;
-                Ok((state, report))
+                tracing::info!(dataset_id = %self.dataset_id, steps_undone = report.steps_undone, "failed migration undone");
+                (
+                    format!(
+                        "{failure}; what it had changed was undone ({} step(s)): the database is                          at {before} again",
+                        report.steps_undone
+                    ),
+                    Progress::Undone,
+                )
             }
-            Err(failure) => {
-                state.last_error = Some(failure.to_string());
-                state.last_completed_phase =
-                    failure.last_completed_phase.or(state.last_completed_phase);
-                session.save_state(&state).await?;
-                self.lifecycle(LifecycleEvent::Failed, Some(failure.to_string()))
-                    .await?;
-                Err(DeployError::Failed {
-                    migration_id: self.migration_id.clone(),
-                    failure,
-                })
+            Err(undo) => {
+                tracing::error!(dataset_id = %self.dataset_id, error = %undo, "undoing the failed migration stopped");
+                let at = match undo.last_completed_phase {
+                    Some(p) => format!("phases up to {p} are still applied"),
+                    None => "nothing of it is applied any more".to_string(),
+                };
+                (
+                    format!(
+                        "{failure}; {undo}, so the dataset is between versions ({at}). Deploy                          the same version again to resume it once the cause is fixed, or run                          `depot abandon` to try the undo again"
+                    ),
+                    Progress::StoppedAfter(undo.last_completed_phase),
+                )
             }
         }
+    }
+
+    /// The attempted version is deployed.
+    pub async fn complete(
+        &self,
+        session: &mut dyn LocationSession,
+    ) -> Result<DatasetState, DeployError> {
+        let state = self.reload(session).await?;
+        self.apply(session, state.complete(&self.hash)).await
+    }
+
+    /// Every phase ran, then what follows the plan (seeding) failed with `message`: the objects
+    /// are at the attempted version, which is recorded failed, not deployed.
+    pub async fn fail_after_plan(
+        &self,
+        session: &mut dyn LocationSession,
+        message: String,
+    ) -> DeployError {
+        let state = match self.reload(session).await {
+            Ok(state) => state,
+            Err(e) => return e,
+        };
+        let transition = state.fail(
+            &self.hash,
+            &message,
+            Progress::StoppedAfter(Some(ALL_PHASES_COMPLETED)),
+        );
+        if let Err(e) = self.apply(session, transition).await {
+            return e;
+        }
+        DeployError::Precondition(message)
     }
 }

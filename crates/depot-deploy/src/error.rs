@@ -8,6 +8,7 @@ use depot_core::Problems;
 use crate::documents::DocumentError;
 use crate::events::EventError;
 use crate::location::{LocationError, RunFailure};
+use crate::run_payload::PayloadError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -21,6 +22,9 @@ pub enum DeployError {
     /// The plan holds hazards the dataset does not allow; nothing was changed.
     #[error("{0}")]
     Hazards(RefusedPlan),
+    /// The migration runner's payload (SPEC §8) is invalid; nothing was read or changed.
+    #[error("invalid migration runner payload: {0}")]
+    Payload(#[from] PayloadError),
     /// The deploy cannot go on from the dataset's current state; nothing was changed.
     #[error("{0}")]
     Precondition(String),

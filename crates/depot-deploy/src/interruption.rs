@@ -9,7 +9,7 @@ use depot_core::document::environment_key;
 
 use crate::deployer::{Announcer, Deployer};
 use crate::error::DeployError;
-use crate::events::LifecycleEvent;
+use crate::lifecycle::Progress;
 use crate::location::LocationSession;
 use crate::state::DatasetState;
 
@@ -44,7 +44,7 @@ impl Deployer<'_> {
         hash: &str,
         reason: &str,
     ) -> Result<Option<DatasetState>, DeployError> {
-        let Some(mut state) = session.load_state(dataset_id).await? else {
+        let Some(state) = session.load_state(dataset_id).await? else {
             return Ok(None);
         };
         let interrupted = state.attempted_version.as_deref() == Some(hash)
@@ -61,8 +61,6 @@ impl Deployer<'_> {
                 "{reason} before any phase completed; deploy the same version again to resume"
             ),
         };
-        state.last_error = Some(message.clone());
-        let state = session.save_state(&state).await?;
         let config = &dataset.config;
         let announce = Announcer {
             deployer: self,
@@ -75,8 +73,10 @@ impl Deployer<'_> {
             hash: hash.to_string(),
             migration_id: state.migration_id.clone().unwrap_or_default(),
         };
-        announce
-            .lifecycle(LifecycleEvent::Failed, Some(message))
+        // Not undone: the same version deployed again resumes after what completed.
+        let progress = Progress::StoppedAfter(state.last_completed_phase);
+        let state = announce
+            .apply(session, state.fail(hash, &message, progress))
             .await?;
         Ok(Some(state))
     }

@@ -9,19 +9,25 @@ pub mod drift;
 pub mod error;
 pub mod events;
 mod interruption;
+pub mod lifecycle;
 pub mod location;
 pub mod removal;
+pub mod run_payload;
 pub mod runner;
 pub mod seeding;
 pub mod state;
 
-pub use deployer::{DeployOutcome, Deployer, Prepared};
+pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};
 pub use documents::{DocumentStore, LocalDocumentStore};
 pub use drift::{Drift, DriftCheck};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
-pub use location::{LocationError, LocationSession, RunFailure, RunOptions, RunReport};
+pub use lifecycle::{Baseline, Progress, Status, Transition};
+pub use location::{
+    LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,
+};
 pub use removal::RemovalOutcome;
-pub use runner::{RunOutcome, RunPayload, RunTarget};
+pub use run_payload::{PayloadError, PayloadParseError, RunPayload};
+pub use runner::{RunOutcome, RunTarget};
 pub use seeding::SeedReport;
 pub use state::{DatasetState, DatasetStatus};

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use depot_core::physical::PhysicalModel;
+use depot_core::undo::UndoScope;
 use depot_core::{Dialect, Plan};
 
 use crate::drift::DriftCheck;
@@ -66,6 +67,24 @@ pub struct RunFailure {
     pub last_completed_phase: Option<u32>,
 }
 
+/// UndoReport tells what an undo did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UndoReport {
+    /// Steps whose change was reversed (a step without undo statements counts too).
+    pub steps_undone: usize,
+    pub statements_run: usize,
+}
+
+/// UndoFailure tells where an undo stopped. Phases above `last_completed_phase` were undone;
+/// the phases up to it are still applied (None: nothing of the plan is left applied).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("undoing step {step_id}: {message}")]
+pub struct UndoFailure {
+    pub step_id: String,
+    pub message: String,
+    pub last_completed_phase: Option<u32>,
+}
+
 /// LocationSession is one connection to a location.
 #[async_trait]
 pub trait LocationSession: Send {
@@ -106,6 +125,29 @@ pub trait LocationSession: Send {
         plan: &Plan,
         options: &RunOptions,
     ) -> Result<RunReport, RunFailure>;
+
+    /// Reverses, last first, the steps of `plan` that `scope` says ran (see
+    /// `depot_core::undo`), recording in the dataset's state record, as each phase is undone,
+    /// the last phase still applied. Engines that cannot undo say so.
+    async fn undo_plan(
+        &mut self,
+        plan: &Plan,
+        dataset_id: &str,
+        scope: &UndoScope,
+    ) -> Result<UndoReport, UndoFailure> {
+        let _ = (plan, dataset_id);
+        Err(UndoFailure {
+            step_id: String::new(),
+            message: "this engine cannot undo a migration yet".to_string(),
+            last_completed_phase: scope.through_phase,
+        })
+    }
+
+    /// Whether a migration holds the lock of `dataset_id` now (None: the engine cannot tell).
+    async fn is_locked(&mut self, dataset_id: &str) -> Result<Option<bool>, LocationError> {
+        let _ = dataset_id;
+        Ok(None)
+    }
 
     /// Compares the live objects of `expected.namespace` with `expected` (the deployed
     /// version's model), for the runner's drift check. Engines that cannot compare yet say so.

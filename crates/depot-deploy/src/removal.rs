@@ -64,9 +64,10 @@ impl Deployer<'_> {
         }
         match dataset.config.removal_policy {
             RemovalPolicy::Retain => {
-                let mut next = state;
-                next.status = DatasetStatus::Deleted;
-                let state = session.save_state(&next).await?;
+                let next = state
+                    .remove()
+                    .map_err(|e| DeployError::Precondition(e.to_string()))?;
+                let state = session.save_state(&next.state).await?;
                 tracing::info!(
                     dataset_id,
                     "dataset retained: objects and rows kept, record marked DELETED"
@@ -133,9 +134,11 @@ impl Deployer<'_> {
             }
         };
         // The executor records progress in the record: read it back before writing.
-        let mut next = session.load_state(&state.id).await?.unwrap_or(state);
-        next.status = DatasetStatus::Deleted;
-        let state = session.save_state(&next).await?;
+        let current = session.load_state(&state.id).await?.unwrap_or(state);
+        let next = current
+            .remove()
+            .map_err(|e| DeployError::Precondition(e.to_string()))?;
+        let state = session.save_state(&next.state).await?;
         tracing::info!(dataset_id = %state.id, "dataset destroyed: objects dropped, record marked DELETED");
         Ok(RemovalOutcome::Destroyed { state, plan })
     }

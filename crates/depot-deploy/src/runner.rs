@@ -12,65 +12,16 @@
 
 use depot_core::document::{environment_key, EnvironmentDocument};
 use depot_core::Plan;
-use serde::{Deserialize, Deserializer};
 
 use crate::deployer::{Announcer, Deployer};
 use crate::drift::DriftCheck;
 use crate::error::DeployError;
 use crate::events::LifecycleEvent;
+use crate::lifecycle::Baseline;
 use crate::location::{LocationSession, RunOptions, RunReport};
+use crate::run_payload::RunPayload;
 use crate::seeding::SeedReport;
 use crate::state::DatasetState;
-
-/// RunPayload is SPEC §8's payload. Scalars may arrive as strings (Step Functions, Batch).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunPayload {
-    #[serde(default)]
-    pub event_id: Option<String>,
-    pub dataset_id: String,
-    pub migration_plan_bucket: String,
-    #[serde(default)]
-    pub migration_plan_prefix: String,
-    pub migration_plan_key: String,
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub chain_with_seeding: bool,
-    #[serde(default, deserialize_with = "lenient_u32")]
-    pub first_phase: Option<u32>,
-    #[serde(default, deserialize_with = "lenient_u32")]
-    pub last_phase: Option<u32>,
-}
-
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Bool(b) => Ok(b),
-        serde_json::Value::String(s) if s == "true" => Ok(true),
-        serde_json::Value::String(s) if s == "false" || s.is_empty() => Ok(false),
-        serde_json::Value::Null => Ok(false),
-        other => Err(serde::de::Error::custom(format!(
-            "expected true or false, got {other}"
-        ))),
-    }
-}
-
-fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(s) if s.is_empty() => Ok(None),
-        serde_json::Value::String(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("expected a phase number, got {s:?}"))),
-        serde_json::Value::Number(n) => n
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected a phase number, got {n}"))),
-        other => Err(serde::de::Error::custom(format!(
-            "expected a phase number, got {other}"
-        ))),
-    }
-}
 
 /// RunOutcome is what a successful run did.
 #[derive(Debug)]
@@ -110,6 +61,8 @@ pub struct RunTarget {
 impl Deployer<'_> {
     /// Reads the plan a payload names and the environment document of its target version.
     pub async fn run_target(&self, payload: &RunPayload) -> Result<RunTarget, DeployError> {
+        // A payload built in code has not been through deserialization's check.
+        payload.validate()?;
         let key = format!(
             "{}{}",
             payload.migration_plan_prefix, payload.migration_plan_key
@@ -120,6 +73,18 @@ impl Deployer<'_> {
             return Err(DeployError::Precondition(format!(
                 "the plan {key} is for dataset {}, not {}",
                 plan.dataset_id, payload.dataset_id
+            )));
+        }
+        // The plan's own ids name the environment document read next: they must be the ones
+        // its key was checked for, not a path of the plan's choosing.
+        if payload.environment_id() != Some(plan.environment_id.as_str())
+            || !is_version_hash(&plan.to_version)
+        {
+            return Err(DeployError::Precondition(format!(
+                "the plan {key} is not a Depot plan of environment {}: its environmentId {:?} or toVersion {:?} does not match",
+                payload.environment_id().unwrap_or_default(),
+                plan.environment_id,
+                plan.to_version
             )));
         }
         let document = self
@@ -228,19 +193,18 @@ impl Deployer<'_> {
                 .await?;
         }
 
-        let mut next = state.clone();
-        let newly_attempted = next.attempted_version.as_deref() != Some(plan.to_version.as_str());
-        next.attempted_version = Some(plan.to_version.clone());
-        next.migration_id = Some(plan.migration_id.clone());
-        next.plan_key = Some(key.clone());
-        next.last_error = None;
-        if !same_attempt {
-            next.last_completed_phase = None;
-        }
-        session.save_state(&next).await?;
-        if newly_attempted {
-            announce.lifecycle(LifecycleEvent::Attempted, None).await?;
-        }
+        announce
+            .apply(
+                session,
+                state.attempt(
+                    &plan.to_version,
+                    &plan.migration_id,
+                    &key,
+                    false,
+                    same_attempt,
+                ),
+            )
+            .await?;
 
         if stops_before_the_end(&plan, &options) {
             let (state, report) = run_partial(session, &announce, &plan, &options).await?;
@@ -250,21 +214,17 @@ impl Deployer<'_> {
                 resumed_after,
             });
         }
-        let (state, report) = announce.execute(session, &plan, &options).await?;
+        let (_, report) = announce.execute(session, &plan, &options).await?;
         // The payload asks for seeding, or the dataset does (`migrationOptions.triggerSeeding`):
-        // the event that started an asynchronous run does not carry the dataset's wish.
+        // the event that started an asynchronous run does not carry the dataset's wish. Seeding
+        // is part of the attempt: the version is deployed only once its seeds are in.
         let seed = payload.chain_with_seeding || document.dataset.migration_options.trigger_seeding;
         let seeded = if seed {
-            let report = self.seed(session, &document).await.map_err(|e| {
-                DeployError::Precondition(format!(
-                    "version {} of dataset {} is deployed, but the seeding chained after it failed: {e}",
-                    plan.to_version, plan.dataset_id
-                ))
-            })?;
-            Some(report)
+            Some(self.seed_or_fail(session, &announce, &document).await?)
         } else {
             None
         };
+        let state = announce.complete(session).await?;
         Ok(RunOutcome::Ran {
             state,
             report,
@@ -334,42 +294,25 @@ async fn run_partial(
     plan: &Plan,
     options: &RunOptions,
 ) -> Result<(DatasetState, RunReport), DeployError> {
-    let result = session.run_plan(plan, options).await;
-    let mut state = session.load_state(&plan.dataset_id).await?.ok_or_else(|| {
-        DeployError::Precondition(format!(
-            "the state of dataset {} disappeared during the migration",
-            plan.dataset_id
-        ))
-    })?;
-    match result {
-        Ok(report) => {
-            tracing::info!(
-                dataset_id = %plan.dataset_id,
-                phases_run = ?report.phases_run,
-                last_phase = ?options.last_phase,
-                "partial run completed: the version stays attempted until the remaining phases run"
-            );
-            Ok((state, report))
-        }
-        Err(failure) => {
-            state.last_error = Some(failure.to_string());
-            state.last_completed_phase =
-                failure.last_completed_phase.or(state.last_completed_phase);
-            session.save_state(&state).await?;
-            announce
-                .lifecycle(LifecycleEvent::Failed, Some(failure.to_string()))
-                .await?;
-            Err(DeployError::Failed {
-                migration_id: plan.migration_id.clone(),
-                failure,
-            })
-        }
-    }
+    let (state, report) = announce.execute(session, plan, options).await?;
+    tracing::info!(
+        dataset_id = %plan.dataset_id,
+        phases_run = ?report.phases_run,
+        last_phase = ?options.last_phase,
+        "partial run completed: the version stays attempted until the remaining phases run"
+    );
+    Ok((state, report))
 }
 
 /// Why `plan` no longer fits `state`, if it does not.
 fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
-    if plan.from_version != state.deployed_version {
+    // A plan may also start from an attempt whose every phase completed (only its seeding
+    // failed): the objects are at that version.
+    let from_attempted = matches!(
+        (state.baseline(), &plan.from_version),
+        (Baseline::Attempted(v), Some(from)) if &v == from
+    );
+    if plan.from_version != state.deployed_version && !from_attempted {
         return Some(format!(
             "it migrates from version {} but version {} is deployed",
             plan.from_version.as_deref().unwrap_or("(nothing)"),
@@ -384,6 +327,13 @@ fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
         ));
     }
     None
+}
+
+/// A version hash: 64 lowercase hex characters (SPEC §3).
+fn is_version_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]

@@ -2,26 +2,30 @@
 
 use serde::{Deserialize, Serialize};
 
-/// DatasetStatus is whether the dataset is live or was deleted (removalPolicy retain keeps the
-/// objects and marks the record DELETED).
+/// DatasetStatus is the stored half of the status: whether the dataset is live or was deleted
+/// (removalPolicy retain keeps the objects and marks the record DELETED). What operators read as
+/// `status` (STABLE, SCHEDULED, RUNNING, FAILED, DELETED) is derived from the whole record by
+/// [`DatasetState::status`](crate::lifecycle).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DatasetStatus {
-    Running,
+    /// Stored as `RUNNING`, the word the first admin revision used for a live dataset.
+    #[serde(rename = "RUNNING")]
+    Live,
     Deleted,
 }
 
 impl DatasetStatus {
     pub fn as_str(&self) -> &'static str {
         match self {
-            DatasetStatus::Running => "RUNNING",
+            DatasetStatus::Live => "RUNNING",
             DatasetStatus::Deleted => "DELETED",
         }
     }
 
     pub fn parse(s: &str) -> Option<DatasetStatus> {
         match s {
-            "RUNNING" => Some(DatasetStatus::Running),
+            "RUNNING" => Some(DatasetStatus::Live),
             "DELETED" => Some(DatasetStatus::Deleted),
             _ => None,
         }
@@ -47,7 +51,8 @@ pub struct DatasetState {
     /// The migration last planned or run, and where its plan is stored.
     pub migration_id: Option<String>,
     pub plan_key: Option<String>,
-    /// The highest phase of the attempted plan that completed (for resume).
+    /// The highest phase of the attempted plan that completed (for resume);
+    /// [`crate::lifecycle::ALL_PHASES_COMPLETED`] when every phase did and seeding failed.
     pub last_completed_phase: Option<u32>,
     /// Why the last attempt failed; cleared when a migration succeeds.
     pub last_error: Option<String>,
@@ -62,7 +67,7 @@ impl DatasetState {
             environment_id: environment_id.to_string(),
             version: 0,
             synced: String::new(),
-            status: DatasetStatus::Running,
+            status: DatasetStatus::Live,
             desired_version: None,
             attempted_version: None,
             deployed_version: None,

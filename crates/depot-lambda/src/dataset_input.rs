@@ -2,21 +2,57 @@
 //! from its `packageUri` (an `s3://` URI, for packages too large for CloudFormation's
 //! properties), then validated with every problem named.
 
-use depot_core::borrowed_json::{self, BorrowedJson};
+use depot_core::borrowed_json::{self, BorrowedJson, ParseError};
 use depot_core::dataset::Location;
 use depot_core::properties::{parse_dataset, parse_dataset_json};
-use depot_core::Dataset;
+use depot_core::{Dataset, Problem, Problems};
+use depot_deploy::documents::DocumentError;
 use depot_deploy::DocumentStore;
 use serde_json::Value;
+
+/// DatasetInputError: why a request's properties give no dataset. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetInputError {
+    /// The properties (with the package) have problems, each located.
+    #[error("{0}")]
+    Invalid(#[from] Problems),
+    #[error("give either `package` or `packageUri`, not both")]
+    PackageTwice,
+    #[error("packageUri {0:?}: expected s3://bucket/key")]
+    NotS3Uri(String),
+    #[error("packageUri {uri}: {source}")]
+    Fetch {
+        uri: String,
+        #[source]
+        source: DocumentError,
+    },
+    #[error("packageUri {0}: no such object")]
+    NoPackage(String),
+    #[error("packageUri {uri}: not a JSON package: {source}")]
+    NotText {
+        uri: String,
+        #[source]
+        source: std::string::FromUtf8Error,
+    },
+    #[error("packageUri {uri}: not a JSON package: {source}")]
+    NotJson {
+        uri: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The package's text gives a key twice (the problem's path is inside the package).
+    #[error("packageUri {uri}: {problem}")]
+    DuplicateKey { uri: String, problem: Problem },
+}
 
 /// Parses `properties`, fetching a `packageUri` package through `documents`.
 pub async fn load_dataset(
     properties: &Value,
     documents: &dyn DocumentStore,
-) -> Result<Dataset, String> {
+) -> Result<Dataset, DatasetInputError> {
     let mut raw = properties.clone();
     let Some(object) = raw.as_object_mut() else {
-        return parse_dataset(&raw).map_err(|problems| problems.to_string());
+        return Ok(parse_dataset(&raw)?);
     };
     // CloudFormation's own keys are not part of the dataset.
     object.remove("ServiceToken");
@@ -26,34 +62,51 @@ pub async fn load_dataset(
         .and_then(Value::as_str)
         .map(str::to_string)
     else {
-        return parse_dataset(&raw).map_err(|problems| problems.to_string());
+        return Ok(parse_dataset(&raw)?);
     };
     if object.contains_key("package") {
-        return Err("give either `package` or `packageUri`, not both".to_string());
+        return Err(DatasetInputError::PackageTwice);
     }
     object.remove("packageUri");
     // A package too large for CloudFormation's properties: its text is read as a
     // `BorrowedJson`, which borrows its strings (about half the time of a `serde_json::Value`
     // for thousands of objects), and joined with the properties.
     let text = fetch_package_text(&uri, documents).await?;
-    let package = borrowed_json::from_str(&text)
-        .map_err(|e| format!("packageUri {uri}: not a JSON package: {e}"))?;
+    let package = borrowed_json::from_str(&text).map_err(|e| match e {
+        ParseError::DuplicateKey(problem) => DatasetInputError::DuplicateKey {
+            uri: uri.clone(),
+            problem,
+        },
+        ParseError::Syntax(source) => DatasetInputError::NotJson {
+            uri: uri.clone(),
+            source,
+        },
+    })?;
     let mut dataset = BorrowedJson::from_value(&raw);
     if let Some(object) = dataset.as_object_mut() {
         object.insert("package", package);
     }
-    parse_dataset_json(&dataset).map_err(|problems| problems.to_string())
+    Ok(parse_dataset_json(&dataset)?)
 }
 
-async fn fetch_package_text(uri: &str, documents: &dyn DocumentStore) -> Result<String, String> {
+async fn fetch_package_text(
+    uri: &str,
+    documents: &dyn DocumentStore,
+) -> Result<String, DatasetInputError> {
     let (bucket, key) =
-        split_s3_uri(uri).ok_or_else(|| format!("packageUri {uri:?}: expected s3://bucket/key"))?;
+        split_s3_uri(uri).ok_or_else(|| DatasetInputError::NotS3Uri(uri.to_string()))?;
     let body = documents
         .get(bucket, key)
         .await
-        .map_err(|e| format!("packageUri {uri}: {e}"))?
-        .ok_or_else(|| format!("packageUri {uri}: no such object"))?;
-    String::from_utf8(body).map_err(|e| format!("packageUri {uri}: not a JSON package: {e}"))
+        .map_err(|source| DatasetInputError::Fetch {
+            uri: uri.to_string(),
+            source,
+        })?
+        .ok_or_else(|| DatasetInputError::NoPackage(uri.to_string()))?;
+    String::from_utf8(body).map_err(|source| DatasetInputError::NotText {
+        uri: uri.to_string(),
+        source,
+    })
 }
 
 /// `s3://bucket/key` -> (bucket, key).

@@ -67,7 +67,10 @@ impl Engine for PostgresEngine {
             return Err("not a postgres location".to_string());
         };
         match open_postgres(location, secrets, settings).await {
-            Ok(session) => Ok(Box::new(session)),
+            // The dataset's own lock timeout (`migrationOptions.lockTimeoutMs`), else the default.
+            Ok(session) => Ok(Box::new(session.with_retry_policy(
+                depot_postgres::RetryPolicy::for_dataset(&config.migration_options),
+            ))),
             Err(e) => Err(e.to_string()),
         }
     }

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use depot_core::borrowed_json::{self, ParseError};
 use serde_json::Value;
 use tracing::Instrument;
 
@@ -57,23 +58,36 @@ impl<H: RequestHandler> Supervisor<H> {
         }
     }
 
+    /// Handles one invocation payload as the runtime received it, as text: a key given twice
+    /// anywhere in the event (the properties, the inline package) is refused before anything
+    /// runs, answered FAILED like a malformed request. Parsed into a `Value`, the last of the
+    /// repeats would win silently, and the plan would not be the one reviewed.
+    pub async fn invoke_text(&self, text: &str, invocation: &Invocation) -> Returned {
+        match borrowed_json::value_from_str(text) {
+            // Boxed: one more level of nested futures overflows the compiler's layout depth.
+            Ok(event) => Box::pin(self.invoke(event, invocation)).await,
+            Err(ParseError::DuplicateKey(problem)) => {
+                let message = format!("the request is refused: {problem}");
+                // Read again, keeping the last of the repeats, only to learn where the answer
+                // goes and which ids it echoes.
+                let lenient: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+                let echo = match parse_request(&lenient) {
+                    Ok(request) => echo_of_request(&request),
+                    Err(malformed) => malformed.echo.map(|echo| *echo),
+                };
+                self.refuse(message, echo, invocation).await
+            }
+            Err(ParseError::Syntax(e)) => Err(format!("the event is not JSON: {e}")),
+        }
+    }
+
     /// Handles one invocation payload.
     pub async fn invoke(&self, event: Value, invocation: &Invocation) -> Returned {
         let request = match parse_request(&event) {
             Ok(r) => r,
             Err(malformed) => {
-                tracing::error!(error = %malformed.message, "malformed request");
-                return match malformed.echo {
-                    Some(echo) => {
-                        let id = echo.physical_resource_id.clone().unwrap_or_else(|| {
-                            format!("invalid-request-{}", short(&echo.request_id))
-                        });
-                        let answer = Answer::failed(id, malformed.message);
-                        self.put(&echo, &answer, invocation).await;
-                        Ok(Value::Null)
-                    }
-                    None => Err(malformed.message),
-                };
+                let echo = malformed.echo.map(|echo| *echo);
+                return self.refuse(malformed.message, echo, invocation).await;
             }
         };
         let span = tracing::info_span!(
@@ -238,6 +252,29 @@ impl<H: RequestHandler> Supervisor<H> {
         }
     }
 
+    /// Answers FAILED to a request that cannot be handled: to its ResponseURL when it has one,
+    /// else as the function's error.
+    async fn refuse(
+        &self,
+        message: String,
+        echo: Option<Echo>,
+        invocation: &Invocation,
+    ) -> Returned {
+        tracing::error!(error = %message, "malformed request");
+        match echo {
+            Some(echo) => {
+                let id = echo
+                    .physical_resource_id
+                    .clone()
+                    .unwrap_or_else(|| format!("invalid-request-{}", short(&echo.request_id)));
+                let answer = Answer::failed(id, message);
+                self.put(&echo, &answer, invocation).await;
+                Ok(Value::Null)
+            }
+            None => Err(message),
+        }
+    }
+
     async fn put(&self, echo: &Echo, answer: &Answer, invocation: &Invocation) {
         let body = answer.cloudformation_body(echo, &invocation.log_stream);
         if let Err(e) = self.sender.send(&echo.response_url, body).await {
@@ -294,6 +331,20 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// What a FAILED answer to `request` must echo, when it is answered through a ResponseURL.
+fn echo_of_request(request: &DatasetRequest) -> Option<Echo> {
+    match &request.reply {
+        ReplyChannel::ResponseUrl(url) => Some(Echo {
+            response_url: url.clone(),
+            request_id: request.request_id.clone(),
+            stack_id: request.stack_id.clone(),
+            logical_resource_id: request.logical_resource_id.clone(),
+            physical_resource_id: request.physical_resource_id().map(str::to_string),
+        }),
+        ReplyChannel::ProviderFramework => None,
+    }
 }
 
 fn short(s: &str) -> &str {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use depot_aws::{AwsClients, ConnectSettings};
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::engine::Engine;
 use crate::entity_creator::EntityCreator;
@@ -19,7 +19,9 @@ pub async fn run(engine: Box<dyn Engine>) -> Result<(), lambda_runtime::Error> {
     let s3 = clients.s3.clone();
     let creator = EntityCreator::new(engine, clients, ConnectSettings::from_env());
     let supervisor = Arc::new(Supervisor::new(creator, s3));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    // The event as text: a key given twice in it must be refused, and a `Value` keeps only
+    // the last of the repeats.
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let supervisor = Arc::clone(&supervisor);
         async move {
             let invocation = Invocation {
@@ -28,7 +30,7 @@ pub async fn run(engine: Box<dyn Engine>) -> Result<(), lambda_runtime::Error> {
                 invocation_id: event.context.request_id.clone(),
             };
             supervisor
-                .invoke(event.payload, &invocation)
+                .invoke_text(event.payload.get(), &invocation)
                 .await
                 .map_err(lambda_runtime::Error::from)
         }

@@ -22,7 +22,7 @@ pub const DATASET_VIEW: &str = "__admin.dataset";
 /// The revision of the admin objects. It is stored as the state table's comment; [`prepare`]
 /// does nothing when the stored revision is this one. Raise it when [`admin_ddl`] changes, and
 /// keep every statement of [`admin_ddl`] idempotent so that an older location upgrades in place.
-pub const ADMIN_REVISION: u32 = 1;
+pub const ADMIN_REVISION: u32 = 2;
 
 /// The comment marking the state table with [`ADMIN_REVISION`].
 pub fn revision_marker() -> String {
@@ -49,7 +49,9 @@ pub async fn prepare(client: &mut Client) -> Result<(), LocationError> {
         .await
         .map_err(fail)?;
     for statement in admin_ddl() {
-        tx.batch_execute(&statement).await.map_err(fail)?;
+        crate::executor::execute_one(&tx, &statement)
+            .await
+            .map_err(fail)?;
     }
     tx.commit().await.map_err(fail)?;
     tracing::info!(revision = ADMIN_REVISION, "Depot admin schema prepared");
@@ -103,20 +105,43 @@ pub fn admin_ddl() -> Vec<String> {
             "CREATE UNIQUE INDEX IF NOT EXISTS dataset_state_alias_key \
              ON {STATE_TABLE} (environment_id, alias) WHERE status <> 'DELETED'"
         ),
+        // Revision 2: `status` is SPEC §7's, derived as `depot get-dataset` derives it
+        // (depot_deploy::lifecycle); RUNNING only while a session holds the dataset's advisory
+        // lock (lock::dataset_lock_key, the first 8 bytes of a sha256, as `pg_locks` shows a
+        // bigint key: its high half in classid, its low half in objid). The view's columns
+        // changed, so it is dropped and created again.
+        format!("DROP VIEW IF EXISTS {DATASET_VIEW}"),
         format!(
-            "CREATE OR REPLACE VIEW {DATASET_VIEW} AS
-SELECT id, alias, version, synced, status,
-       desired_version, attempted_version, deployed_version,
-       environment_id, migration_id, plan_key, last_completed_phase, last_error,
+            "CREATE VIEW {DATASET_VIEW} AS
+SELECT s.id, s.alias, s.version, s.synced,
        CASE
-           WHEN status = 'DELETED' THEN 'DELETED'
-           WHEN desired_version IS NOT DISTINCT FROM attempted_version
-                AND attempted_version IS NOT DISTINCT FROM deployed_version THEN 'STABLE'
-           WHEN desired_version IS DISTINCT FROM attempted_version THEN 'SCHEDULED'
-           WHEN last_error IS NOT NULL THEN 'FAILED'
-           ELSE 'IN_PROGRESS'
-       END AS migration_state
-FROM {STATE_TABLE}"
+           WHEN s.status = 'DELETED' THEN 'DELETED'
+           WHEN l.held THEN 'RUNNING'
+           WHEN s.last_error IS NOT NULL THEN 'FAILED'
+           WHEN s.desired_version IS DISTINCT FROM s.attempted_version THEN 'SCHEDULED'
+           WHEN s.attempted_version IS NOT DISTINCT FROM s.deployed_version THEN 'STABLE'
+           ELSE 'FAILED'
+       END AS status,
+       s.desired_version, s.attempted_version, s.deployed_version,
+       s.environment_id, s.migration_id, s.plan_key, s.last_completed_phase,
+       CASE
+           WHEN s.last_error IS NULL AND NOT l.held AND s.status <> 'DELETED'
+                AND s.desired_version IS NOT DISTINCT FROM s.attempted_version
+                AND s.attempted_version IS DISTINCT FROM s.deployed_version
+           THEN 'the migration stopped without recording why (its process ended); deploy the same version again to resume it, or abandon it (depot abandon)'
+           ELSE s.last_error
+       END AS last_error
+FROM {STATE_TABLE} s
+CROSS JOIN LATERAL (
+    SELECT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_locks k
+        WHERE k.locktype = 'advisory' AND k.granted AND k.objsubid = 1
+          AND k.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+          AND k.classid = ('x' || substr(h.hex, 1, 8))::bit(32)::bigint::oid
+          AND k.objid = ('x' || substr(h.hex, 9, 8))::bit(32)::bigint::oid
+    ) AS held
+    FROM (SELECT encode(sha256(convert_to('depot-dataset:' || s.id, 'UTF8')), 'hex') AS hex) h
+) l"
         ),
         format!("COMMENT ON TABLE {STATE_TABLE} IS '{}'", revision_marker()),
     ]

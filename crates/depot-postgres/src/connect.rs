@@ -38,6 +38,9 @@ use crate::pg_error;
 /// How long a connection attempt may take when the URL sets no `connect_timeout`.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The settings every Depot connection starts with (see [`ConnectOptions::connect`]).
+pub const SESSION_OPTIONS: &str = "-c TimeZone=UTC -c standard_conforming_strings=on";
+
 /// The `application_name` Depot's sessions show in `pg_stat_activity` unless the URL sets one.
 pub const APPLICATION_NAME: &str = "depot";
 
@@ -233,9 +236,13 @@ impl ConnectOptions {
         // Migrations run in UTC whatever the server's default: zone-less timestamps converted to
         // timestamptz are then read as UTC on every server, and PostgreSQL 12+ converts them in
         // place instead of rewriting the table.
+        // Literals are escaped for standard_conforming_strings = on (a backslash is an ordinary
+        // character, only `'` is doubled). A server, database or role configured `off` would read
+        // `\'` as an escaped quote and end the literal elsewhere: the session sets `on` itself.
+        // Startup options outrank ALTER DATABASE/ROLE settings, and ours come last.
         let options = match config.get_options() {
-            Some(given) => format!("{given} -c TimeZone=UTC"),
-            None => "-c TimeZone=UTC".to_string(),
+            Some(given) => format!("{given} {SESSION_OPTIONS}"),
+            None => SESSION_OPTIONS.to_string(),
         };
         config.options(&options);
         let started = std::time::Instant::now();

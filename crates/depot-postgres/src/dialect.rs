@@ -2,6 +2,7 @@
 
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
+use depot_core::undo::{Before, Undo};
 use depot_core::Change;
 
 /// PostgresDialect renders Depot changes as PostgreSQL statements.
@@ -10,6 +11,12 @@ pub struct PostgresDialect;
 
 /// PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// The longest `varchar(n)` PostgreSQL declares (its "length for type varchar cannot exceed").
+pub const MAX_VARCHAR_LENGTH: u64 = 10_485_760;
+
+/// The most columns a PostgreSQL table can have (MaxHeapAttributeNumber).
+pub const MAX_COLUMNS: usize = 1_600;
 
 impl Dialect for PostgresDialect {
     fn engine(&self) -> Engine {
@@ -22,6 +29,33 @@ impl Dialect for PostgresDialect {
 
     fn max_identifier_bytes(&self) -> usize {
         MAX_IDENTIFIER_BYTES
+    }
+
+    fn max_string_length(&self) -> Option<u64> {
+        Some(MAX_VARCHAR_LENGTH)
+    }
+
+    fn max_columns(&self) -> Option<usize> {
+        Some(MAX_COLUMNS)
+    }
+
+    fn reserved_namespace(&self, namespace: &str) -> Option<String> {
+        if namespace.eq_ignore_ascii_case(crate::admin::ADMIN_SCHEMA) {
+            Some(format!(
+                "`{}` is Depot's own schema (its state table)",
+                crate::admin::ADMIN_SCHEMA
+            ))
+        } else if namespace == "information_schema" || namespace == "pg_catalog" {
+            Some(format!("`{namespace}` is a PostgreSQL system schema"))
+        } else if namespace.starts_with("pg_") {
+            Some("PostgreSQL reserves schema names starting with `pg_`".to_string())
+        } else {
+            None
+        }
+    }
+
+    fn refuses_void_columns(&self) -> bool {
+        true
     }
 
     fn quote_ident(&self, ident: &str) -> String {
@@ -44,6 +78,15 @@ impl Dialect for PostgresDialect {
 
     fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
         crate::render::render(change, ctx)
+    }
+
+    fn undo(
+        &self,
+        change: &Change,
+        before: &Before<'_>,
+        ctx: &RenderContext,
+    ) -> Result<Undo, RenderError> {
+        crate::undo::undo(change, before, ctx)
     }
 }
 
@@ -89,6 +132,27 @@ pub fn push_always_quoted_ident(out: &mut String, ident: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_and_admin_schemas_are_reserved_and_limits_are_postgres_own() {
+        let d = PostgresDialect;
+        for name in [
+            "pg_catalog",
+            "information_schema",
+            "pg_toast",
+            "pg_dogs",
+            "__admin",
+            "__ADMIN",
+        ] {
+            assert!(d.reserved_namespace(name).is_some(), "{name}");
+        }
+        for name in ["dogs", "pgdogs", "public", "admin", "Information_Schema2"] {
+            assert_eq!(d.reserved_namespace(name), None, "{name}");
+        }
+        assert_eq!(d.max_string_length(), Some(10_485_760));
+        assert_eq!(d.max_columns(), Some(1_600));
+        assert!(d.refuses_void_columns());
+    }
 
     #[test]
     fn quoting_leaves_plain_names_bare_and_doubles_quotes() {

@@ -23,7 +23,7 @@ use depot_deploy::{RunFailure, RunOptions, RunReport};
 use sqlparser::ast::{Ident, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient};
 use tracing::Instrument;
 
 use crate::dialect::{quote_ident, PostgresDialect};
@@ -246,14 +246,14 @@ impl Run<'_> {
     ) -> Result<(), RunFailure> {
         let begin = format!("{}-begin", phase.phase);
         client
-            .batch_execute(&format!(
-                "SET lock_timeout = {}",
-                self.policy.lock_timeout_sql()
-            ))
+            .execute(
+                &format!("SET lock_timeout = {}", self.policy.lock_timeout_sql()),
+                &[],
+            )
             .await
             .map_err(|e| self.failure(phase.phase, &begin, &e))?;
         let result = self.autocommit_steps(client, phase, steps).await;
-        if let Err(e) = client.batch_execute("RESET lock_timeout").await {
+        if let Err(e) = client.execute("RESET lock_timeout", &[]).await {
             tracing::warn!(error = %pg_error::describe(&e), "could not reset lock_timeout");
         }
         result
@@ -339,16 +339,16 @@ async fn try_transaction(
     let begin = format!("{phase}-begin");
     let tx = client.transaction().await.map_err(StepError::at(&begin))?;
     let body = async {
-        tx.batch_execute(&format!(
-            "SET LOCAL lock_timeout = {}",
-            policy.lock_timeout_sql()
-        ))
+        tx.execute(
+            &format!("SET LOCAL lock_timeout = {}", policy.lock_timeout_sql()),
+            &[],
+        )
         .await
         .map_err(StepError::at(&begin))?;
         for step in steps {
             let started = log_step_start(step);
             for sql in &step.statements {
-                tx.batch_execute(sql)
+                execute_one(&tx, sql)
                     .await
                     .map_err(StepError::at(&step.id))?;
             }
@@ -399,17 +399,28 @@ async fn run_autocommit_statement(
                     "dropping the INVALID index left by an earlier failed build"
                 );
                 client
-                    .batch_execute(&format!(
-                        "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                        index.qualified()
-                    ))
+                    .execute(
+                        &format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index.qualified()),
+                        &[],
+                    )
                     .await?;
             }
             None => {}
         }
     }
+    execute_one(client, sql).await
+}
+
+/// Runs one plan statement through the extended query protocol (Parse, Bind, Execute): the
+/// server refuses a text holding more than one statement ("cannot insert multiple commands into
+/// a prepared statement"), so a step can never smuggle a second statement past its plan. The
+/// simple protocol (`batch_execute`) would run every statement of the text.
+pub(crate) async fn execute_one<C: GenericClient>(
+    client: &C,
+    sql: &str,
+) -> Result<(), tokio_postgres::Error> {
     tracing::debug!(sql, "statement");
-    client.batch_execute(sql).await
+    client.execute(sql, &[]).await.map(|_| ())
 }
 
 /// IndexTarget is the index a `CREATE INDEX CONCURRENTLY` statement builds.

@@ -92,15 +92,17 @@ pub struct ViewSnapshot {
 
 /// Reads the snapshot of `namespace` in one read-only transaction (rolled back at the end).
 pub async fn introspect(client: &Client, namespace: &str) -> Result<SchemaSnapshot, LocationError> {
-    client
-        .batch_execute(&format!(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path TO {}",
-            quote_ident(namespace)
-        ))
-        .await
-        .map_err(|e| pg_error::location_error("introspecting", &e))?;
+    for statement in [
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_string(),
+        format!("SET LOCAL search_path TO {}", quote_ident(namespace)),
+    ] {
+        client
+            .execute(&statement, &[])
+            .await
+            .map_err(|e| pg_error::location_error("introspecting", &e))?;
+    }
     let snapshot = read(client, namespace).await;
-    if let Err(e) = client.batch_execute("ROLLBACK").await {
+    if let Err(e) = client.execute("ROLLBACK", &[]).await {
         tracing::warn!(error = %pg_error::describe(&e), "rollback after introspection failed");
     }
     snapshot.map_err(|e| pg_error::location_error(&format!("introspecting schema {namespace}"), &e))

@@ -3,6 +3,8 @@ pub mod dialect;
 pub mod literal;
 pub mod render;
 pub mod sql_type;
+pub mod undo;
+pub mod undo_executor;
 pub use dialect::PostgresDialect;
 pub mod admin;
 pub mod connect;

@@ -77,6 +77,26 @@ pub async fn unlock_dataset(client: &Client, dataset_id: &str) -> Result<(), Loc
     Ok(())
 }
 
+/// Whether any session holds the lock of `dataset_id` now (a migration is running). Read from
+/// `pg_locks`, where a bigint advisory key shows as its high half (`classid`) and low half
+/// (`objid`), so the probe takes nothing and waits for nothing.
+pub async fn is_locked(client: &Client, dataset_id: &str) -> Result<bool, LocationError> {
+    let key = dataset_lock_key(dataset_id);
+    let high = (key >> 32) as u32;
+    let low = key as u32;
+    let row = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks \
+             WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
+             AND classid = $1 AND objid = $2)",
+            &[&high, &low],
+        )
+        .await
+        .map_err(|e| pg_error::location_error("reading the dataset lock", &e))?;
+    Ok(row.get(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,14 +69,16 @@ pub async fn upsert_seeds(
         pg_error::location_error(&format!("seeding namespace {}", model.namespace), &e)
     };
     let tx = client.transaction().await.map_err(fail)?;
-    tx.batch_execute(&format!(
-        "SET LOCAL lock_timeout = {}",
-        policy.lock_timeout_sql()
-    ))
+    tx.execute(
+        &format!("SET LOCAL lock_timeout = {}", policy.lock_timeout_sql()),
+        &[],
+    )
     .await
     .map_err(fail)?;
     for statement in &statements {
-        tx.batch_execute(statement).await.map_err(fail)?;
+        crate::executor::execute_one(&tx, statement)
+            .await
+            .map_err(fail)?;
     }
     tx.commit().await.map_err(fail)?;
     Ok(SeedReport {

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use depot_core::physical::PhysicalModel;
+use depot_core::undo::UndoScope;
 use depot_core::{Dialect, Plan};
 use depot_deploy::location::Seeds;
 use depot_deploy::{
     DatasetState, DriftCheck, LocationError, LocationSession, RunFailure, RunOptions, RunReport,
-    SeedReport,
+    SeedReport, UndoFailure, UndoReport,
 };
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;
@@ -19,7 +20,7 @@ use crate::connect::{ConnectError, ConnectOptions};
 use crate::dialect::PostgresDialect;
 use crate::introspect::{self, SchemaSnapshot};
 use crate::retry::RetryPolicy;
-use crate::{admin, drift, executor, lock, seeding, state_store};
+use crate::{admin, drift, executor, lock, seeding, state_store, undo_executor};
 
 /// PostgresSession owns one connection and the task driving it.
 pub struct PostgresSession {
@@ -139,6 +140,19 @@ impl LocationSession for PostgresSession {
         options: &RunOptions,
     ) -> Result<RunReport, RunFailure> {
         executor::run_plan(&mut self.client, plan, options, &self.retry).await
+    }
+
+    async fn undo_plan(
+        &mut self,
+        plan: &Plan,
+        dataset_id: &str,
+        scope: &UndoScope,
+    ) -> Result<UndoReport, UndoFailure> {
+        undo_executor::undo_plan(&self.client, plan, dataset_id, scope, &self.retry).await
+    }
+
+    async fn is_locked(&mut self, dataset_id: &str) -> Result<Option<bool>, LocationError> {
+        lock::is_locked(&self.client, dataset_id).await.map(Some)
     }
 
     async fn check_drift(&mut self, expected: &PhysicalModel) -> Result<DriftCheck, LocationError> {

@@ -18,9 +18,17 @@ pub async fn load_state(
     dataset_id: &str,
 ) -> Result<Option<DatasetState>, LocationError> {
     let sql = format!("SELECT {COLUMNS} FROM __admin.dataset_state WHERE id = $1");
-    let row = client.query_opt(&sql, &[&dataset_id]).await.map_err(|e| {
-        pg_error::location_error(&format!("reading the state of dataset {dataset_id}"), &e)
-    })?;
+    let row = match client.query_opt(&sql, &[&dataset_id]).await {
+        Ok(row) => row,
+        // A database Depot never prepared holds no record (a preview reads it as it is).
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => None,
+        Err(e) => {
+            return Err(pg_error::location_error(
+                &format!("reading the state of dataset {dataset_id}"),
+                &e,
+            ))
+        }
+    };
     row.as_ref().map(from_row).transpose()
 }
 
@@ -37,15 +45,19 @@ pub async fn find_state(
          ORDER BY (id = $2) DESC, (status = 'DELETED') ASC, synced DESC \
          LIMIT 1"
     );
-    let row = client
+    let row = match client
         .query_opt(&sql, &[&environment_id, &alias_or_id])
         .await
-        .map_err(|e| {
-            pg_error::location_error(
+    {
+        Ok(row) => row,
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => None,
+        Err(e) => {
+            return Err(pg_error::location_error(
                 &format!("finding dataset {alias_or_id} in environment {environment_id}"),
                 &e,
-            )
-        })?;
+            ))
+        }
+    };
     row.as_ref().map(from_row).transpose()
 }
 

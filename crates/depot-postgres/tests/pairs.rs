@@ -48,6 +48,7 @@ fn config() -> DatasetConfig {
             },
             trigger_seeding: false,
             allowed_hazards: BTreeSet::from(Hazard::ALL),
+            lock_timeout_ms: None,
         },
         removal_policy: RemovalPolicy::Retain,
     }

@@ -36,6 +36,7 @@ impl RunnerError {
             RunnerError::Deploy(e) => matches!(
                 e,
                 DeployError::Precondition(_)
+                    | DeployError::Payload(_)
                     | DeployError::Invalid(_)
                     | DeployError::Refused(_)
                     | DeployError::Hazards(_)

@@ -42,7 +42,8 @@ pub async fn serve_runner(runner: AwsRunner) -> Result<(), lambda_runtime::Error
 /// The runner's handler: a payload, or an SQS batch of payloads.
 pub async fn runner_handler(runner: &AwsRunner, event: Value) -> Result<Value, RunnerError> {
     let Some(records) = event.get("Records").and_then(Value::as_array) else {
-        let payload = parse_payload_value(event).map_err(RunnerError::Payload)?;
+        let payload =
+            parse_payload_value(event).map_err(|why| RunnerError::Payload(why.to_string()))?;
         let outcome = runner.run(&payload, false).await?;
         return Ok(summary(&payload, &outcome));
     };

@@ -17,6 +17,7 @@ use snowflake_api::{SnowflakeApi, SnowflakeApiBuilder, SnowflakeApiError};
 
 use crate::credentials::{Auth, Credentials};
 use crate::endpoint::EndpointOverride;
+use crate::one_statement::{one_statement, NotOneStatement};
 use crate::round_trips::RoundTripCounter;
 
 /// Row is one result row, every value as text (Depot's own queries cast to VARCHAR).
@@ -41,6 +42,9 @@ pub enum SnowflakeError {
     /// An answer Depot cannot read.
     #[error("{0}")]
     Unreadable(String),
+    /// The text is not exactly one statement; it was not sent.
+    #[error(transparent)]
+    NotOneStatement(#[from] NotOneStatement),
 }
 
 /// ConnectTarget is what a session connects to and as whom.
@@ -202,6 +206,9 @@ impl SnowflakeClient {
     }
 
     async fn call(&self, sql: &str) -> Result<QueryResult, SnowflakeError> {
+        // Snowflake checks it too (MULTI_STATEMENT_COUNT = 1, set when the session opens); this
+        // catches it before the text leaves, on every server.
+        one_statement(sql)?;
         tracing::debug!(sql, "statement");
         match tokio::time::timeout(self.call_timeout, self.api.exec(sql)).await {
             Ok(result) => result.map_err(|e| statement_error(&e)),

@@ -12,6 +12,9 @@ pub struct SnowflakeDialect;
 /// names outside ASCII.
 pub const MAX_IDENTIFIER_BYTES: usize = 255;
 
+/// The longest VARCHAR Snowflake declares, in characters (16 MB).
+pub const MAX_VARCHAR_LENGTH: u64 = 16_777_216;
+
 impl Dialect for SnowflakeDialect {
     fn engine(&self) -> Engine {
         Engine::Snowflake
@@ -23,6 +26,24 @@ impl Dialect for SnowflakeDialect {
 
     fn max_identifier_bytes(&self) -> usize {
         MAX_IDENTIFIER_BYTES
+    }
+
+    fn max_string_length(&self) -> Option<u64> {
+        Some(MAX_VARCHAR_LENGTH)
+    }
+
+    fn reserved_namespace(&self, namespace: &str) -> Option<String> {
+        // Bare names fold to uppercase, and `__admin` reads Depot's schema (see admin.rs).
+        if namespace.eq_ignore_ascii_case(crate::admin::ADMIN_SCHEMA) {
+            Some(format!(
+                "`{}` is Depot's own schema (its state table)",
+                crate::admin::ADMIN_SCHEMA
+            ))
+        } else if namespace.eq_ignore_ascii_case("INFORMATION_SCHEMA") {
+            Some("`INFORMATION_SCHEMA` is Snowflake's system schema".to_string())
+        } else {
+            None
+        }
     }
 
     fn quote_ident(&self, ident: &str) -> String {
@@ -90,6 +111,25 @@ pub fn is_bare(ident: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn information_schema_and_the_admin_schema_are_reserved_in_any_case() {
+        let d = SnowflakeDialect;
+        for name in [
+            "INFORMATION_SCHEMA",
+            "information_schema",
+            "__ADMIN",
+            "__admin",
+        ] {
+            assert!(d.reserved_namespace(name).is_some(), "{name}");
+        }
+        for name in ["DOGS", "PG_CATALOG", "ADMIN"] {
+            assert_eq!(d.reserved_namespace(name), None, "{name}");
+        }
+        assert_eq!(d.max_string_length(), Some(16_777_216));
+        assert_eq!(d.max_columns(), None);
+        assert!(!d.refuses_void_columns());
+    }
 
     #[test]
     fn quoting_leaves_uppercase_names_bare_and_keeps_every_other_name_as_written() {

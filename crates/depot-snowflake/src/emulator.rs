@@ -14,6 +14,11 @@
 //! runs them side by side; the shim sends one request at a time. A middleware placed before it
 //! (the benchmark's latency) still overlaps.
 //!
+//! The shim is on only when asked for: [`EmulatorShim::from_env`] (`DEPOT_SNOWFLAKE_EMULATOR=fakesnow`,
+//! what the command line and the Lambdas read) or a session option set in code (the tests, the
+//! benchmark). Without it a session refuses a plain `http://` endpoint: Snowflake and PrivateLink
+//! endpoints are `https://`, and the shim rewrites answers in ways only an emulator should see.
+//!
 //! fakesnow does not implement `ALTER SESSION` (QUERY_TAG, STATEMENT_TIMEOUT_IN_SECONDS). The
 //! shim answers those statements itself, successfully, and records them so tests can check
 //! what a real Snowflake would have been told.
@@ -25,6 +30,8 @@ use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 use serde_json::{json, Value};
 
+use crate::client::SnowflakeError;
+
 /// EmulatorShim fills fakesnow's responses in; see the module documentation.
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorShim {
@@ -32,9 +39,31 @@ pub struct EmulatorShim {
     one_at_a_time: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// The environment variable that turns the shim on for sessions opened from a dataset's
+/// location: `fakesnow` is its one value. For local emulators only, never for Snowflake.
+pub const EMULATOR_VARIABLE: &str = "DEPOT_SNOWFLAKE_EMULATOR";
+
 impl EmulatorShim {
     pub fn new() -> EmulatorShim {
         EmulatorShim::default()
+    }
+
+    /// The shim when [`EMULATOR_VARIABLE`] asks for it (`fakesnow`), `None` when it is unset or
+    /// empty. Any other value is an error naming the variable, so that a typo is not read as
+    /// "no emulator" and then refused for another reason.
+    pub fn from_env() -> Result<Option<EmulatorShim>, SnowflakeError> {
+        Self::from_setting(std::env::var(EMULATOR_VARIABLE).ok().as_deref())
+    }
+
+    fn from_setting(value: Option<&str>) -> Result<Option<EmulatorShim>, SnowflakeError> {
+        match value {
+            None | Some("") => Ok(None),
+            Some("fakesnow") => Ok(Some(EmulatorShim::new())),
+            Some(other) => Err(SnowflakeError::Config(format!(
+                "{EMULATOR_VARIABLE}={other:?} is not understood: its one value is `fakesnow` \
+                 (a local emulator, never Snowflake); unset it for Snowflake"
+            ))),
+        }
     }
 
     /// The `ALTER SESSION` statements the shim answered, in order.
@@ -173,6 +202,19 @@ impl Middleware for EmulatorShim {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_fakesnow_turns_the_shim_on() {
+        assert!(EmulatorShim::from_setting(None).unwrap().is_none());
+        assert!(EmulatorShim::from_setting(Some("")).unwrap().is_none());
+        assert!(EmulatorShim::from_setting(Some("fakesnow"))
+            .unwrap()
+            .is_some());
+        let why = EmulatorShim::from_setting(Some("yes"))
+            .unwrap_err()
+            .to_string();
+        assert!(why.contains("DEPOT_SNOWFLAKE_EMULATOR=\"yes\""), "{why}");
+    }
 
     #[test]
     fn errors_are_reshaped_to_what_snowflake_sends() {

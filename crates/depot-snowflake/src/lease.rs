@@ -12,8 +12,30 @@ use crate::admin::{other, LEASE_TABLE};
 use crate::client::SnowflakeClient;
 use crate::literal::quote;
 
-/// How often a held lease is tried again while waiting.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// While the lease is held elsewhere, the first retry waits up to this long, each next one up
+/// to twice as long...
+pub const FIRST_RETRY_CEILING: Duration = Duration::from_millis(250);
+/// ... but never more than this. Each try is a MERGE that a warehouse runs: takers waiting
+/// together back off, with full jitter so that they do not retry in step.
+pub const MAX_RETRY_CEILING: Duration = Duration::from_secs(4);
+
+/// The ceiling of the wait before retry number `retry` (1 for the first).
+fn retry_ceiling(retry: u32) -> Duration {
+    let factor = 1u32
+        .checked_shl(retry.saturating_sub(1))
+        .unwrap_or(u32::MAX);
+    FIRST_RETRY_CEILING
+        .checked_mul(factor)
+        .unwrap_or(MAX_RETRY_CEILING)
+        .min(MAX_RETRY_CEILING)
+}
+
+/// The wait before retry number `retry`: uniformly drawn in `0..=ceiling` (full jitter).
+fn retry_delay(retry: u32) -> Duration {
+    use rand::Rng;
+    let ceiling = retry_ceiling(retry).as_millis() as u64;
+    Duration::from_millis(rand::rng().random_range(0..=ceiling))
+}
 
 /// The MERGE that takes the lease of `dataset_id` for `holder` when it is free, expired, or
 /// already `holder`'s, for `ttl`.
@@ -34,8 +56,9 @@ pub fn take_sql(dataset_id: &str, holder: &str, ttl: Duration) -> String {
     )
 }
 
-/// Takes the lease of `dataset_id` for `holder`, trying every [`POLL_INTERVAL`] for at most
-/// `wait` ([`LocationError::Busy`] then).
+/// Takes the lease of `dataset_id` for `holder`, retrying with exponential backoff and full
+/// jitter ([`FIRST_RETRY_CEILING`] doubling up to [`MAX_RETRY_CEILING`]) for at most `wait`
+/// ([`LocationError::Busy`] then).
 pub async fn take(
     client: &SnowflakeClient,
     dataset_id: &str,
@@ -45,6 +68,7 @@ pub async fn take(
 ) -> Result<(), LocationError> {
     let started = Instant::now();
     let sql = take_sql(dataset_id, holder, ttl);
+    let mut retries = 0;
     loop {
         let taken = client
             .merged_rows(&sql)
@@ -66,7 +90,8 @@ pub async fn take(
             });
         }
         tracing::debug!(dataset_id, "dataset lease held elsewhere; waiting");
-        tokio::time::sleep(POLL_INTERVAL.min(wait - waited)).await;
+        retries += 1;
+        tokio::time::sleep(retry_delay(retries).min(wait - waited)).await;
     }
 }
 
@@ -117,4 +142,24 @@ pub async fn release(
         tracing::info!(dataset_id, "dataset lease released");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_lease_is_retried_with_exponential_backoff_and_full_jitter() {
+        assert_eq!(retry_ceiling(1), Duration::from_millis(250));
+        assert_eq!(retry_ceiling(2), Duration::from_millis(500));
+        assert_eq!(retry_ceiling(4), Duration::from_secs(2));
+        assert_eq!(retry_ceiling(5), MAX_RETRY_CEILING);
+        assert_eq!(retry_ceiling(64), MAX_RETRY_CEILING);
+        for retry in 1..12 {
+            assert!(retry_delay(retry) <= retry_ceiling(retry));
+        }
+        // Full jitter: the waits spread over the range instead of all taking the ceiling.
+        let draws: std::collections::BTreeSet<_> = (0..50).map(|_| retry_delay(5)).collect();
+        assert!(draws.len() > 1, "{draws:?}");
+    }
 }

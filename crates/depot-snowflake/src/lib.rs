@@ -3,7 +3,7 @@
 //! the per-dataset lease in the database's `__ADMIN` schema.
 //!
 //! Pure (no I/O): [`dialect`], [`keywords`], [`sql_type`], [`literal`], [`render`],
-//! [`precondition`]. At the side: [`client`] and its HTTP middlewares ([`endpoint`],
+//! [`precondition`], [`one_statement`]. At the side: [`client`] and its HTTP middlewares ([`endpoint`],
 //! [`round_trips`], and [`emulator`] for fakesnow only), [`admin`], [`state_store`], [`lease`],
 //! [`progress`], [`executor`], [`seeding`], and [`session`], which ties them into
 //! `depot_deploy::LocationSession`.
@@ -17,6 +17,7 @@ pub mod executor;
 pub mod keywords;
 pub mod lease;
 pub mod literal;
+pub mod one_statement;
 pub mod precondition;
 pub mod progress;
 pub mod render;

@@ -18,6 +18,7 @@ use reqwest_middleware::Middleware;
 use crate::client::{ConnectTarget, SnowflakeClient, SnowflakeError};
 use crate::credentials::Credentials;
 use crate::dialect::{quote_ident, SnowflakeDialect};
+use crate::emulator::EmulatorShim;
 use crate::executor::{self, HeldLease, RunSettings};
 use crate::{admin, lease, seeding, state_store};
 
@@ -35,8 +36,11 @@ pub struct SessionOptions {
     pub concurrency: usize,
     /// How long the dataset lease lasts without renewal (a killed run blocks others this long).
     pub lease_ttl: Duration,
-    /// Extra HTTP middlewares, outermost first: the emulator shim, a latency injector.
+    /// Extra HTTP middlewares, outermost first (a latency injector).
     pub middlewares: Vec<Arc<dyn Middleware>>,
+    /// The fakesnow compatibility shim, innermost of the middlewares. Only for a local
+    /// emulator, never Snowflake; it is also what lets a session use a plain `http://` endpoint.
+    pub emulator: Option<EmulatorShim>,
 }
 
 impl Default for SessionOptions {
@@ -48,28 +52,47 @@ impl Default for SessionOptions {
             concurrency: 8,
             lease_ttl: Duration::from_secs(1800),
             middlewares: Vec::new(),
+            emulator: None,
         }
     }
 }
 
 impl SessionOptions {
-    /// The options for a dataset's location run as `executor`: its warehouse and role, and, for
-    /// an `http://` endpoint (a local emulator: fakesnow), the compatibility shim it needs.
-    pub fn for_location(location: &SnowflakeLocation, executor: &Executor) -> SessionOptions {
-        let mut options = SessionOptions {
+    /// The options for a dataset's location run as `executor`: its warehouse and role, and the
+    /// emulator shim when the environment explicitly asks for it
+    /// ([`crate::emulator::EMULATOR_VARIABLE`]); an unknown value of that variable is an error.
+    pub fn for_location(executor: &Executor) -> Result<SessionOptions, SnowflakeError> {
+        Ok(SessionOptions {
             executor: Some(executor.clone()),
+            emulator: EmulatorShim::from_env()?,
             ..Default::default()
-        };
-        if location
-            .endpoint
-            .as_deref()
-            .is_some_and(|e| e.starts_with("http://"))
-        {
-            options
-                .middlewares
-                .push(Arc::new(crate::emulator::EmulatorShim::new()));
+        })
+    }
+
+    /// Why these options cannot reach `endpoint`, or `None`. A plain `http://` endpoint is a
+    /// local emulator's: without the emulator asked for, it is refused rather than trusted with
+    /// credentials in clear text.
+    fn endpoint_refusal(&self, endpoint: Option<&str>) -> Option<String> {
+        let endpoint = endpoint?;
+        let plain = endpoint
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        (plain && self.emulator.is_none()).then(|| {
+            format!(
+                "the location endpoint {endpoint:?} is plain HTTP: Snowflake and PrivateLink \
+                 endpoints are https://. For a local emulator only, set {}=fakesnow",
+                crate::emulator::EMULATOR_VARIABLE
+            )
+        })
+    }
+
+    /// The HTTP middlewares of a session, outermost first: the extra ones, then the shim.
+    fn all_middlewares(&self) -> Vec<Arc<dyn Middleware>> {
+        let mut all = self.middlewares.clone();
+        if let Some(shim) = &self.emulator {
+            all.push(Arc::new(shim.clone()));
         }
-        options
+        all
     }
 }
 
@@ -82,6 +105,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("concurrency", &self.concurrency)
             .field("lease_ttl", &self.lease_ttl)
             .field("middlewares", &self.middlewares.len())
+            .field("emulator", &self.emulator.is_some())
             .finish()
     }
 }
@@ -106,11 +130,17 @@ impl SnowflakeSession {
         options: SessionOptions,
     ) -> Result<SnowflakeSession, SnowflakeError> {
         let target = ConnectTarget::from_location(location, credentials)?;
+        if let Some(refusal) = options.endpoint_refusal(target.endpoint.as_deref()) {
+            return Err(SnowflakeError::Config(format!(
+                "location {}: {refusal}",
+                location.name
+            )));
+        }
         let client = SnowflakeClient::new(
             &target,
             credentials,
             options.call_timeout,
-            &options.middlewares,
+            &options.all_middlewares(),
         )?;
         let role = options
             .executor
@@ -142,13 +172,15 @@ impl SnowflakeSession {
                 .await
                 .map_err(setup(format!("using warehouse {warehouse}")))?;
         }
+        // MULTI_STATEMENT_COUNT = 1 whatever the account or user says: Snowflake then refuses a
+        // request that holds more than one statement (Depot sends exactly one; the client checks
+        // it before sending too, see `one_statement`).
         client
-            .execute(&format!(
-                "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = {}",
-                options.statement_timeout.as_secs().max(1)
-            ))
+            .execute(&session_parameters(options.statement_timeout))
             .await
-            .map_err(setup("setting the statement timeout".to_string()))?;
+            .map_err(setup(
+                "setting the statement timeout and MULTI_STATEMENT_COUNT".to_string(),
+            ))?;
         tracing::info!(
             account = %target.account,
             database = %target.database,
@@ -261,5 +293,60 @@ impl LocationSession for SnowflakeSession {
         seeds: &Seeds,
     ) -> Result<SeedReport, LocationError> {
         seeding::upsert_seeds(&self.client, model, seeds).await
+    }
+}
+
+/// The session parameters every session sets, as one statement.
+fn session_parameters(statement_timeout: Duration) -> String {
+    format!(
+        "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = {}, MULTI_STATEMENT_COUNT = 1",
+        statement_timeout.as_secs().max(1)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_allows_one_statement_a_request() {
+        assert_eq!(
+            session_parameters(Duration::from_millis(10)),
+            "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 1, MULTI_STATEMENT_COUNT = 1"
+        );
+    }
+
+    #[test]
+    fn a_plain_http_endpoint_needs_the_emulator_asked_for() {
+        let production = SessionOptions::default();
+        let refusal = production
+            .endpoint_refusal(Some("http://127.0.0.1:5056"))
+            .expect("http without the emulator is refused");
+        assert!(
+            refusal.contains("DEPOT_SNOWFLAKE_EMULATOR=fakesnow"),
+            "{refusal}"
+        );
+        assert!(production
+            .endpoint_refusal(Some("HTTP://snowflake.example"))
+            .is_some());
+        assert_eq!(
+            production.endpoint_refusal(Some("https://acme.privatelink.snowflakecomputing.com")),
+            None
+        );
+        assert_eq!(production.endpoint_refusal(None), None);
+        assert!(
+            production.all_middlewares().is_empty(),
+            "no shim unless asked"
+        );
+
+        let emulated = SessionOptions {
+            emulator: Some(EmulatorShim::new()),
+            ..SessionOptions::default()
+        };
+        assert_eq!(
+            emulated.endpoint_refusal(Some("http://127.0.0.1:5056")),
+            None
+        );
+        assert_eq!(emulated.all_middlewares().len(), 1);
     }
 }

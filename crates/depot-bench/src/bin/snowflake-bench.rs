@@ -89,7 +89,8 @@ async fn deploy(endpoint: &str, concurrency: usize, latency: Duration) -> Measur
     let options = SessionOptions {
         concurrency,
         call_timeout: Duration::from_secs(60),
-        middlewares: vec![Arc::new(Latency(latency)), Arc::new(EmulatorShim::new())],
+        middlewares: vec![Arc::new(Latency(latency))],
+        emulator: Some(EmulatorShim::new()),
         ..SessionOptions::default()
     };
     let started = Instant::now();

@@ -322,3 +322,151 @@ async fn a_long_failure_reason_fits_in_the_response_and_points_to_the_log() {
         "{reason}"
     );
 }
+
+/// CloudFormation's own recovery paths after a failed migration: a Create that failed at
+/// execution leaves nothing half-made, its Delete touches nothing, and the corrected Create
+/// deploys; an Update that failed is rolled back by CloudFormation's Update to the old
+/// properties, which succeeds and leaves the dataset stable at the old version with its rows.
+#[tokio::test]
+async fn cloudformation_rollbacks_after_a_failed_migration_succeed() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+
+    // A view PostgreSQL refuses at execution (text + integer): validation cannot know.
+    let mut bad = package_v1();
+    bad["schemas"]["Broken"] =
+        json!({"kind": "view", "query": "SELECT id, name + 1 AS n FROM Dog"});
+    let (url, key) = world.response_url().await;
+    let create = cfn_request(
+        "Create",
+        &url,
+        world.properties("Phoenix", bad, "synchronous"),
+    );
+    invoke(&supervisor, create).await.unwrap();
+    let failed = world.response(&key).await;
+    assert_eq!(failed["Status"], "FAILED", "{failed}");
+    assert!(
+        failed["Reason"].as_str().unwrap().contains("undone"),
+        "{failed}"
+    );
+    let tables: i64 = world
+        .db
+        .client
+        .query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'ds_phoenix'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "the failed Create left objects behind");
+
+    // CloudFormation deletes the failed resource, then the fixed stack creates it again.
+    let (url, key) = world.response_url().await;
+    let mut delete = cfn_request(
+        "Delete",
+        &url,
+        world.properties("Phoenix", package_v1(), "synchronous"),
+    );
+    delete["PhysicalResourceId"] = failed["PhysicalResourceId"].clone();
+    invoke(&supervisor, delete).await.unwrap();
+    assert_eq!(world.response(&key).await["Status"], "SUCCESS");
+    let (url, key) = world.response_url().await;
+    let create = cfn_request(
+        "Create",
+        &url,
+        world.properties("Phoenix", package_v1(), "synchronous"),
+    );
+    invoke(&supervisor, create.clone()).await.unwrap();
+    let created = world.response(&key).await;
+    assert_eq!(created["Status"], "SUCCESS", "{created}");
+    let id = created["PhysicalResourceId"].as_str().unwrap().to_string();
+    world
+        .db
+        .client
+        .execute(
+            "INSERT INTO ds_phoenix.dog (id, name) VALUES (gen_random_uuid(), 'Rex'), (gen_random_uuid(), 'Rex')",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    // An Update whose unique index fails on the duplicate names: FAILED, undone.
+    let mut unique = package_v2();
+    unique["schemas"]["Dog"]["indexes"] =
+        json!([{"name": "byName", "fields": ["name"], "unique": true}]);
+    let mut update_props = world.properties("Phoenix", unique, "synchronous");
+    update_props["migrationOptions"]["allowedHazards"] =
+        json!(["INDEX_BUILD", "DELETES_DATA", "VALIDATES_DATA"]);
+    let (url, key) = world.response_url().await;
+    let mut update = cfn_request("Update", &url, update_props.clone());
+    update["PhysicalResourceId"] = id.clone().into();
+    update["OldResourceProperties"] = create["ResourceProperties"].clone();
+    invoke(&supervisor, update).await.unwrap();
+    assert_eq!(world.response(&key).await["Status"], "FAILED");
+
+    // CloudFormation rolls back: an Update back to the old properties.
+    let (url, key) = world.response_url().await;
+    let mut rollback = cfn_request("Update", &url, create["ResourceProperties"].clone());
+    rollback["PhysicalResourceId"] = id.clone().into();
+    rollback["OldResourceProperties"] = update_props;
+    invoke(&supervisor, rollback).await.unwrap();
+    let rolled_back = world.response(&key).await;
+    assert_eq!(rolled_back["Status"], "SUCCESS", "{rolled_back}");
+    let row = world
+        .db
+        .client
+        .query_one(
+            "SELECT status, (SELECT count(*) FROM ds_phoenix.dog) FROM __admin.dataset WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "STABLE");
+    assert_eq!(row.get::<_, i64>(1), 2, "no row lost");
+}
+
+#[tokio::test]
+async fn a_key_given_twice_in_the_event_is_answered_failed_and_changes_nothing() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+    let (url, key) = world.response_url().await;
+    let create = cfn_request(
+        "Create",
+        &url,
+        world.properties("D", package_v1(), "synchronous"),
+    );
+    // Text only can hold it: `name` twice, the last one (unbounded) would win in a `Value`.
+    let text = create.to_string().replacen(
+        r#""name":{"maxLength":100,"type":"string"}"#,
+        r#""name":{"maxLength":100,"type":"string"},"name":{"type":"string"}"#,
+        1,
+    );
+    assert_ne!(text, create.to_string(), "the event text was edited");
+    supervisor
+        .invoke_text(&text, &invocation(300))
+        .await
+        .unwrap();
+    let response = world.response(&key).await;
+    assert_eq!(response["Status"], "FAILED", "{response}");
+    let reason = response["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("[duplicate-key]")
+            && reason.contains("ResourceProperties.package.schemas.Dog.fields.name"),
+        "{reason}"
+    );
+    assert_eq!(dataset_count(&world).await, 0, "nothing was deployed");
+
+    // Without a ResponseURL (the Provider framework), the refusal is the function's error.
+    let mut provider: serde_json::Value = serde_json::from_str(&create.to_string()).unwrap();
+    provider["ResponseURL"] = "...".into();
+    let text = provider
+        .to_string()
+        .replacen(r#""alias":"D""#, r#""alias":"D","alias":"E""#, 1);
+    let error = supervisor
+        .invoke_text(&text, &invocation(300))
+        .await
+        .unwrap_err();
+    assert!(error.contains("ResourceProperties.alias"), "{error}");
+}

@@ -123,3 +123,41 @@ async fn a_package_uri_without_a_json_package_fails_naming_the_uri_and_deploys_n
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn a_package_uri_whose_package_gives_a_key_twice_fails_naming_the_path_and_deploys_nothing() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+    let text = serde_json::to_string(&package_v1()).unwrap().replacen(
+        r#""id":{"type":"uuid"}"#,
+        r#""id":{"type":"uuid"},"id":{"type":"string"}"#,
+        1,
+    );
+    assert!(text.contains(r#""id":{"type":"string"}"#), "{text}");
+    let uri = world
+        .put_package("packages/twice.json", text.into_bytes())
+        .await;
+    let (url, key) = world.response_url().await;
+    let create = cfn_request("Create", &url, world.properties_at("Twice", &uri));
+    invoke(&supervisor, create).await.unwrap();
+    let response = world.response(&key).await;
+    assert_eq!(response["Status"], "FAILED", "{response}");
+    let reason = response["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&uri)
+            && reason.contains("[duplicate-key]")
+            && reason.contains("schemas.Dog.fields.id"),
+        "{reason}"
+    );
+    let schemas: i64 = world
+        .db
+        .client
+        .query_one(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'ds_twice'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(schemas, 0, "nothing was deployed");
+}

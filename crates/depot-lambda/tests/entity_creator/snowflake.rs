@@ -7,7 +7,15 @@ use serde_json::json;
 
 use crate::support::*;
 
+/// fakesnow's endpoint. The entity creator reaches a plain `http://` endpoint only when the
+/// environment asks for the emulator explicitly (DEPOT_SNOWFLAKE_EMULATOR=fakesnow, which
+/// `make test` sets with FAKESNOW_ENDPOINT).
 fn fakesnow() -> String {
+    assert_eq!(
+        std::env::var("DEPOT_SNOWFLAKE_EMULATOR").as_deref(),
+        Ok("fakesnow"),
+        "DEPOT_SNOWFLAKE_EMULATOR=fakesnow is not set: run `make test`"
+    );
     match std::env::var("FAKESNOW_ENDPOINT") {
         Ok(url) if !url.is_empty() => url,
         _ => panic!("FAKESNOW_ENDPOINT is not set: run `make test` (scripts/ensure-fakesnow.sh starts fakesnow)"),

@@ -53,3 +53,67 @@ async fn require_encrypts_or_refuses_plaintext() {
         assert!(message.contains("could not connect"), "{message}");
     }
 }
+
+/// A database whose default is `standard_conforming_strings = off` reads `'a\''b'` as `a'` and
+/// then more SQL: Depot's literals (a backslash kept as is, a quote doubled) would end early. Every
+/// Depot session turns it on, so a default of `a\'b` is stored as exactly those characters.
+#[tokio::test]
+async fn a_database_with_standard_conforming_strings_off_still_gets_literals_right() {
+    let db = fresh_database().await;
+    let database: String = db
+        .client
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    db.client
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{database}\" SET standard_conforming_strings = off"
+        ))
+        .await
+        .unwrap();
+    // A connection of its own (not Depot's) now starts with the setting off.
+    let plain = db.connect().await;
+    let plain_setting: String = plain
+        .query_one("SHOW standard_conforming_strings", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        plain_setting, "off",
+        "the test database must default to off"
+    );
+
+    let options = ConnectOptions::from_url(&db.url).unwrap();
+    let session = PostgresSession::connect(&options).await.unwrap();
+    let setting: String = session
+        .client()
+        .query_one("SHOW standard_conforming_strings", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(setting, "on");
+
+    let value = "a\\'b";
+    let literal = depot_postgres::literal::quote(value).unwrap();
+    session
+        .client()
+        .execute(
+            &format!("CREATE TABLE quoted (id int, x text DEFAULT {literal})"),
+            &[],
+        )
+        .await
+        .unwrap();
+    session
+        .client()
+        .execute("INSERT INTO quoted (id) VALUES (1)", &[])
+        .await
+        .unwrap();
+    let stored: String = plain
+        .query_one("SELECT x FROM quoted WHERE id = 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, value);
+    assert_eq!(stored.chars().count(), 4);
+}

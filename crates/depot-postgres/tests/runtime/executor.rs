@@ -204,7 +204,7 @@ async fn a_transactional_phase_is_retried_after_lock_not_available() {
     let db = fresh_database().await;
     setup_dogs(&db).await;
     let (s, state) = prepared_session(&db).await;
-    // The default policy: lock_timeout 2 s; the table stays locked for 3 s.
+    // The default policy: lock_timeout 1 s; the table stays locked for 3 s.
     let mut s = s;
     let release = hold_table_lock(&db, Duration::from_secs(3)).await;
     let p = plan(vec![phase(

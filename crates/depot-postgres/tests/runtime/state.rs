@@ -26,7 +26,7 @@ async fn insert_update_and_conflict_on_a_stale_version() {
     assert_eq!(v1.version, 1);
     assert!(is_iso_millis(&v1.synced), "synced {:?}", v1.synced);
     assert_eq!(v1.desired_version, fresh.desired_version);
-    assert_eq!(v1.status, DatasetStatus::Running);
+    assert_eq!(v1.status, DatasetStatus::Live);
 
     // A second insert of the same dataset loses.
     match s.save_state(&fresh).await {
@@ -155,7 +155,7 @@ async fn the_dataset_view_shows_the_record() {
         .client
         .query_one(
             "SELECT id, alias, version, status, desired_version, attempted_version, \
-                    deployed_version, migration_state, \
+                    deployed_version, last_error, \
                     to_char(synced AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') \
              FROM __admin.dataset",
             &[],
@@ -165,7 +165,8 @@ async fn the_dataset_view_shows_the_record() {
     assert_eq!(row.get::<_, &str>(0), DATASET);
     assert_eq!(row.get::<_, &str>(1), "WsDevPgDogSrc");
     assert_eq!(row.get::<_, i64>(2), 1);
-    assert_eq!(row.get::<_, &str>(3), "RUNNING");
+    // Attempted, not deployed, no error, and nobody holds the lock: a run that died.
+    assert_eq!(row.get::<_, &str>(3), "FAILED");
     assert_eq!(
         row.get::<_, Option<&str>>(4),
         state.desired_version.as_deref()
@@ -175,6 +176,77 @@ async fn the_dataset_view_shows_the_record() {
         state.attempted_version.as_deref()
     );
     assert_eq!(row.get::<_, Option<&str>>(6), None);
-    assert_eq!(row.get::<_, &str>(7), "IN_PROGRESS");
+    assert!(row
+        .get::<_, Option<&str>>(7)
+        .unwrap()
+        .contains("stopped without recording why"));
     assert_eq!(row.get::<_, String>(8), saved.synced);
+}
+
+/// The view's `status` is the one `depot get-dataset` derives (depot_deploy::lifecycle), for
+/// every kind of record, with the dataset's lock held by another session or not.
+#[tokio::test]
+async fn the_dataset_view_derives_the_status_as_get_dataset_does() {
+    let db = fresh_database().await;
+    let mut s = session(&db).await;
+    s.prepare().await.unwrap();
+    let (a, b) = ("a".repeat(64), "b".repeat(64));
+    let record = |desired: Option<&str>,
+                  attempted: Option<&str>,
+                  deployed: Option<&str>,
+                  error: Option<&str>| {
+        let mut state = DatasetState::new(DATASET, "WsDevPgDogSrc", ENVIRONMENT);
+        state.desired_version = desired.map(str::to_string);
+        state.attempted_version = attempted.map(str::to_string);
+        state.deployed_version = deployed.map(str::to_string);
+        state.last_error = error.map(str::to_string);
+        state
+    };
+    let cases = [
+        record(Some(&a), Some(&a), Some(&a), None),
+        record(Some(&b), Some(&a), Some(&a), None),
+        record(Some(&b), Some(&b), Some(&a), None),
+        record(Some(&b), Some(&b), Some(&a), Some("phase 900: boom")),
+        record(None, None, None, None),
+    ];
+    let other = session(&db).await;
+    for case in cases {
+        for locked in [false, true] {
+            db.client
+                .batch_execute("DELETE FROM __admin.dataset_state")
+                .await
+                .unwrap();
+            let saved = s.save_state(&case).await.unwrap();
+            if locked {
+                depot_postgres::lock::lock_dataset(
+                    other.client(),
+                    DATASET,
+                    std::time::Duration::from_secs(5),
+                )
+                .await
+                .unwrap();
+            }
+            let row = db
+                .client
+                .query_one("SELECT status, last_error FROM __admin.dataset", &[])
+                .await
+                .unwrap();
+            let probed = s.is_locked(DATASET).await.unwrap();
+            assert_eq!(probed, Some(locked));
+            assert_eq!(
+                row.get::<_, &str>(0),
+                saved.status(probed).as_str(),
+                "{saved:?} locked={locked}"
+            );
+            assert_eq!(
+                row.get::<_, Option<String>>(1).is_some(),
+                saved.reported_error(probed).is_some()
+            );
+            if locked {
+                depot_postgres::lock::unlock_dataset(other.client(), DATASET)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
 }

@@ -60,6 +60,7 @@ pub fn phase(number: u32, transactional: bool, statements: &[&str]) -> Phase {
                 hazards: Vec::new(),
                 comment: String::new(),
                 change: None,
+                undo: Vec::new(),
             })
             .collect(),
     }

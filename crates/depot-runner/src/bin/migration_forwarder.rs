@@ -3,6 +3,16 @@
 //! `depot_aws::fifo_queue`). Under the Lambda runtime it is the rule's target; elsewhere it
 //! forwards one event from a file or stdin, which is how the asynchronous path runs locally.
 
+// A Lambda binary built with `panic = "abort"` dies on a panic, and whoever invoked it gets no
+// answer until its timeout (CloudFormation waits up to an hour). `cargo lambda build --release`
+// chooses abort unless the profile says otherwise: refuse to build such an artifact at all.
+#[cfg(panic = "abort")]
+compile_error!(
+    "Depot's Lambda binaries must unwind on panic so that a panicking request still gets its \
+     FAILED answer: build with panic = \"unwind\" (Cargo.toml's [profile.release] sets it; \
+     `cargo lambda build --release` sets abort when the profile does not say)"
+);
+
 use std::io::Read;
 use std::path::PathBuf;
 

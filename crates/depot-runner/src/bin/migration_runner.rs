@@ -7,6 +7,16 @@
 // rustc's default layout limit.
 #![recursion_limit = "256"]
 
+// A Lambda binary built with `panic = "abort"` dies on a panic, and whoever invoked it gets no
+// answer until its timeout (CloudFormation waits up to an hour). `cargo lambda build --release`
+// chooses abort unless the profile says otherwise: refuse to build such an artifact at all.
+#[cfg(panic = "abort")]
+compile_error!(
+    "Depot's Lambda binaries must unwind on panic so that a panicking request still gets its \
+     FAILED answer: build with panic = \"unwind\" (Cargo.toml's [profile.release] sets it; \
+     `cargo lambda build --release` sets abort when the profile does not say)"
+);
+
 use std::path::PathBuf;
 use std::time::Duration;
 

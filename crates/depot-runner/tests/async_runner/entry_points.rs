@@ -58,6 +58,64 @@ async fn a_payload_that_is_not_one_fails_with_a_one_line_reason() {
     assert!(reason.contains("migrationPlanBucket"), "{reason}");
 }
 
+/// A payload file whose key or bucket climbs with `../` (or is not a Depot plan key, a bucket
+/// name, a dataset id) is refused before anything is read: one line naming the field, no state
+/// change, no event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_payload_file_is_refused_naming_the_field_and_changes_nothing() {
+    let world = World::new().await;
+    let good = world.schedule(&world.dataset(&v1())).await;
+    let state_before = world.state().await;
+    let events_before = world.events().await.len();
+    let (environment, rest) = good.migration_plan_key.split_once('/').unwrap();
+    type Spoil<'a> = Box<dyn Fn(&mut depot_deploy::RunPayload) + 'a>;
+    let cases: Vec<(&str, Spoil)> = vec![
+        (
+            "migrationPlanKey",
+            Box::new(|p| {
+                p.migration_plan_key =
+                    format!("{environment}/migrations/../../{environment}/{rest}")
+            }),
+        ),
+        (
+            "migrationPlanKey",
+            Box::new(|p| p.migration_plan_key = "../../../../etc/passwd".into()),
+        ),
+        (
+            "migrationPlanBucket",
+            Box::new(|p| p.migration_plan_bucket = format!("../{}", p.migration_plan_bucket)),
+        ),
+        (
+            "migrationPlanPrefix",
+            Box::new(|p| p.migration_plan_prefix = "../".into()),
+        ),
+        ("datasetId", Box::new(|p| p.dataset_id = "..".into())),
+        ("firstPhase", Box::new(|p| p.first_phase = Some(0))),
+    ];
+    for (field, spoil) in cases {
+        let mut hostile = good.clone();
+        spoil(&mut hostile);
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), payload_json(&hostile)).unwrap();
+        let run = Run::of(world.runner(&[file.path().to_str().unwrap()])).await;
+        assert!(!run.ok(), "{field}: a hostile payload ran");
+        let reason = run.error_line();
+        assert!(
+            reason.contains("invalid migration runner payload: ")
+                && reason.contains(&format!("{field} ")),
+            "{field}: {reason}"
+        );
+        assert_eq!(
+            run.stderr.lines().count(),
+            1,
+            "one line, nothing logged before it: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(world.state().await, state_before, "the state is unchanged");
+    assert_eq!(world.events().await.len(), events_before, "no event sent");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lambda_handler_runs_a_payload_and_an_sqs_batch() {
     let world = World::new().await;

@@ -104,7 +104,7 @@ async fn a_dataset_lease_held_by_another_run_makes_the_lock_busy_until_it_expire
 }
 
 #[tokio::test]
-async fn the_session_applies_the_executor_and_a_statement_timeout() {
+async fn the_session_applies_the_executor_a_statement_timeout_and_one_statement_a_request() {
     let env = Env::new();
     let _session = env.session().await;
     // fakesnow runs USE ROLE / USE WAREHOUSE; ALTER SESSION is answered by the shim, which
@@ -112,6 +112,9 @@ async fn the_session_applies_the_executor_and_a_statement_timeout() {
     let statements = env.shim.session_statements();
     assert_eq!(
         statements,
-        vec!["ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 3600".to_string()]
+        vec![
+            "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 3600, MULTI_STATEMENT_COUNT = 1"
+                .to_string()
+        ]
     );
 }

@@ -2,7 +2,6 @@
 //! test (fakesnow shares one in-memory store between sessions), sessions with the emulator
 //! shim, standard dataset properties, local documents and events.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use depot_core::dataset::{Location, SnowflakeLocation};
@@ -67,7 +66,7 @@ impl Env {
         SessionOptions {
             call_timeout: Duration::from_secs(30),
             lease_ttl: Duration::from_secs(60),
-            middlewares: vec![Arc::new(self.shim.clone())],
+            emulator: Some(self.shim.clone()),
             ..SessionOptions::default()
         }
     }
