@@ -108,7 +108,10 @@ pub trait Dialect {
     /// literals), or `None` when the engine's text type cannot hold `value` (NUL in PostgreSQL).
     fn string_literal(&self, value: &str) -> Option<String>;
 
-    /// The sqlparser dialect used to parse and print view queries.
+    /// The sqlparser dialect used to parse and print view queries. It must split text into
+    /// tokens exactly as the engine does (PostgreSQL with `standard_conforming_strings = on`: a
+    /// backslash is an ordinary character in '...'; Snowflake: a backslash escapes), or what was
+    /// checked is not what runs.
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect;
 
     /// Renders one change as one or more steps, each one statement.

@@ -155,6 +155,20 @@ mod tests {
     }
 
     #[test]
+    fn view_sql_is_read_with_standard_conforming_strings() {
+        let parser = PostgresDialect.parser_dialect();
+        assert!(!parser.supports_string_literal_backslash_escape());
+        // E'...' constants do read backslash escapes, as in PostgreSQL.
+        assert!(parser.supports_string_escape_constant());
+        assert_eq!(PostgresDialect.quoted_ident("dog"), "\"dog\"");
+        assert_eq!(
+            PostgresDialect.string_literal(r"\'"),
+            Some(r"'\'''".to_string())
+        );
+        assert_eq!(PostgresDialect.string_literal("a\0"), None);
+    }
+
+    #[test]
     fn quoting_leaves_plain_names_bare_and_doubles_quotes() {
         let cases = [
             ("dog", "dog"),

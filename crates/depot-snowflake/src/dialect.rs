@@ -132,6 +132,17 @@ mod tests {
     }
 
     #[test]
+    fn view_sql_is_read_with_snowflake_backslash_escapes() {
+        let parser = SnowflakeDialect.parser_dialect();
+        assert!(parser.supports_string_literal_backslash_escape());
+        assert_eq!(SnowflakeDialect.quoted_ident("DOG"), "\"DOG\"");
+        assert_eq!(
+            SnowflakeDialect.string_literal(r"\'"),
+            Some(r"'\\'''".to_string())
+        );
+    }
+
+    #[test]
     fn quoting_leaves_uppercase_names_bare_and_keeps_every_other_name_as_written() {
         let cases = [
             ("DOG", "DOG"),
