@@ -1229,12 +1229,15 @@ pub fn print_view(query: &Query, dialect: &dyn Dialect) -> Result<String, PrintE
             ControlFlow::Continue(())
         }
         fn pre_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<PrintError> {
-            if let Value::SingleQuotedString(text) = &value.value {
-                match self.dialect.string_literal(text) {
-                    // A placeholder prints its text as is: here, the escaped constant.
-                    Some(literal) => value.value = Value::Placeholder(literal),
-                    None => return ControlFlow::Break(PrintError::Literal(text.clone())),
-                }
+            let (prefix, text) = match &value.value {
+                Value::SingleQuotedString(text) => ("", text),
+                Value::NationalStringLiteral(text) => ("N", text),
+                _ => return ControlFlow::Continue(()),
+            };
+            match self.dialect.string_literal(text) {
+                // A placeholder prints its text as is: here, the escaped constant.
+                Some(literal) => value.value = Value::Placeholder(format!("{prefix}{literal}")),
+                None => return ControlFlow::Break(PrintError::Literal(text.clone())),
             }
             ControlFlow::Continue(())
         }
@@ -2012,6 +2015,15 @@ mod tests {
             let v = run(POSTGRES, sql).unwrap();
             assert_eq!(literals(&reparsed(POSTGRES, &v.sql)), [value], "{sql}");
         }
+    }
+
+    #[test]
+    fn national_constants_are_escaped_like_plain_ones() {
+        let sql = r"SELECT N'\'' AS x; DROP TABLE public.victim; --'";
+        let v = run(POSTGRES, sql).unwrap();
+        assert_eq!(v.sql, sql);
+        let v = run(SNOWFLAKE, r"SELECT N'\\' AS x").unwrap();
+        assert_eq!(v.sql, r"SELECT N'\\' AS X");
     }
 
     #[test]
