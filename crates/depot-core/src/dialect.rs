@@ -99,7 +99,19 @@ pub trait Dialect {
     /// folded case, bare otherwise.
     fn quote_ident(&self, ident: &str) -> String;
 
-    /// The sqlparser dialect used to parse and print view queries.
+    /// The identifier always quoted: the engine's one escaping of a name inside quotes. A name
+    /// travels as a value (`Ident::with_quote`) and is escaped by this function exactly once,
+    /// when SQL text is printed.
+    fn quoted_ident(&self, ident: &str) -> String;
+
+    /// The engine's string constant that holds exactly `value` (its one escaping function for
+    /// literals), or `None` when the engine's text type cannot hold `value` (NUL in PostgreSQL).
+    fn string_literal(&self, value: &str) -> Option<String>;
+
+    /// The sqlparser dialect used to parse and print view queries. It must split text into
+    /// tokens exactly as the engine does (PostgreSQL with `standard_conforming_strings = on`: a
+    /// backslash is an ordinary character in '...'; Snowflake: a backslash escapes), or what was
+    /// checked is not what runs.
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect;
 
     /// Renders one change as one or more steps, each one statement.

@@ -774,6 +774,12 @@ mod tests {
         fn quote_ident(&self, ident: &str) -> String {
             POSTGRES.quote_ident(ident)
         }
+        fn quoted_ident(&self, ident: &str) -> String {
+            POSTGRES.quoted_ident(ident)
+        }
+        fn string_literal(&self, value: &str) -> Option<String> {
+            POSTGRES.string_literal(value)
+        }
         fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
             POSTGRES.parser_dialect()
         }

@@ -91,6 +91,9 @@ pub const VIEW_SQL_SYNTAX: &str = "view-sql-syntax";
 pub const VIEW_NOT_QUERY: &str = "view-not-query";
 /// VIEW_SQL_UNSUPPORTED: a view uses SQL that Depot cannot rewrite safely.
 pub const VIEW_SQL_UNSUPPORTED: &str = "view-sql-unsupported";
+/// VIEW_SQL_UNSAFE: a view whose rewritten SQL cannot be printed so that the engine reads exactly
+/// the query that was checked (it would not parse back to the same tree).
+pub const VIEW_SQL_UNSAFE: &str = "view-sql-unsafe";
 /// UNKNOWN_DEPENDENCY: a view reads `Alias.Schema` with an alias the dataset does not declare.
 pub const UNKNOWN_DEPENDENCY: &str = "unknown-dependency";
 /// UNKNOWN_TABLE: a column is qualified by a name that is not in the query's FROM.

@@ -45,6 +45,12 @@ impl Dialect for PgLike {
             format!("\"{}\"", ident.replace('"', "\"\""))
         }
     }
+    fn quoted_ident(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+    fn string_literal(&self, value: &str) -> Option<String> {
+        (!value.contains('\0')).then(|| format!("'{}'", value.replace('\'', "''")))
+    }
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
         &sqlparser::dialect::PostgreSqlDialect {}
     }

@@ -62,6 +62,16 @@ impl Dialect for PostgresDialect {
         quote_ident(ident)
     }
 
+    fn quoted_ident(&self, ident: &str) -> String {
+        let mut out = String::with_capacity(ident.len() + 2);
+        push_always_quoted_ident(&mut out, ident);
+        out
+    }
+
+    fn string_literal(&self, value: &str) -> Option<String> {
+        crate::literal::quote(value).ok()
+    }
+
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
         &sqlparser::dialect::PostgreSqlDialect {}
     }
@@ -100,17 +110,23 @@ pub fn push_quoted_ident(out: &mut String, ident: &str) {
     if plain && !crate::keywords::is_keyword(ident) {
         out.push_str(ident);
     } else {
-        out.push('"');
-        let mut parts = ident.split('"');
-        if let Some(first) = parts.next() {
-            out.push_str(first);
-        }
-        for part in parts {
-            out.push_str("\"\"");
-            out.push_str(part);
-        }
-        out.push('"');
+        push_always_quoted_ident(out, ident);
     }
+}
+
+/// Appends `ident` inside double quotes, each `"` doubled: PostgreSQL's one escaping of a name.
+/// Nothing else is special inside a quoted identifier (a backslash is an ordinary character).
+pub fn push_always_quoted_ident(out: &mut String, ident: &str) {
+    out.push('"');
+    let mut parts = ident.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push_str("\"\"");
+        out.push_str(part);
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -139,6 +155,20 @@ mod tests {
     }
 
     #[test]
+    fn view_sql_is_read_with_standard_conforming_strings() {
+        let parser = PostgresDialect.parser_dialect();
+        assert!(!parser.supports_string_literal_backslash_escape());
+        // E'...' constants do read backslash escapes, as in PostgreSQL.
+        assert!(parser.supports_string_escape_constant());
+        assert_eq!(PostgresDialect.quoted_ident("dog"), "\"dog\"");
+        assert_eq!(
+            PostgresDialect.string_literal(r"\'"),
+            Some(r"'\'''".to_string())
+        );
+        assert_eq!(PostgresDialect.string_literal("a\0"), None);
+    }
+
+    #[test]
     fn quoting_leaves_plain_names_bare_and_doubles_quotes() {
         let cases = [
             ("dog", "dog"),
@@ -152,6 +182,11 @@ mod tests {
             ("\"", "\"\"\"\""),
             ("\"\"x\"", "\"\"\"\"\"x\"\"\""),
             ("café", "\"café\""),
+            ("a\\\"b", "\"a\\\"\"b\""),
+            (
+                "ken\\\"; DROP TABLE public.victim; --",
+                "\"ken\\\"\"; DROP TABLE public.victim; --\"",
+            ),
         ];
         for (ident, quoted) in cases {
             assert_eq!(quote_ident(ident), quoted, "{ident}");

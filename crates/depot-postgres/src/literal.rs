@@ -61,8 +61,12 @@ pub fn literal(field_type: &FieldType, value: &Value) -> Result<String, String> 
     }
 }
 
-/// A standard SQL string constant: `'` doubled, nothing else escaped (PostgreSQL's
-/// `standard_conforming_strings`, on by default since 9.1).
+/// A standard SQL string constant holding exactly `s`: `'` doubled, nothing else escaped. This
+/// is Depot's one escaping of PostgreSQL string constants (defaults, seed values, view SQL).
+///
+/// It relies on `standard_conforming_strings = on`, which every Depot session sets: with it off,
+/// PostgreSQL reads backslashes in `'...'` as escapes and `'\'` would not end where this
+/// function means it to. A NUL cannot be held by PostgreSQL text and is refused, not truncated.
 pub fn quote(s: &str) -> Result<String, String> {
     if s.contains('\0') {
         return Err("PostgreSQL text cannot hold the NUL character".to_string());
@@ -145,6 +149,27 @@ mod tests {
             lit(FieldType::Binary, json!("aGk=")),
             "decode('aGk=', 'base64')"
         );
+    }
+
+    #[test]
+    fn quote_doubles_quotes_only_and_refuses_nul() {
+        for (value, want) in [
+            ("", "''"),
+            ("'", "''''"),
+            (r"\", r"'\'"),
+            (r"\'", r"'\'''"),
+            (
+                r"\' ; DROP TABLE victim; --",
+                r"'\'' ; DROP TABLE victim; --'",
+            ),
+            ("a\nb", "'a\nb'"),
+            ("é☃", "'é☃'"),
+            ("$$x$$", "'$$x$$'"),
+        ] {
+            assert_eq!(quote(value).unwrap(), want, "{value:?}");
+        }
+        assert!(quote("a\0b").unwrap_err().contains("NUL"));
+        assert!(literal(&FieldType::String { max_length: None }, &json!("a\u{0}")).is_err());
     }
 
     #[test]

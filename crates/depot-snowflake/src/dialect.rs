@@ -50,6 +50,16 @@ impl Dialect for SnowflakeDialect {
         quote_ident(ident)
     }
 
+    fn quoted_ident(&self, ident: &str) -> String {
+        let mut out = String::with_capacity(ident.len() + 2);
+        push_always_quoted_ident(&mut out, ident);
+        out
+    }
+
+    fn string_literal(&self, value: &str) -> Option<String> {
+        Some(crate::literal::quote(value))
+    }
+
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
         &sqlparser::dialect::SnowflakeDialect {}
     }
@@ -74,10 +84,16 @@ pub fn push_quoted_ident(out: &mut String, ident: &str) {
     if is_bare(ident) {
         out.push_str(ident);
     } else {
-        out.push('"');
-        out.push_str(&ident.replace('"', "\"\""));
-        out.push('"');
+        push_always_quoted_ident(out, ident);
     }
+}
+
+/// Appends `ident` inside double quotes, each `"` doubled: Snowflake's one escaping of a name
+/// (a backslash is an ordinary character inside a quoted identifier).
+pub fn push_always_quoted_ident(out: &mut String, ident: &str) {
+    out.push('"');
+    out.push_str(&ident.replace('"', "\"\""));
+    out.push('"');
 }
 
 /// True when `ident` can be written without quotes and still mean exactly `ident`.
@@ -116,6 +132,17 @@ mod tests {
     }
 
     #[test]
+    fn view_sql_is_read_with_snowflake_backslash_escapes() {
+        let parser = SnowflakeDialect.parser_dialect();
+        assert!(parser.supports_string_literal_backslash_escape());
+        assert_eq!(SnowflakeDialect.quoted_ident("DOG"), "\"DOG\"");
+        assert_eq!(
+            SnowflakeDialect.string_literal(r"\'"),
+            Some(r"'\\'''".to_string())
+        );
+    }
+
+    #[test]
     fn quoting_leaves_uppercase_names_bare_and_keeps_every_other_name_as_written() {
         let cases = [
             ("DOG", "DOG"),
@@ -130,6 +157,7 @@ mod tests {
             ("", "\"\""),
             ("A\"B", "\"A\"\"B\""),
             ("CAFÉ", "\"CAFÉ\""),
+            ("A\\\"B", "\"A\\\"\"B\""),
         ];
         for (ident, quoted) in cases {
             assert_eq!(quote_ident(ident), quoted, "{ident}");

@@ -109,6 +109,48 @@ mod tests {
     }
 
     #[test]
+    fn hostile_strings_read_back_exactly_with_snowflake_escapes() {
+        use sqlparser::ast::{Expr, SelectItem, SetExpr, Statement, Value};
+        // sqlparser's Snowflake dialect reads `\` escapes inside '...' as Snowflake does.
+        for value in [
+            "",
+            "'",
+            "''",
+            r"\",
+            r"\'",
+            r"\\'",
+            r"\' ; DROP TABLE victim; --",
+            "'; DROP TABLE victim; --",
+            "a\nb\r\nc\td",
+            r"a\nb\tc\0",
+            "é ☃ 𝄞",
+            "$$",
+            "$$; DROP TABLE victim; $$",
+        ] {
+            let sql = format!("SELECT {}", quote(value));
+            let statements = sqlparser::parser::Parser::parse_sql(
+                &sqlparser::dialect::SnowflakeDialect {},
+                &sql,
+            )
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let [Statement::Query(q)] = statements.as_slice() else {
+                panic!("{sql}: {statements:?}")
+            };
+            let SetExpr::Select(s) = q.body.as_ref() else {
+                panic!("{sql}")
+            };
+            let [SelectItem::UnnamedExpr(Expr::Value(v))] = s.projection.as_slice() else {
+                panic!("{sql}")
+            };
+            assert_eq!(
+                v.value,
+                Value::SingleQuotedString(value.to_string()),
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
     fn defaults_of_every_type() {
         let s = FieldType::String { max_length: None };
         assert_eq!(literal(&s, &json!("a'b")).unwrap(), "'a''b'");

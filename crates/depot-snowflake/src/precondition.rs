@@ -144,6 +144,26 @@ mod tests {
     }
 
     #[test]
+    fn names_with_quotes_and_backslashes_are_read_exactly() {
+        let hostile = r#"ken\"; DROP TABLE victim; --"#;
+        let sql = format!(
+            "ALTER TABLE {}.{} RENAME COLUMN {} TO B",
+            crate::dialect::quote_ident("ns"),
+            crate::dialect::quote_ident(hostile),
+            crate::dialect::quote_ident(r"a\"),
+        );
+        assert_eq!(
+            precondition(&sql, "x"),
+            Some(Precondition::ColumnRenamed {
+                schema: s("ns"),
+                table: s(hostile),
+                from: s(r"a\"),
+                to: s("B")
+            })
+        );
+    }
+
+    #[test]
     fn renames_and_constraints_get_a_precondition() {
         assert_eq!(
             precondition("ALTER TABLE \"ns\".DOG RENAME TO \"ns\".HOUND", "x"),

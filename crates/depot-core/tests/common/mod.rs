@@ -182,6 +182,12 @@ impl Dialect for TestDialect {
     fn quote_ident(&self, ident: &str) -> String {
         ident.to_string()
     }
+    fn quoted_ident(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+    fn string_literal(&self, value: &str) -> Option<String> {
+        (!value.contains('\0')).then(|| format!("'{}'", value.replace('\'', "''")))
+    }
     fn parser_dialect(&self) -> &dyn sqlparser::dialect::Dialect {
         &sqlparser::dialect::GenericDialect {}
     }

@@ -5,6 +5,7 @@ mod admin;
 mod connect;
 mod executor;
 mod introspect;
+mod literal;
 mod lock;
 mod state;
 mod support;
