@@ -469,3 +469,39 @@ async fn a_good_v2_does_change_the_world() {
     assert_eq!(after.events.len(), before.events.len() + 3);
     assert_eq!(plan_files(&after.files), plan_files(&before.files) + 1);
 }
+
+/// A dataset the engine refuses (here a string longer than PostgreSQL's varchar allows) is
+/// refused before anything is written to a database Depot never touched: not even its admin
+/// schema appears.
+#[tokio::test]
+async fn a_refused_first_deploy_leaves_an_untouched_database_untouched() {
+    let env = Env::new().await;
+    let mut bad = v1();
+    bad["schemas"]["Dog"]["fields"]["name"]["maxLength"] = json!(20_000_000);
+    let refused = env.deploy(&dataset(&bad)).await.unwrap_err();
+    assert!(matches!(refused, DeployError::Invalid(_)), "{refused}");
+    let schemas: i64 = env
+        .db
+        .client
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('__admin', 'pairs')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let names: Vec<String> = env
+        .db
+        .client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('__admin', 'pairs')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(schemas, 0, "a refused deploy created a schema: {names:?}");
+    assert!(env.events().is_empty());
+}

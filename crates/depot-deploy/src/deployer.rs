@@ -99,6 +99,12 @@ impl Deployer<'_> {
         session: &mut dyn LocationSession,
         dataset: &Dataset,
     ) -> Result<DeployOutcome, DeployError> {
+        // What the engine refuses (names, limits, reserved schemas, views) is refused before
+        // anything is written, Depot's own admin schema included. A dataset that reads other
+        // datasets is checked once their metadata is read, under the lock (below).
+        if dataset.config.dependencies.is_empty() {
+            resolve(dataset, session.dialect(), &BTreeMap::new()).map_err(DeployError::Invalid)?;
+        }
         session.prepare().await?;
         let dataset_id = self.dataset_id(session, dataset).await?;
         session.lock_dataset(&dataset_id, self.lock_wait).await?;
@@ -288,7 +294,9 @@ impl Deployer<'_> {
             Ok(report) => Ok(report),
             Err(e) => {
                 let message = format!(
-                    "seeding version {} failed: {e}; every phase of its migration completed, so                      the objects are at that version. Fix the seeds and deploy again (the same                      version seeds again; another version migrates from this one)",
+                    "seeding version {} failed: {e}; every phase of its migration completed, so \
+                     the objects are at that version. Fix the seeds and deploy again (the same \
+                     version seeds again; another version migrates from this one)",
                     short(&announce.hash)
                 );
                 Err(announce.fail_after_plan(session, message).await)
@@ -319,7 +327,9 @@ impl Deployer<'_> {
                     .await
                     .map_err(|undo| {
                         DeployError::Precondition(format!(
-                            "abandoning the migration to version {} of dataset {dataset_id}: {undo};                              nothing else was changed, and the record still shows the attempt                              (fix the cause, then abandon again)",
+                            "abandoning the migration to version {} of dataset {dataset_id}: {undo}; \
+                             nothing else was changed, and the record still shows the attempt \
+                             (fix the cause, then abandon again)",
                             short(hash)
                         ))
                     })?;
@@ -920,7 +930,8 @@ impl Announcer<'_> {
                 tracing::info!(dataset_id = %self.dataset_id, steps_undone = report.steps_undone, "failed migration undone");
                 (
                     format!(
-                        "{failure}; what it had changed was undone ({} step(s)): the database is                          at {before} again",
+                        "{failure}; what it had changed was undone ({} step(s)): the database is \
+                         at {before} again",
                         report.steps_undone
                     ),
                     Progress::Undone,
@@ -934,7 +945,9 @@ impl Announcer<'_> {
                 };
                 (
                     format!(
-                        "{failure}; {undo}, so the dataset is between versions ({at}). Deploy                          the same version again to resume it once the cause is fixed, or run                          `depot abandon` to try the undo again"
+                        "{failure}; {undo}, so the dataset is between versions ({at}). Deploy \
+                         the same version again to resume it once the cause is fixed, or run \
+                         `depot abandon` to try the undo again"
                     ),
                     Progress::StoppedAfter(undo.last_completed_phase),
                 )
