@@ -2,6 +2,7 @@
 
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
+use depot_core::undo::{Before, Undo};
 use depot_core::Change;
 
 /// SnowflakeDialect renders Depot changes as Snowflake statements.
@@ -66,6 +67,15 @@ impl Dialect for SnowflakeDialect {
 
     fn render(&self, change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
         crate::render::render(change, ctx)
+    }
+
+    fn undo(
+        &self,
+        change: &Change,
+        before: &Before<'_>,
+        ctx: &RenderContext,
+    ) -> Result<Undo, RenderError> {
+        crate::undo::undo(change, before, ctx)
     }
 }
 

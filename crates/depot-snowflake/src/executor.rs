@@ -309,8 +309,7 @@ impl Run<'_> {
             return Ok(());
         }
         if let Some(pre) = precondition(sql, &self.plan.metadata.namespace) {
-            let needed = self
-                .needs_running(&pre)
+            let needed = needs_running(self.client, &pre)
                 .await
                 .map_err(|e| format!("checking whether an earlier run did this: {e}"))?;
             if !needed {
@@ -319,91 +318,6 @@ impl Run<'_> {
             }
         }
         self.client.execute(sql).await.map_err(|e| e.to_string())
-    }
-
-    async fn needs_running(&self, pre: &Precondition) -> Result<bool, SnowflakeError> {
-        let count = |sql: String| async move {
-            let rows = self.client.query(&sql).await?;
-            Ok::<usize, SnowflakeError>(
-                rows.first()
-                    .and_then(|r| r.first().cloned().flatten())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0),
-            )
-        };
-        let names = |sql: String| async move {
-            let rows = self.client.query(&sql).await?;
-            Ok::<HashSet<String>, SnowflakeError>(
-                rows.into_iter()
-                    .filter_map(|r| r.into_iter().next().flatten())
-                    .collect(),
-            )
-        };
-        Ok(match pre {
-            Precondition::TableRenamed { schema, from, to } => {
-                let found = names(format!(
-                    "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = {} \
-                     AND TABLE_NAME IN ({}, {})",
-                    quote(schema),
-                    quote(from),
-                    quote(to)
-                ))
-                .await?;
-                found.contains(from) || !found.contains(to)
-            }
-            Precondition::ColumnRenamed {
-                schema,
-                table,
-                from,
-                to,
-            } => {
-                let found = names(format!(
-                    "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = {} \
-                     AND TABLE_NAME = {} AND COLUMN_NAME IN ({}, {})",
-                    quote(schema),
-                    quote(table),
-                    quote(from),
-                    quote(to)
-                ))
-                .await?;
-                found.contains(from) || !found.contains(to)
-            }
-            Precondition::ConstraintAbsent {
-                schema,
-                table,
-                name,
-            } => {
-                count(constraint_count(
-                    schema,
-                    table,
-                    &format!("CONSTRAINT_NAME = {}", quote(name)),
-                ))
-                .await?
-                    == 0
-            }
-            Precondition::ConstraintPresent {
-                schema,
-                table,
-                name,
-            } => {
-                count(constraint_count(
-                    schema,
-                    table,
-                    &format!("CONSTRAINT_NAME = {}", quote(name)),
-                ))
-                .await?
-                    > 0
-            }
-            Precondition::PrimaryKeyPresent { schema, table } => {
-                count(constraint_count(
-                    schema,
-                    table,
-                    "CONSTRAINT_TYPE = 'PRIMARY KEY'",
-                ))
-                .await?
-                    > 0
-            }
-        })
     }
 
     /// The phase's steps with their statements; a step without SQL is rendered from its change.
@@ -467,6 +381,96 @@ impl Run<'_> {
             last_completed_phase: self.last_completed,
         }
     }
+}
+
+/// Whether the work of a statement with precondition `pre` is still to do, by the catalog (an
+/// earlier run, or an undo, may have done it).
+pub(crate) async fn needs_running(
+    client: &SnowflakeClient,
+    pre: &Precondition,
+) -> Result<bool, SnowflakeError> {
+    let count = |sql: String| async move {
+        let rows = client.query(&sql).await?;
+        Ok::<usize, SnowflakeError>(
+            rows.first()
+                .and_then(|r| r.first().cloned().flatten())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        )
+    };
+    let names = |sql: String| async move {
+        let rows = client.query(&sql).await?;
+        Ok::<HashSet<String>, SnowflakeError>(
+            rows.into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .collect(),
+        )
+    };
+    Ok(match pre {
+        Precondition::TableRenamed { schema, from, to } => {
+            let found = names(format!(
+                "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = {} \
+                 AND TABLE_NAME IN ({}, {})",
+                quote(schema),
+                quote(from),
+                quote(to)
+            ))
+            .await?;
+            found.contains(from) || !found.contains(to)
+        }
+        Precondition::ColumnRenamed {
+            schema,
+            table,
+            from,
+            to,
+        } => {
+            let found = names(format!(
+                "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = {} \
+                 AND TABLE_NAME = {} AND COLUMN_NAME IN ({}, {})",
+                quote(schema),
+                quote(table),
+                quote(from),
+                quote(to)
+            ))
+            .await?;
+            found.contains(from) || !found.contains(to)
+        }
+        Precondition::ConstraintAbsent {
+            schema,
+            table,
+            name,
+        } => {
+            count(constraint_count(
+                schema,
+                table,
+                &format!("CONSTRAINT_NAME = {}", quote(name)),
+            ))
+            .await?
+                == 0
+        }
+        Precondition::ConstraintPresent {
+            schema,
+            table,
+            name,
+        } => {
+            count(constraint_count(
+                schema,
+                table,
+                &format!("CONSTRAINT_NAME = {}", quote(name)),
+            ))
+            .await?
+                > 0
+        }
+        Precondition::PrimaryKeyPresent { schema, table } => {
+            count(constraint_count(
+                schema,
+                table,
+                "CONSTRAINT_TYPE = 'PRIMARY KEY'",
+            ))
+            .await?
+                > 0
+        }
+    })
 }
 
 fn constraint_count(schema: &str, table: &str, condition: &str) -> String {

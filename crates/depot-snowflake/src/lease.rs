@@ -144,6 +144,24 @@ pub async fn release(
     Ok(())
 }
 
+/// Whether an unexpired lease holds `dataset_id` now (a migration is running).
+pub async fn is_held(client: &SnowflakeClient, dataset_id: &str) -> Result<bool, LocationError> {
+    let rows = client
+        .query(&format!(
+            "SELECT COUNT(*)::VARCHAR FROM {LEASE_TABLE} WHERE DATASET_ID = {} \
+             AND EXPIRES_AT > CURRENT_TIMESTAMP()",
+            crate::literal::quote(dataset_id)
+        ))
+        .await
+        .map_err(|e| other("reading the dataset lease", e))?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0)
+        > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,8 @@ pub mod seeding;
 pub mod session;
 pub mod sql_type;
 pub mod state_store;
+pub mod undo;
+pub mod undo_executor;
 
 pub use client::{ConnectTarget, SnowflakeClient, SnowflakeError};
 pub use credentials::{Auth, Credentials, Secret};

@@ -652,15 +652,20 @@ impl Renderer<'_> {
                 ),
                 Vec::new(),
             ),
-            copy_step(
-                "dropOriginalColumn",
-                format!("ALTER TABLE {table} DROP COLUMN IF EXISTS {old}"),
-                format!(
-                    "drop the original column, now {old_name}: its values live on in the copy, \
-                     converted (the old form cannot be restored)"
-                ),
-                vec![Hazard::NotReversible],
-            ),
+            // In the contract phase, with the other steps that cannot be undone: until then a
+            // failed migration can swap the original back (crate::undo).
+            StepDraft {
+                hazards: vec![Hazard::NotReversible],
+                ..self.step_as(
+                    "dropOriginalColumn",
+                    phase::CONTRACT,
+                    format!("ALTER TABLE {table} DROP COLUMN IF EXISTS {old}"),
+                    format!(
+                        "drop the original column, now {old_name}: its values live on in the \
+                         copy, converted (the old form cannot be restored)"
+                    ),
+                )
+            },
         ])
     }
 }

@@ -8,10 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use depot_core::dataset::{Executor, SnowflakeLocation};
 use depot_core::physical::PhysicalModel;
+use depot_core::undo::UndoScope;
 use depot_core::{Dialect, Plan};
 use depot_deploy::location::Seeds;
 use depot_deploy::{
     DatasetState, LocationError, LocationSession, RunFailure, RunOptions, RunReport, SeedReport,
+    UndoFailure, UndoReport,
 };
 use reqwest_middleware::Middleware;
 
@@ -285,6 +287,19 @@ impl LocationSession for SnowflakeSession {
                 }),
         };
         executor::run_plan(&self.client, plan, options, &settings).await
+    }
+
+    async fn is_locked(&mut self, dataset_id: &str) -> Result<Option<bool>, LocationError> {
+        lease::is_held(&self.client, dataset_id).await.map(Some)
+    }
+
+    async fn undo_plan(
+        &mut self,
+        plan: &Plan,
+        dataset_id: &str,
+        scope: &UndoScope,
+    ) -> Result<UndoReport, UndoFailure> {
+        crate::undo_executor::undo_plan(&self.client, plan, dataset_id, scope).await
     }
 
     async fn upsert_seeds(

@@ -73,11 +73,11 @@ async fn a_dataset_deploys_then_migrates_with_every_state_change_announced() {
 }
 
 #[tokio::test]
-async fn a_plan_that_fails_in_the_middle_resumes_after_what_completed() {
+async fn a_plan_that_fails_in_the_middle_is_undone_and_runs_again_whole() {
     let env = Env::new();
     let mut session = env.session().await;
-    // A table of the package already exists with another shape: creating it is skipped (IF NOT
-    // EXISTS), and the view over it fails because the column it reads is missing.
+    // A table of the package already exists with another shape, empty: creating it is skipped
+    // (IF NOT EXISTS), and the view over it fails because the column it reads is missing.
     session.prepare().await.unwrap();
     session
         .client()
@@ -96,46 +96,45 @@ async fn a_plan_that_fails_in_the_middle_resumes_after_what_completed() {
     let DeployError::Failed { failure, .. } = &error else {
         panic!("expected a failed run, got {error}");
     };
-    assert_eq!(failure.phase, 1200, "{failure}");
-    assert_eq!(failure.last_completed_phase, Some(300), "{failure}");
-    let state = session.load_state(DATASET_ID).await.unwrap().unwrap();
-    assert_eq!(state.last_completed_phase, Some(300));
-    assert!(state.last_error.is_some());
-    assert_ne!(state.deployed_version, state.attempted_version);
-    let completed = session
-        .client()
-        .query("SELECT STEP_ID FROM __ADMIN.STEP_PROGRESS ORDER BY STEP_ID")
-        .await
-        .unwrap();
-    assert_eq!(
-        completed,
-        vec![
-            vec![Some("100-1".to_string())],
-            vec![Some("300-1".to_string())],
-            vec![Some("300-2".to_string())]
-        ]
-    );
+    assert_eq!(failure.phase, depot_core::phase::CREATE_VIEWS, "{failure}");
+    assert!(failure.message.contains("undone"), "{failure}");
 
-    // Fix what made it fail, deploy the same version again: the run resumes after phase 300.
-    session
+    // What ran was undone: the (empty) table is gone, nothing is left applied, and the steps'
+    // progress is forgotten, so the next run runs every step.
+    let state = session.load_state(DATASET_ID).await.unwrap().unwrap();
+    assert_eq!(state.last_completed_phase, None);
+    assert!(state.last_error.is_some());
+    assert_eq!(state.deployed_version, None);
+    assert_eq!(
+        state.status(session.is_locked(DATASET_ID).await.unwrap()),
+        depot_deploy::Status::Failed
+    );
+    let tables = session
         .client()
-        .execute(&format!(
-            "ALTER TABLE \"{NAMESPACE}\".DOG ADD COLUMN NAME VARCHAR(100)"
+        .query(&format!(
+            "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = '{NAMESPACE}'"
         ))
         .await
         .unwrap();
+    assert!(tables.is_empty(), "{tables:?}");
+    let completed = session
+        .client()
+        .query("SELECT STEP_ID FROM __ADMIN.STEP_PROGRESS")
+        .await
+        .unwrap();
+    assert!(completed.is_empty(), "{completed:?}");
+
+    // Deploying the same version again runs its plan whole, and succeeds.
     let outcome = env.deployer().deploy(&mut session, &v1).await.unwrap();
     let DeployOutcome::Deployed {
         resumed_after,
-        report,
         state,
         ..
     } = outcome
     else {
-        panic!("expected the resumed deploy to run");
+        panic!("expected the deploy to run");
     };
-    assert_eq!(resumed_after, Some(300));
-    assert_eq!(report.phases_run, vec![1200]);
+    assert_eq!(resumed_after, None);
     assert_eq!(state.deployed_version, state.attempted_version);
     let events: Vec<serde_json::Value> = env
         .events()
@@ -248,4 +247,89 @@ async fn seeds_merge_on_the_primary_key_so_seeding_twice_keeps_one_row_each() {
             vec![Some("O'Malley".to_string()), Some("2020-02-29".to_string())]
         ]
     );
+}
+
+/// A failed migration over rows: what it changed is undone (the added column dropped, the view
+/// it dropped for recreation recreated), the old version's insert and select work, the record
+/// says FAILED at the old version, and a corrected version deploys with every row.
+#[tokio::test]
+async fn a_failed_migration_over_rows_is_undone_and_a_corrected_version_deploys() {
+    let env = Env::new();
+    let mut session = env.session().await;
+    let v1 = env.dataset(&dogs("1.0.0", false));
+    env.deployer().deploy(&mut session, &v1).await.unwrap();
+    let insert =
+        |id: &str| format!("INSERT INTO \"{NAMESPACE}\".DOG (ID, NAME) VALUES ('{id}', 'Rex')");
+    session
+        .client()
+        .execute(&insert("7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11"))
+        .await
+        .unwrap();
+
+    // v2 adds a column (phase 600) and changes the view into one the engine refuses when it
+    // runs (phase 1100): text plus a number.
+    let mut bad = dogs("2.0.0", true);
+    bad["schemas"]["NamedDog"]["query"] = json!("SELECT id, name + 1 AS n FROM Dog");
+    let v2 = env.dataset(&bad);
+    let error = env.deployer().deploy(&mut session, &v2).await.unwrap_err();
+    let DeployError::Failed { failure, .. } = &error else {
+        panic!("expected a failed run, got {error}");
+    };
+    assert_eq!(failure.phase, depot_core::phase::CREATE_VIEWS, "{failure}");
+    assert!(failure.message.contains("undone"), "{failure}");
+
+    let columns = session
+        .client()
+        .query(&format!(
+            "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = '{NAMESPACE}' \
+             AND TABLE_NAME = 'DOG' ORDER BY COLUMN_NAME"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        columns,
+        vec![
+            vec![Some("BIRTH_DATE".to_string())],
+            vec![Some("ID".to_string())],
+            vec![Some("NAME".to_string())]
+        ],
+        "the added column is dropped again"
+    );
+    // The old version's insert and its view work.
+    session
+        .client()
+        .execute(&insert("8f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d12"))
+        .await
+        .expect("the old version's insert works after the failure");
+    let named = session
+        .client()
+        .query(&format!(
+            "SELECT COUNT(*)::VARCHAR FROM \"{NAMESPACE}\".NAMED_DOG"
+        ))
+        .await
+        .expect("the view dropped for recreation is back");
+    assert_eq!(named, vec![vec![Some("2".to_string())]]);
+    let state = session.load_state(DATASET_ID).await.unwrap().unwrap();
+    assert_eq!(
+        state.status(session.is_locked(DATASET_ID).await.unwrap()),
+        depot_deploy::Status::Failed
+    );
+    assert_ne!(state.deployed_version, state.attempted_version);
+
+    // A corrected v3 deploys from v1, with every row.
+    let v3 = env.dataset(&dogs("3.0.0", true));
+    env.deployer().deploy(&mut session, &v3).await.unwrap();
+    let state = session.load_state(DATASET_ID).await.unwrap().unwrap();
+    assert_eq!(
+        state.status(session.is_locked(DATASET_ID).await.unwrap()),
+        depot_deploy::Status::Stable
+    );
+    let rows = session
+        .client()
+        .query(&format!(
+            "SELECT COUNT(*)::VARCHAR FROM \"{NAMESPACE}\".DOG"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![vec![Some("2".to_string())]]);
 }

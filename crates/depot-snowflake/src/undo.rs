@@ -1,0 +1,158 @@
+//! The Snowflake reverse of each change (see `depot_core::undo`): what runs, in reverse plan
+//! order, after a failed migration, so the old version's inserts and selects work again.
+//!
+//! Every Snowflake statement commits on its own, so a phase can stop between two steps: every
+//! undo statement is safe when its change ran in part or not at all (`IF EXISTS`, or a rename
+//! the executor skips when the catalog shows it done, see `crate::precondition`). Two changes
+//! cannot be taken back in Snowflake, which can neither narrow a column in place nor give an
+//! existing column a default: an in-place widening and a dropped default are irreversible, so
+//! a failure after them leaves the dataset between versions, to be resumed.
+
+// Every Change is matched by name: a new kind of change must say how it is undone.
+#![warn(clippy::wildcard_enum_match_arm)]
+
+use depot_core::dialect::{RenderContext, RenderError};
+use depot_core::undo::{Before, Undo};
+use depot_core::Change;
+
+use crate::dialect::quote_ident;
+use crate::literal::quote;
+use crate::render::{COPY_SUFFIX, OLD_SUFFIX};
+use crate::sql_type::alters_in_place;
+
+/// The statements that reverse `change`.
+pub fn undo(
+    change: &Change,
+    before: &Before<'_>,
+    ctx: &RenderContext,
+) -> Result<Undo, RenderError> {
+    let ns = &ctx.namespace;
+    let table = |name: &str| format!("{}.{}", quote_ident(ns), quote_ident(name));
+    let id = quote_ident;
+    let statements = match change {
+        Change::CreateNamespace { .. } => Vec::new(),
+        Change::CreateObject { object } => {
+            vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
+        }
+        Change::DropObject { .. } | Change::DropColumn { .. } | Change::DropDefault { .. } => {
+            return Ok(Undo::Irreversible)
+        }
+        Change::AlterColumnType { from, to, .. } if alters_in_place(from, to) => {
+            return Ok(Undo::Irreversible)
+        }
+        Change::RenameObject { from, to } => vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            table(&to.physical),
+            table(&from.physical)
+        )],
+        Change::AddColumn { object, column } => vec![format!(
+            "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
+            table(&object.physical),
+            id(&column.physical)
+        )],
+        Change::RenameColumn { object, from, to } => vec![format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            table(&object.physical),
+            id(&to.physical),
+            id(&from.physical)
+        )],
+        // A column copy (crate::render): put the original back under its name if the swap
+        // happened, and drop the copy, whichever step the migration stopped after.
+        Change::AlterColumnType { object, column, .. }
+        | Change::SetDefault { object, column, .. } => {
+            let t = table(&object.physical);
+            let col = id(&column.physical);
+            let copy = id(&format!("{}{COPY_SUFFIX}", column.physical));
+            let old_name = format!("{}{OLD_SUFFIX}", column.physical);
+            let old = id(&old_name);
+            vec![format!(
+                "EXECUTE IMMEDIATE $$\nBEGIN\n  IF (EXISTS (SELECT 1 FROM INFORMATION_SCHEMA.COLUMNS \
+                 WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND COLUMN_NAME = {})) THEN\n    \
+                 ALTER TABLE {t} DROP COLUMN IF EXISTS {col};\n    \
+                 ALTER TABLE {t} RENAME COLUMN {old} TO {col};\n  END IF;\n  \
+                 ALTER TABLE {t} DROP COLUMN IF EXISTS {copy};\nEND;\n$$",
+                quote(ns),
+                quote(&object.physical),
+                quote(&old_name)
+            )]
+        }
+        Change::SetNotNull { object, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL",
+            table(&object.physical),
+            id(&column.physical)
+        )],
+        Change::DropNotNull { object, column } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+            table(&object.physical),
+            id(&column.physical)
+        )],
+        Change::AddPrimaryKey { object, .. } => {
+            vec![format!(
+                "ALTER TABLE {} DROP PRIMARY KEY",
+                table(&object.physical)
+            )]
+        }
+        Change::DropPrimaryKey { object, key } => vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
+            table(&object.physical),
+            id(&key.name),
+            columns(&before.current_columns(object, &key.columns))
+        )],
+        Change::RenamePrimaryKey { object, from, to }
+        | Change::RenameIndex { object, from, to } => {
+            vec![format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                table(&object.physical),
+                id(to),
+                id(from)
+            )]
+        }
+        // Plain indexes are never built on Snowflake: nothing to reverse.
+        Change::CreateIndex { object, index } => match index.unique {
+            true => vec![format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                table(&object.physical),
+                id(&index.physical)
+            )],
+            false => Vec::new(),
+        },
+        Change::DropIndex { object, index } => match index.unique {
+            true => vec![format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+                table(&object.physical),
+                id(&index.physical),
+                columns(&before.current_columns(object, &index.columns))
+            )],
+            false => Vec::new(),
+        },
+        Change::CreateView { view } => {
+            vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
+        }
+        Change::DropView { view } => {
+            let Some(old_view) = before.view(view) else {
+                return Err(RenderError {
+                    target: change.target(),
+                    message: format!(
+                        "view {} is dropped, but the version the plan starts from has no such \
+                         view to restore after a failure",
+                        view.physical
+                    ),
+                });
+            };
+            vec![format!(
+                "CREATE OR REPLACE VIEW {} COPY GRANTS AS {}",
+                table(&old_view.physical),
+                old_view.sql
+            )]
+        }
+    };
+    Ok(Undo::Statements(statements))
+}
+
+fn columns(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|c| quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
