@@ -131,6 +131,16 @@ impl UndoScope {
     }
 }
 
+/// The last phase of `plan` still applied once `phase` and every phase after it are undone
+/// (None: nothing of the plan is left), for the state record's `lastCompletedPhase`.
+pub fn applied_below(plan: &crate::plan::Plan, scope: &UndoScope, phase: u32) -> Option<u32> {
+    plan.phases
+        .iter()
+        .map(|p| p.phase)
+        .filter(|&n| n < phase && scope.covers(n))
+        .max()
+}
+
 /// The phases of `plan` to undo, last first, each with its steps last first; or the first step
 /// in scope that cannot be undone (nothing is undone then: the undo of later steps would leave
 /// the objects neither at the old version nor at the new one).
@@ -228,6 +238,9 @@ mod tests {
             ["700-1", "300-2", "300-1"]
         );
         assert!(ids(&phases_to_undo(&p, &UndoScope::default()).unwrap()).is_empty());
+        // Progress as the undo goes: 700 undone leaves 300; 300 undone leaves nothing.
+        assert_eq!(applied_below(&p, &scope, 700), Some(300));
+        assert_eq!(applied_below(&p, &scope, 300), None);
     }
 
     #[test]

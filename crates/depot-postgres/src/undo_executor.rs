@@ -9,7 +9,7 @@
 //! there and says so.
 
 use depot_core::plan::Plan;
-use depot_core::undo::{phases_to_undo, UndoScope};
+use depot_core::undo::{applied_below, phases_to_undo, UndoScope};
 use depot_deploy::{UndoFailure, UndoReport};
 use sqlparser::ast::{ObjectType, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -59,12 +59,7 @@ pub async fn undo_plan(
             report.steps_undone += 1;
         }
         // The phases below this one are still applied.
-        still_applied = plan
-            .phases
-            .iter()
-            .map(|p| p.phase)
-            .filter(|&n| n < phase.phase && scope.covers(n))
-            .max();
+        still_applied = applied_below(plan, scope, phase.phase);
         record(client, dataset_id, still_applied)
             .await
             .map_err(|e| UndoFailure {

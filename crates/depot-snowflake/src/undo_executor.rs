@@ -6,7 +6,7 @@
 //! forgotten, so that running the same plan again runs every step again.
 
 use depot_core::plan::Plan;
-use depot_core::undo::{phases_to_undo, UndoScope};
+use depot_core::undo::{applied_below, phases_to_undo, UndoScope};
 use depot_deploy::{UndoFailure, UndoReport};
 use sqlparser::ast::{ObjectType, Statement};
 use sqlparser::dialect::SnowflakeDialect;
@@ -50,12 +50,7 @@ pub async fn undo_plan(
             }
             report.steps_undone += 1;
         }
-        still_applied = plan
-            .phases
-            .iter()
-            .map(|p| p.phase)
-            .filter(|&n| n < phase.phase && scope.covers(n))
-            .max();
+        still_applied = applied_below(plan, scope, phase.phase);
         record(client, dataset_id, still_applied)
             .await
             .map_err(|message| UndoFailure {
