@@ -497,3 +497,47 @@ pub async fn check_undo(old_package: &Value, new_package: &Value, rows: usize) {
         "rows changed across the failed migration and its undo"
     );
 }
+
+/// Untouched is everything a refused deploy must leave alone: the namespace, its rows, the state
+/// record, the event log, and every file under the state folder (documents, plans) with its
+/// content.
+#[derive(Debug, PartialEq)]
+pub struct Untouched {
+    pub snapshot: depot_postgres::introspect::SchemaSnapshot,
+    pub rows: BTreeMap<String, Vec<Vec<Option<String>>>>,
+    pub state: depot_deploy::DatasetState,
+    pub events: Vec<Value>,
+    pub files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl Env {
+    /// What a refused deploy must leave alone, now, for the harness dataset of `model`.
+    pub async fn untouched(&self, model: &PhysicalModel) -> Untouched {
+        Untouched {
+            snapshot: self.snapshot().await,
+            rows: surviving_rows(&self.db.client, model, model, false).await,
+            state: self.state().await,
+            events: self.events(),
+            files: files_under(&self.state_path()),
+        }
+    }
+}
+
+/// Every file under `root`, by path relative to it, with its content.
+pub fn files_under(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let body =
+                    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), body);
+            }
+        }
+    }
+    out
+}

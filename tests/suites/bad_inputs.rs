@@ -4,13 +4,13 @@
 //! state record, the event log and the stored documents exactly as they were.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use depot_core::hazard::Hazard;
 use depot_core::properties::parse_dataset;
 use depot_core::{FieldType, Problems};
-use depot_deploy::{DatasetState, DeployError, LocationSession};
-use depot_tests::{dataset, insert_rows, model, properties, surviving_rows, Env, DATASET_ID};
+use depot_deploy::DeployError;
+use depot_tests::{dataset, insert_rows, model, properties, Env, Untouched};
 use serde_json::{json, Value};
 
 const ROWS: usize = 3;
@@ -44,35 +44,6 @@ fn v2(edit: impl FnOnce(&mut Value)) -> Value {
     p
 }
 
-/// Everything a refused deploy must leave alone.
-#[derive(Debug, PartialEq)]
-struct World {
-    snapshot: depot_postgres::SchemaSnapshot,
-    rows: BTreeMap<String, Vec<Vec<Option<String>>>>,
-    state: DatasetState,
-    events: Vec<Value>,
-    /// Every file under the state dir (documents, plans, the event log), with its content.
-    files: BTreeMap<PathBuf, Vec<u8>>,
-}
-
-fn files_under(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.expect("a directory entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let body =
-                    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), body);
-            }
-        }
-    }
-    out
-}
-
 fn plan_files(files: &BTreeMap<PathBuf, Vec<u8>>) -> usize {
     files
         .keys()
@@ -98,19 +69,8 @@ impl Deployed {
         Deployed { env, model }
     }
 
-    async fn world(&self) -> World {
-        let mut session = self.env.session().await;
-        World {
-            snapshot: self.env.snapshot().await,
-            rows: surviving_rows(&self.env.db.client, &self.model, &self.model, false).await,
-            state: session
-                .load_state(DATASET_ID)
-                .await
-                .expect("reading the state record")
-                .expect("v1's state record"),
-            events: self.env.events(),
-            files: files_under(&self.env.state_path()),
-        }
+    async fn world(&self) -> Untouched {
+        self.env.untouched(&self.model).await
     }
 
     /// Attempts the whole path with v2 `properties`, asserts it failed and changed nothing,

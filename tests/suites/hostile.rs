@@ -6,12 +6,10 @@
 //!
 //! A case is one JSON file (see `tests/hostile/README.md`): adding a case is adding a file.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use depot_deploy::{DatasetState, LocationSession};
-use depot_tests::{dataset, insert_rows, model, properties, surviving_rows, Env, DATASET_ID};
+use depot_tests::{dataset, insert_rows, model, properties, Env, Untouched};
 use serde_json::{json, Value};
 
 const ROWS: usize = 3;
@@ -231,48 +229,8 @@ fn depot_binary() -> PathBuf {
         .expect("cargo named the depot executable")
 }
 
-/// Everything a refused deploy must leave alone.
-#[derive(Debug, PartialEq)]
-struct World {
-    snapshot: depot_postgres::SchemaSnapshot,
-    rows: BTreeMap<String, Vec<Vec<Option<String>>>>,
-    state: DatasetState,
-    events: Vec<Value>,
-    /// Every file under the state dir (documents, plans, the event log), with its content.
-    files: BTreeMap<PathBuf, Vec<u8>>,
-}
-
-fn files_under(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.expect("a directory entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let body =
-                    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                out.insert(path.strip_prefix(root).unwrap().to_path_buf(), body);
-            }
-        }
-    }
-    out
-}
-
-async fn world(env: &Env, model: &depot_core::PhysicalModel) -> World {
-    let mut session = env.session().await;
-    World {
-        snapshot: env.snapshot().await,
-        rows: surviving_rows(&env.db.client, model, model, false).await,
-        state: session
-            .load_state(DATASET_ID)
-            .await
-            .expect("reading the state record")
-            .expect("v1's state record"),
-        events: env.events(),
-        files: files_under(&env.state_path()),
-    }
+async fn world(env: &Env, model: &depot_core::PhysicalModel) -> Untouched {
+    env.untouched(model).await
 }
 
 /// Runs `depot deploy dataset.json` in `dir` against the test database and state folder.
@@ -363,7 +321,7 @@ async fn every_hostile_input_is_refused_in_one_line_each_and_changes_nothing() {
             ));
         }
         if after.files != before.files {
-            let keys = |w: &World| w.files.keys().cloned().collect::<Vec<_>>();
+            let keys = |w: &Untouched| w.files.keys().cloned().collect::<Vec<_>>();
             wrong.push(format!(
                 "stored documents changed: {:?} -> {:?}",
                 keys(&before),
