@@ -25,7 +25,7 @@ use clap::Parser;
 use depot_aws::{AwsClients, ConnectSettings};
 use depot_runner::payload_input::PayloadInput;
 use depot_runner::queue_consumer::{poll, PollOptions};
-use depot_runner::{lambda_mode, logging, summary, AwsRunner};
+use depot_runner::{failure_reporter, lambda_mode, logging, summary, AwsRunner};
 
 /// Runs a Depot migration plan named by a SPEC §8 payload: sets attempted, runs the phases in
 /// range, sets deployed (or records the failure), with one lifecycle event per change.
@@ -81,6 +81,14 @@ async fn main() -> std::process::ExitCode {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(600);
+        // The same artifact serves the failure reporter (SPEC §8's failures outside Depot's code).
+        if std::env::var("DEPOT_RUNNER_MODE").as_deref() == Ok(failure_reporter::MODE) {
+            let reporter = failure_reporter::Reporter::from_env(runner(lock_wait));
+            return match failure_reporter::serve_reporter(reporter).await {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(error) => fail(&anyhow::anyhow!("{error}")),
+            };
+        }
         return match lambda_mode::serve_runner(runner(lock_wait)).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => fail(&anyhow::anyhow!("{error}")),
