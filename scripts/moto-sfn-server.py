@@ -17,9 +17,16 @@ moto's own server, with three settings a plain `moto_server` cannot take on its 
   `States.Timeout`): what Step Functions reports for a failed or timed-out Batch job, and what a
   Fail state passes on. The interpreter takes any error there as a custom name, which must not
   begin with `States.`, and fails the execution with States.Runtime instead.
+- Starting an execution copies its state machine (copy.deepcopy), and moto's state machine holds
+  its whole backend: once any execution has run, its worker's lock makes the copy fail (500 on
+  every StartExecution). The copy here shares the backend and the list of executions.
+- The `states:startExecution` integration passes its parameters as the state machine names them
+  (`StateMachineArn`, `Input`, `Name`); moto's interpreter does not rename them to the API's
+  members (`stateMachineArn`, ...) as LocalStack's does, and the call fails. Renamed here.
 
 Usage: moto-sfn-server.py PORT   (scripts/ensure-moto-sfn.sh starts it)
 """
+import copy
 import json
 import os
 import sys
@@ -49,6 +56,12 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import mock_eval_utils  # noqa: E402
 from moto.stepfunctions.parser.asl.component.state.fail import state_fail  # noqa: E402
+import botocore.session  # noqa: E402
+from botocore import xform_name  # noqa: E402
+from moto.stepfunctions.models import StateMachine  # noqa: E402
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: E402
+    state_task_service_sfn,
+)
 from werkzeug.serving import run_simple  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
@@ -68,6 +81,31 @@ def _error_name(name):
     return CustomErrorName(name)
 
 
+def _copy_sharing_backend(self, memo):
+    clone = self.__class__.__new__(self.__class__)
+    memo[id(self)] = clone
+    for key, value in self.__dict__.items():
+        shared = key in ("backend", "executions")
+        setattr(clone, key, value if shared else copy.deepcopy(value, memo))
+    return clone
+
+
+StateMachine.__deepcopy__ = _copy_sharing_backend
+
+_sfn_model = botocore.session.get_session().get_service_model("stepfunctions")
+_sfn_operations = {xform_name(name): name for name in _sfn_model.operation_names}
+_original_sfn_normalise = state_task_service_sfn.StateTaskServiceSfn._normalise_parameters
+
+
+def _sfn_normalise(self, parameters, boto_service_name=None, service_action_name=None):
+    _original_sfn_normalise(self, parameters, boto_service_name, service_action_name)
+    if service_action_name is None:
+        operation = _sfn_operations.get(self._get_boto_service_action())
+        if operation:
+            self._to_boto_request(parameters, _sfn_model.operation_model(operation).input_shape)
+
+
+state_task_service_sfn.StateTaskServiceSfn._normalise_parameters = _sfn_normalise
 mock_eval_utils.CustomErrorName = _error_name
 state_fail.CustomErrorName = _error_name
 

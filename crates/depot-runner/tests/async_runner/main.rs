@@ -3,6 +3,7 @@
 //! and `migration-forwarder` binaries run as processes. `make test` starts both servers; without
 //! them every test here fails (never skips), saying how to start them.
 
+mod sfn_harness;
 mod world;
 
 mod chain;
@@ -14,3 +15,4 @@ mod phase_range;
 mod refusals;
 mod seeding;
 mod serialization;
+mod state_machines;
