@@ -41,6 +41,17 @@ pub fn dead_letter_cause(queue: &str, why: Option<&str>) -> String {
     bounded(&mask_credentials(&line))
 }
 
+/// The exit code of the job's container, when the cause is Batch's job description that says.
+pub fn job_exit_code(cause: &str) -> Option<i64> {
+    let job: Value = serde_json::from_str(cause).ok()?;
+    let container = field(&job, "attempts")
+        .and_then(Value::as_array)
+        .and_then(|a| a.last())
+        .and_then(|attempt| field(attempt, "container"))
+        .or_else(|| field(&job, "container"))?;
+    field(container, "exitCode").and_then(Value::as_i64)
+}
+
 /// Batch's job description: the status reason, and the last attempt's container reason and
 /// exit code, with a hint for the kinds an operator acts on.
 fn batch_job_line(error: &str, job: &Value) -> String {

@@ -24,8 +24,8 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::aws_runner::{AwsRunner, RunnerError};
-use crate::failure_cause::{dead_letter_cause, job_failure_cause};
+use crate::aws_runner::{AwsRunner, RunnerError, EXIT_ANNOUNCED};
+use crate::failure_cause::{dead_letter_cause, job_exit_code, job_failure_cause};
 use crate::payload_input::parse_payload_value;
 
 /// The value of `DEPOT_RUNNER_MODE` that makes `migration-runner` the failure reporter.
@@ -152,6 +152,15 @@ pub async fn reporter_handler(reporter: &Reporter, event: Value) -> Result<Value
     let cause = job_failure_cause(&failure.error, &failure.cause);
     let payload = parse_payload_value(failure.payload)
         .map_err(|why| RunnerError::Payload(format!("the failed run's payload: {why}")))?;
+    if job_exit_code(&failure.cause) == Some(i64::from(EXIT_ANNOUNCED)) {
+        // The runner itself recorded or refused the run and sent the `failed` event: a second
+        // event would repeat it, and recording an attempt would undo a refusal's promise that
+        // nothing changed (a re-run of an attempted plan skips the drift check).
+        tracing::info!(dataset_id = %payload.dataset_id, "the runner already announced its failure");
+        return Ok(
+            json!({"reported": "announced-by-the-runner", "datasetId": payload.dataset_id, "cause": cause}),
+        );
+    }
     let reported = reporter.report(&payload, &cause).await?;
     Ok(json!({"reported": reported.name(), "datasetId": payload.dataset_id, "cause": cause}))
 }

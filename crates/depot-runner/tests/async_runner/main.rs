@@ -7,6 +7,7 @@ mod sfn_harness;
 mod world;
 
 mod chain;
+mod dead_letters;
 mod entry_points;
 mod kill_and_resume;
 mod lambda_emulator;
