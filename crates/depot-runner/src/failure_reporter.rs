@@ -246,12 +246,10 @@ pub fn payload_of_message(body: &str) -> Result<RunPayload, String> {
 /// The dataset id a message names, if any can be read: `datasetId`, or `detail.datasetId`.
 fn readable_dataset_id(body: &str) -> Option<String> {
     let value: Value = serde_json::from_str(body).ok()?;
-    let id = [&value["datasetId"], &value["detail"]["datasetId"]]
-        .into_iter()
-        .find_map(Value::as_str)
-        .filter(|id| is_dataset_id(id))
-        .map(str::to_string);
-    id
+    let named = value["datasetId"]
+        .as_str()
+        .or_else(|| value["detail"]["datasetId"].as_str())?;
+    is_dataset_id(named).then(|| named.to_string())
 }
 
 /// The alias in a plan key `sdp-<env>/migrations/<datasetId>_<alias>/...` (SPEC §4).
