@@ -17,9 +17,9 @@ build:
 # Every test against a real PostgreSQL and a moto server (AWS APIs): scripts/ensure-postgres.sh
 # and scripts/ensure-moto.sh find or start them. The tests that execute the synthesized state
 # machines use a second moto server, scripts/ensure-moto-sfn.sh's (Step Functions executed,
-# mocked Batch and Lambda states), and the template infra-test has just built (infra/dist). DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the
-# Snowflake sessions of the tests reach fakesnow's plain http:// endpoint (never set it for a real
-# Snowflake). AWS settings are fixed test values, so a
+# mocked Batch and Lambda states), and the template infra-test has just built (infra/dist).
+# DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the Snowflake sessions of the tests reach fakesnow's
+# plain http:// endpoint (never set it for a real Snowflake). AWS settings are fixed test values, so a
 # developer's own AWS credentials and profile never reach the tests.
 test: infra-test
 	@scripts/ensure-cargo-lambda.sh && \

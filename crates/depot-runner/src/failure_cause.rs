@@ -232,6 +232,15 @@ mod tests {
     }
 
     #[test]
+    fn the_exit_code_is_read_from_the_last_attempt_in_either_case() {
+        assert_eq!(job_exit_code(&job("x", None, Some(3))), Some(3));
+        let camel = json!({"jobId": "j", "container": {"exitCode": 1}}).to_string();
+        assert_eq!(job_exit_code(&camel), Some(1));
+        assert_eq!(job_exit_code(&job("x", None, None)), None);
+        assert_eq!(job_exit_code("not json"), None);
+    }
+
+    #[test]
     fn a_dead_letter_cause_names_the_queue_and_the_reason_when_given() {
         assert_eq!(
             dead_letter_cause("sdp-e-migrations-dlq.fifo", Some("Lambda\nthrottled")),
