@@ -15,16 +15,20 @@ build:
 	cargo build --release --bin depot
 
 # Every test against a real PostgreSQL and a moto server (AWS APIs): scripts/ensure-postgres.sh
-# and scripts/ensure-moto.sh find or start them. DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the
-# Snowflake sessions of the tests reach fakesnow's plain http:// endpoint (never set it for a real
-# Snowflake). AWS settings are fixed test values, so a
+# and scripts/ensure-moto.sh find or start them. The tests that execute the synthesized state
+# machines use a second moto server, scripts/ensure-moto-sfn.sh's (Step Functions executed,
+# mocked Batch and Lambda states), and the template infra-test has just built (infra/dist).
+# DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the Snowflake sessions of the tests reach fakesnow's
+# plain http:// endpoint (never set it for a real Snowflake). AWS settings are fixed test values, so a
 # developer's own AWS credentials and profile never reach the tests.
 test: infra-test
 	@scripts/ensure-cargo-lambda.sh && \
 	  url=$$(scripts/ensure-postgres.sh) && moto=$$(scripts/ensure-moto.sh) && \
-	  fakesnow=$$(scripts/ensure-fakesnow.sh) && \
+	  fakesnow=$$(scripts/ensure-fakesnow.sh) && sfn=$$(scripts/ensure-moto-sfn.sh) && \
 	  echo "PostgreSQL: $$url" && echo "moto: $$moto" && echo "fakesnow: $$fakesnow" && \
+	  echo "moto (Step Functions executed): $$sfn" && \
 	  DATABASE_URL="$$url" AWS_ENDPOINT_URL="$$moto" FAKESNOW_ENDPOINT="$$fakesnow" DEPOT_SNOWFLAKE_EMULATOR=fakesnow \
+	  DEPOT_MOTO_SFN_ENDPOINT="$$sfn" \
 	  AWS_REGION=eu-west-1 \
 	  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
 	  AWS_EC2_METADATA_DISABLED=true cargo test --workspace --locked

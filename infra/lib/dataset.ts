@@ -110,7 +110,7 @@ export class Dataset extends Construct {
     const assetGrant = props.package.grantTo(env, props.location.type);
     if (assetGrant) grants.push(assetGrant);
     if (otherBus) {
-      const principals = [env.entityCreatorRole(props.location.type), env.runnerJobRole];
+      const principals = [env.entityCreatorRole(props.location.type), env.runnerJobRole, env.failureReporting.role];
       grants.push(
         new iam.Policy(this, 'EventBusAccess', {
           roles: principals,

@@ -18,6 +18,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { FailureReporting, JOB_QUEUE_ALLOWANCE } from './failure-reporting';
 import type { LocationType } from './location';
 import { applyDepotSuppressions } from './nag';
 import {
@@ -127,6 +128,8 @@ export class DepotEnvironment extends Construct {
   readonly dispatcher: sfn.StateMachine;
   /** `sdp-<environmentId>-ds-migration-runner`: takes SPEC §8's payload (manual re-runs too). */
   readonly runnerStateMachine: sfn.StateMachine;
+  /** Failed runner jobs and dead-lettered messages: recorded in the dataset state and announced. */
+  readonly failureReporting: FailureReporting;
   readonly pipe: pipes.CfnPipe;
   readonly jobQueue: batch.JobQueue;
   readonly runnerImage: ecrAssets.DockerImageAsset;
@@ -243,6 +246,7 @@ export class DepotEnvironment extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.minutes(6), // the failure reporter consumes it (6 x its timeout)
     });
     this.migrationDeadLetters = new sqs.Queue(this, 'MigrationDeadLetters', {
       queueName: `sdp-${envId}-migrations-dlq.fifo`,
@@ -250,6 +254,7 @@ export class DepotEnvironment extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.minutes(6), // the failure reporter consumes it (6 x its timeout)
     });
     this.migrationQueue = new sqs.Queue(this, 'MigrationQueue', {
       queueName: `sdp-${envId}-migrations.fifo`,
@@ -357,6 +362,19 @@ export class DepotEnvironment extends Construct {
       jobQueueName: `sdp-${envId}-migrations`,
       priority: 1,
       computeEnvironments: [{ computeEnvironment: compute, order: 1 }],
+    });
+
+    // --- Failures outside Depot's code: failed runner jobs, dead letters ---------------------------
+    this.failureReporting = new FailureReporting(this, 'FailureReporting', {
+      environmentId: envId,
+      runnerArtifact: this.artifact('migration-runner'),
+      vpc: props.vpc,
+      vpcSubnets: subnets,
+      securityGroup: this.securityGroup,
+      bucket: this.bucket,
+      eventBus: this.eventBus,
+      deadLetterQueues: [this.migrationDeadLetters, this.undeliveredEvents],
+      logRetention: this.logRetention,
     });
 
     // --- Runner state machine (also the manual re-run entry point) ---------------------------------
@@ -563,6 +581,9 @@ export class DepotEnvironment extends Construct {
         Type: 'Task',
         Comment: 'One Batch job per migration; the dataset job definition holds its consumable resource (capacity 1)',
         Resource: `arn:${Aws.PARTITION}:states:::batch:submitJob.sync`,
+        // Batch stops an attempt after jobTimeout; this also bounds the time queued, and ends
+        // before the execution's own timeout so that the failure is caught and reported.
+        TimeoutSeconds: this.runnerOptions.jobTimeout.plus(JOB_QUEUE_ALLOWANCE).toSeconds(),
         Parameters: {
           'JobName.$': "States.Format('migration-{}', $.datasetId)",
           'JobDefinition.$': `States.Format('${jobDefinitionName(envId, '{}')}', $.alias)`,
@@ -580,8 +601,8 @@ export class DepotEnvironment extends Construct {
       maxAttempts: 6,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const failed = new sfn.Fail(this, 'MigrationFailed', { errorPath: '$.Error', causePath: '$.Cause' });
-    submit.addCatch(failed, { errors: ['States.ALL'] });
+    const failed = new sfn.Fail(this, 'MigrationFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+    submit.addCatch(this.failureReporting.reportThenFail(failed), { errors: ['States.ALL'], resultPath: '$.failure' });
     const definition = locate.next(submit).next(new sfn.Succeed(this, 'MigrationSucceeded'));
 
     const sm = new sfn.StateMachine(this, 'RunnerStateMachine', {
@@ -730,6 +751,7 @@ export class DepotEnvironment extends Construct {
     const runnerSucceeded = this.runnerStateMachine.metricSucceeded({ period, statistic: 'Sum' });
     const dlqDepth = this.migrationDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Max' });
     const undelivered = this.undeliveredEvents.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Max' });
+    const arrivals = this.failureReporting.deadLetterArrivals(period);
     const pipeFailed = new cloudwatch.Metric({
       namespace: 'AWS/EventBridge/Pipes',
       metricName: 'ExecutionFailed',
@@ -822,8 +844,13 @@ export class DepotEnvironment extends Construct {
         alarmName: `sdp-${envId}-migration-dead-letters`,
         alarmDescription: `Depot ${envId}: migration plans or events that never reached the runner`,
         metric: new cloudwatch.MathExpression({
-          expression: 'dlq + undelivered',
-          usingMetrics: { dlq: dlqDepth, undelivered },
+          // Messages still waiting, and those the failure reporter took (it empties the queues).
+          expression: ['dlq', 'undelivered', ...arrivals.map((_, i) => `arrived${i}`)].map((m) => `FILL(${m}, 0)`).join(' + '),
+          usingMetrics: {
+            dlq: dlqDepth,
+            undelivered,
+            ...Object.fromEntries(arrivals.map((m, i) => [`arrived${i}`, m])),
+          },
           period,
         }),
         threshold: 1,

@@ -1,5 +1,6 @@
 export * from './names';
 export * from './environment';
+export * from './failure-reporting';
 export * from './location';
 export * from './executor';
 export * from './package';

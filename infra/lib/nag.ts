@@ -82,6 +82,21 @@ export function depotSuppressions(environmentId: string): DepotSuppression[] {
       appliesTo: ['Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*'],
     },
     { on: 'Dispatcher', id: 'AwsSolutions-IAM5', reason: SFN_SERVICE_REASON, appliesTo: ['Resource::*'] },
+    {
+      on: 'RunnerStateMachine',
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'lambda:InvokeFunction on the failure reporter and its versions/aliases (<arn>:*), as CDK grants it for a ' +
+        'LambdaInvoke task: the one function, no other.',
+      appliesTo: [{ regex: '/^Resource::<[A-Za-z0-9]*FailureReportingFunction[A-Za-z0-9]+\\.Arn>:\\*$/g' }],
+    },
+    { on: 'FailureReporting', id: 'AwsSolutions-IAM5', reason: ENI_REASON, appliesTo: ['Resource::*'] },
+    {
+      on: 'FailureReporting',
+      id: 'AwsSolutions-IAM5',
+      reason: PREFIX_REASON + ' The failure reporter only reads (s3:GetObject).',
+      appliesTo: [wildcardEnvPrefix(environmentId)],
+    },
   ];
 }
 

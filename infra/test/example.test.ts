@@ -223,8 +223,58 @@ describe('asynchronous pipeline', () => {
     assert.equal(run.Parameters['JobDefinition.$'], `States.Format('sdp-${ENV}-ds-{}', $.alias)`);
     assert.deepEqual(run.Parameters.Parameters, { 'payload.$': '$.payload' });
     assert.ok(run.Retry[0].ErrorEquals.includes('Batch.ClientException'), 'retries while a fresh job definition settles');
-    assert.equal(run.Catch[0].Next, 'MigrationFailed');
+    assert.deepEqual(run.Catch[0].ErrorEquals, ['States.ALL']);
+    assert.equal(run.Catch[0].Next, 'ReportMigrationFailure', 'any failure of the job is reported');
+    assert.equal(run.Catch[0].ResultPath, '$.failure');
     assert.equal(def.States.MigrationFailed.Type, 'Fail');
+    assert.equal(def.States.MigrationFailed.ErrorPath, '$.failure.Error');
+  });
+
+  test('a failed runner job is reported (state and failed event), or announced when the report fails, then ends Failed', () => {
+    const [, sm, def] = stateMachineDefinition(json, `sdp-${ENV}-ds-migration-runner`);
+    const report = def.States.ReportMigrationFailure;
+    assert.match(report.Resource, /:states:::lambda:invoke$/);
+    assert.deepEqual(report.Parameters.Payload, {
+      'payload.$': 'States.StringToJson($.payload)',
+      'error.$': '$.failure.Error',
+      'cause.$': '$.failure.Cause',
+    });
+    assert.equal(report.Next, 'MigrationFailed');
+    assert.equal(report.Catch[0].Next, 'AnnounceMigrationFailure');
+    const announce = def.States.AnnounceMigrationFailure;
+    assert.match(announce.Resource, /:states:::events:putEvents$/);
+    assert.equal(announce.Parameters.Entries[0].DetailType, 'migration-lifecycle');
+    assert.equal(announce.Parameters.Entries[0].Detail.event, 'failed');
+    assert.equal(announce.Next, 'MigrationFailed');
+    assert.equal(announce.Catch[0].Next, 'MigrationFailed');
+    // The job task times out before the execution does, so the catch above runs.
+    const jobTimeout = 6 * 3600;
+    assert.equal(def.States.RunMigrationJob.TimeoutSeconds, jobTimeout + 3600);
+    assert.ok(
+      sm.Properties.DefinitionString !== undefined && def.TimeoutSeconds > def.States.RunMigrationJob.TimeoutSeconds + 120,
+      'room for the report before the execution times out',
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `sdp-${ENV}-failure-reporter`,
+      Environment: { Variables: Match.objectLike({ DEPOT_RUNNER_MODE: 'failure-reporter', DEPOT_ENVIRONMENT_ID: ENV }) },
+      VpcConfig: Match.anyValue(),
+    });
+  });
+
+  test('every dead-lettered message goes to the failure reporter, and counts in the dead-letters alarm', () => {
+    const reporterMappings = resources(json, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m)
+      .filter((m) => JSON.stringify(m.Properties.FunctionName).includes('FailureReporting'));
+    assert.equal(reporterMappings.length, 2, 'the FIFO queue DLQ and the undelivered-events queue');
+    for (const m of reporterMappings) assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    const alarm = resource(json, 'AWS::CloudWatch::Alarm', (r) => r.Properties.AlarmName === `sdp-${ENV}-migration-dead-letters`)[1];
+    const metrics = alarm.Properties.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean);
+    assert.deepEqual(metrics.sort(), [
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+      'NumberOfMessagesReceived',
+      'NumberOfMessagesReceived',
+    ]);
   });
 
   test('the plan key of SPEC §4 yields the alias as the runner state machine splits it', () => {

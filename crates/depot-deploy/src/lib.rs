@@ -8,6 +8,7 @@ pub mod documents;
 pub mod drift;
 pub mod error;
 pub mod events;
+pub mod failure_report;
 mod interruption;
 pub mod lifecycle;
 pub mod location;
@@ -22,6 +23,7 @@ pub use documents::{DocumentStore, LocalDocumentStore};
 pub use drift::{Drift, DriftCheck};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
+pub use failure_report::FailureReported;
 pub use lifecycle::{Baseline, Progress, Status, Transition};
 pub use location::{
     LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,

@@ -305,7 +305,7 @@ async fn run_partial(
 }
 
 /// Why `plan` no longer fits `state`, if it does not.
-fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
+pub(crate) fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
     // A plan may also start from an attempt whose every phase completed (only its seeding
     // failed): the objects are at that version.
     let from_attempted = matches!(

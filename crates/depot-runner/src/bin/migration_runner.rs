@@ -1,7 +1,9 @@
 //! `migration-runner`: runs a stored migration plan (SPEC §8 payload) as the receiver of
 //! asynchronous mode. The payload comes from a file, stdin, `--payload-json`, the FIFO queue
 //! (`--poll-queue`), or the Lambda runtime. Prints a JSON summary on stdout; any failure exits
-//! non-zero with a one-line reason on stderr. Logs are JSON lines on stderr.
+//! non-zero with a one-line reason on stderr: 3 when the run already sent the `failed` event
+//! saying why (so the failure reporter behind a Batch job leaves it alone), 1 otherwise. Logs
+//! are JSON lines on stderr.
 
 // The run's future (S3, EventBridge, Secrets Manager, PostgreSQL, all inlined) is deeper than
 // rustc's default layout limit.
@@ -23,9 +25,10 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use clap::Parser;
 use depot_aws::{AwsClients, ConnectSettings};
+use depot_runner::aws_runner::EXIT_ANNOUNCED;
 use depot_runner::payload_input::PayloadInput;
 use depot_runner::queue_consumer::{poll, PollOptions};
-use depot_runner::{lambda_mode, logging, summary, AwsRunner};
+use depot_runner::{failure_reporter, lambda_mode, logging, summary, AwsRunner, RunnerError};
 
 /// Runs a Depot migration plan named by a SPEC §8 payload: sets attempted, runs the phases in
 /// range, sets deployed (or records the failure), with one lifecycle event per change.
@@ -81,6 +84,14 @@ async fn main() -> std::process::ExitCode {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(600);
+        // The same artifact serves the failure reporter (SPEC §8's failures outside Depot's code).
+        if std::env::var("DEPOT_RUNNER_MODE").as_deref() == Ok(failure_reporter::MODE) {
+            let reporter = failure_reporter::Reporter::from_env(runner(lock_wait));
+            return match failure_reporter::serve_reporter(reporter).await {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(error) => fail(&anyhow::anyhow!("{error}")),
+            };
+        }
         return match lambda_mode::serve_runner(runner(lock_wait)).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => fail(&anyhow::anyhow!("{error}")),
@@ -89,7 +100,18 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     match run(&args, runner(args.lock_wait), &sqs).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => fail(&error),
+        Err(error) => {
+            let announced = matches!(
+                error.downcast_ref::<RunnerError>(),
+                Some(RunnerError::Announced(_))
+            );
+            let code = fail(&error);
+            if announced {
+                std::process::ExitCode::from(EXIT_ANNOUNCED)
+            } else {
+                code
+            }
+        }
     }
 }
 

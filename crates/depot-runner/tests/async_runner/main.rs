@@ -3,9 +3,11 @@
 //! and `migration-forwarder` binaries run as processes. `make test` starts both servers; without
 //! them every test here fails (never skips), saying how to start them.
 
+mod sfn_harness;
 mod world;
 
 mod chain;
+mod dead_letters;
 mod entry_points;
 mod kill_and_resume;
 mod lambda_emulator;
@@ -14,3 +16,4 @@ mod phase_range;
 mod refusals;
 mod seeding;
 mod serialization;
+mod state_machines;

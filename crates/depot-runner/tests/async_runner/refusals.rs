@@ -73,6 +73,36 @@ async fn a_drifted_database_is_refused_listing_the_differences_and_changes_nothi
         world.lifecycle().await.last().map(String::as_str),
         Some("failed")
     );
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "the refusal is announced: exit 3"
+    );
+
+    // Its Batch job failed (exit 3): the failure reporter leaves the refusal as it is, no
+    // second event, no attempt recorded (a re-run of an attempted plan skips the drift check).
+    let events = world.events().await.len();
+    let reporter = depot_runner::failure_reporter::Reporter {
+        runner: depot_runner::AwsRunner {
+            clients: world.clients.clone(),
+            connect: depot_aws::ConnectSettings::default(),
+            lock_wait: std::time::Duration::from_secs(30),
+        },
+        environment_id: Some("e2e404529091ed2".into()),
+        event_bus_arn: Some(world.bus_arn.clone()),
+    };
+    let job = serde_json::json!({"JobId": "j", "Status": "FAILED",
+        "StatusReason": "Essential container in task exited",
+        "Attempts": [{"Container": {"ExitCode": 3}}]});
+    let failure = serde_json::json!({
+        "payload": serde_json::from_str::<serde_json::Value>(&crate::world::payload_json(&payload)).unwrap(),
+        "error": "States.TaskFailed", "cause": job.to_string()});
+    let answer = depot_runner::failure_reporter::reporter_handler(&reporter, failure)
+        .await
+        .unwrap();
+    assert_eq!(answer["reported"], "announced-by-the-runner", "{answer}");
+    assert_eq!(world.state().await, state);
+    assert_eq!(world.events().await.len(), events);
 
     // The operator who means it forces the run.
     let forced = world.run_payload(&payload, &["--force"]).await;
