@@ -1,5 +1,7 @@
 export * from './names';
+export * from './artifacts';
 export * from './environment';
+export type { RunnerOptions } from './runner';
 export * from './location';
 export * from './executor';
 export * from './package';
