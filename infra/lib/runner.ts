@@ -41,6 +41,15 @@ export function runnerOptionsWithDefaults(options: RunnerOptions = {}): Required
   };
 }
 
+/**
+ * The ARN of a Batch resource of this stack's account and Region, as the runner state machine's
+ * policy names it. The cdk-nag suppressions (lib/nag.ts) are built from the same function, so they
+ * match whether the stack's account and Region are fixed or CloudFormation pseudo parameters.
+ */
+export function batchArn(stack: Stack, resource: string, name: string): string {
+  return stack.formatArn({ service: 'batch', resource, resourceName: name });
+}
+
 export interface MigrationRunnerProps extends EnvironmentBasics {
   readonly artifactsDir: string;
   readonly bucket: s3.IBucket;
@@ -176,8 +185,7 @@ export class MigrationRunner {
         includeExecutionData: true,
       },
     });
-    const arn = (resource: string, name: string) =>
-      stack.formatArn({ service: 'batch', resource, resourceName: name });
+    const arn = (resource: string, name: string) => batchArn(stack, resource, name);
     sm.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SubmitDatasetJobs',
