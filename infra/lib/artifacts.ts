@@ -11,40 +11,42 @@ export const LAMBDA_ARTIFACTS = [
   'migration-runner',
 ] as const;
 
-/** `props` > DEPOT_ARTIFACTS_DIR > `<repository>/target/lambda`. */
+/**
+ * The root of this package (package.json, runner-image/, and in the published package
+ * artifacts/), from the compiled file `dist/lib/artifacts.js`. Never the repository: a user's app
+ * has no Cargo.toml and no target/.
+ */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Where the function artifacts are: `artifactsDir` > `$DEPOT_ARTIFACTS_DIR` > `<package>/artifacts`
+ * (the folder the packed package carries; `scripts/pack-infra.sh` fills it).
+ */
 export function resolveArtifactsDir(explicit?: string): string {
   if (explicit) return path.resolve(explicit);
   if (process.env.DEPOT_ARTIFACTS_DIR) return path.resolve(process.env.DEPOT_ARTIFACTS_DIR);
-  return path.join(findUp(__dirname, 'Cargo.toml') ?? path.resolve(__dirname, '..', '..', '..'), 'target', 'lambda');
+  return path.join(PACKAGE_ROOT, 'artifacts');
 }
 
 /** The folder of one function artifact (`<artifactsDir>/<name>`); fails with the way out when missing. */
 export function artifactPath(artifactsDir: string, name: string): string {
   const dir = path.join(artifactsDir, name);
-  if (!fs.existsSync(path.join(dir, 'bootstrap'))) {
-    throw new Error(
-      `${path.join(dir, 'bootstrap')} is missing: build the functions first (\`make lambdas\`, i.e. ` +
-        '`cargo lambda build --release --arm64`), or point `artifactsDir` / DEPOT_ARTIFACTS_DIR at them',
-    );
-  }
+  if (!fs.existsSync(path.join(dir, 'bootstrap'))) throw new Error(missingArtifact(path.join(dir, 'bootstrap')));
   return dir;
 }
 
-/** The infra/ folder (holds runner-image/), from the source or the compiled file. */
-export function infraRoot(): string {
-  const root = findUp(__dirname, path.join('runner-image', 'Dockerfile'));
-  if (!root) throw new Error(`runner-image/Dockerfile not found above ${__dirname}`);
-  return root;
+function missingArtifact(file: string): string {
+  return (
+    `${file} is missing: the published package carries its artifacts (reinstall it); in the Depot repository, ` +
+    'build them (`make lambdas`) and point `artifactsDir` / DEPOT_ARTIFACTS_DIR at target/lambda'
+  );
 }
 
-function findUp(start: string, marker: string): string | undefined {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, marker))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+/** The runner image's Dockerfile, shipped in the package. */
+export function runnerDockerfile(): string {
+  const file = path.join(PACKAGE_ROOT, 'runner-image', 'Dockerfile');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the package is incomplete (reinstall it)`);
+  return file;
 }
 
 /**
@@ -55,13 +57,9 @@ function findUp(start: string, marker: string): string | undefined {
  * the assets are published (cdk deploy), so synth needs no Docker.
  */
 export function stageRunnerImageContext(artifactsDir: string): string {
-  const dockerfile = path.join(infraRoot(), 'runner-image', 'Dockerfile');
+  const dockerfile = runnerDockerfile();
   const binary = path.join(artifactsDir, 'migration-runner', 'bootstrap');
-  if (!fs.existsSync(binary)) {
-    throw new Error(
-      `${binary} is missing: build the functions first (\`make lambdas\`), or point artifactsDir / DEPOT_ARTIFACTS_DIR at them`,
-    );
-  }
+  if (!fs.existsSync(binary)) throw new Error(missingArtifact(binary));
   const hash = crypto.createHash('sha256');
   hash.update(fs.readFileSync(dockerfile));
   hash.update(fs.readFileSync(binary));

@@ -1,8 +1,11 @@
 import { Construct } from 'constructs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { bootstrapBucketParameterName } from './names';
 
 export interface BootstrapBucketProps {
+  readonly environmentId: string;
   /** @default a name CloudFormation generates */
   readonly bucketName?: string;
   /** @default RemovalPolicy.RETAIN */
@@ -10,8 +13,10 @@ export interface BootstrapBucketProps {
 }
 
 /**
- * The bootstrap bucket of an environment (environment documents, dataset states, plans: SPEC §4)
- * and the bucket receiving its server access logs.
+ * The bootstrap bucket of an environment (environment documents, dataset states, plans: SPEC §4),
+ * the bucket receiving its server access logs, and the SSM parameter `/depot/<env>/bootstrap-bucket`
+ * naming the bucket (the `depot` CLI finds an environment's bucket there, with the operator's
+ * credentials).
  *
  * Built directly in `scope` (the DepotEnvironment), like every part of the environment: the
  * construct paths, hence the logical ids, of an environment deployed before the split stay the
@@ -20,6 +25,7 @@ export interface BootstrapBucketProps {
 export class BootstrapBucket {
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
+  readonly parameter: ssm.StringParameter;
 
   constructor(scope: Construct, props: BootstrapBucketProps) {
     this.accessLogsBucket = new s3.Bucket(scope, 'AccessLogs', {
@@ -43,6 +49,11 @@ export class BootstrapBucket {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'bootstrap/',
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.parameter = new ssm.StringParameter(scope, 'BootstrapBucketParameter', {
+      parameterName: bootstrapBucketParameterName(props.environmentId),
+      description: `Depot ${props.environmentId}: name of the bootstrap bucket`,
+      stringValue: this.bucket.bucketName,
     });
   }
 }

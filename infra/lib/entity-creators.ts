@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EnvironmentBasics, depotFunction } from './functions';
 import { putEventsStatement } from './grants';
@@ -33,6 +34,8 @@ export interface EntityCreatorsProps extends EnvironmentBasics {
 export class EntityCreators {
   readonly functions: Record<LocationType, lambda.Function>;
   readonly roles: Record<LocationType, iam.Role>;
+  /** Their JSON logs (`/depot/<env>/entity-creator-aurora`, `-snowflake`). */
+  readonly logGroups: Record<LocationType, logs.LogGroup>;
 
   constructor(scope: Construct, props: EntityCreatorsProps) {
     const network = { vpc: props.vpc, subnets: props.subnets, securityGroup: props.securityGroup };
@@ -52,6 +55,7 @@ export class EntityCreators {
     });
     this.functions = { postgres: aurora.fn, snowflake: snowflake.fn };
     this.roles = { postgres: aurora.role, snowflake: snowflake.role };
+    this.logGroups = { postgres: aurora.logGroup, snowflake: snowflake.logGroup };
     const prefix = environmentPrefix(props.environmentId);
     for (const role of Object.values(this.roles)) {
       role.addToPolicy(

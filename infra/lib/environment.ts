@@ -12,6 +12,7 @@ import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { resolveArtifactsDir } from './artifacts';
 import { BootstrapBucket } from './bootstrap-bucket';
 import { MigrationDispatcher } from './dispatcher';
@@ -76,6 +77,11 @@ export interface DepotEnvironmentProps {
    * @default false
    */
   readonly chainWithSeeding?: boolean;
+  /**
+   * The dashboard calls a dataset stuck when its latest lifecycle event has been `desired` or
+   * `attempted` for longer than this. @default 2 hours
+   */
+  readonly stuckAfter?: Duration;
 }
 
 /**
@@ -88,6 +94,8 @@ export class DepotEnvironment extends Construct {
   readonly environmentId: string;
   readonly bucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
+  /** `/depot/<environmentId>/bootstrap-bucket`: the bucket's name, for the `depot` CLI. */
+  readonly bootstrapBucketParameter: ssm.StringParameter;
   readonly eventBus: events.IEventBus;
   readonly vpc: ec2.IVpc;
   /** The security group of the entity creators and the runner jobs: allow it into the databases. */
@@ -147,11 +155,13 @@ export class DepotEnvironment extends Construct {
     // Every part is built in this scope (not as a child construct): the logical ids stay those of
     // an environment deployed before the split (see BootstrapBucket).
     const storage = new BootstrapBucket(this, {
+      environmentId: envId,
       bucketName: props.bootstrapBucketName,
       removalPolicy: props.bucketRemovalPolicy,
     });
     this.bucket = storage.bucket;
     this.accessLogsBucket = storage.accessLogsBucket;
+    this.bootstrapBucketParameter = storage.parameter;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'ComputeSecurityGroup', {
       vpc: props.vpc,
@@ -225,6 +235,9 @@ export class DepotEnvironment extends Construct {
       runnerStateMachine: this.runnerStateMachine,
       runnerLogGroup: this.runnerLogGroup,
       pipeLogs: dispatcher.pipeLogs,
+      auroraEntityCreatorLogs: creators.logGroups.postgres,
+      snowflakeEntityCreatorLogs: creators.logGroups.snowflake,
+      stuckAfter: props.stuckAfter ?? Duration.hours(2),
     });
     this.dashboard = monitoring.dashboard;
     this.alarms = monitoring.alarms;

@@ -40,7 +40,11 @@ export interface DepotFunctionProps extends EnvironmentBasics {
  * `sdp-<env>-<artifact>`, with its own log group (JSON logs) and its own role holding inline
  * statements only: no AWS managed policies (AwsSolutions-IAM4).
  */
-export function depotFunction(scope: Construct, id: string, props: DepotFunctionProps): { fn: lambda.Function; role: iam.Role } {
+export function depotFunction(
+  scope: Construct,
+  id: string,
+  props: DepotFunctionProps,
+): { fn: lambda.Function; role: iam.Role; logGroup: logs.LogGroup } {
   const { environmentId, artifact } = props;
   const logGroup = depotLogGroup(scope, `${id}Logs`, props, artifact);
   const role = new iam.Role(scope, `${id}Role`, {
@@ -89,5 +93,5 @@ export function depotFunction(scope: Construct, id: string, props: DepotFunction
     securityGroups: props.vpc && props.securityGroup ? [props.securityGroup] : undefined,
     deadLetterQueue: props.deadLetterQueue,
   });
-  return { fn, role };
+  return { fn, role, logGroup };
 }

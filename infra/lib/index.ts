@@ -8,3 +8,4 @@ export * from './package';
 export * from './dataset';
 export * from './alerts';
 export * from './nag';
+export { ENTITY_CREATOR_ERRORS_METRIC, HAZARD_REFUSAL } from './monitoring';

@@ -134,3 +134,21 @@ export function runnerFailedAlarmName(environmentId: string): string {
 export function deadLettersAlarmName(environmentId: string): string {
   return `sdp-${environmentId}-migration-dead-letters`;
 }
+
+/**
+ * The SSM String parameter holding the name of an environment's bootstrap bucket:
+ * `/depot/<env>/bootstrap-bucket`. The `depot` CLI reads it to find an environment's bucket.
+ */
+export function bootstrapBucketParameterName(environmentId: string): string {
+  return `/depot/${environmentId}/bootstrap-bucket`;
+}
+
+/** The rule keeping every lifecycle event of an environment in the lifecycle log. */
+export function lifecycleRuleName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-lifecycle`;
+}
+
+/** The metric namespace of an environment's log-derived metrics (metric filters). */
+export function metricNamespace(environmentId: string): string {
+  return `Depot/${environmentId}`;
+}
