@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help build test test-rust lint fuzz demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas infra-test
+.PHONY: help build test test-rust lint fuzz demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas package infra-test cdk-app-test
 
 help:
 	@echo "make demo    deploy examples/dogs v1 then v2 to PostgreSQL (starts one if needed)"
@@ -10,6 +10,7 @@ help:
 	@echo "make lint    cargo fmt --check and clippy"
 	@echo "make fuzz    bounded fuzzing of the input readers (PROPTEST_CASES=FUZZ_CASES)"
 	@echo "make bench   criterion benches (hash + plan) and the deploy benchmark"
+	@echo "make package the npm package of infra/ (@stage-tech/depot-cdk) with the arm64 functions"
 
 build:
 	cargo build --release --bin depot
@@ -21,7 +22,7 @@ build:
 # DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the Snowflake sessions of the tests reach fakesnow's
 # plain http:// endpoint (never set it for a real Snowflake). AWS settings are fixed test values, so a
 # developer's own AWS credentials and profile never reach the tests.
-test: infra-test
+test: infra-test cdk-app-test
 	@scripts/ensure-cargo-lambda.sh && \
 	  url=$$(scripts/ensure-postgres.sh) && moto=$$(scripts/ensure-moto.sh) && \
 	  fakesnow=$$(scripts/ensure-fakesnow.sh) && sfn=$$(scripts/ensure-moto-sfn.sh) && \
@@ -77,6 +78,12 @@ lambdas:
 	scripts/build-lambdas.sh arm64
 	@ls -l target/lambda/*/bootstrap
 
+# The npm package of infra/ (@stage-tech/depot-cdk), in target/package/: the compiled library, the
+# runner image's Dockerfile and the arm64 functions of `make lambdas` (LAMBDA_ARTIFACTS). The
+# package's prepack refuses a missing or non-arm64 artifact.
+package: lambdas
+	scripts/pack-infra.sh target/package
+
 # Cold init (process start to the first poll of the runtime API) and size of each function
 # binary, against a hello-world lambda_runtime function built the same way.
 bench-lambda:
@@ -91,3 +98,10 @@ bench-lambda:
 infra-test:
 	@python3 -c 'import cfnlint' 2>/dev/null || python3 -m pip install --quiet 'cfn-lint>=1.51,<2'
 	cd infra && npm ci --no-audit --no-fund --prefer-offline && npm test
+
+# The packed library as a user gets it: pack (stub artifacts), install the tarball into a copy of
+# examples/cdk-app outside the repository (aws-cdk-lib, constructs, cdk-nag, aws-cdk from the npm
+# registry, cache first), type-check, `cdk synth` without Rust or Docker, and assertions on the
+# output (scripts/test-cdk-app.sh; about 2 min).
+cdk-app-test:
+	scripts/test-cdk-app.sh

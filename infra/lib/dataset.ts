@@ -26,7 +26,11 @@ export interface MigrationModeProps {
    * @default false
    */
   readonly customEventBinding?: boolean;
-  /** Required with `customEventBinding`: the dataset depends on it. */
+  /**
+   * Required with `customEventBinding`: the dataset depends on it (and on the environment's
+   * forwarder and queue), so it exists before the first event. Anything else its target needs
+   * first is yours to add: `dataset.resource.node.addDependency(thing)`.
+   */
   readonly eventRule?: events.IRule;
 }
 
@@ -167,8 +171,13 @@ export class Dataset extends Construct {
     for (const grant of grants) this.resource.node.addDependency(grant);
     if (this.consumableResource && this.jobDefinition) {
       // The Create emits the first migration-plan event: its job definition and consumable
-      // resource must exist by then.
+      // resource must exist by then, and so must what carries the event to the runner: the
+      // environment's rule (unless the dataset or the environment binds its own), the forwarder
+      // (its permission for the rule and its queue grant are part of it) and the FIFO queue. The
+      // pipe and dispatcher may come later: a plan waits in the queue.
       this.resource.node.addDependency(this.consumableResource, this.jobDefinition);
+      this.resource.node.addDependency(env.migrationForwarder, env.migrationQueue);
+      if (!customEventBinding && env.migrationRule) this.resource.node.addDependency(env.migrationRule);
     }
     if (props.location.databaseConstruct) this.resource.node.addDependency(props.location.databaseConstruct);
     for (const dep of Object.values(props.dependencies ?? {})) this.resource.node.addDependency(dep);

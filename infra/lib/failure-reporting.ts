@@ -11,7 +11,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { EVENT_SOURCE, environmentPrefix } from './names';
+import { EVENT_SOURCE, environmentPrefix, functionName, logGroupName } from './names';
+
+/** The reporter's name in `sdp-<env>-<name>` and `/depot/<env>/<name>`: migration-runner's Lambda mode. */
+const FAILURE_REPORTER = 'failure-reporter';
 
 /** The runner state machine's job task may run this long beyond `runner.jobTimeout` (time queued in Batch). */
 export const JOB_QUEUE_ALLOWANCE = Duration.hours(1);
@@ -61,7 +64,7 @@ export class FailureReporting extends Construct {
     this.eventBus = props.eventBus;
     this.deadLetterQueues = props.deadLetterQueues;
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/depot/${envId}/failure-reporter`,
+      logGroupName: logGroupName(envId, FAILURE_REPORTER),
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -105,7 +108,7 @@ export class FailureReporting extends Construct {
       }),
     );
     this.reporter = new lambda.Function(this, 'Function', {
-      functionName: `sdp-${envId}-failure-reporter`,
+      functionName: functionName(envId, FAILURE_REPORTER),
       description: `Depot ${envId}: records and announces failed migrations (runner jobs, dead letters)`,
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: lambda.Architecture.ARM_64,
