@@ -36,7 +36,9 @@ pub enum EnvironmentError {
         environment_id: String,
         parameter: String,
     },
-    #[error("environment {environment_id}: reading the SSM parameter {parameter} failed: {message}")]
+    #[error(
+        "environment {environment_id}: reading the SSM parameter {parameter} failed: {message}"
+    )]
     Parameter {
         environment_id: String,
         parameter: String,
@@ -158,7 +160,8 @@ impl CloudEnvironment {
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
                 // Only `<datasetId>/<hash>.json` right under the prefix is a document.
-                let Some((dataset_id, version_hash)) = parse_document_key(&datasets_prefix, key) else {
+                let Some((dataset_id, version_hash)) = parse_document_key(&datasets_prefix, key)
+                else {
                     continue;
                 };
                 found
@@ -291,8 +294,7 @@ async fn bootstrap_bucket(
     let output = match output {
         Ok(output) => output,
         Err(e)
-            if e
-                .as_service_error()
+            if e.as_service_error()
                 .is_some_and(|s| s.is_parameter_not_found()) =>
         {
             return Err(EnvironmentError::NoBucketParameter {

@@ -26,7 +26,10 @@ const NAME_MAX: usize = 80;
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutionError {
     #[error("eventId {event_id:?} cannot name a Step Functions execution ({dataset_id}-<eventId>: at most {NAME_MAX} characters of letters, digits, - and _); give the payload an eventId such as a UUID")]
-    BadEventId { dataset_id: String, event_id: String },
+    BadEventId {
+        dataset_id: String,
+        event_id: String,
+    },
     #[error("finding the account of the runner state machine {name}: STS GetCallerIdentity failed: {message}")]
     Account { name: String, message: String },
     #[error("no AWS region: pass --region, set AWS_REGION, or give the profile a region")]
@@ -105,6 +108,15 @@ pub async fn start_runner(
 ) -> Result<Started, ExecutionError> {
     let event_id = payload.event_id.as_deref().unwrap_or_default();
     let name = execution_name(&payload.dataset_id, event_id)?;
+    let execution_arn = execution_arn(state_machine_arn, &name);
+    // Looked up first: Step Functions answers a second start of a running execution with the
+    // same name and input by returning it, as if it had started it.
+    if let Some(status) = execution_status(sfn, &execution_arn).await {
+        return Ok(Started::AlreadyExists {
+            execution_arn,
+            status: Some(status),
+        });
+    }
     let started = sfn
         .start_execution()
         .state_machine_arn(state_machine_arn)
@@ -116,20 +128,12 @@ pub async fn start_runner(
         Ok(out) => Ok(Started::New {
             execution_arn: out.execution_arn().to_string(),
         }),
+        // Started by someone else since the look-up.
         Err(e)
-            if e
-                .as_service_error()
+            if e.as_service_error()
                 .is_some_and(|s| s.is_execution_already_exists()) =>
         {
-            let execution_arn = execution_arn(state_machine_arn, &name);
-            // Best effort: the status tells the operator whether it is still running.
-            let status = sfn
-                .describe_execution()
-                .execution_arn(&execution_arn)
-                .send()
-                .await
-                .ok()
-                .map(|d| d.status().as_str().to_string());
+            let status = execution_status(sfn, &execution_arn).await;
             Ok(Started::AlreadyExists {
                 execution_arn,
                 status,
@@ -140,6 +144,17 @@ pub async fn start_runner(
             message: sdk_error::describe(&e),
         }),
     }
+}
+
+/// The status of the execution `execution_arn`, or `None` when there is none (or it cannot be
+/// read: StartExecution then says what is wrong).
+async fn execution_status(sfn: &aws_sdk_sfn::Client, execution_arn: &str) -> Option<String> {
+    sfn.describe_execution()
+        .execution_arn(execution_arn)
+        .send()
+        .await
+        .ok()
+        .map(|d| d.status().as_str().to_string())
 }
 
 /// The ARN of the execution `name` of the state machine `state_machine_arn`.

@@ -167,15 +167,17 @@ pub async fn list_datasets(
     let datasets = environment.datasets().await?;
     // One session per location (the same secret and database serve all its datasets); a
     // location that cannot be reached is tried once.
-    let mut sessions: BTreeMap<String, Result<Box<dyn LocationSession>, String>> =
-        BTreeMap::new();
+    let mut sessions: BTreeMap<String, Result<Box<dyn LocationSession>, String>> = BTreeMap::new();
     let mut rows = Vec::new();
     for dataset in &datasets {
         rows.push(list_row(&cloud, &environment, dataset, &mut sessions).await);
     }
-    for row in &rows {
-        if let Some(error) = row["error"].as_str() {
-            eprintln!("depot: warning: dataset {}: {error}", row["id"]);
+    // The table lists the errors under it; JSON readers get them on stderr too.
+    if format == OutputFormat::Json {
+        for row in &rows {
+            if let Some(error) = row["error"].as_str() {
+                eprintln!("depot: warning: {}", error.replace(['\r', '\n'], " "));
+            }
         }
     }
     let out = json!({
