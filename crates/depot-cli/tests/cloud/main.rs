@@ -202,6 +202,15 @@ async fn list_datasets_shows_every_dataset_and_the_ones_it_cannot_reach() {
         &w.deploy(&w.properties("WsDogs", breeds("1"), "asynchronous"))
             .await,
     );
+    // A second version of WsBreeds, written later (S3's LastModified counts whole seconds).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let first_hash = breeds_hash;
+    let (again, breeds_hash) = deployed(
+        &w.deploy(&w.properties("WsBreeds", breeds("2"), "synchronous"))
+            .await,
+    );
+    assert_eq!(again, breeds_id);
+    assert_ne!(breeds_hash, first_hash);
     let mut unreachable = w.document(&breeds_id, &breeds_hash).await;
     unreachable["datasetAlias"] = json!("WsGone");
     unreachable["dataset"]["location"]["name"] = json!("elsewhere");
@@ -222,6 +231,8 @@ async fn list_datasets_shows_every_dataset_and_the_ones_it_cannot_reach() {
     assert_eq!(row(&breeds_id)["status"], json!("STABLE"));
     assert_eq!(row(&breeds_id)["alias"], json!("WsBreeds"));
     assert_eq!(row(&breeds_id)["newestVersionHash"], json!(breeds_hash));
+    assert_eq!(row(&breeds_id)["versions"], json!(2));
+    assert_eq!(row(&breeds_id)["deployedVersion"], json!(breeds_hash));
     assert_eq!(row(&breeds_id)["location"]["name"], json!("main"));
     assert_eq!(row(&breeds_id)["error"], Value::Null);
     assert_eq!(row(&dogs_id)["status"], json!("SCHEDULED"));
@@ -455,6 +466,35 @@ async fn seed_upserts_the_deployed_versions_rows_and_refuses_a_pending_dataset()
         )),
         "{reason}"
     );
+
+    // A migration holds the dataset's lock: seeding waits for it, then gives up; nothing written.
+    w.db.client
+        .batch_execute("DELETE FROM ds_wsbreeds.breed")
+        .await
+        .unwrap();
+    let properties = w.properties("WsBreeds", breeds("1"), "synchronous");
+    let dataset = depot_core::properties::parse_dataset(&properties).unwrap();
+    let mut holder = depot_aws::open_session(
+        &dataset.config,
+        &w.clients.secrets,
+        &depot_aws::ConnectSettings::default(),
+    )
+    .await
+    .unwrap();
+    holder
+        .lock_dataset(&id, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let seed = ["--lock-wait", "1", "seed", "--env", &env, "--id", &id];
+    let reason = w.depot(&seed).failed().reason().to_string();
+    assert!(
+        reason.contains(&format!("another migration of dataset {id} is running")),
+        "{reason}"
+    );
+    assert_eq!(w.rows(count).await, [["0"]]);
+    holder.unlock_dataset(&id).await.unwrap();
+    w.depot(&seed).ok();
+    assert_eq!(w.rows(count).await, [["2"]]);
 
     let reason = w
         .depot(&["seed", "--env", &env, "--id", "0123456789ab"])
