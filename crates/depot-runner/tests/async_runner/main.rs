@@ -6,6 +6,7 @@
 mod world;
 
 mod chain;
+mod dependencies;
 mod entry_points;
 mod kill_and_resume;
 mod lambda_emulator;
