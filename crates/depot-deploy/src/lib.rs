@@ -3,6 +3,7 @@
 //! events, generic over where documents and events go and over the engine.
 
 pub mod clock;
+pub mod dependency_wait;
 pub mod deployer;
 pub mod documents;
 pub mod drift;
@@ -18,6 +19,7 @@ pub mod runner;
 pub mod seeding;
 pub mod state;
 
+pub use dependency_wait::DependencyWait;
 pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};
 pub use documents::{DocumentStore, LocalDocumentStore};
 pub use drift::{Drift, DriftCheck};

@@ -12,7 +12,7 @@ use depot_aws::fifo_queue::QueueError;
 use depot_aws::location_connect::ConnectError;
 use depot_aws::{open_session, AwsClients, ConnectSettings, EventBridgeSink, S3DocumentStore};
 use depot_deploy::events::{Event, EventError, EventSink, LifecycleEvent, DETAIL_TYPE_LIFECYCLE};
-use depot_deploy::{DeployError, Deployer, RunOutcome, RunPayload};
+use depot_deploy::{DependencyWait, DeployError, Deployer, RunOutcome, RunPayload};
 use tracing::Instrument;
 
 /// RunnerError is why a run (or the queue around it) failed.
@@ -84,6 +84,9 @@ pub struct AwsRunner {
     pub connect: ConnectSettings,
     /// How long a run waits for another migration of the same dataset to end.
     pub lock_wait: Duration,
+    /// How long a run waits for the dependencies its plan was made against to be deployed
+    /// (`DEPOT_DEPENDENCY_WAIT_SECS`); then it fails, naming the dependency.
+    pub dependency_wait: Duration,
 }
 
 impl AwsRunner {
@@ -150,7 +153,12 @@ impl AwsRunner {
         )
         .await?;
         let outcome = deployer
-            .run_migration(session.as_mut(), payload, force)
+            .run_migration_waiting(
+                session.as_mut(),
+                payload,
+                force,
+                &DependencyWait::up_to(self.dependency_wait),
+            )
             .await;
         match &outcome {
             Ok(outcome) => {

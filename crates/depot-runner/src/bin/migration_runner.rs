@@ -25,6 +25,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use clap::Parser;
 use depot_aws::{AwsClients, ConnectSettings};
+use depot_deploy::DependencyWait;
 use depot_runner::aws_runner::EXIT_ANNOUNCED;
 use depot_runner::payload_input::PayloadInput;
 use depot_runner::queue_consumer::{poll, PollOptions};
@@ -63,6 +64,11 @@ struct Args {
     /// Seconds to wait for another migration of the same dataset to end.
     #[arg(long, env = "DEPOT_LOCK_WAIT_SECS", default_value_t = 900)]
     lock_wait: u64,
+
+    /// Seconds to wait for the dependencies the plan was made against to be deployed (a
+    /// dependency's own asynchronous migration may take hours); then the run fails, naming it.
+    #[arg(long, env = "DEPOT_DEPENDENCY_WAIT_SECS", default_value_t = DependencyWait::DEFAULT_BOUND.as_secs())]
+    dependency_wait: u64,
 }
 
 #[tokio::main]
@@ -74,31 +80,38 @@ async fn main() -> std::process::ExitCode {
     };
     let clients = AwsClients::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let runner = |lock_wait: u64| AwsRunner {
+    let runner = |lock_wait: u64, dependency_wait: u64| AwsRunner {
         clients: clients.clone(),
         connect: ConnectSettings::from_env(),
         lock_wait: Duration::from_secs(lock_wait),
+        dependency_wait: Duration::from_secs(dependency_wait),
     };
     if lambda_mode::under_lambda() {
-        let lock_wait = std::env::var("DEPOT_LOCK_WAIT_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(600);
+        let seconds = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(default)
+        };
+        // A Lambda lives at most 15 minutes: the waits share that.
+        let lock_wait = seconds("DEPOT_LOCK_WAIT_SECS", 600);
         // The same artifact serves the failure reporter (SPEC §8's failures outside Depot's code).
+        // It records a failure and never runs a plan, so it never waits for a dependency.
         if std::env::var("DEPOT_RUNNER_MODE").as_deref() == Ok(failure_reporter::MODE) {
-            let reporter = failure_reporter::Reporter::from_env(runner(lock_wait));
+            let reporter = failure_reporter::Reporter::from_env(runner(lock_wait, 0));
             return match failure_reporter::serve_reporter(reporter).await {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(error) => fail(&anyhow::anyhow!("{error}")),
             };
         }
-        return match lambda_mode::serve_runner(runner(lock_wait)).await {
+        let dependency_wait = seconds("DEPOT_DEPENDENCY_WAIT_SECS", 300);
+        return match lambda_mode::serve_runner(runner(lock_wait, dependency_wait)).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => fail(&anyhow::anyhow!("{error}")),
         };
     }
     let args = Args::parse();
-    match run(&args, runner(args.lock_wait), &sqs).await {
+    match run(&args, runner(args.lock_wait, args.dependency_wait), &sqs).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             let announced = matches!(

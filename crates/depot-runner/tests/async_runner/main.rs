@@ -8,6 +8,7 @@ mod world;
 
 mod chain;
 mod dead_letters;
+mod dependencies;
 mod entry_points;
 mod kill_and_resume;
 mod lambda_emulator;

@@ -87,6 +87,7 @@ async fn a_drifted_database_is_refused_listing_the_differences_and_changes_nothi
             clients: world.clients.clone(),
             connect: depot_aws::ConnectSettings::default(),
             lock_wait: std::time::Duration::from_secs(30),
+            dependency_wait: std::time::Duration::ZERO,
         },
         environment_id: Some("e2e404529091ed2".into()),
         event_bus_arn: Some(world.bus_arn.clone()),

@@ -140,6 +140,7 @@ fn reporter(world: &World) -> Reporter {
             clients: world.clients.clone(),
             connect: ConnectSettings::default(),
             lock_wait: Duration::from_secs(30),
+            dependency_wait: Duration::ZERO,
         },
         environment_id: Some("e2e404529091ed2".into()),
         event_bus_arn: Some(world.bus_arn.clone()),
