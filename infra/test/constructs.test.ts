@@ -109,6 +109,33 @@ describe('validation at synth time', () => {
 });
 
 describe('modes and grants', () => {
+  test('a synchronous dataset on an asynchronous one may be handed to the runner: job definition, capacity 1, the path of its events', () => {
+    const { stack, env, pg } = fixture();
+    const pkg = (id: string) => Package.fromObject(stack, id, SMALL);
+    const breeds = new Dataset(stack, 'Breeds', { environment: env, alias: 'Breeds', package: pkg('P1'), location: pg, migrationMode: { type: 'asynchronous' } });
+    const dogs = new Dataset(stack, 'Dogs', { environment: env, alias: 'Dogs', package: pkg('P2'), location: pg, dependencies: { Breeds: breeds } });
+    const facts = new Dataset(stack, 'Facts', { environment: env, alias: 'Facts', package: pkg('P3'), location: pg, dependencies: { Dogs: dogs } });
+    const plain = new Dataset(stack, 'Plain', { environment: env, alias: 'Plain', package: pkg('P4'), location: pg });
+    const alone = new Dataset(stack, 'Alone', { environment: env, alias: 'Alone', package: pkg('P5'), location: pg, dependencies: { Plain: plain } });
+    assert.deepEqual([breeds, dogs, facts, plain, alone].map((d) => d.runnerMayRun), [true, true, true, false, false]);
+    const json = Template.fromStack(stack).toJSON();
+    const jobDefinitions = resources(json, 'AWS::Batch::JobDefinition').map(([, r]) => r.Properties.JobDefinitionName);
+    for (const alias of ['Breeds', 'Dogs', 'Facts']) assert.ok(jobDefinitions.includes(`sdp-0123456789abcde-ds-${alias}`), alias);
+    for (const alias of ['Plain', 'Alone']) assert.ok(!jobDefinitions.includes(`sdp-0123456789abcde-ds-${alias}`), alias);
+    const id = (c: any) => stack.resolve((c.node.defaultChild as any).logicalId);
+    const dependsOn = (d: Dataset) => json.Resources[id(d.resource)].DependsOn ?? [];
+    for (const needed of [env.migrationRule!, env.migrationForwarder, env.migrationQueue].map(id)) {
+      assert.ok(dependsOn(dogs).includes(needed), `Dogs depends on ${needed}`);
+      assert.ok(!dependsOn(alone).includes(needed), `Alone needs no ${needed}`);
+    }
+    // Its hand-over event must reach the environment's rule.
+    const bus = new events.EventBus(stack, 'Bus');
+    assert.throws(
+      () => new Dataset(stack, 'Elsewhere', { environment: env, alias: 'Elsewhere', package: pkg('P6'), location: pg, dependencies: { Breeds: breeds }, migrationMode: { eventBus: bus } }),
+      /depends on an asynchronous dataset.*another bus/,
+    );
+  });
+
   test('a dataset on another bus: PutEvents on that bus for its entity creator and the runner', () => {
     const { stack, env, pg } = fixture();
     const bus = new events.EventBus(stack, 'Bus');
