@@ -212,8 +212,12 @@ impl Deployer<'_> {
 
         // Drift is checked only when the run starts from the deployed version: a re-run of an
         // attempted migration, or a run from an explicit first phase, starts between versions
-        // by design, where the deployed version's model no longer describes the objects.
-        if !same_attempt && payload.first_phase.is_none() {
+        // by design, where the deployed version's model no longer describes the objects. An
+        // attempt that failed with no phase done (a job that never started, recorded by the
+        // failure reporter; or one whose failure was undone) changed nothing the deployed
+        // version's model does not describe, so its re-run is checked like a first run.
+        let nothing_done = state.last_completed_phase.is_none() && state.last_error.is_some();
+        if (!same_attempt || nothing_done) && payload.first_phase.is_none() {
             self.refuse_drift(session, &announce, &plan, &bucket, force)
                 .await?;
         }
