@@ -118,10 +118,24 @@ pub enum Command {
         preview: bool,
     },
     /// Give up a dataset's failed or interrupted migration: undo what it changed and go back to
-    /// the deployed version (the next deploy of any version then plans from there).
+    /// the deployed version (the next deploy of any version then plans from there). From a
+    /// dataset file, or with --env the dataset of a cloud environment (by --id or --alias).
+    #[command(group(ArgGroup::new("abandoned").required(true).args(["dataset", "env"])))]
     Abandon {
         /// The dataset file (its location, bootstrap bucket and alias or datasetId).
-        dataset: PathBuf,
+        #[arg(conflicts_with = "env")]
+        dataset: Option<PathBuf>,
+        /// The dataset id (12 hex characters), with --env.
+        #[arg(long, requires = "env", conflicts_with = "alias")]
+        id: Option<String>,
+        /// The dataset alias, with --env.
+        #[arg(long, requires = "env")]
+        alias: Option<String>,
+        /// The cloud environment id (15 hex characters).
+        #[arg(long)]
+        env: Option<String>,
+        #[command(flatten)]
+        cloud: EnvironmentArgs,
     },
     /// Print a dataset's state record (SPEC §7: status, versions, lastError). With --env, the
     /// dataset of a cloud environment: its newest environment document in the bootstrap bucket

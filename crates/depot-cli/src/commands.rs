@@ -29,10 +29,12 @@ use crate::cli::{Cli, OutputFormat, PlanFormat};
 use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
 use crate::refusal::{InputSource, Refused};
 
+mod abandon_cloud;
 mod cloud_dataset;
 mod run_cloud;
 mod seed;
 
+pub use abandon_cloud::abandon_in_cloud;
 pub use cloud_dataset::{get_dataset as get_cloud_dataset, list_datasets};
 pub use run_cloud::run_in_cloud;
 pub use seed::{seed_in_cloud, seed_local};

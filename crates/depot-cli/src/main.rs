@@ -61,7 +61,28 @@ async fn main() -> std::process::ExitCode {
             dataset,
             preview: false,
         } => commands::deploy(&cli, dataset).await,
-        Command::Abandon { dataset } => commands::abandon(&cli, dataset).await,
+        Command::Abandon {
+            dataset: Some(dataset),
+            cloud,
+            ..
+        } => match no_aws_args_locally(&cloud.aws, "--env ENV with --id or --alias") {
+            Ok(()) => commands::abandon(&cli, dataset).await,
+            Err(e) => Err(e),
+        },
+        Command::Abandon {
+            id,
+            alias,
+            env,
+            cloud,
+            ..
+        } => match (env, DatasetRef::from_args(id.as_deref(), alias.as_deref())) {
+            (Some(env), Ok(which)) => {
+                let wait = std::time::Duration::from_secs(cli.lock_wait);
+                commands::abandon_in_cloud(env, which, cloud, wait).await
+            }
+            (None, _) => Err(anyhow::anyhow!("--id and --alias need --env")),
+            (_, Err(e)) => Err(e),
+        },
         Command::GetDataset {
             id,
             alias,

@@ -552,3 +552,86 @@ async fn seed_runs_locally_from_the_deployed_dataset_file() {
         "{reason}"
     );
 }
+
+/// A failed migration of a cloud dataset, given up by the operator: `depot abandon --env` goes
+/// back to the deployed version through the environment's documents and the secret, and the
+/// dataset is STABLE again with its rows.
+#[tokio::test]
+async fn abandon_gives_up_a_failed_migration_of_a_cloud_dataset() {
+    let w = World::new().await;
+    let env = w.environment_id.clone();
+    let dogs = |version: &str, name: Value| {
+        json!({"name": "dogs", "version": version, "schemas": {"Dog": {"kind": "object",
+            "primaryKey": ["id"], "fields": {"id": {"type": "bigint"}, "name": name}}}})
+    };
+    let v1 = w.properties(
+        "WsDogs",
+        dogs("1", json!({"type": "string", "nullable": true})),
+        "synchronous",
+    );
+    let (id, v1_hash) = deployed(&w.deploy(&v1).await);
+    w.db.client
+        .batch_execute("INSERT INTO ds_wsdogs.dog (id, name) VALUES (1, 'Rex'), (2, NULL)")
+        .await
+        .unwrap();
+    // v2 makes `name` NOT NULL: its validation fails on row 2, and the migration is undone.
+    let mut v2 = w.properties(
+        "WsDogs",
+        dogs("2", json!({"type": "string"})),
+        "synchronous",
+    );
+    v2["migrationOptions"]["allowedHazards"] = json!([
+        "DELETES_DATA",
+        "TABLE_REWRITE",
+        "BLOCKS_WRITES",
+        "BLOCKS_READS",
+        "INDEX_BUILD",
+        "VALIDATES_DATA",
+        "NOT_REVERSIBLE"
+    ]);
+    w.try_deploy(&v2).await.expect_err("row 2 has no name");
+    let failed = w
+        .depot(&["get-dataset", "--env", &env, "--id", &id])
+        .ok()
+        .json();
+    assert_eq!(failed["status"], json!("FAILED"), "{failed}");
+    assert!(
+        failed["lastError"].as_str().unwrap().contains("violated"),
+        "{failed}"
+    );
+
+    // A dataset file, or --env with --id or --alias, says which dataset (clap's usage errors).
+    for args in [vec!["abandon"], vec!["abandon", "--id", id.as_str()]] {
+        let refused = w.depot(&args);
+        assert_eq!(refused.code, Some(2), "{args:?}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("--env"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+
+    let out = w
+        .depot(&["abandon", "--env", &env, "--alias", "WsDogs"])
+        .ok()
+        .json();
+    assert_eq!(out["outcome"], json!("abandoned"), "{out}");
+    assert_eq!(out["alias"], json!("WsDogs"));
+    assert_eq!(out["state"]["status"], json!("STABLE"), "{out}");
+    assert_eq!(out["state"]["deployedVersion"], json!(v1_hash));
+    let now = w
+        .depot(&["get-dataset", "--env", &env, "--id", &id])
+        .ok()
+        .json();
+    assert_eq!(now["status"], json!("STABLE"), "{now}");
+    assert_eq!(now["desiredVersion"], json!(v1_hash));
+    assert_eq!(
+        w.rows("SELECT count(*)::text FROM ds_wsdogs.dog").await,
+        [["2"]]
+    );
+    // The old version's insert of a NULL name still works.
+    w.db.client
+        .batch_execute("INSERT INTO ds_wsdogs.dog (id, name) VALUES (3, NULL)")
+        .await
+        .expect("v1's NULL name");
+}

@@ -160,6 +160,16 @@ impl World {
     /// Deploys a dataset as the entity creator does: documents to the bucket, the session
     /// opened with the secret.
     pub async fn deploy(&self, properties: &Value) -> DeployOutcome {
+        self.try_deploy(properties)
+            .await
+            .expect("the deploy succeeds")
+    }
+
+    /// Like [`World::deploy`], for a deploy that may fail.
+    pub async fn try_deploy(
+        &self,
+        properties: &Value,
+    ) -> Result<DeployOutcome, depot_deploy::DeployError> {
         let dataset = depot_core::properties::parse_dataset(properties).expect("valid properties");
         let documents = S3DocumentStore::new(self.clients.s3.clone());
         let events = LocalEventLog::new(self.scratch.path().join("events.jsonl"));
@@ -175,10 +185,7 @@ impl World {
         )
         .await
         .expect("the secret opens the location");
-        deployer
-            .deploy(session.as_mut(), &dataset)
-            .await
-            .expect("the deploy succeeds")
+        deployer.deploy(session.as_mut(), &dataset).await
     }
 
     /// The stored environment document of a version.
