@@ -653,9 +653,11 @@ impl Deployer<'_> {
         self.get_json(bucket, &key).await
     }
 
-    /// Reads a stored plan.
+    /// Reads a stored plan; one without `metadata` gets its target version's (see
+    /// [`crate::stored_plan`]).
     pub async fn read_plan(&self, bucket: &str, key: &str) -> Result<Plan, DeployError> {
-        self.get_json(bucket, key).await
+        let raw: serde_json::Value = self.get_json(bucket, key).await?;
+        self.plan_from_stored(bucket, key, raw).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(

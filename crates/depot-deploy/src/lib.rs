@@ -16,6 +16,7 @@ pub mod run_payload;
 pub mod runner;
 pub mod seeding;
 pub mod state;
+mod stored_plan;
 
 pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};
 pub use documents::{DocumentStore, LocalDocumentStore};
