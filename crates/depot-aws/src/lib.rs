@@ -15,6 +15,7 @@ pub mod config;
 pub mod eventbridge_sink;
 pub mod fifo_queue;
 pub mod location_connect;
+pub mod rds_auth;
 pub mod s3_documents;
 mod sdk_error;
 pub mod secrets;
@@ -23,6 +24,7 @@ pub mod trust;
 pub use config::{load_sdk_config, AwsClients};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
 pub use location_connect::{open_postgres, open_session, open_snowflake, ConnectSettings};
+pub use rds_auth::RdsAuthTokens;
 pub use s3_documents::S3DocumentStore;
 pub use secrets::{
     PostgresCredentials, Redacted, SecretError, SnowflakeAuth, SnowflakeCredentials,

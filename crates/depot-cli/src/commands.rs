@@ -223,15 +223,23 @@ async fn connect_snowflake(
 }
 
 async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession> {
-    let options = match (&cli.database_url, dataset.map(|d| &d.config.location)) {
+    let target = dataset.map(|d| (&d.config.location, &d.config.executor));
+    let options = match (&cli.database_url, target) {
         (Some(url), _) => depot_postgres::ConnectOptions::from_url(url)?,
-        (None, Some(Location::Postgres(location))) => {
-            depot_postgres::ConnectOptions::from_location(
+        (None, Some((_, executor))) if executor.iam_auth => bail!(
+            "executor {}: IAM authentication tokens are made by the Lambdas from their role; \
+             from the command line pass --database-url (or set DATABASE_URL)",
+            executor.name
+        ),
+        // The executor's writer endpoint and user, as the Lambdas connect.
+        (None, Some((Location::Postgres(location), executor))) => {
+            depot_postgres::ConnectOptions::for_executor(
                 location,
+                executor,
                 std::env::var("PGPASSWORD").ok().as_deref(),
             )
         }
-        (None, Some(Location::Snowflake(_))) => {
+        (None, Some((Location::Snowflake(_), _))) => {
             bail!("a Snowflake location is reached without --database-url")
         }
         (None, None) => bail!(

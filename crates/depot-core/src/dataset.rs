@@ -78,6 +78,45 @@ pub struct Executor {
     pub warehouse: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// PostgreSQL: where migrations connect (the writer: an Aurora cluster endpoint), instead
+    /// of the location's `host`/`port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+    /// PostgreSQL: a read-only endpoint (an Aurora reader), for read-only work; migrations
+    /// never use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader_endpoint: Option<Endpoint>,
+    /// PostgreSQL: the user migrations connect as, instead of the location's `user` or the
+    /// secret's `username` (the secret still gives the password, unless `iam_auth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// PostgreSQL: the password is an RDS IAM authentication token, generated for each
+    /// connection from the caller's AWS credentials; TLS is required.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub iam_auth: bool,
+}
+
+impl Executor {
+    /// The executor of the given name, with nothing else set.
+    pub fn named(name: impl Into<String>) -> Executor {
+        Executor {
+            name: name.into(),
+            warehouse: None,
+            role: None,
+            endpoint: None,
+            reader_endpoint: None,
+            user: None,
+            iam_auth: false,
+        }
+    }
+}
+
+/// Endpoint is a host and port to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
