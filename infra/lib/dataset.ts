@@ -109,6 +109,8 @@ export class Dataset extends Construct {
     const grants: IDependable[] = [props.location.grantTo(env)];
     const assetGrant = props.package.grantTo(env, props.location.type);
     if (assetGrant) grants.push(assetGrant);
+    const executorGrant = props.executor?.grantTo(env, props.location.type);
+    if (executorGrant) grants.push(executorGrant);
     if (otherBus) {
       const principals = [env.entityCreatorRole(props.location.type), env.runnerJobRole];
       grants.push(
