@@ -47,6 +47,7 @@ fn config() -> DatasetConfig {
             lock_timeout_ms: None,
         },
         removal_policy: RemovalPolicy::Retain,
+        plan_transformer: None,
     }
 }
 
