@@ -14,6 +14,7 @@
 pub mod config;
 pub mod eventbridge_sink;
 pub mod fifo_queue;
+pub mod lambda_transformer;
 pub mod location_connect;
 pub mod rds_auth;
 pub mod s3_documents;
@@ -23,6 +24,7 @@ pub mod trust;
 
 pub use config::{load_sdk_config, AwsClients};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
+pub use lambda_transformer::{LambdaInvoke, LambdaTransformer};
 pub use location_connect::{open_postgres, open_session, open_snowflake, ConnectSettings};
 pub use rds_auth::RdsAuthTokens;
 pub use s3_documents::S3DocumentStore;

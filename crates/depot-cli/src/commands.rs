@@ -264,7 +264,19 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
     let (dataset, source) = load_dataset_with_source(path)?;
     let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let outcome = match edge.deployer(cli).deploy(session.as_mut(), &dataset).await {
+    // A `planTransformer.command` runs from the dataset file's folder.
+    let transformer = depot_deploy::CommandTransformer {
+        base_dir: path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    };
+    let outcome = match edge
+        .deployer(cli)
+        .deploy_with(session.as_mut(), &dataset, &transformer)
+        .await
+    {
         Ok(outcome) => outcome,
         // Problems found against the engine (names, limits, views): one line each, placed in
         // the file they are in.

@@ -34,7 +34,11 @@ pub struct MigrationPlanned {
     pub dataset_version_hash: String,
     pub old_dataset_version_hash: Option<String>,
     pub migration_plan_bucket: String,
+    /// The plan that runs: the transformed plan when the dataset has a plan transformer.
     pub migration_plan_key: String,
+    /// Depot's own plan, when a plan transformer changed it (stored beside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_migration_plan_key: Option<String>,
     pub migration_id: String,
     /// Always `migration-planned`.
     pub summary: String,

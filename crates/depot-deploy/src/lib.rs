@@ -11,6 +11,8 @@ pub mod events;
 mod interruption;
 pub mod lifecycle;
 pub mod location;
+pub mod plan_transformer;
+mod plan_transforming;
 pub mod removal;
 pub mod run_payload;
 pub mod runner;
@@ -27,6 +29,7 @@ pub use lifecycle::{Baseline, Progress, Status, Transition};
 pub use location::{
     LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,
 };
+pub use plan_transformer::{CommandTransformer, NoPlanTransformer, PlanTransformer};
 pub use removal::RemovalOutcome;
 pub use run_payload::{PayloadError, PayloadParseError, RunPayload};
 pub use runner::{RunOutcome, RunTarget};

@@ -36,6 +36,7 @@ fn planned(dataset_id: &str) -> MigrationPlanned {
              2025-04-28T08:31:33.816Z_MIGRATION_PLANNED_{dataset_id}_WsDevDogSrcDeferredMigration_\
              01967b85-dd5c-7306-b067-0a06ab34d6ae.json"
         ),
+        original_migration_plan_key: None,
         migration_id: "01967b85-dd5c-7306-b067-0a06ab34d6ae".into(),
         summary: "migration-planned".into(),
         execution_responsibility: ExecutionResponsibility::ToBeExecutedByReceiver,
