@@ -1,7 +1,8 @@
-/** The Executor construct: PostgreSQL endpoints, user and IAM authentication, and its grant. */
+/** The Executor construct (PostgreSQL endpoints, user and IAM authentication, its grant) and a dataset's plan transformer. */
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -98,6 +99,52 @@ describe('executor', () => {
     assert.throws(
       () => new Dataset(stack, 'SfDogs', { environment: env, alias: 'SfDogs', package: pkg, location: sf, executor: pgOnly }),
       /executor e: `user` apply to PostgreSQL locations only/,
+    );
+  });
+});
+
+describe('plan transformer', () => {
+  test('a dataset passes the function ARN and grants the entity creator lambda:InvokeFunction on it', () => {
+    const { stack, env, pg, pkg } = fixture();
+    const fn = new lambda.Function(stack, 'Adjust', {
+      runtime: lambda.Runtime.PYTHON_3_12,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('def handler(plan, context):\n    return plan\n'),
+    });
+    new Dataset(stack, 'Dogs', {
+      environment: env,
+      alias: 'Dogs',
+      package: pkg,
+      location: pg,
+      planTransformer: fn,
+      planTransformerTimeout: Duration.minutes(2),
+    });
+    const json = Template.fromStack(stack).toJSON();
+    const [, dataset] = resources(json, 'Custom::DepotDataset')[0];
+    const fnId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
+    assert.deepEqual(dataset.Properties.planTransformer, { lambdaArn: { 'Fn::GetAtt': [fnId, 'Arn'] }, timeoutSeconds: 120 });
+    const invoke = resources(json, 'AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as any[]).some((s) => s.Action === 'lambda:InvokeFunction'),
+    );
+    assert.equal(invoke.length, 1);
+    const [policyId, policy] = invoke[0];
+    const statement = (policy.Properties.PolicyDocument.Statement as any[]).find((s) => s.Action === 'lambda:InvokeFunction');
+    assert.deepEqual(statement.Resource, { 'Fn::GetAtt': [fnId, 'Arn'] });
+    const creator = stack.getLogicalId(env.entityCreatorRole('postgres').node.defaultChild as any);
+    assert.deepEqual(policy.Properties.Roles.map((r: any) => r.Ref), [creator]);
+    assert.ok((dataset.DependsOn ?? []).includes(policyId), JSON.stringify(dataset.DependsOn));
+  });
+
+  test('a timeout without a transformer, or out of range, is refused', () => {
+    const { stack, env, pg, pkg } = fixture();
+    assert.throws(
+      () => new Dataset(stack, 'A', { environment: env, alias: 'A', package: pkg, location: pg, planTransformerTimeout: Duration.seconds(5) }),
+      /dataset A: planTransformerTimeout applies with planTransformer only/,
+    );
+    const fn = lambda.Function.fromFunctionArn(stack, 'F', 'arn:aws:lambda:eu-west-1:123456789012:function:adjust');
+    assert.throws(
+      () => new Dataset(stack, 'B', { environment: env, alias: 'B', package: pkg, location: pg, planTransformer: fn, planTransformerTimeout: Duration.minutes(20) }),
+      /dataset B: planTransformerTimeout must be from 1 second to 15 minutes/,
     );
   });
 });
