@@ -40,6 +40,10 @@ impl World {
     /// A dataset file whose transformer runs `adjust_plan.py MODE` (copied beside the file and
     /// named by a relative path, as a user would), with a timeout of `timeout` seconds.
     fn dataset(&self, mode: &str, timeout: u32) -> String {
+        self.dataset_in(mode, timeout, "synchronous")
+    }
+
+    fn dataset_in(&self, mode: &str, timeout: u32, migration_mode: &str) -> String {
         std::fs::copy(
             transformer_script(),
             self.scratch.path().join("adjust_plan.py"),
@@ -54,6 +58,7 @@ impl World {
                 "primaryKey": ["id"]}}},
             "location": {"type": "postgres", "name": "main", "host": "db.invalid", "port": "5432", "database": "app"},
             "schemaName": "dogs_t",
+            "migrationOptions": {"migrationMode": {"type": migration_mode}},
             "planTransformer": {"command": ["python3", "./adjust_plan.py", mode], "timeoutSeconds": timeout},
         });
         let path = self.scratch.path().join(format!("dataset-{mode}.json"));
@@ -62,8 +67,13 @@ impl World {
     }
 
     fn deploy(&self, dataset: &str) -> Run {
+        self.depot(&["deploy", dataset])
+    }
+
+    fn depot(&self, args: &[&str]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_depot"))
-            .args(["deploy", dataset, "--database-url", &self.db.url])
+            .args(args)
+            .args(["--database-url", &self.db.url])
             .args(["--state-dir", &self.state.path().display().to_string()])
             .current_dir(self.scratch.path())
             .env_remove("DATABASE_URL")
@@ -255,4 +265,50 @@ async fn refused_or_failed_transformers_fail_the_deploy_with_one_line_and_change
         assert!(world.events().is_empty(), "{mode}: {:?}", world.events());
         assert!(!world.namespace_exists().await, "{mode}");
     }
+}
+
+#[tokio::test]
+async fn in_asynchronous_mode_the_runner_runs_the_transformed_plan() {
+    let world = World::new().await;
+    let run = world.deploy(&world.dataset_in("comment", 30, "asynchronous"));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let planned = world
+        .events()
+        .into_iter()
+        .find(|e| e["detail-type"] == "migration-plan")
+        .expect("a migration-plan event");
+    let detail = &planned["detail"];
+    let key = detail["migrationPlanKey"].as_str().unwrap();
+    assert!(key.contains("_TRANSFORMED_"), "{detail}");
+    assert!(
+        detail["originalMigrationPlanKey"]
+            .as_str()
+            .unwrap()
+            .contains("_MIGRATION_PLANNED_"),
+        "{detail}"
+    );
+    let payload = world.scratch.path().join("payload.json");
+    std::fs::write(
+        &payload,
+        json!({
+            "datasetId": detail["datasetId"],
+            "migrationPlanBucket": detail["migrationPlanBucket"],
+            "migrationPlanKey": key,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let ran = world.depot(&["run-migration", &payload.display().to_string()]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let comment: Option<String> = world
+        .db
+        .client
+        .query_one(
+            "SELECT obj_description('dogs_t.dog'::regclass, 'pg_class')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(comment.as_deref(), Some("adjusted by the transformer"));
 }

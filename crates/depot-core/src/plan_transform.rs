@@ -535,6 +535,12 @@ mod tests {
         plan.as_object_mut().unwrap().remove("metadata");
         let checked = check_transformed(&original(), plan, &allowed()).unwrap();
         assert_eq!(checked.phases.len(), 3);
+        let analyze = with_phase(
+            true,
+            json!([{"id": "1500-1", "action": "analyze", "target": "Dog",
+                    "sql": "ANALYZE ns.dog", "hazards": []}]),
+        );
+        check_transformed(&original(), analyze, &allowed()).unwrap();
         assert_eq!(checked.metadata, original().metadata);
         // Unchanged, the plan passes as it is.
         let same = serde_json::to_value(original()).unwrap();
