@@ -118,16 +118,17 @@ async fn the_executor_user_overrides_the_secrets_and_its_endpoint_the_locations(
 
     // Without the endpoint, the location's own host and port are used: nothing listens there.
     executor.endpoint = None;
-    let err = open_postgres(
+    let err = match open_postgres(
         &location,
         &executor,
         &clients.secrets,
         &ConnectSettings::default(),
     )
     .await
-    .err()
-    .expect("nothing listens on the location's port")
-    .to_string();
+    {
+        Ok(_) => panic!("nothing listens on the location's port"),
+        Err(e) => e.to_string(),
+    };
     assert!(err.contains("127.0.0.1:1"), "{err}");
     assert!(!err.contains("secret-password"), "{err}");
     role.drop(&db).await;
