@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help build test test-rust lint fuzz demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas infra-test
+.PHONY: help build test test-rust lint fuzz demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas package infra-test cdk-app-test
 
 help:
 	@echo "make demo    deploy examples/dogs v1 then v2 to PostgreSQL (starts one if needed)"
@@ -10,21 +10,26 @@ help:
 	@echo "make lint    cargo fmt --check and clippy"
 	@echo "make fuzz    bounded fuzzing of the input readers (PROPTEST_CASES=FUZZ_CASES)"
 	@echo "make bench   criterion benches (hash + plan) and the deploy benchmark"
+	@echo "make package the npm package of infra/ (@stage-tech/depot-cdk) with the arm64 functions"
 
 build:
 	cargo build --release --bin depot
 
 # Every test against a real PostgreSQL and a moto server (AWS APIs): scripts/ensure-postgres.sh
-# and scripts/ensure-moto.sh find or start them. DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the
-# Snowflake sessions of the tests reach fakesnow's plain http:// endpoint (never set it for a real
-# Snowflake). AWS settings are fixed test values, so a
+# and scripts/ensure-moto.sh find or start them. The tests that execute the synthesized state
+# machines use a second moto server, scripts/ensure-moto-sfn.sh's (Step Functions executed,
+# mocked Batch and Lambda states), and the template infra-test has just built (infra/dist).
+# DEPOT_SNOWFLAKE_EMULATOR=fakesnow lets the Snowflake sessions of the tests reach fakesnow's
+# plain http:// endpoint (never set it for a real Snowflake). AWS settings are fixed test values, so a
 # developer's own AWS credentials and profile never reach the tests.
-test: infra-test
+test: infra-test cdk-app-test
 	@scripts/ensure-cargo-lambda.sh && \
 	  url=$$(scripts/ensure-postgres.sh) && moto=$$(scripts/ensure-moto.sh) && \
-	  fakesnow=$$(scripts/ensure-fakesnow.sh) && \
+	  fakesnow=$$(scripts/ensure-fakesnow.sh) && sfn=$$(scripts/ensure-moto-sfn.sh) && \
 	  echo "PostgreSQL: $$url" && echo "moto: $$moto" && echo "fakesnow: $$fakesnow" && \
+	  echo "moto (Step Functions executed): $$sfn" && \
 	  DATABASE_URL="$$url" AWS_ENDPOINT_URL="$$moto" FAKESNOW_ENDPOINT="$$fakesnow" DEPOT_SNOWFLAKE_EMULATOR=fakesnow \
+	  DEPOT_MOTO_SFN_ENDPOINT="$$sfn" \
 	  AWS_REGION=eu-west-1 \
 	  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
 	  AWS_EC2_METADATA_DISABLED=true cargo test --workspace --locked
@@ -73,6 +78,12 @@ lambdas:
 	scripts/build-lambdas.sh arm64
 	@ls -l target/lambda/*/bootstrap
 
+# The npm package of infra/ (@stage-tech/depot-cdk), in target/package/: the compiled library, the
+# runner image's Dockerfile and the arm64 functions of `make lambdas` (LAMBDA_ARTIFACTS). The
+# package's prepack refuses a missing or non-arm64 artifact.
+package: lambdas
+	scripts/pack-infra.sh target/package
+
 # Cold init (process start to the first poll of the runtime API) and size of each function
 # binary, against a hello-world lambda_runtime function built the same way.
 bench-lambda:
@@ -87,3 +98,10 @@ bench-lambda:
 infra-test:
 	@python3 -c 'import cfnlint' 2>/dev/null || python3 -m pip install --quiet 'cfn-lint>=1.51,<2'
 	cd infra && npm ci --no-audit --no-fund --prefer-offline && npm test
+
+# The packed library as a user gets it: pack (stub artifacts), install the tarball into a copy of
+# examples/cdk-app outside the repository (aws-cdk-lib, constructs, cdk-nag, aws-cdk from the npm
+# registry, cache first), type-check, `cdk synth` without Rust or Docker, and assertions on the
+# output (scripts/test-cdk-app.sh; about 2 min).
+cdk-app-test:
+	scripts/test-cdk-app.sh

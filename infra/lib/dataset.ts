@@ -27,7 +27,11 @@ export interface MigrationModeProps {
    * @default false
    */
   readonly customEventBinding?: boolean;
-  /** Required with `customEventBinding`: the dataset depends on it. */
+  /**
+   * Required with `customEventBinding`: the dataset depends on it (and on the environment's
+   * forwarder and queue), so it exists before the first event. Anything else its target needs
+   * first is yours to add: `dataset.resource.node.addDependency(thing)`.
+   */
   readonly eventRule?: events.IRule;
 }
 
@@ -69,8 +73,9 @@ export interface DatasetProps {
 
 /**
  * A package deployed into a location: one `Custom::DepotDataset` served by the entity creator of
- * the location's engine. Asynchronous datasets also get their consumable resource (capacity 1)
- * and Batch job definition, created before the dataset itself.
+ * the location's engine. Datasets the runner may run (asynchronous ones, and synchronous ones that
+ * depend on an asynchronous one) also get their consumable resource (capacity 1) and Batch job
+ * definition, created before the dataset itself.
  */
 export class Dataset extends Construct {
   readonly alias: string;
@@ -78,7 +83,13 @@ export class Dataset extends Construct {
   readonly location: Location;
   readonly resource: CustomResource;
   readonly asynchronous: boolean;
-  /** Asynchronous datasets (custom event binding or not): capacity 1, one migration at a time. */
+  /**
+   * Whether the runner may run this dataset's migrations: asynchronous datasets, and synchronous
+   * ones that depend (directly or not) on an asynchronous dataset, whose entity creator hands a
+   * run to the runner while a dependency is scheduled but not yet deployed.
+   */
+  readonly runnerMayRun: boolean;
+  /** Datasets the runner may run (runnerMayRun): capacity 1, one migration at a time. */
   readonly consumableResource?: batch.CfnConsumableResource;
   readonly jobDefinition?: batch.CfnJobDefinition;
 
@@ -103,6 +114,15 @@ export class Dataset extends Construct {
       throw new Error(
         `dataset ${this.alias}: its events go to another bus than the environment's, where no Depot rule ` +
           'listens: use customEventBinding with your own rule, or the environment bus',
+      );
+    }
+    const dependencies = Object.values(props.dependencies ?? {});
+    this.runnerMayRun = this.asynchronous || dependencies.some((dep) => dep.runnerMayRun);
+    if (!this.asynchronous && this.runnerMayRun && otherBus) {
+      throw new Error(
+        `dataset ${this.alias}: it depends on an asynchronous dataset, so a run may be handed to the runner ` +
+          "while that dependency is scheduled, but its events go to another bus than the environment's, where " +
+          'no Depot rule listens: use the environment bus',
       );
     }
     for (const [depAlias, dep] of Object.entries(props.dependencies ?? {})) {
@@ -147,7 +167,7 @@ export class Dataset extends Construct {
       throw new Error(`dataset ${this.alias}: planTransformerTimeout applies with planTransformer only`);
     }
     if (otherBus) {
-      const principals = [env.entityCreatorRole(props.location.type), env.runnerJobRole];
+      const principals = [env.entityCreatorRole(props.location.type), env.runnerJobRole, env.failureReporting.role];
       grants.push(
         new iam.Policy(this, 'EventBusAccess', {
           roles: principals,
@@ -156,7 +176,7 @@ export class Dataset extends Construct {
       );
     }
 
-    if (this.asynchronous) {
+    if (this.runnerMayRun) {
       this.consumableResource = new batch.CfnConsumableResource(this, 'OneMigrationAtATime', {
         consumableResourceName: consumableResourceName(env.environmentId, this.alias),
         resourceType: 'REPLENISHABLE',
@@ -205,11 +225,17 @@ export class Dataset extends Construct {
     for (const grant of grants) this.resource.node.addDependency(grant);
     if (this.consumableResource && this.jobDefinition) {
       // The Create emits the first migration-plan event: its job definition and consumable
-      // resource must exist by then.
+      // resource must exist by then, and so must what carries the event to the runner: the
+      // environment's rule (unless the dataset or the environment binds its own), the forwarder
+      // (its permission for the rule and its queue grant are part of it) and the FIFO queue. The
+      // pipe and dispatcher may come later: a plan waits in the queue.
       this.resource.node.addDependency(this.consumableResource, this.jobDefinition);
+      // A synchronous dataset handed to the runner (a dependency still scheduled) takes the same path.
+      this.resource.node.addDependency(env.migrationForwarder, env.migrationQueue);
+      if (!customEventBinding && env.migrationRule) this.resource.node.addDependency(env.migrationRule);
     }
     if (props.location.databaseConstruct) this.resource.node.addDependency(props.location.databaseConstruct);
-    for (const dep of Object.values(props.dependencies ?? {})) this.resource.node.addDependency(dep);
+    for (const dep of dependencies) this.resource.node.addDependency(dep);
     if (customEventBinding && mode.eventRule) this.resource.node.addDependency(mode.eventRule);
   }
 

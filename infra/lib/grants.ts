@@ -45,3 +45,12 @@ export function attachedPolicy(
 ): iam.Policy {
   return new iam.Policy(scope, id, { roles, statements });
 }
+
+/** events:PutEvents on one bus. */
+export function putEventsStatement(eventBusArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'PutDepotEvents',
+    actions: ['events:PutEvents'],
+    resources: [eventBusArn],
+  });
+}

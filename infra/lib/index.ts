@@ -1,8 +1,12 @@
 export * from './names';
+export * from './artifacts';
 export * from './environment';
+export * from './failure-reporting';
+export type { RunnerOptions } from './runner';
 export * from './location';
 export * from './executor';
 export * from './package';
 export * from './dataset';
 export * from './alerts';
 export * from './nag';
+export { ENTITY_CREATOR_ERRORS_METRIC, HAZARD_REFUSAL } from './monitoring';

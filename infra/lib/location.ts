@@ -132,7 +132,7 @@ export class Location extends Construct {
       policy = attachedPolicy(
         this,
         `SecretAccess${environment.environmentId}`,
-        [environment.entityCreatorRole(this.type), environment.runnerJobRole],
+        [environment.entityCreatorRole(this.type), environment.runnerJobRole, environment.failureReporting.role],
         secretReadStatements(this.secret),
       );
       this.grants.set(environment.node.addr, policy);

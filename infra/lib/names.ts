@@ -60,3 +60,95 @@ export function jobDefinitionName(environmentId: string, alias: string): string 
 export function runnerStateMachineName(environmentId: string): string {
   return `sdp-${environmentId}-ds-migration-runner`;
 }
+
+// --- Resource names of an environment --------------------------------------------------------
+// Every physical name a DepotEnvironment gives its resources is built here (and only here), so the
+// constructs, the IAM wildcards, the cdk-nag suppressions, the docs and the tests agree.
+
+/** A function of LAMBDA_ARTIFACTS: `sdp-<env>-<artifact>`, e.g. `sdp-<env>-entity-creator-aurora`. */
+export function functionName(environmentId: string, artifact: string): string {
+  return `sdp-${environmentId}-${artifact}`;
+}
+
+/** The log groups of an environment: `/depot/<env>/<name>`. */
+export function logGroupName(environmentId: string, name: string): string {
+  return `/depot/${environmentId}/${name}`;
+}
+
+/** The rule that sends migration-plan events to the forwarder. */
+export function migrationRuleName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-plan`;
+}
+
+/** The FIFO queue of migrations waiting for the runner. */
+export function migrationQueueName(environmentId: string): string {
+  return `sdp-${environmentId}-migrations.fifo`;
+}
+
+/** The FIFO dead-letter queue of the migration queue. */
+export function migrationDeadLetterQueueName(environmentId: string): string {
+  return `sdp-${environmentId}-migrations-dlq.fifo`;
+}
+
+/** The EventBridge Pipe from the migration queue to the dispatcher. */
+export function migrationPipeName(environmentId: string): string {
+  return `sdp-${environmentId}-migrations`;
+}
+
+/** The express state machine that starts one runner execution per queued plan. */
+export function dispatcherStateMachineName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-dispatcher`;
+}
+
+/** The Fargate compute environment of the runner jobs. */
+export function computeEnvironmentName(environmentId: string): string {
+  return `sdp-${environmentId}-runner`;
+}
+
+/** The Batch job queue of the runner jobs. */
+export function jobQueueName(environmentId: string): string {
+  return `sdp-${environmentId}-migrations`;
+}
+
+/** The rule keeping `failed` lifecycle events in the failure log. */
+export function failureRuleName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-failed`;
+}
+
+/** The CloudWatch Logs resource policy that lets EventBridge write the failure log. */
+export function failureLogPolicyName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-failures`;
+}
+
+/** The CloudWatch dashboard of an environment. */
+export function dashboardName(environmentId: string): string {
+  return `sdp-${environmentId}-migrations`;
+}
+
+/** The alarm on failed or timed-out runner executions. */
+export function runnerFailedAlarmName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-runner-failed`;
+}
+
+/** The alarm on plans or events that never reached the runner. */
+export function deadLettersAlarmName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-dead-letters`;
+}
+
+/**
+ * The SSM String parameter holding the name of an environment's bootstrap bucket:
+ * `/depot/<env>/bootstrap-bucket`. The `depot` CLI reads it to find an environment's bucket.
+ */
+export function bootstrapBucketParameterName(environmentId: string): string {
+  return `/depot/${environmentId}/bootstrap-bucket`;
+}
+
+/** The rule keeping every lifecycle event of an environment in the lifecycle log. */
+export function lifecycleRuleName(environmentId: string): string {
+  return `sdp-${environmentId}-migration-lifecycle`;
+}
+
+/** The metric namespace of an environment's log-derived metrics (metric filters). */
+export function metricNamespace(environmentId: string): string {
+  return `Depot/${environmentId}`;
+}

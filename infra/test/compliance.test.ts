@@ -9,7 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { depotSuppressions } from '../lib';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Dataset, DepotEnvironment, Location, Package, depotSuppressions } from '../lib';
 import { EXAMPLE_DIR, nagFindings, stubArtifacts, synthDemo, tempDir } from './helpers';
 
 const INFRA = path.resolve(__dirname, '..', '..');
@@ -73,9 +78,36 @@ describe('cdk-nag AwsSolutions pack on the in-process synth', () => {
       assert.ok(s.reason.length >= 60, `${s.on} ${s.id}: a reason, not a placeholder: "${s.reason}"`);
     }
     // Depot's own suppressions are the documented list (lib/nag.ts), nothing more.
-    const documented = new Set(depotSuppressions(ENV).map((s) => s.reason));
+    const documented = new Set(depotSuppressions(ENV, stack).map((s) => s.reason));
     const exampleOwn = found.filter((s) => !documented.has(s.reason)).map((s) => s.id);
     assert.deepEqual([...new Set(exampleOwn)], ['AwsSolutions-SMG4'], 'the example adds only the demo secret rotation');
+  });
+});
+
+describe('cdk-nag AwsSolutions pack in a stack with a fixed account and Region', () => {
+  // The example app sets no account: its ARNs hold <AWS::Region>:<AWS::AccountId>. A user's stack
+  // usually has both fixed, and then the policies hold the concrete form.
+  const app = new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } });
+  const stack = new Stack(app, 'Fixed', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(stack, 'FlowLogs')) });
+  const depot = new DepotEnvironment(stack, 'Depot', { environmentId: ENV, vpc, artifactsDir: stubArtifacts() });
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'DbSecret', 'app/db');
+  const location = Location.postgres(stack, 'Main', { name: 'main', host: 'db.internal', database: 'app', secret });
+  const pkg = Package.fromObject(stack, 'Pkg', { name: 'dogs', schemas: { Dog: { kind: 'object', fields: { id: { type: 'uuid' } }, primaryKey: ['id'] } } });
+  new Dataset(stack, 'Dogs', { environment: depot, alias: 'Dogs', location, package: pkg, migrationMode: { type: 'asynchronous' } });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  app.synth();
+
+  test('the policies name the concrete account and Region', () => {
+    const text = JSON.stringify(app.synth().getStackByName('Fixed').template);
+    assert.ok(text.includes(`:batch:eu-west-1:123456789012:job-definition/sdp-${ENV}-ds-*`));
+    assert.ok(text.includes(`:batch:eu-west-1:123456789012:consumable-resource/sdp-${ENV}-*`));
+    assert.ok(text.includes(':batch:eu-west-1:123456789012:job/*'));
+  });
+
+  test('no unsuppressed finding (errors or warnings)', () => {
+    assert.deepEqual(nagFindings(stack), []);
   });
 });
 

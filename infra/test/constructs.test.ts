@@ -1,5 +1,6 @@
 /** The constructs on their own: validation at synth time, modes and grants. */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,8 +16,11 @@ import {
   DepotEnvironment,
   DepotEnvironmentProps,
   Executor,
+  LAMBDA_ARTIFACTS,
   Location,
+  PACKAGE_ROOT,
   Package,
+  resolveArtifactsDir,
 } from '../lib';
 import { resource, resources, statementsOfRole, stubArtifacts, tempDir } from './helpers';
 
@@ -105,6 +109,33 @@ describe('validation at synth time', () => {
 });
 
 describe('modes and grants', () => {
+  test('a synchronous dataset on an asynchronous one may be handed to the runner: job definition, capacity 1, the path of its events', () => {
+    const { stack, env, pg } = fixture();
+    const pkg = (id: string) => Package.fromObject(stack, id, SMALL);
+    const breeds = new Dataset(stack, 'Breeds', { environment: env, alias: 'Breeds', package: pkg('P1'), location: pg, migrationMode: { type: 'asynchronous' } });
+    const dogs = new Dataset(stack, 'Dogs', { environment: env, alias: 'Dogs', package: pkg('P2'), location: pg, dependencies: { Breeds: breeds } });
+    const facts = new Dataset(stack, 'Facts', { environment: env, alias: 'Facts', package: pkg('P3'), location: pg, dependencies: { Dogs: dogs } });
+    const plain = new Dataset(stack, 'Plain', { environment: env, alias: 'Plain', package: pkg('P4'), location: pg });
+    const alone = new Dataset(stack, 'Alone', { environment: env, alias: 'Alone', package: pkg('P5'), location: pg, dependencies: { Plain: plain } });
+    assert.deepEqual([breeds, dogs, facts, plain, alone].map((d) => d.runnerMayRun), [true, true, true, false, false]);
+    const json = Template.fromStack(stack).toJSON();
+    const jobDefinitions = resources(json, 'AWS::Batch::JobDefinition').map(([, r]) => r.Properties.JobDefinitionName);
+    for (const alias of ['Breeds', 'Dogs', 'Facts']) assert.ok(jobDefinitions.includes(`sdp-0123456789abcde-ds-${alias}`), alias);
+    for (const alias of ['Plain', 'Alone']) assert.ok(!jobDefinitions.includes(`sdp-0123456789abcde-ds-${alias}`), alias);
+    const id = (c: any) => stack.resolve((c.node.defaultChild as any).logicalId);
+    const dependsOn = (d: Dataset) => json.Resources[id(d.resource)].DependsOn ?? [];
+    for (const needed of [env.migrationRule!, env.migrationForwarder, env.migrationQueue].map(id)) {
+      assert.ok(dependsOn(dogs).includes(needed), `Dogs depends on ${needed}`);
+      assert.ok(!dependsOn(alone).includes(needed), `Alone needs no ${needed}`);
+    }
+    // Its hand-over event must reach the environment's rule.
+    const bus = new events.EventBus(stack, 'Bus');
+    assert.throws(
+      () => new Dataset(stack, 'Elsewhere', { environment: env, alias: 'Elsewhere', package: pkg('P6'), location: pg, dependencies: { Breeds: breeds }, migrationMode: { eventBus: bus } }),
+      /depends on an asynchronous dataset.*another bus/,
+    );
+  });
+
   test('a dataset on another bus: PutEvents on that bus for its entity creator and the runner', () => {
     const { stack, env, pg } = fixture();
     const bus = new events.EventBus(stack, 'Bus');
@@ -200,5 +231,80 @@ describe('modes and grants', () => {
       if (saved === undefined) delete process.env.CDK_DOCKER;
       else process.env.CDK_DOCKER = saved;
     }
+  });
+});
+
+describe('the package: where the artifacts are, what is packed', () => {
+  const INFRA = path.resolve(__dirname, '..', '..');
+  const REPO = path.resolve(INFRA, '..');
+
+  test('artifacts: inside the package by default (never the repository), else DEPOT_ARTIFACTS_DIR or artifactsDir', () => {
+    const saved = process.env.DEPOT_ARTIFACTS_DIR;
+    try {
+      delete process.env.DEPOT_ARTIFACTS_DIR;
+      assert.equal(PACKAGE_ROOT, INFRA);
+      assert.equal(resolveArtifactsDir(), path.join(INFRA, 'artifacts'));
+      process.env.DEPOT_ARTIFACTS_DIR = '/somewhere/lambda';
+      assert.equal(resolveArtifactsDir(), '/somewhere/lambda');
+      assert.equal(resolveArtifactsDir('/explicit'), '/explicit');
+    } finally {
+      if (saved === undefined) delete process.env.DEPOT_ARTIFACTS_DIR;
+      else process.env.DEPOT_ARTIFACTS_DIR = saved;
+    }
+  });
+
+  test('`make lambdas` (scripts/build-lambdas.sh) builds exactly LAMBDA_ARTIFACTS', () => {
+    const script = fs.readFileSync(path.join(REPO, 'scripts', 'build-lambdas.sh'), 'utf8');
+    const defaults = script.match(/functions=\(([a-z0-9 -]+)\)/);
+    assert.ok(defaults, 'build-lambdas.sh has a default function list');
+    assert.deepEqual(defaults[1].trim().split(/\s+/).sort(), [...LAMBDA_ARTIFACTS].sort());
+  });
+
+  test('package.json: publishable, peer dependencies on aws-cdk-lib and constructs, only the library shipped', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(INFRA, 'package.json'), 'utf8'));
+    assert.equal(pkg.private, undefined);
+    assert.equal(pkg.name, '@stage-tech/depot-cdk');
+    assert.equal(pkg.license, 'Apache-2.0');
+    for (const dep of ['aws-cdk-lib', 'constructs']) {
+      assert.match(pkg.peerDependencies[dep], /^\^\d+\.\d+\.\d+$/, `${dep}: a peer range`);
+      assert.equal(pkg.dependencies?.[dep], undefined, `${dep}: not a dependency (a second copy in the user's app)`);
+      assert.ok(pkg.devDependencies[dep], `${dep}: for our own build and tests`);
+    }
+    assert.deepEqual(pkg.files, ['dist/lib/**/*.js', 'dist/lib/**/*.d.ts', 'runner-image/Dockerfile', 'artifacts/*/bootstrap']);
+    assert.equal(pkg.exports['.'].types, './dist/lib/index.d.ts');
+  });
+
+  test('prepack refuses missing or non-arm64 artifacts, and a dist/ with more than the library', () => {
+    const dir = tempDir('depot-pack-check-');
+    fs.mkdirSync(path.join(dir, 'dist', 'lib'), { recursive: true });
+    fs.copyFileSync(path.join(INFRA, 'dist', 'lib', 'artifacts.js'), path.join(dir, 'dist', 'lib', 'artifacts.js'));
+    fs.mkdirSync(path.join(dir, 'runner-image'));
+    fs.writeFileSync(path.join(dir, 'runner-image', 'Dockerfile'), 'FROM scratch\n');
+    const check = () => spawnSync('node', [path.join(INFRA, 'scripts', 'check-pack.js')], { cwd: dir, encoding: 'utf8' });
+    let r = check();
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /artifacts\/entity-creator-aurora\/bootstrap is missing/);
+    assert.match(r.stderr, /make package/);
+    const arm64 = Buffer.alloc(64);
+    arm64.write('\x7fELF', 0, 'latin1');
+    arm64[4] = 2;
+    arm64[5] = 1;
+    arm64.writeUInt16LE(183, 18);
+    const x86 = Buffer.from(arm64);
+    x86.writeUInt16LE(62, 18);
+    for (const name of LAMBDA_ARTIFACTS) {
+      fs.mkdirSync(path.join(dir, 'artifacts', name), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'artifacts', name, 'bootstrap'), name === 'migration-runner' ? x86 : arm64);
+    }
+    r = check();
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /artifacts\/migration-runner\/bootstrap is not an arm64 ELF/);
+    assert.doesNotMatch(r.stderr, /entity-creator-aurora/);
+    fs.writeFileSync(path.join(dir, 'artifacts', 'migration-runner', 'bootstrap'), arm64);
+    assert.equal(check().status, 0, check().stderr);
+    fs.mkdirSync(path.join(dir, 'dist', 'test'));
+    r = check();
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /dist\/ holds more than the library: test/);
   });
 });

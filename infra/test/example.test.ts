@@ -7,12 +7,34 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
+import { HAZARD_REFUSAL } from '../lib';
 import { resource, resources, statementsOfRole, stateMachineDefinition, synthDemo } from './helpers';
 
 const ENV = 'e2e404529091ed2';
 const { template, outdir, stack } = synthDemo();
 const json = template.toJSON();
+
+const logicalId = (c: IConstruct): string => stack.resolve(((c.node.defaultChild ?? c) as CfnElement).logicalId);
+
+/** The dashboard's body as text (log group references replaced by their names, other tokens by TOKEN). */
+function dashboardBody(): string {
+  const [, dash] = resource(json, 'AWS::CloudWatch::Dashboard', () => true);
+  const b = dash.Properties.DashboardBody;
+  const part = (p: any): string =>
+    typeof p === 'string' ? p : p.Ref && json.Resources[p.Ref]?.Type === 'AWS::Logs::LogGroup' ? json.Resources[p.Ref].Properties.LogGroupName : 'TOKEN';
+  return typeof b === 'string' ? b : (b['Fn::Join'][1] as any[]).map(part).join('');
+}
+
+/** The one Logs Insights widget titled `title`: its query and log groups. */
+function logWidget(body: string, title: string): { query: string; logGroups: string[] } {
+  const widgets = JSON.parse(body).widgets.filter((w: any) => w.type === 'log' && w.properties.title === title);
+  assert.equal(widgets.length, 1, `one log widget "${title}"`);
+  const query: string = widgets[0].properties.query;
+  return { query, logGroups: [...query.matchAll(/SOURCE '([^']+)'/g)].map((m) => m[1]) };
+}
 
 describe('bootstrap bucket', () => {
   test('encrypted, versioned, public access blocked', () => {
@@ -223,8 +245,58 @@ describe('asynchronous pipeline', () => {
     assert.equal(run.Parameters['JobDefinition.$'], `States.Format('sdp-${ENV}-ds-{}', $.alias)`);
     assert.deepEqual(run.Parameters.Parameters, { 'payload.$': '$.payload' });
     assert.ok(run.Retry[0].ErrorEquals.includes('Batch.ClientException'), 'retries while a fresh job definition settles');
-    assert.equal(run.Catch[0].Next, 'MigrationFailed');
+    assert.deepEqual(run.Catch[0].ErrorEquals, ['States.ALL']);
+    assert.equal(run.Catch[0].Next, 'ReportMigrationFailure', 'any failure of the job is reported');
+    assert.equal(run.Catch[0].ResultPath, '$.failure');
     assert.equal(def.States.MigrationFailed.Type, 'Fail');
+    assert.equal(def.States.MigrationFailed.ErrorPath, '$.failure.Error');
+  });
+
+  test('a failed runner job is reported (state and failed event), or announced when the report fails, then ends Failed', () => {
+    const [, sm, def] = stateMachineDefinition(json, `sdp-${ENV}-ds-migration-runner`);
+    const report = def.States.ReportMigrationFailure;
+    assert.match(report.Resource, /:states:::lambda:invoke$/);
+    assert.deepEqual(report.Parameters.Payload, {
+      'payload.$': 'States.StringToJson($.payload)',
+      'error.$': '$.failure.Error',
+      'cause.$': '$.failure.Cause',
+    });
+    assert.equal(report.Next, 'MigrationFailed');
+    assert.equal(report.Catch[0].Next, 'AnnounceMigrationFailure');
+    const announce = def.States.AnnounceMigrationFailure;
+    assert.match(announce.Resource, /:states:::events:putEvents$/);
+    assert.equal(announce.Parameters.Entries[0].DetailType, 'migration-lifecycle');
+    assert.equal(announce.Parameters.Entries[0].Detail.event, 'failed');
+    assert.equal(announce.Next, 'MigrationFailed');
+    assert.equal(announce.Catch[0].Next, 'MigrationFailed');
+    // The job task times out before the execution does, so the catch above runs.
+    const jobTimeout = 6 * 3600;
+    assert.equal(def.States.RunMigrationJob.TimeoutSeconds, jobTimeout + 3600);
+    assert.ok(
+      sm.Properties.DefinitionString !== undefined && def.TimeoutSeconds > def.States.RunMigrationJob.TimeoutSeconds + 120,
+      'room for the report before the execution times out',
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: `sdp-${ENV}-failure-reporter`,
+      Environment: { Variables: Match.objectLike({ DEPOT_RUNNER_MODE: 'failure-reporter', DEPOT_ENVIRONMENT_ID: ENV }) },
+      VpcConfig: Match.anyValue(),
+    });
+  });
+
+  test('every dead-lettered message goes to the failure reporter, and counts in the dead-letters alarm', () => {
+    const reporterMappings = resources(json, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => m)
+      .filter((m) => JSON.stringify(m.Properties.FunctionName).includes('FailureReporting'));
+    assert.equal(reporterMappings.length, 2, 'the FIFO queue DLQ and the undelivered-events queue');
+    for (const m of reporterMappings) assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    const alarm = resource(json, 'AWS::CloudWatch::Alarm', (r) => r.Properties.AlarmName === `sdp-${ENV}-migration-dead-letters`)[1];
+    const metrics = alarm.Properties.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean);
+    assert.deepEqual(metrics.sort(), [
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateNumberOfMessagesVisible',
+      'NumberOfMessagesReceived',
+      'NumberOfMessagesReceived',
+    ]);
   });
 
   test('the plan key of SPEC §4 yields the alias as the runner state machine splits it', () => {
@@ -307,6 +379,62 @@ describe('asynchronous pipeline', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `sdp-${ENV}-migration-runner-failed` });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `sdp-${ENV}-migration-dead-letters` });
   });
+
+  test('dashboard: entity creator errors (metric filter on their JSON logs, and the latest lines)', () => {
+    const creatorLogs = ['entity-creator-aurora', 'entity-creator-snowflake'].map((n) => `/depot/${ENV}/${n}`);
+    const filtered = resources(json, 'AWS::Logs::MetricFilter').map(([, f]) => ({
+      group: json.Resources[f.Properties.LogGroupName.Ref].Properties.LogGroupName,
+      pattern: f.Properties.FilterPattern,
+      metric: f.Properties.MetricTransformations[0],
+    }));
+    assert.deepEqual(filtered.map((f) => f.group).sort(), creatorLogs);
+    for (const f of filtered) {
+      assert.equal(f.pattern, '{ $.level = "ERROR" }');
+      assert.deepEqual([f.metric.MetricNamespace, f.metric.MetricName, f.metric.MetricValue], [`Depot/${ENV}`, 'EntityCreatorErrors', '1']);
+    }
+    const body = dashboardBody();
+    assert.ok(body.includes('EntityCreatorErrors'));
+    const errors = logWidget(body, 'Latest entity creator errors');
+    assert.deepEqual(errors.logGroups.sort(), creatorLogs);
+    assert.match(errors.query, /filter level = "ERROR"/);
+  });
+
+  test('dashboard: plans refused for hazards, by the refusal depot-core writes', () => {
+    // The dashboard filters on a phrase of depot-core's RefusedPlan message: it must still be there.
+    const policy = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'crates', 'depot-core', 'src', 'policy.rs'), 'utf8');
+    assert.ok(policy.includes(HAZARD_REFUSAL), `crates/depot-core/src/policy.rs no longer says "${HAZARD_REFUSAL}"`);
+    const w = logWidget(dashboardBody(), 'Plans refused for hazards');
+    assert.ok(w.query.includes(`filter @message like /${HAZARD_REFUSAL}/`));
+    assert.deepEqual(w.logGroups.sort(), [`/depot/${ENV}/entity-creator-aurora`, `/depot/${ENV}/entity-creator-snowflake`, `/depot/${ENV}/migration-runner`]);
+  });
+
+  test('dashboard: migrations waiting or stuck, from every lifecycle event kept in a log group', () => {
+    const [, rule] = resource(json, 'AWS::Events::Rule', (r) => r.Properties.Name === `sdp-${ENV}-migration-lifecycle`);
+    assert.deepEqual(rule.Properties.EventPattern, {
+      source: ['tech.stage.depot'],
+      'detail-type': ['migration-lifecycle'],
+      detail: { type: ['lifecycle'], environmentId: [ENV] },
+    });
+    const target = rule.Properties.Targets[0].Arn['Fn::Join'][1];
+    assert.equal(target[target.length - 2], ':log-group:');
+    assert.equal(json.Resources[target[target.length - 1].Ref].Properties.LogGroupName, `/depot/${ENV}/migration-lifecycle`);
+    const [, policy] = resource(json, 'AWS::Logs::ResourcePolicy', () => true);
+    const lifecycleLogId = target[target.length - 1].Ref;
+    assert.ok(JSON.stringify(policy.Properties.PolicyDocument).includes(`{"Fn::GetAtt":["${lifecycleLogId}","Arn"]}`), 'EventBridge may write the log');
+    const body = dashboardBody();
+    const w = logWidget(body, 'Waiting migrations (stuck when older than 2 h)');
+    assert.deepEqual(w.logGroups, [`/depot/${ENV}/migration-lifecycle`]);
+    assert.match(w.query, /stats latest\(event\) as lastEvent, max\(@timestamp\) as since by alias, datasetId/);
+    assert.match(w.query, /filter lastEvent = "desired" or lastEvent = "attempted"/);
+    assert.ok(body.includes('more than 2 h'), 'the text says what stuck means');
+    assert.ok(body.includes('cannot show'), 'the text says what the widget cannot show');
+  });
+
+  test('SSM parameter /depot/<env>/bootstrap-bucket holds the bucket name', () => {
+    const [, param] = resource(json, 'AWS::SSM::Parameter', (r) => r.Properties.Name === `/depot/${ENV}/bootstrap-bucket`);
+    assert.equal(param.Properties.Type, 'String');
+    assert.deepEqual(param.Properties.Value, { Ref: logicalId(stack.depot.bucket) });
+  });
 });
 
 describe('Custom::DepotDataset', () => {
@@ -365,6 +493,21 @@ describe('Custom::DepotDataset', () => {
     const [crId] = resource(json, 'AWS::Batch::ConsumableResource', (r) => r.Properties.ConsumableResourceName === `sdp-${ENV}-DemoDogs`);
     const [jdId] = resource(json, 'AWS::Batch::JobDefinition', (r) => r.Properties.JobDefinitionName === `sdp-${ENV}-ds-DemoDogs`);
     assert.ok(dogs.DependsOn.includes(crId) && dogs.DependsOn.includes(jdId));
+  });
+
+  test('an asynchronous dataset depends on the rule, forwarder and queue that take its first event', () => {
+    const [, dogs] = dataset('DemoDogs');
+    const ids = [stack.depot.migrationRule!, stack.depot.migrationForwarder, stack.depot.migrationQueue].map(logicalId);
+    for (const id of ids) assert.ok(dogs.DependsOn.includes(id), `DemoDogs depends on ${id}`);
+    // The forwarder's permission for the rule comes with the forwarder construct.
+    const [permId] = resource(json, 'AWS::Lambda::Permission', (r) => r.Properties.Principal === 'events.amazonaws.com' && JSON.stringify(r.Properties.SourceArn).includes(logicalId(stack.depot.migrationRule!)));
+    assert.ok(dogs.DependsOn.includes(permId));
+    // A synchronous dataset emits no migration-plan event to the receiver: no such dependency.
+    const [, breeds] = dataset('DemoBreeds');
+    assert.ok(!(breeds.DependsOn ?? []).includes(ids[0]));
+    // With its own rule: not on the environment's rule, still on the forwarder and the queue.
+    const [, facts] = dataset('DemoDogFacts');
+    assert.ok(!facts.DependsOn.includes(ids[0]) && facts.DependsOn.includes(ids[1]) && facts.DependsOn.includes(ids[2]));
   });
 
   test('with customEventBinding: depends on the user rule; package by packageUri (S3 asset)', () => {

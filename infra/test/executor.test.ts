@@ -123,13 +123,11 @@ describe('plan transformer', () => {
     const [, dataset] = resources(json, 'Custom::DepotDataset')[0];
     const fnId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
     assert.deepEqual(dataset.Properties.planTransformer, { lambdaArn: { 'Fn::GetAtt': [fnId, 'Arn'] }, timeoutSeconds: 120 });
-    const invoke = resources(json, 'AWS::IAM::Policy').filter(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as any[]).some((s) => s.Action === 'lambda:InvokeFunction'),
-    );
+    const onTransformer = (s: any) =>
+      s.Action === 'lambda:InvokeFunction' && JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [fnId, 'Arn'] });
+    const invoke = resources(json, 'AWS::IAM::Policy').filter(([, p]) => (p.Properties.PolicyDocument.Statement as any[]).some(onTransformer));
     assert.equal(invoke.length, 1);
     const [policyId, policy] = invoke[0];
-    const statement = (policy.Properties.PolicyDocument.Statement as any[]).find((s) => s.Action === 'lambda:InvokeFunction');
-    assert.deepEqual(statement.Resource, { 'Fn::GetAtt': [fnId, 'Arn'] });
     const creator = stack.getLogicalId(env.entityCreatorRole('postgres').node.defaultChild as any);
     assert.deepEqual(policy.Properties.Roles.map((r: any) => r.Ref), [creator]);
     assert.ok((dataset.DependsOn ?? []).includes(policyId), JSON.stringify(dataset.DependsOn));

@@ -56,6 +56,22 @@ pub async fn load_sdk_config() -> Result<SdkConfig, TrustError> {
     load_sdk_config_from(aws_config::defaults(BehaviorVersion::latest())).await
 }
 
+/// The standard configuration for an operator's command: a named profile and region when given
+/// (`--profile`, `--region`), else the standard chain's (AWS_PROFILE, AWS_REGION, ...).
+pub async fn load_sdk_config_for(
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> Result<SdkConfig, TrustError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_string()));
+    }
+    load_sdk_config_from(loader).await
+}
+
 /// Loads `loader` (e.g. the defaults with an explicit region) with Depot's HTTPS client,
 /// trusting what the environment asks for ([`AwsTrust::from_env`]).
 pub async fn load_sdk_config_from(loader: ConfigLoader) -> Result<SdkConfig, TrustError> {

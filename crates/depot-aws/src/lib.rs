@@ -6,23 +6,33 @@
 //! - [`location_connect`]: a session on a dataset's location, with its secret's credentials.
 //! - [`fifo_queue`]: the FIFO queue that debounces `migration-plan` events for the runner.
 //! - [`AwsClients`]: the SDK clients, built once from the standard AWS configuration.
+//! - `environment`: an environment's bootstrap bucket (SSM parameter) and its datasets' newest
+//!   environment documents, for operators' commands (feature `operator`).
+//! - `runner_execution`: starting the runner state machine on a payload by hand (feature
+//!   `operator`).
 //! - [`trust`]: the root certificates AWS API calls trust (Amazon Trust Services by default).
 //!
 //! Nothing here logs or formats a secret value: credential types redact themselves in `Debug`,
 //! and error messages name the ARN or `s3://` URI, never a credential.
 
 pub mod config;
+#[cfg(feature = "operator")]
+pub mod environment;
 pub mod eventbridge_sink;
 pub mod fifo_queue;
 pub mod lambda_transformer;
 pub mod location_connect;
 pub mod rds_auth;
+#[cfg(feature = "operator")]
+pub mod runner_execution;
 pub mod s3_documents;
 mod sdk_error;
 pub mod secrets;
 pub mod trust;
 
-pub use config::{load_sdk_config, AwsClients};
+pub use config::{load_sdk_config, load_sdk_config_for, AwsClients};
+#[cfg(feature = "operator")]
+pub use environment::{CloudEnvironment, EnvironmentError, FoundDataset};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
 pub use lambda_transformer::{LambdaInvoke, LambdaTransformer};
 pub use location_connect::{open_postgres, open_session, open_snowflake, ConnectSettings};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Depot ships logical database schemas (packages) to PostgreSQL as versioned datasets, with
 /// safe, phased migrations.
@@ -50,6 +50,39 @@ pub enum PlanFormat {
     Sql,
 }
 
+/// How an operator's command prints what it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// JSON, for machines and `jq`.
+    Json,
+    /// A small table, for people.
+    Text,
+}
+
+/// Which AWS account and region a cloud command talks to. Credentials come from the standard
+/// chain (environment, shared config and credentials files, SSO, instance or container role).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// The AWS profile of the shared config files (default: AWS_PROFILE, else the default
+    /// chain).
+    #[arg(long, visible_alias = "awsprofile", value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// The AWS region (default: AWS_REGION, else the profile's region).
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+/// Where a cloud environment's documents are.
+#[derive(Debug, Clone, Args)]
+pub struct EnvironmentArgs {
+    /// The bootstrap bucket, instead of the one the SSM parameter
+    /// `/depot/<env>/bootstrap-bucket` names.
+    #[arg(long, requires = "env")]
+    pub bucket: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a package and list every problem with its schema and field.
@@ -90,21 +123,76 @@ pub enum Command {
         /// The dataset file (its location, bootstrap bucket and alias or datasetId).
         dataset: PathBuf,
     },
-    /// Print a dataset's state record.
+    /// Print a dataset's state record (SPEC §7: status, versions, lastError). With --env, the
+    /// dataset of a cloud environment: its newest environment document in the bootstrap bucket
+    /// gives the location, whose secret (Secrets Manager) opens the state record.
+    #[command(group(ArgGroup::new("which").required(true).args(["id", "alias"])))]
     GetDataset {
         /// The dataset id (12 hex characters).
         #[arg(long)]
-        id: String,
+        id: Option<String>,
+        /// The dataset alias (with --env).
+        #[arg(long, requires = "env")]
+        alias: Option<String>,
         /// A dataset file whose location to read (a Snowflake location has no URL to pass).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "env")]
         dataset: Option<PathBuf>,
+        /// The cloud environment id (15 hex characters) whose dataset to read.
+        #[arg(long)]
+        env: Option<String>,
+        #[command(flatten)]
+        cloud: EnvironmentArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+        format: OutputFormat,
+    },
+    /// List every dataset of a cloud environment: id, alias, location, newest version, and the
+    /// state record's status where the location can be reached.
+    ListDatasets {
+        /// The cloud environment id (15 hex characters).
+        #[arg(long)]
+        env: String,
+        #[command(flatten)]
+        cloud: EnvironmentArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+        format: OutputFormat,
     },
     /// Run a stored plan as the asynchronous runner does (SPEC §8 payload file, or - for stdin).
+    /// With --env (or --state-machine), start the environment's runner state machine on the
+    /// payload instead, and print the execution's ARN.
     RunMigration {
         payload: PathBuf,
         /// Run the plan even if it is stale (another version is deployed or desired) or the
-        /// live objects drifted from the deployed version.
-        #[arg(long)]
+        /// live objects drifted from the deployed version (local runs only).
+        #[arg(long, conflicts_with_all = ["env", "state_machine"])]
         force: bool,
+        /// The cloud environment whose runner state machine
+        /// (`sdp-<env>-ds-migration-runner`) to start.
+        #[arg(long)]
+        env: Option<String>,
+        /// The runner state machine's ARN, instead of the one --env names.
+        #[arg(long, value_name = "ARN")]
+        state_machine: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Upsert a dataset's seed rows (its package's `seeds`) into its deployed version, under
+    /// the dataset's migration lock; refused unless the dataset is STABLE. Locally from a
+    /// dataset file, or with --id/--alias and --env in a cloud environment.
+    #[command(group(ArgGroup::new("which").required(true).args(["dataset", "id", "alias"])))]
+    Seed {
+        /// The dataset file (local use): it must be the deployed version.
+        #[arg(conflicts_with = "env")]
+        dataset: Option<PathBuf>,
+        /// The dataset id (12 hex characters), with --env.
+        #[arg(long, requires = "env", conflicts_with = "alias")]
+        id: Option<String>,
+        /// The dataset alias, with --env.
+        #[arg(long, requires = "env")]
+        alias: Option<String>,
+        /// The cloud environment id (15 hex characters).
+        #[arg(long)]
+        env: Option<String>,
+        #[command(flatten)]
+        cloud: EnvironmentArgs,
     },
 }

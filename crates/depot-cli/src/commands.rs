@@ -25,9 +25,17 @@ use depot_snowflake::SnowflakeSession;
 
 use serde_json::json;
 
-use crate::cli::{Cli, PlanFormat};
+use crate::cli::{Cli, OutputFormat, PlanFormat};
 use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
 use crate::refusal::{InputSource, Refused};
+
+mod cloud_dataset;
+mod run_cloud;
+mod seed;
+
+pub use cloud_dataset::{get_dataset as get_cloud_dataset, list_datasets};
+pub use run_cloud::run_in_cloud;
+pub use seed::{seed_in_cloud, seed_local};
 
 /// `depot validate PACKAGE`: every problem, or a short summary.
 pub fn validate(path: &Path) -> Result<()> {
@@ -424,7 +432,12 @@ fn state_report(state: &depot_deploy::DatasetState, lock_held: Option<bool>) -> 
 }
 
 /// `depot get-dataset --id ID`.
-pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<()> {
+pub async fn get_dataset(
+    cli: &Cli,
+    id: &str,
+    dataset: Option<&Path>,
+    format: OutputFormat,
+) -> Result<()> {
     let dataset = dataset.map(load_dataset).transpose()?;
     let mut session = connect(cli, dataset.as_ref()).await?;
     session.prepare().await?;
@@ -433,10 +446,11 @@ pub async fn get_dataset(cli: &Cli, id: &str, dataset: Option<&Path>) -> Result<
         .await?
         .ok_or_else(|| anyhow!("no dataset with id {id} in this location"))?;
     let lock = session.is_locked(id).await?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&state_report(&state, lock))?
-    );
+    let report = state_report(&state, lock);
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Text => print!("{}", cloud_dataset::record_table(&report)),
+    }
     Ok(())
 }
 

@@ -7,12 +7,14 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
+mod cloud_env;
 mod commands;
 mod dataset_file;
 mod refusal;
 
 use clap::Parser;
 use cli::{Cli, Command, LogFormat, PlanFormat};
+use cloud_env::{no_aws_args_locally, DatasetRef};
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
@@ -60,12 +62,73 @@ async fn main() -> std::process::ExitCode {
             preview: false,
         } => commands::deploy(&cli, dataset).await,
         Command::Abandon { dataset } => commands::abandon(&cli, dataset).await,
-        Command::GetDataset { id, dataset } => {
-            commands::get_dataset(&cli, id, dataset.as_deref()).await
+        Command::GetDataset {
+            id,
+            alias,
+            env: Some(env),
+            cloud,
+            format,
+            ..
+        } => match DatasetRef::from_args(id.as_deref(), alias.as_deref()) {
+            Ok(which) => commands::get_cloud_dataset(env, which, cloud, *format).await,
+            Err(e) => Err(e),
+        },
+        Command::GetDataset {
+            id,
+            dataset,
+            env: None,
+            cloud,
+            format,
+            ..
+        } => match (id, no_aws_args_locally(&cloud.aws, "--env ENV")) {
+            (_, Err(e)) => Err(e),
+            (Some(id), Ok(())) => {
+                commands::get_dataset(&cli, id, dataset.as_deref(), *format).await
+            }
+            (None, Ok(())) => Err(anyhow::anyhow!("--alias needs --env")),
+        },
+        Command::ListDatasets { env, cloud, format } => {
+            commands::list_datasets(env, cloud, *format).await
         }
-        Command::RunMigration { payload, force } => {
-            commands::run_migration(&cli, payload, *force).await
-        }
+        Command::RunMigration {
+            payload,
+            env: None,
+            state_machine: None,
+            aws,
+            force,
+        } => match no_aws_args_locally(aws, "--env ENV or --state-machine ARN") {
+            Ok(()) => commands::run_migration(&cli, payload, *force).await,
+            Err(e) => Err(e),
+        },
+        Command::RunMigration {
+            payload,
+            env,
+            state_machine,
+            aws,
+            ..
+        } => commands::run_in_cloud(payload, env.as_deref(), state_machine.as_deref(), aws).await,
+        Command::Seed {
+            dataset: Some(dataset),
+            cloud,
+            ..
+        } => match no_aws_args_locally(&cloud.aws, "--env ENV with --id or --alias") {
+            Ok(()) => commands::seed_local(&cli, dataset).await,
+            Err(e) => Err(e),
+        },
+        Command::Seed {
+            id,
+            alias,
+            env,
+            cloud,
+            ..
+        } => match (env, DatasetRef::from_args(id.as_deref(), alias.as_deref())) {
+            (Some(env), Ok(which)) => {
+                let wait = std::time::Duration::from_secs(cli.lock_wait);
+                commands::seed_in_cloud(env, which, cloud, wait).await
+            }
+            (None, _) => Err(anyhow::anyhow!("--id and --alias need --env")),
+            (_, Err(e)) => Err(e),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

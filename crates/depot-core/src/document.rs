@@ -3,6 +3,8 @@
 //! computed from the previous version's document to the new one, so the document keeps the
 //! resolved physical model exactly as it was deployed.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::DatasetConfig;
@@ -28,6 +30,26 @@ pub struct EnvironmentDocument {
     pub metadata: Metadata,
     /// The resolved model this version deploys: the "from" side of the next plan.
     pub physical: PhysicalModel,
+    /// The version of each dependency (by the alias the views use) that this version was planned
+    /// against: its views were resolved against that version's metadata, and a run waits until
+    /// the dependency is deployed there (SPEC §2 `dependencies`). Empty without dependencies.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependency_versions: BTreeMap<String, DependencyVersion>,
+}
+
+/// DependencyVersion is one dependency version a dataset version was planned against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyVersion {
+    /// The dependency's dataset id.
+    pub dataset_id: String,
+    /// Its alias, as the configuration names it (`dependencies` values may be ids).
+    pub dataset_alias: String,
+    /// The version whose metadata the views were resolved against.
+    pub version_hash: String,
+    /// True when that version was only desired (scheduled), not yet deployed, at planning.
+    #[serde(default)]
+    pub scheduled_at_planning: bool,
 }
 
 /// The bucket key of a dataset version's environment document.

@@ -11,7 +11,6 @@ use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::dataset::{Dataset, MigrationMode};
 use depot_core::document::{environment_key, plan_key, EnvironmentDocument};
 use depot_core::hash::version_hash;
-use depot_core::physical::DependencyModel;
 use depot_core::plan_transform::transformed_plan_key;
 use depot_core::policy::check_hazards;
 use depot_core::resolve::resolve;
@@ -19,6 +18,7 @@ use depot_core::undo::UndoScope;
 use depot_core::Plan;
 
 use crate::clock;
+use crate::dependency_wait::waits_for_dependencies;
 use crate::documents::DocumentStore;
 use crate::error::DeployError;
 use crate::events::{
@@ -232,8 +232,22 @@ impl Deployer<'_> {
             migration_id: plan.migration_id.clone(),
         };
 
-        match &config.migration_options.migration_mode {
-            MigrationMode::Asynchronous { .. } => {
+        // A synchronous dataset planned against a dependency version that is only scheduled
+        // cannot run now: the runner runs it once the dependency is deployed (see
+        // `dependency_wait`), and CloudFormation gets its answer at once.
+        let synchronous = matches!(
+            config.migration_options.migration_mode,
+            MigrationMode::Synchronous { .. }
+        );
+        let runs_now = synchronous && !waits_for_dependencies(&prepared.document);
+        if synchronous && !runs_now {
+            tracing::info!(
+                dataset_id,
+                "a dependency is only scheduled: the migration is handed to the asynchronous runner, which waits for it"
+            );
+        }
+        match runs_now {
+            false => {
                 let mut desired = state.desire(&hash, &plan.migration_id, &key);
                 if let Ok(t) = &mut desired {
                     // A new plan replaces whatever an earlier attempt recorded.
@@ -260,7 +274,7 @@ impl Deployer<'_> {
                     plan_key: key,
                 })
             }
-            MigrationMode::Synchronous { .. } => {
+            true => {
                 // One change sets desired = attempted: no `desired` event (SPEC §7).
                 announce
                     .apply(
@@ -477,9 +491,9 @@ impl Deployer<'_> {
         state: &DatasetState,
     ) -> Result<Prepared, DeployError> {
         let config = &dataset.config;
-        let dependencies = self.dependencies(session, dataset).await?;
-        let model =
-            resolve(dataset, session.dialect(), &dependencies).map_err(DeployError::Invalid)?;
+        let dependencies = self.plan_dependencies(session, dataset).await?;
+        let model = resolve(dataset, session.dialect(), &dependencies.models)
+            .map_err(DeployError::Invalid)?;
         let hash = hash.to_string();
         let from_version = match state.baseline() {
             Baseline::Deployed(v) => v,
@@ -550,6 +564,7 @@ impl Deployer<'_> {
             package: dataset.package.clone(),
             metadata: model.metadata(),
             physical: model,
+            dependency_versions: dependencies.versions,
         };
         Ok(Prepared {
             dataset_id: dataset_id.to_string(),
@@ -636,43 +651,6 @@ impl Deployer<'_> {
             report,
             resumed_after,
         }))
-    }
-
-    /// The metadata of each dependency dataset, from its deployed environment document.
-    async fn dependencies(
-        &self,
-        session: &mut dyn LocationSession,
-        dataset: &Dataset,
-    ) -> Result<BTreeMap<String, DependencyModel>, DeployError> {
-        let config = &dataset.config;
-        let mut out = BTreeMap::new();
-        for (alias, target) in &config.dependencies {
-            let dep = session
-                .find_state(&config.environment_id, target)
-                .await?
-                .ok_or_else(|| {
-                    DeployError::Precondition(format!(
-                        "dependency {alias}: no dataset {target} in environment {}; deploy it first",
-                        config.environment_id
-                    ))
-                })?;
-            let version = dep.deployed_version.as_deref().ok_or_else(|| {
-                DeployError::Precondition(format!(
-                    "dependency {alias}: dataset {target} ({}) has no deployed version yet",
-                    dep.id
-                ))
-            })?;
-            let doc = self
-                .environment_document(
-                    &config.bootstrap_bucket,
-                    &config.environment_id,
-                    &dep.id,
-                    version,
-                )
-                .await?;
-            out.insert(alias.clone(), doc.metadata);
-        }
-        Ok(out)
     }
 
     /// Reads a dataset version's environment document.

@@ -3,11 +3,13 @@
 //! events, generic over where documents and events go and over the engine.
 
 pub mod clock;
+pub mod dependency_wait;
 pub mod deployer;
 pub mod documents;
 pub mod drift;
 pub mod error;
 pub mod events;
+pub mod failure_report;
 mod interruption;
 pub mod lifecycle;
 pub mod location;
@@ -20,11 +22,13 @@ pub mod seeding;
 pub mod state;
 mod stored_plan;
 
+pub use dependency_wait::DependencyWait;
 pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};
 pub use documents::{DocumentStore, LocalDocumentStore};
 pub use drift::{Drift, DriftCheck};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
+pub use failure_report::FailureReported;
 pub use lifecycle::{Baseline, Progress, Status, Transition};
 pub use location::{
     LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,

@@ -8,11 +8,14 @@
 //! - runs only `firstPhase..=lastPhase` when asked; a range that stops before the plan's end
 //!   leaves the version attempted, and the next run resumes after it;
 //! - chains seeding after a successful run when the payload (`chainWithSeeding`) or the dataset
-//!   (`migrationOptions.triggerSeeding`) asks for it.
+//!   (`migrationOptions.triggerSeeding`) asks for it;
+//! - waits (before taking the lock) for the dependencies the plan was made against to be
+//!   deployed, and fails, naming the dependency, when one fails or the wait runs out.
 
 use depot_core::document::{environment_key, EnvironmentDocument};
 use depot_core::Plan;
 
+use crate::dependency_wait::DependencyWait;
 use crate::deployer::{Announcer, Deployer};
 use crate::drift::DriftCheck;
 use crate::error::DeployError;
@@ -104,18 +107,35 @@ impl Deployer<'_> {
     }
 
     /// Runs the plan that `payload` names. `force` runs a stale plan, and a plan over a
-    /// drifted database, anyway.
+    /// drifted database, anyway. Dependencies are looked at once, without waiting (see
+    /// [`Deployer::run_migration_waiting`]).
     pub async fn run_migration(
         &self,
         session: &mut dyn LocationSession,
         payload: &RunPayload,
         force: bool,
     ) -> Result<RunOutcome, DeployError> {
+        self.run_migration_waiting(session, payload, force, &DependencyWait::none())
+            .await
+    }
+
+    /// [`Deployer::run_migration`], waiting up to `wait` (without the dataset's lock) for the
+    /// dependencies the plan was made against to be deployed (see `dependency_wait`).
+    pub async fn run_migration_waiting(
+        &self,
+        session: &mut dyn LocationSession,
+        payload: &RunPayload,
+        force: bool,
+        wait: &DependencyWait,
+    ) -> Result<RunOutcome, DeployError> {
         session.prepare().await?;
+        let target = self.run_target(payload).await?;
+        self.await_dependencies(session, &target.plan, &target.document, wait)
+            .await?;
         session
             .lock_dataset(&payload.dataset_id, self.lock_wait)
             .await?;
-        let result = self.run_locked(session, payload, force).await;
+        let result = self.run_locked(session, payload, force, wait).await;
         let unlocked = session.unlock_dataset(&payload.dataset_id).await;
         match (result, unlocked) {
             (Ok(o), Ok(())) => Ok(o),
@@ -129,6 +149,7 @@ impl Deployer<'_> {
         session: &mut dyn LocationSession,
         payload: &RunPayload,
         force: bool,
+        wait: &DependencyWait,
     ) -> Result<RunOutcome, DeployError> {
         let RunTarget {
             plan,
@@ -185,10 +206,18 @@ impl Deployer<'_> {
             last_phase: payload.last_phase,
         };
 
+        // The dependencies the plan was made against must be deployed there (or compatible).
+        self.check_dependencies_locked(session, &announce, (&plan, &key, &document), &state, wait)
+            .await?;
+
         // Drift is checked only when the run starts from the deployed version: a re-run of an
         // attempted migration, or a run from an explicit first phase, starts between versions
-        // by design, where the deployed version's model no longer describes the objects.
-        if !same_attempt && payload.first_phase.is_none() {
+        // by design, where the deployed version's model no longer describes the objects. An
+        // attempt that failed with no phase done (a job that never started, recorded by the
+        // failure reporter; or one whose failure was undone) changed nothing the deployed
+        // version's model does not describe, so its re-run is checked like a first run.
+        let nothing_done = state.last_completed_phase.is_none() && state.last_error.is_some();
+        if (!same_attempt || nothing_done) && payload.first_phase.is_none() {
             self.refuse_drift(session, &announce, &plan, &bucket, force)
                 .await?;
         }
@@ -305,7 +334,7 @@ async fn run_partial(
 }
 
 /// Why `plan` no longer fits `state`, if it does not.
-fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
+pub(crate) fn stale_reason(plan: &Plan, state: &DatasetState) -> Option<String> {
     // A plan may also start from an attempt whose every phase completed (only its seeding
     // failed): the objects are at that version.
     let from_attempted = matches!(

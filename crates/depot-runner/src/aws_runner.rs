@@ -5,12 +5,14 @@
 //! the plan through [`Deployer::run_migration`] (lock, stale and drift refusals, resume, phase
 //! range, seeding).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use depot_aws::fifo_queue::QueueError;
 use depot_aws::location_connect::ConnectError;
 use depot_aws::{open_session, AwsClients, ConnectSettings, EventBridgeSink, S3DocumentStore};
-use depot_deploy::{DeployError, Deployer, RunOutcome, RunPayload};
+use depot_deploy::events::{Event, EventError, EventSink, LifecycleEvent, DETAIL_TYPE_LIFECYCLE};
+use depot_deploy::{DependencyWait, DeployError, Deployer, RunOutcome, RunPayload};
 use tracing::Instrument;
 
 /// RunnerError is why a run (or the queue around it) failed.
@@ -24,7 +26,16 @@ pub enum RunnerError {
     Connect(#[from] ConnectError),
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The run failed and already sent the `failed` event saying why (a recorded failure, or
+    /// a refusal that changed nothing): the binary exits with [`EXIT_ANNOUNCED`], so that the
+    /// failure reporter behind a failed Batch job neither announces it again nor records an
+    /// attempt the refusal did not make.
+    #[error(transparent)]
+    Announced(Box<RunnerError>),
 }
+
+/// `migration-runner`'s exit code when its run failed and the `failed` event is already sent.
+pub const EXIT_ANNOUNCED: u8 = 3;
 
 impl RunnerError {
     /// True when running the same payload again cannot succeed without a change elsewhere
@@ -42,7 +53,27 @@ impl RunnerError {
                     | DeployError::Hazards(_)
             ),
             RunnerError::Connect(_) | RunnerError::Queue(_) => false,
+            RunnerError::Announced(inner) => inner.is_permanent(),
         }
+    }
+}
+
+/// An EventSink that remembers whether a `failed` lifecycle event went out through it.
+struct WatchedSink {
+    inner: EventBridgeSink,
+    failed_sent: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl EventSink for WatchedSink {
+    async fn send(&self, event: &Event) -> Result<(), EventError> {
+        self.inner.send(event).await?;
+        if event.detail_type == DETAIL_TYPE_LIFECYCLE
+            && event.detail["event"] == serde_json::json!(LifecycleEvent::Failed)
+        {
+            self.failed_sent.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
@@ -53,6 +84,9 @@ pub struct AwsRunner {
     pub connect: ConnectSettings,
     /// How long a run waits for another migration of the same dataset to end.
     pub lock_wait: Duration,
+    /// How long a run waits for the dependencies its plan was made against to be deployed
+    /// (`DEPOT_DEPENDENCY_WAIT_SECS`); then it fails, naming the dependency.
+    pub dependency_wait: Duration,
 }
 
 impl AwsRunner {
@@ -76,10 +110,32 @@ impl AwsRunner {
         span: &tracing::Span,
     ) -> Result<RunOutcome, RunnerError> {
         let documents = S3DocumentStore::new(self.clients.s3.clone());
-        let events = EventBridgeSink::new(self.clients.eventbridge.clone());
+        let events = WatchedSink {
+            inner: EventBridgeSink::new(self.clients.eventbridge.clone()),
+            failed_sent: AtomicBool::new(false),
+        };
+        let result = self
+            .run_with(payload, force, span, &documents, &events)
+            .await;
+        match result {
+            Err(error) if events.failed_sent.load(Ordering::Relaxed) => {
+                Err(RunnerError::Announced(Box::new(error)))
+            }
+            other => other,
+        }
+    }
+
+    async fn run_with(
+        &self,
+        payload: &RunPayload,
+        force: bool,
+        span: &tracing::Span,
+        documents: &S3DocumentStore,
+        events: &WatchedSink,
+    ) -> Result<RunOutcome, RunnerError> {
         let deployer = Deployer {
-            documents: &documents,
-            events: &events,
+            documents,
+            events,
             lock_wait: self.lock_wait,
         };
         let target = deployer.run_target(payload).await?;
@@ -97,7 +153,12 @@ impl AwsRunner {
         )
         .await?;
         let outcome = deployer
-            .run_migration(session.as_mut(), payload, force)
+            .run_migration_waiting(
+                session.as_mut(),
+                payload,
+                force,
+                &DependencyWait::up_to(self.dependency_wait),
+            )
             .await;
         match &outcome {
             Ok(outcome) => {

@@ -2,6 +2,7 @@
 //! PostgreSQL: each CloudFormation response is read back from the presigned ResponseURL it was
 //! PUT to, events through a rule into an SQS queue.
 
+mod dependencies;
 mod failures;
 mod lifecycle;
 mod package_uri;

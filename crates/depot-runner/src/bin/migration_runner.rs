@@ -1,7 +1,9 @@
 //! `migration-runner`: runs a stored migration plan (SPEC §8 payload) as the receiver of
 //! asynchronous mode. The payload comes from a file, stdin, `--payload-json`, the FIFO queue
 //! (`--poll-queue`), or the Lambda runtime. Prints a JSON summary on stdout; any failure exits
-//! non-zero with a one-line reason on stderr. Logs are JSON lines on stderr.
+//! non-zero with a one-line reason on stderr: 3 when the run already sent the `failed` event
+//! saying why (so the failure reporter behind a Batch job leaves it alone), 1 otherwise. Logs
+//! are JSON lines on stderr.
 
 // The run's future (S3, EventBridge, Secrets Manager, PostgreSQL, all inlined) is deeper than
 // rustc's default layout limit.
@@ -23,9 +25,11 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use clap::Parser;
 use depot_aws::{AwsClients, ConnectSettings};
+use depot_deploy::DependencyWait;
+use depot_runner::aws_runner::EXIT_ANNOUNCED;
 use depot_runner::payload_input::PayloadInput;
 use depot_runner::queue_consumer::{poll, PollOptions};
-use depot_runner::{lambda_mode, logging, summary, AwsRunner};
+use depot_runner::{failure_reporter, lambda_mode, logging, summary, AwsRunner, RunnerError};
 
 /// Runs a Depot migration plan named by a SPEC §8 payload: sets attempted, runs the phases in
 /// range, sets deployed (or records the failure), with one lifecycle event per change.
@@ -60,6 +64,11 @@ struct Args {
     /// Seconds to wait for another migration of the same dataset to end.
     #[arg(long, env = "DEPOT_LOCK_WAIT_SECS", default_value_t = 900)]
     lock_wait: u64,
+
+    /// Seconds to wait for the dependencies the plan was made against to be deployed (a
+    /// dependency's own asynchronous migration may take hours); then the run fails, naming it.
+    #[arg(long, env = "DEPOT_DEPENDENCY_WAIT_SECS", default_value_t = DependencyWait::DEFAULT_BOUND.as_secs())]
+    dependency_wait: u64,
 }
 
 #[tokio::main]
@@ -71,25 +80,51 @@ async fn main() -> std::process::ExitCode {
     };
     let clients = AwsClients::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let runner = |lock_wait: u64| AwsRunner {
+    let runner = |lock_wait: u64, dependency_wait: u64| AwsRunner {
         clients: clients.clone(),
         connect: ConnectSettings::from_env(),
         lock_wait: Duration::from_secs(lock_wait),
+        dependency_wait: Duration::from_secs(dependency_wait),
     };
     if lambda_mode::under_lambda() {
-        let lock_wait = std::env::var("DEPOT_LOCK_WAIT_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(600);
-        return match lambda_mode::serve_runner(runner(lock_wait)).await {
+        let seconds = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(default)
+        };
+        // A Lambda lives at most 15 minutes: the waits share that.
+        let lock_wait = seconds("DEPOT_LOCK_WAIT_SECS", 600);
+        // The same artifact serves the failure reporter (SPEC §8's failures outside Depot's code).
+        // It records a failure and never runs a plan, so it never waits for a dependency.
+        if std::env::var("DEPOT_RUNNER_MODE").as_deref() == Ok(failure_reporter::MODE) {
+            let reporter = failure_reporter::Reporter::from_env(runner(lock_wait, 0));
+            return match failure_reporter::serve_reporter(reporter).await {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(error) => fail(&anyhow::anyhow!("{error}")),
+            };
+        }
+        let dependency_wait = seconds("DEPOT_DEPENDENCY_WAIT_SECS", 300);
+        return match lambda_mode::serve_runner(runner(lock_wait, dependency_wait)).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => fail(&anyhow::anyhow!("{error}")),
         };
     }
     let args = Args::parse();
-    match run(&args, runner(args.lock_wait), &sqs).await {
+    match run(&args, runner(args.lock_wait, args.dependency_wait), &sqs).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => fail(&error),
+        Err(error) => {
+            let announced = matches!(
+                error.downcast_ref::<RunnerError>(),
+                Some(RunnerError::Announced(_))
+            );
+            let code = fail(&error);
+            if announced {
+                std::process::ExitCode::from(EXIT_ANNOUNCED)
+            } else {
+                code
+            }
+        }
     }
 }
 

@@ -123,6 +123,7 @@ async fn the_lambda_handler_runs_a_payload_and_an_sqs_batch() {
         clients: world.clients.clone(),
         connect: ConnectSettings::default(),
         lock_wait: Duration::from_secs(60),
+        dependency_wait: Duration::ZERO,
     };
     let payload = world.schedule(&world.dataset(&v1())).await;
     let event: serde_json::Value = serde_json::from_str(&payload_json(&payload)).unwrap();
@@ -153,6 +154,7 @@ async fn in_an_sqs_batch_a_record_that_may_succeed_later_stops_the_records_behin
         clients: world.clients.clone(),
         connect: ConnectSettings::default(),
         lock_wait: Duration::from_secs(60),
+        dependency_wait: Duration::ZERO,
     };
     let good = world.schedule(&world.dataset(&v1())).await;
     let mut unreachable = good.clone();

@@ -3,9 +3,12 @@
 //! and `migration-forwarder` binaries run as processes. `make test` starts both servers; without
 //! them every test here fails (never skips), saying how to start them.
 
+mod sfn_harness;
 mod world;
 
 mod chain;
+mod dead_letters;
+mod dependencies;
 mod entry_points;
 mod kill_and_resume;
 mod lambda_emulator;
@@ -15,3 +18,4 @@ mod plan_metadata;
 mod refusals;
 mod seeding;
 mod serialization;
+mod state_machines;

@@ -33,7 +33,7 @@ pub struct World {
     pub bucket: String,
     pub bus_arn: String,
     pub fifo_url: String,
-    tap_url: String,
+    pub tap_url: String,
     secret_arn: String,
     seen: Mutex<Vec<Value>>,
 }
@@ -50,13 +50,17 @@ fn endpoint() -> String {
     }
 }
 
-fn region() -> String {
+pub fn region() -> String {
     std::env::var("AWS_REGION").unwrap_or_else(|_| REGION.to_string())
 }
 
 impl World {
     pub async fn new() -> World {
-        let endpoint = endpoint();
+        World::at(endpoint()).await
+    }
+
+    /// A world in the moto server at `endpoint`.
+    pub async fn at(endpoint: String) -> World {
         let config = depot_aws::config::load_sdk_config_from(
             aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region()))
