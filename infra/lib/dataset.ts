@@ -1,8 +1,9 @@
 import { Construct, IDependable } from 'constructs';
-import { CustomResource, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { DepotEnvironment } from './environment';
 import type { Executor } from './executor';
 import type { Location } from './location';
@@ -59,6 +60,15 @@ export interface DatasetProps {
   readonly allowedHazards?: Hazard[];
   /** What Delete does to the database objects. @default 'retain' */
   readonly removalPolicy?: 'retain' | 'destroy';
+  /**
+   * A plan transformer (`planTransformer.lambdaArn`): the entity creator invokes this function
+   * with each plan Depot computes and runs the plan it returns, once Depot has checked it. The
+   * entity creator gets `lambda:InvokeFunction` on it.
+   * @default none
+   */
+  readonly planTransformer?: lambda.IFunction;
+  /** How long the plan transformer may take (1 s to 15 min). @default 30 seconds */
+  readonly planTransformerTimeout?: Duration;
 }
 
 /**
@@ -129,6 +139,33 @@ export class Dataset extends Construct {
     const grants: IDependable[] = [props.location.grantTo(env)];
     const assetGrant = props.package.grantTo(env, props.location.type);
     if (assetGrant) grants.push(assetGrant);
+    const executorGrant = props.executor?.grantTo(env, props.location.type);
+    if (executorGrant) grants.push(executorGrant);
+    let planTransformer: Record<string, unknown> | undefined;
+    if (props.planTransformer) {
+      const timeout = props.planTransformerTimeout?.toSeconds();
+      if (timeout !== undefined && !Token.isUnresolved(timeout) && !(timeout >= 1 && timeout <= 900)) {
+        throw new Error(`dataset ${this.alias}: planTransformerTimeout must be from 1 second to 15 minutes, not ${timeout} s`);
+      }
+      planTransformer = {
+        lambdaArn: props.planTransformer.functionArn,
+        ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+      };
+      grants.push(
+        new iam.Policy(this, 'PlanTransformerInvoke', {
+          roles: [env.entityCreatorRole(props.location.type)],
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'InvokePlanTransformer',
+              actions: ['lambda:InvokeFunction'],
+              resources: [props.planTransformer.functionArn],
+            }),
+          ],
+        }),
+      );
+    } else if (props.planTransformerTimeout !== undefined) {
+      throw new Error(`dataset ${this.alias}: planTransformerTimeout applies with planTransformer only`);
+    }
     if (otherBus) {
       const principals = [env.entityCreatorRole(props.location.type), env.runnerJobRole, env.failureReporting.role];
       grants.push(
@@ -176,6 +213,7 @@ export class Dataset extends Construct {
         : {}),
       migrationOptions,
       removalPolicy: props.removalPolicy ?? 'retain',
+      ...(planTransformer ? { planTransformer } : {}),
     };
 
     this.resource = new CustomResource(this, 'Resource', {

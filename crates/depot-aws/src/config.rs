@@ -24,6 +24,8 @@ pub struct AwsClients {
     pub s3: aws_sdk_s3::Client,
     pub eventbridge: aws_sdk_eventbridge::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// Invokes Lambda plan transformers (`planTransformer.lambdaArn`).
+    pub lambda: aws_sdk_lambda::Client,
 }
 
 impl AwsClients {
@@ -43,6 +45,7 @@ impl AwsClients {
             s3: aws_sdk_s3::Client::from_conf(s3.build()),
             eventbridge: aws_sdk_eventbridge::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
         }
     }
 }

@@ -20,7 +20,9 @@ pub mod config;
 pub mod environment;
 pub mod eventbridge_sink;
 pub mod fifo_queue;
+pub mod lambda_transformer;
 pub mod location_connect;
+pub mod rds_auth;
 #[cfg(feature = "operator")]
 pub mod runner_execution;
 pub mod s3_documents;
@@ -32,7 +34,9 @@ pub use config::{load_sdk_config, load_sdk_config_for, AwsClients};
 #[cfg(feature = "operator")]
 pub use environment::{CloudEnvironment, EnvironmentError, FoundDataset};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
+pub use lambda_transformer::{LambdaInvoke, LambdaTransformer};
 pub use location_connect::{open_postgres, open_session, open_snowflake, ConnectSettings};
+pub use rds_auth::RdsAuthTokens;
 pub use s3_documents::S3DocumentStore;
 pub use secrets::{
     PostgresCredentials, Redacted, SecretError, SnowflakeAuth, SnowflakeCredentials,

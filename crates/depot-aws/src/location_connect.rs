@@ -14,6 +14,8 @@ use depot_deploy::location::LocationSession;
 use depot_postgres::{ConnectOptions, PostgresSession, RetryPolicy};
 use depot_snowflake::{Auth, Credentials, Secret, SessionOptions, SnowflakeSession};
 
+use crate::config::load_sdk_config;
+use crate::rds_auth::RdsAuthTokens;
 use crate::secrets::{postgres_credentials, snowflake_credentials, SnowflakeAuth};
 
 /// ConnectSettings are the process-wide choices about connections (from the function's
@@ -23,6 +25,9 @@ pub struct ConnectSettings {
     /// A PEM bundle to trust instead of the public roots for PostgreSQL TLS (the RDS CA bundle).
     pub postgres_ca_bundle: Option<PathBuf>,
     pub connect_timeout: Duration,
+    /// Where IAM authentication tokens come from (`executor.iamAuth`); None: from the standard
+    /// AWS configuration, loaded when a token is first needed.
+    pub rds_auth: Option<RdsAuthTokens>,
 }
 
 impl Default for ConnectSettings {
@@ -30,6 +35,7 @@ impl Default for ConnectSettings {
         ConnectSettings {
             postgres_ca_bundle: None,
             connect_timeout: Duration::from_secs(10),
+            rds_auth: None,
         }
     }
 }
@@ -70,7 +76,7 @@ pub async fn open_session(
 ) -> Result<Box<dyn LocationSession>, ConnectError> {
     match &config.location {
         Location::Postgres(pg) => Ok(Box::new(
-            open_postgres(pg, secrets, settings)
+            open_postgres(pg, &config.executor, secrets, settings)
                 .await?
                 .with_retry_policy(RetryPolicy::for_dataset(&config.migration_options)),
         )),
@@ -127,10 +133,14 @@ pub async fn open_snowflake(
         .map_err(|e| fail(e.to_string()))
 }
 
-/// Opens a PostgreSQL session: user and password from the secret when the location names one,
-/// else the location's `user` and `PGPASSWORD` (local use).
+/// Opens a PostgreSQL session for the dataset's migrations, on the executor's writer
+/// `endpoint` (else the location's host and port), as the executor's `user` (else the
+/// location's, else the secret's `username`). The password: an IAM authentication token made
+/// for this connection when the executor says `iamAuth` (TLS then required), else the secret's
+/// `password` when the location names a secret, else `PGPASSWORD` (local use).
 pub async fn open_postgres(
     location: &PostgresLocation,
+    executor: &Executor,
     secrets: &aws_sdk_secretsmanager::Client,
     settings: &ConnectSettings,
 ) -> Result<PostgresSession, ConnectError> {
@@ -138,20 +148,41 @@ pub async fn open_postgres(
         location: location.name.clone(),
         message,
     };
-    let mut options = match &location.secret_arn {
-        Some(arn) => {
-            let credentials = postgres_credentials(secrets, arn)
-                .await
-                .map_err(|e| fail(e.to_string()))?;
-            let options = ConnectOptions::from_location(location, None)
-                .with_password(credentials.password.expose());
-            match &location.user {
-                Some(_) => options,
-                None => options.with_user(&credentials.username),
+    let options = ConnectOptions::for_executor(location, executor, None);
+    let mut options = if executor.iam_auth {
+        let (host, port) = options.host_and_port();
+        let user = options.user().map(str::to_string).ok_or_else(|| {
+            fail("IAM authentication needs a user: set `executor.user`".to_string())
+        })?;
+        let tokens = match &settings.rds_auth {
+            Some(tokens) => tokens.clone(),
+            None => RdsAuthTokens::from_sdk_config(
+                &load_sdk_config().await.map_err(|e| fail(e.to_string()))?,
+            )
+            .map_err(fail)?,
+        };
+        let token = tokens
+            .token(&host, port, &user)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        options.with_password(token.expose()).with_tls_required()
+    } else {
+        match &location.secret_arn {
+            Some(arn) => {
+                let credentials = postgres_credentials(secrets, arn)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                let options = options.with_password(credentials.password.expose());
+                // The executor's or the location's user wins; the secret still gives the password.
+                match options.user() {
+                    Some(_) => options,
+                    None => options.with_user(&credentials.username),
+                }
             }
-        }
-        None => {
-            ConnectOptions::from_location(location, std::env::var("PGPASSWORD").ok().as_deref())
+            None => match std::env::var("PGPASSWORD") {
+                Ok(password) => options.with_password(&password),
+                Err(_) => options,
+            },
         }
     };
     options = options.with_connect_timeout(settings.connect_timeout);

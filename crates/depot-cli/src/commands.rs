@@ -233,15 +233,23 @@ async fn connect_snowflake(
 }
 
 async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession> {
-    let options = match (&cli.database_url, dataset.map(|d| &d.config.location)) {
+    let target = dataset.map(|d| (&d.config.location, &d.config.executor));
+    let options = match (&cli.database_url, target) {
         (Some(url), _) => depot_postgres::ConnectOptions::from_url(url)?,
-        (None, Some(Location::Postgres(location))) => {
-            depot_postgres::ConnectOptions::from_location(
+        (None, Some((_, executor))) if executor.iam_auth => bail!(
+            "executor {}: IAM authentication tokens are made by the Lambdas from their role; \
+             from the command line pass --database-url (or set DATABASE_URL)",
+            executor.name
+        ),
+        // The executor's writer endpoint and user, as the Lambdas connect.
+        (None, Some((Location::Postgres(location), executor))) => {
+            depot_postgres::ConnectOptions::for_executor(
                 location,
+                executor,
                 std::env::var("PGPASSWORD").ok().as_deref(),
             )
         }
-        (None, Some(Location::Snowflake(_))) => {
+        (None, Some((Location::Snowflake(_), _))) => {
             bail!("a Snowflake location is reached without --database-url")
         }
         (None, None) => bail!(
@@ -266,7 +274,19 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
     let (dataset, source) = load_dataset_with_source(path)?;
     let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let outcome = match edge.deployer(cli).deploy(session.as_mut(), &dataset).await {
+    // A `planTransformer.command` runs from the dataset file's folder.
+    let transformer = depot_deploy::CommandTransformer {
+        base_dir: path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    };
+    let outcome = match edge
+        .deployer(cli)
+        .deploy_with(session.as_mut(), &dataset, &transformer)
+        .await
+    {
         Ok(outcome) => outcome,
         // Problems found against the engine (names, limits, views): one line each, placed in
         // the file they are in.

@@ -27,6 +27,55 @@ pub struct DatasetConfig {
     pub dependencies: BTreeMap<String, String>,
     pub migration_options: MigrationOptions,
     pub removal_policy: RemovalPolicy,
+    /// `planTransformer`: what adjusts each plan Depot computes before it is stored and run
+    /// (see [`crate::plan_transform`]). Absent from the configuration (and so from the version
+    /// hash) unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_transformer: Option<PlanTransformerConfig>,
+}
+
+/// PlanTransformerConfig names a plan transformer: a Lambda function (in the cloud) or a
+/// command (the `depot` command line). Exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanTransformerConfig {
+    /// The Lambda function invoked with the plan (entity creators).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda_arn: Option<String>,
+    /// The program and its arguments, run with the plan on stdin (the command line); a relative
+    /// program path is read from the dataset file's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// How long the transformer may take, in seconds ([`PLAN_TRANSFORMER_TIMEOUT_RANGE`]);
+    /// None: [`DEFAULT_PLAN_TRANSFORMER_TIMEOUT_SECS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
+}
+
+/// The timeouts a plan transformer may be given: up to 15 minutes (a Lambda's own limit).
+pub const PLAN_TRANSFORMER_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=900;
+/// The timeout of a plan transformer that sets none.
+pub const DEFAULT_PLAN_TRANSFORMER_TIMEOUT_SECS: u32 = 30;
+
+impl PlanTransformerConfig {
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(
+            self.timeout_seconds
+                .unwrap_or(DEFAULT_PLAN_TRANSFORMER_TIMEOUT_SECS),
+        ))
+    }
+
+    /// What it is, for messages: the Lambda's ARN or the command's program.
+    pub fn describe(&self) -> String {
+        match (&self.lambda_arn, &self.command) {
+            (Some(arn), _) => format!("Lambda {arn}"),
+            (None, Some(command)) => format!(
+                "command `{}`",
+                command.first().map(String::as_str).unwrap_or_default()
+            ),
+            (None, None) => "(none)".to_string(),
+        }
+    }
 }
 
 /// Location is a storage engine instance. Only ARNs of secrets are ever held, never their values.
@@ -78,6 +127,45 @@ pub struct Executor {
     pub warehouse: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// PostgreSQL: where migrations connect (the writer: an Aurora cluster endpoint), instead
+    /// of the location's `host`/`port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+    /// PostgreSQL: a read-only endpoint (an Aurora reader), for read-only work; migrations
+    /// never use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader_endpoint: Option<Endpoint>,
+    /// PostgreSQL: the user migrations connect as, instead of the location's `user` or the
+    /// secret's `username` (the secret still gives the password, unless `iam_auth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// PostgreSQL: the password is an RDS IAM authentication token, generated for each
+    /// connection from the caller's AWS credentials; TLS is required.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub iam_auth: bool,
+}
+
+impl Executor {
+    /// The executor of the given name, with nothing else set.
+    pub fn named(name: impl Into<String>) -> Executor {
+        Executor {
+            name: name.into(),
+            warehouse: None,
+            role: None,
+            endpoint: None,
+            reader_endpoint: None,
+            user: None,
+            iam_auth: false,
+        }
+    }
+}
+
+/// Endpoint is a host and port to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ pub mod package;
 pub mod phase;
 pub mod physical;
 pub mod plan;
+pub mod plan_transform;
 pub mod policy;
 pub mod preview;
 pub mod problem;

@@ -16,8 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::dataset::{
-    Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
-    RemovalPolicy, SnowflakeLocation, LOCK_TIMEOUT_MS_RANGE,
+    Dataset, DatasetConfig, Endpoint, Executor, Location, MigrationMode, MigrationOptions,
+    PlanTransformerConfig, PostgresLocation, RemovalPolicy, SnowflakeLocation,
+    LOCK_TIMEOUT_MS_RANGE, PLAN_TRANSFORMER_TIMEOUT_RANGE,
 };
 use crate::hazard::Hazard;
 use crate::json::{JsonObject, JsonValue, View};
@@ -61,6 +62,7 @@ const TOP_KEYS: &[&str] = &[
     "dependencies",
     "migrationOptions",
     "removalPolicy",
+    "planTransformer",
     "ServiceToken",
     "ServiceTimeout",
 ];
@@ -84,7 +86,19 @@ const SNOWFLAKE_KEYS: &[&str] = &[
     "endpoint",
     "secretArn",
 ];
-const EXECUTOR_KEYS: &[&str] = &["name", "warehouse", "role"];
+const EXECUTOR_KEYS: &[&str] = &[
+    "name",
+    "warehouse",
+    "role",
+    "endpoint",
+    "readerEndpoint",
+    "user",
+    "iamAuth",
+];
+/// The executor keys that only a PostgreSQL location can use.
+const POSTGRES_EXECUTOR_KEYS: &[&str] = &["endpoint", "readerEndpoint", "user", "iamAuth"];
+const ENDPOINT_KEYS: &[&str] = &["host", "port"];
+const TRANSFORMER_KEYS: &[&str] = &["lambdaArn", "command", "timeoutSeconds"];
 const OPTIONS_KEYS: &[&str] = &[
     "migrationMode",
     "triggerSeeding",
@@ -367,12 +381,8 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
         )
         .and_then(|v| read_location(r, v, &at.key("location")));
     let executor = match map.get("executor") {
-        None => Some(Executor {
-            name: DEFAULT_EXECUTOR.to_string(),
-            warehouse: None,
-            role: None,
-        }),
-        Some(v) => read_executor(r, v, &at.key("executor")),
+        None => Some(Executor::named(DEFAULT_EXECUTOR)),
+        Some(v) => read_executor(r, v, &at.key("executor"), location.as_ref()),
     };
     let naming_strategy = match map.get("namingStrategy") {
         None => location.as_ref().map(|l| match l {
@@ -427,6 +437,10 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
             }
         }),
     };
+    let plan_transformer = match map.get("planTransformer") {
+        None => Some(None),
+        Some(v) => read_plan_transformer(r, v, &at.key("planTransformer")).map(Some),
+    };
     Some(Dataset {
         config: DatasetConfig {
             environment_id: environment_id?,
@@ -439,6 +453,7 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
             dependencies: dependencies?,
             migration_options: migration_options?,
             removal_policy: removal_policy?,
+            plan_transformer: plan_transformer?,
         },
         package: package?,
         dataset_id: dataset_id?,
@@ -522,20 +537,7 @@ fn read_location<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Opt
             let host = required_string(r, map, at, "host", "the database host");
             let port = r
                 .required(map, at, "port", "the database port (e.g. 5432)")
-                .and_then(|v| match lenient::as_u16(v).filter(|p| *p > 0) {
-                    Some(p) => Some(p),
-                    None => {
-                        r.report(
-                            &at.key("port"),
-                            rules::INVALID_VALUE,
-                            format!(
-                                "`port` {} must be a port number, 1 to 65535",
-                                describe_scalar(v)
-                            ),
-                        );
-                        None
-                    }
-                });
+                .and_then(|v| read_port(r, v, &at.key("port")));
             let database = required_string(r, map, at, "database", "the database name");
             let user = optional_string(r, map, at, "user");
             let secret_arn = optional_arn(r, map, at, "secretArn");
@@ -626,12 +628,58 @@ fn report_secrets<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) {
     }
 }
 
-fn read_executor<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<Executor> {
+fn read_executor<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+    location: Option<&Location>,
+) -> Option<Executor> {
     let map = object(r, value, at, "`executor`", EXECUTOR_KEYS)?;
     let before = r.problems.len();
     let name = required_string(r, map, at, "name", "the executor's name");
     let warehouse = optional_string(r, map, at, "warehouse");
     let role = optional_string(r, map, at, "role");
+    if let Some(Location::Snowflake(_)) = location {
+        for key in POSTGRES_EXECUTOR_KEYS {
+            if map.contains_key(key) {
+                r.report(
+                    &at.key(key),
+                    rules::INVALID_VALUE,
+                    format!(
+                        "`executor.{key}` applies to PostgreSQL locations only; a Snowflake \
+                         executor is a `warehouse` and a `role`"
+                    ),
+                );
+            }
+        }
+    }
+    let endpoint = match map.get("endpoint") {
+        None => Some(None),
+        Some(v) => read_endpoint(r, v, &at.key("endpoint"), "`executor.endpoint`").map(Some),
+    };
+    let reader_endpoint = match map.get("readerEndpoint") {
+        None => Some(None),
+        Some(v) => {
+            read_endpoint(r, v, &at.key("readerEndpoint"), "`executor.readerEndpoint`").map(Some)
+        }
+    };
+    let user = optional_string(r, map, at, "user");
+    let iam_auth = match map.get("iamAuth") {
+        None => Some(false),
+        Some(v) => r.bool(v, &at.key("iamAuth"), "`executor.iamAuth`"),
+    };
+    let location_user = match location {
+        Some(Location::Postgres(pg)) => pg.user.is_some(),
+        _ => false,
+    };
+    if iam_auth == Some(true) && matches!(user, Some(None)) && !location_user {
+        r.report(
+            &at.key("iamAuth"),
+            rules::REQUIRED,
+            "`executor.iamAuth` needs the database user to connect as (an IAM token names its \
+             user): set `executor.user` (or the location's `user`)",
+        );
+    }
     if r.problems.len() > before {
         return None;
     }
@@ -639,6 +687,130 @@ fn read_executor<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Opt
         name: name?,
         warehouse: warehouse?,
         role: role?,
+        endpoint: endpoint?,
+        reader_endpoint: reader_endpoint?,
+        user: user?,
+        iam_auth: iam_auth?,
+    })
+}
+
+/// read_endpoint reads `{"host": ..., "port": ...}` (the port as a number or a string).
+fn read_endpoint<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+    what: &str,
+) -> Option<Endpoint> {
+    let map = object(r, value, at, what, ENDPOINT_KEYS)?;
+    let before = r.problems.len();
+    let host = required_string(r, map, at, "host", "the endpoint's host name");
+    let port = r
+        .required(map, at, "port", "the endpoint's port (e.g. 5432)")
+        .and_then(|v| read_port(r, v, &at.key("port")));
+    if r.problems.len() > before {
+        return None;
+    }
+    Some(Endpoint {
+        host: host?,
+        port: port?,
+    })
+}
+
+/// read_port reads a TCP port, 1 to 65535, as a number or a string.
+fn read_port<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<u16> {
+    match lenient::as_u16(value).filter(|p| *p > 0) {
+        Some(p) => Some(p),
+        None => {
+            r.report(
+                at,
+                rules::INVALID_VALUE,
+                format!(
+                    "`port` {} must be a port number, 1 to 65535",
+                    describe_scalar(value)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `planTransformer`: `{"lambdaArn": "arn:aws:lambda:..."}` or `{"command": ["prog", "arg"]}`,
+/// with an optional `timeoutSeconds`.
+fn read_plan_transformer<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+) -> Option<PlanTransformerConfig> {
+    let map = object(r, value, at, "`planTransformer`", TRANSFORMER_KEYS)?;
+    let before = r.problems.len();
+    let lambda_arn = optional_arn(r, map, at, "lambdaArn");
+    if let Some(Some(arn)) = &lambda_arn {
+        if !arn.starts_with("arn:aws") || !arn.contains(":lambda:") {
+            r.report(
+                &at.key("lambdaArn"),
+                rules::INVALID_VALUE,
+                "`planTransformer.lambdaArn` must be a Lambda function ARN (`arn:aws:lambda:...`)",
+            );
+        }
+    }
+    let command = match map.get("command") {
+        None => Some(None),
+        Some(v) => r
+            .string_list(v, &at.key("command"), "`planTransformer.command`")
+            .and_then(|c| {
+                if c.is_empty() || c[0].trim().is_empty() {
+                    r.report(
+                        &at.key("command"),
+                        rules::EMPTY_VALUE,
+                        "`planTransformer.command` must name a program: [\"program\", \"arg\", ...]",
+                    );
+                    None
+                } else {
+                    Some(Some(c))
+                }
+            }),
+    };
+    let timeout_seconds = match map.get("timeoutSeconds") {
+        None => Some(None),
+        Some(v) => {
+            match lenient::as_u32(v).filter(|s| PLAN_TRANSFORMER_TIMEOUT_RANGE.contains(s)) {
+                Some(s) => Some(Some(s)),
+                None => {
+                    r.report(
+                        &at.key("timeoutSeconds"),
+                        rules::INVALID_VALUE,
+                        format!(
+                        "`planTransformer.timeoutSeconds` {} must be whole seconds from {} to {}",
+                        describe_scalar(v),
+                        PLAN_TRANSFORMER_TIMEOUT_RANGE.start(),
+                        PLAN_TRANSFORMER_TIMEOUT_RANGE.end()
+                    ),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    match (&lambda_arn, &command) {
+        (Some(Some(_)), Some(Some(_))) => r.report(
+            at,
+            rules::INVALID_VALUE,
+            "`planTransformer` names either `lambdaArn` (in the cloud) or `command` (the command line), not both",
+        ),
+        (Some(None), Some(None)) => r.report(
+            at,
+            rules::REQUIRED,
+            "`planTransformer` needs `lambdaArn` (in the cloud) or `command` (the command line)",
+        ),
+        _ => {}
+    }
+    if r.problems.len() > before {
+        return None;
+    }
+    Some(PlanTransformerConfig {
+        lambda_arn: lambda_arn?,
+        command: command?,
+        timeout_seconds: timeout_seconds?,
     })
 }
 
@@ -1238,5 +1410,187 @@ mod tests {
             "{}",
             err.0[0].message
         );
+    }
+
+    fn with_executor(executor: Value) -> Value {
+        set(minimal(), "/executor", executor)
+    }
+
+    #[test]
+    fn a_postgres_executor_names_its_endpoints_user_and_iam_auth() {
+        let raw = with_executor(json!({
+            "name": "migrations",
+            "endpoint": {"host": "c.cluster-x.eu-west-1.rds.amazonaws.com", "port": "5432"},
+            "readerEndpoint": {"host": "c.cluster-ro-x.eu-west-1.rds.amazonaws.com", "port": 5433},
+            "user": "depot_migrator",
+            "iamAuth": "true",
+        }));
+        let e = parse_dataset(&raw).unwrap().config.executor;
+        assert_eq!(
+            e.endpoint,
+            Some(Endpoint {
+                host: "c.cluster-x.eu-west-1.rds.amazonaws.com".into(),
+                port: 5432
+            })
+        );
+        assert_eq!(e.reader_endpoint.as_ref().map(|r| r.port), Some(5433));
+        assert_eq!(e.user.as_deref(), Some("depot_migrator"));
+        assert!(e.iam_auth);
+        // iamAuth with the location's user is enough.
+        let raw = set(minimal(), "/location/user", json!("app"));
+        let raw = set(raw, "/executor", json!({"name": "m", "iamAuth": true}));
+        assert!(parse_dataset(&raw).unwrap().config.executor.iam_auth);
+    }
+
+    #[test]
+    fn executor_settings_are_part_of_the_version_hash_and_absent_ones_change_nothing() {
+        let hash = |raw: &Value| {
+            let d = parse_dataset(raw).unwrap();
+            crate::hash::version_hash(&d.config, &d.package)
+        };
+        let plain = with_executor(json!({"name": "migrations"}));
+        let base = hash(&plain);
+        // The hash of a dataset without the new settings is what it always was: the
+        // configuration serializes without them.
+        let config = serde_json::to_value(parse_dataset(&plain).unwrap().config).unwrap();
+        assert_eq!(config["executor"], json!({"name": "migrations"}));
+        let mut seen = BTreeSet::from([base.clone()]);
+        for executor in [
+            json!({"name": "migrations", "user": "depot"}),
+            json!({"name": "migrations", "user": "depot", "iamAuth": true}),
+            json!({"name": "migrations", "endpoint": {"host": "w", "port": 5432}}),
+            json!({"name": "migrations", "endpoint": {"host": "w", "port": 5433}}),
+            json!({"name": "migrations", "readerEndpoint": {"host": "r", "port": 5432}}),
+        ] {
+            assert!(
+                seen.insert(hash(&with_executor(executor.clone()))),
+                "{executor} hashes like another executor"
+            );
+        }
+        // Same settings, other spelling: same hash.
+        assert_eq!(
+            hash(&with_executor(
+                json!({"endpoint": {"port": "5432", "host": "w"}, "name": "migrations"})
+            )),
+            hash(&with_executor(
+                json!({"name": "migrations", "endpoint": {"host": "w", "port": 5432}})
+            ))
+        );
+        assert_eq!(
+            hash(&with_executor(
+                json!({"name": "migrations", "iamAuth": "false"})
+            )),
+            base
+        );
+    }
+
+    #[test]
+    fn bad_executor_settings_are_named() {
+        let raw = with_executor(json!({
+            "name": "m",
+            "endpoint": {"host": "", "port": 0, "tls": true},
+            "readerEndpoint": "r:5432",
+            "iamAuth": "yes",
+        }));
+        assert_eq!(
+            problems(raw),
+            [
+                (rules::UNKNOWN_KEY, "executor.endpoint.tls".to_string()),
+                (rules::EMPTY_VALUE, "executor.endpoint.host".to_string()),
+                (rules::INVALID_VALUE, "executor.endpoint.port".to_string()),
+                (
+                    rules::WRONG_JSON_TYPE,
+                    "executor.readerEndpoint".to_string()
+                ),
+                (rules::WRONG_JSON_TYPE, "executor.iamAuth".to_string()),
+            ]
+        );
+        let err = parse_dataset(&with_executor(json!({"name": "m", "iamAuth": true})))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("executor.iamAuth") && err.contains("executor.user"),
+            "{err}"
+        );
+        let sf = set(
+            minimal(),
+            "/location",
+            json!({"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "DB"}),
+        );
+        let sf = set(
+            sf,
+            "/executor",
+            json!({"name": "m", "warehouse": "W", "user": "u"}),
+        );
+        let err = parse_dataset(&sf).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].path, "executor.user");
+        assert!(
+            err.0[0].message.contains("PostgreSQL locations only"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_plan_transformer_is_a_lambda_or_a_command_and_part_of_the_hash() {
+        let hash = |raw: &Value| {
+            let d = parse_dataset(raw).unwrap();
+            crate::hash::version_hash(&d.config, &d.package)
+        };
+        let lambda = set(
+            minimal(),
+            "/planTransformer",
+            json!({"lambdaArn": "arn:aws:lambda:eu-west-1:123456789012:function:adjust"}),
+        );
+        let local = set(
+            minimal(),
+            "/planTransformer",
+            json!({"command": ["./adjust.py", "--analyze"], "timeoutSeconds": "10"}),
+        );
+        let t = parse_dataset(&local)
+            .unwrap()
+            .config
+            .plan_transformer
+            .unwrap();
+        assert_eq!(t.command.as_deref().unwrap(), ["./adjust.py", "--analyze"]);
+        assert_eq!(t.timeout(), std::time::Duration::from_secs(10));
+        let base = hash(&minimal());
+        assert_ne!(hash(&lambda), base);
+        assert_ne!(hash(&local), base);
+        assert_ne!(hash(&lambda), hash(&local));
+        // Without one, the configuration is what it was.
+        let config = serde_json::to_value(parse_dataset(&minimal()).unwrap().config).unwrap();
+        assert!(config.get("planTransformer").is_none());
+    }
+
+    #[test]
+    fn bad_plan_transformers_are_named() {
+        for (transformer, path) in [
+            (json!({}), "planTransformer"),
+            (
+                json!({"lambdaArn": "arn:aws:lambda:eu-west-1:1:function:f", "command": ["x"]}),
+                "planTransformer",
+            ),
+            (json!({"command": []}), "planTransformer.command"),
+            (json!({"command": "adjust.py"}), "planTransformer.command"),
+            (json!({"lambdaArn": "adjust"}), "planTransformer.lambdaArn"),
+            (
+                json!({"lambdaArn": "arn:aws:sqs:eu-west-1:1:q"}),
+                "planTransformer.lambdaArn",
+            ),
+            (
+                json!({"command": ["x"], "timeoutSeconds": 901}),
+                "planTransformer.timeoutSeconds",
+            ),
+            (
+                json!({"command": ["x"], "retries": 2}),
+                "planTransformer.retries",
+            ),
+        ] {
+            let raw = set(minimal(), "/planTransformer", transformer.clone());
+            let got = problems(raw);
+            assert_eq!(got.len(), 1, "{transformer}: {got:?}");
+            assert_eq!(got[0].1, path, "{transformer}: {got:?}");
+        }
     }
 }

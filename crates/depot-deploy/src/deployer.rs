@@ -11,6 +11,7 @@ use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::dataset::{Dataset, MigrationMode};
 use depot_core::document::{environment_key, plan_key, EnvironmentDocument};
 use depot_core::hash::version_hash;
+use depot_core::plan_transform::transformed_plan_key;
 use depot_core::policy::check_hazards;
 use depot_core::resolve::resolve;
 use depot_core::undo::UndoScope;
@@ -27,6 +28,8 @@ use crate::lifecycle::{
     short, Baseline, LifecycleError, Progress, Transition, ALL_PHASES_COMPLETED,
 };
 use crate::location::{LocationSession, RunFailure, RunOptions, RunReport};
+use crate::plan_transformer::{NoPlanTransformer, PlanTransformer};
+use crate::plan_transforming::{transform_plan, TransformedPlan};
 use crate::state::{DatasetState, DatasetStatus};
 
 /// Deployer holds where documents and events go, and how long to wait for a busy dataset.
@@ -99,6 +102,17 @@ impl Deployer<'_> {
         session: &mut dyn LocationSession,
         dataset: &Dataset,
     ) -> Result<DeployOutcome, DeployError> {
+        self.deploy_with(session, dataset, &NoPlanTransformer).await
+    }
+
+    /// [`Deployer::deploy`], with the dataset's plan transformer (if it names one) invoked
+    /// through `transformer` (see [`crate::plan_transformer`]).
+    pub async fn deploy_with(
+        &self,
+        session: &mut dyn LocationSession,
+        dataset: &Dataset,
+        transformer: &dyn PlanTransformer,
+    ) -> Result<DeployOutcome, DeployError> {
         // What the engine refuses (names, limits, reserved schemas, views) is refused before
         // anything is written, Depot's own admin schema included. A dataset that reads other
         // datasets is checked once their metadata is read, under the lock (below).
@@ -108,7 +122,9 @@ impl Deployer<'_> {
         session.prepare().await?;
         let dataset_id = self.dataset_id(session, dataset).await?;
         session.lock_dataset(&dataset_id, self.lock_wait).await?;
-        let result = self.deploy_locked(session, dataset, &dataset_id).await;
+        let result = self
+            .deploy_locked(session, dataset, &dataset_id, transformer)
+            .await;
         let unlocked = session.unlock_dataset(&dataset_id).await;
         match (result, unlocked) {
             (Ok(outcome), Ok(())) => Ok(outcome),
@@ -145,6 +161,7 @@ impl Deployer<'_> {
         session: &mut dyn LocationSession,
         dataset: &Dataset,
         dataset_id: &str,
+        transformer: &dyn PlanTransformer,
     ) -> Result<DeployOutcome, DeployError> {
         let config = &dataset.config;
         let state = session.load_state(dataset_id).await?.unwrap_or_else(|| {
@@ -182,11 +199,12 @@ impl Deployer<'_> {
             .await?;
         check_hazards(&prepared.plan, &config.migration_options.allowed_hazards)
             .map_err(DeployError::Hazards)?;
+        let TransformedPlan { plan, original } =
+            transform_plan(transformer, config, prepared.plan).await?;
 
         let bucket = &config.bootstrap_bucket;
         let env_key = environment_key(&config.environment_id, dataset_id, &hash);
-        let plan = prepared.plan;
-        let key = plan_key(
+        let depot_key = plan_key(
             &config.environment_id,
             dataset_id,
             &config.alias,
@@ -195,6 +213,14 @@ impl Deployer<'_> {
         );
         // Documents first: the state record must never point to a document that is not there.
         self.put_json(bucket, &env_key, &prepared.document).await?;
+        // A transformed plan is stored beside Depot's; the record and the runner use it.
+        let (key, original_key) = match &original {
+            Some(original) => {
+                self.put_json(bucket, &depot_key, original).await?;
+                (transformed_plan_key(&depot_key), Some(depot_key))
+            }
+            None => (depot_key, None),
+        };
         self.put_json(bucket, &key, &plan).await?;
 
         let announce = Announcer {
@@ -237,6 +263,10 @@ impl Deployer<'_> {
                     prepared.old_document.as_ref(),
                     ExecutionResponsibility::ToBeExecutedByReceiver,
                 );
+                let planned = MigrationPlanned {
+                    original_migration_plan_key: original_key.clone(),
+                    ..planned
+                };
                 self.send_planned(&planned, dataset).await?;
                 Ok(DeployOutcome::Scheduled {
                     state,
@@ -270,6 +300,10 @@ impl Deployer<'_> {
                     prepared.old_document.as_ref(),
                     ExecutionResponsibility::ExecutedBySender,
                 );
+                let planned = MigrationPlanned {
+                    original_migration_plan_key: original_key.clone(),
+                    ..planned
+                };
                 self.send_planned(&planned, dataset).await?;
                 Ok(DeployOutcome::Deployed {
                     state,
@@ -631,9 +665,11 @@ impl Deployer<'_> {
         self.get_json(bucket, &key).await
     }
 
-    /// Reads a stored plan.
+    /// Reads a stored plan; one without `metadata` gets its target version's (see
+    /// [`crate::stored_plan`]).
     pub async fn read_plan(&self, bucket: &str, key: &str) -> Result<Plan, DeployError> {
-        self.get_json(bucket, key).await
+        let raw: serde_json::Value = self.get_json(bucket, key).await?;
+        self.plan_from_stored(bucket, key, raw).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(
@@ -689,6 +725,7 @@ impl Deployer<'_> {
             old_dataset_version_hash: plan.from_version.clone(),
             migration_plan_bucket: config.bootstrap_bucket.clone(),
             migration_plan_key: key.to_string(),
+            original_migration_plan_key: None,
             migration_id: plan.migration_id.clone(),
             summary: "migration-planned".to_string(),
             execution_responsibility: responsibility,

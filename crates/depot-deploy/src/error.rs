@@ -25,6 +25,9 @@ pub enum DeployError {
     /// The migration runner's payload (SPEC §8) is invalid; nothing was read or changed.
     #[error("invalid migration runner payload: {0}")]
     Payload(#[from] PayloadError),
+    /// The dataset's plan transformer failed or its plan was refused; nothing was changed.
+    #[error("{0}")]
+    TransformRefused(String),
     /// The deploy cannot go on from the dataset's current state; nothing was changed.
     #[error("{0}")]
     Precondition(String),

@@ -34,7 +34,11 @@ pub struct MigrationPlanned {
     pub dataset_version_hash: String,
     pub old_dataset_version_hash: Option<String>,
     pub migration_plan_bucket: String,
+    /// The plan that runs: the transformed plan when the dataset has a plan transformer.
     pub migration_plan_key: String,
+    /// Depot's own plan, when a plan transformer changed it (stored beside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_migration_plan_key: Option<String>,
     pub migration_id: String,
     /// Always `migration-planned`.
     pub summary: String,
@@ -51,8 +55,10 @@ pub enum LifecycleEvent {
     Failed,
 }
 
-/// Lifecycle is the detail of a `migration-lifecycle` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Lifecycle is the detail of a `migration-lifecycle` event. It is sent with the version hash
+/// under two names, `datasetVersionHash` (SPEC §6) and `versionHash` (the name the seeds'
+/// alerting rules read): the same value, so that both kinds of receivers keep working.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Lifecycle {
     /// Always `lifecycle`.
@@ -69,6 +75,42 @@ pub struct Lifecycle {
     /// Why a `failed` event failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl Serialize for Lifecycle {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The detail as sent: every field, and the hash a second time as `versionHash`.
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            environment_id: &'a str,
+            dataset_id: &'a str,
+            dataset_alias: &'a str,
+            environment_uri: &'a str,
+            dataset_version_hash: &'a str,
+            version_hash: &'a str,
+            event: LifecycleEvent,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            migration_id: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<&'a str>,
+        }
+        Wire {
+            kind: &self.kind,
+            environment_id: &self.environment_id,
+            dataset_id: &self.dataset_id,
+            dataset_alias: &self.dataset_alias,
+            environment_uri: &self.environment_uri,
+            dataset_version_hash: &self.dataset_version_hash,
+            version_hash: &self.dataset_version_hash,
+            event: self.event,
+            migration_id: self.migration_id.as_deref(),
+            error: self.error.as_deref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Event is one event to send: its detail-type, its detail, and the bus (None: default bus).
@@ -157,5 +199,54 @@ impl EventSink for LocalEventLog {
             .map_err(err)?;
         file.write_all(&line).await.map_err(err)?;
         file.flush().await.map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployed() -> Lifecycle {
+        Lifecycle {
+            kind: "lifecycle".into(),
+            environment_id: "e2e404529091ed2".into(),
+            dataset_id: "9afc0c483ed3".into(),
+            dataset_alias: "WsDevDogSrc".into(),
+            environment_uri: "s3://b/sdp-e2e404529091ed2/datasets/9afc0c483ed3/859f.json".into(),
+            dataset_version_hash: "859f".repeat(16),
+            event: LifecycleEvent::Deployed,
+            migration_id: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_lifecycle_event_carries_the_hash_as_version_hash_and_dataset_version_hash() {
+        let event = Event::lifecycle(&deployed(), None);
+        let detail = event.detail.as_object().unwrap();
+        assert_eq!(detail["datasetVersionHash"], "859f".repeat(16));
+        assert_eq!(detail["versionHash"], "859f".repeat(16));
+        assert_eq!(detail["event"], "deployed");
+        assert_eq!(detail["type"], "lifecycle");
+        // Absent optional fields stay absent, as before.
+        assert!(!detail.contains_key("error") && !detail.contains_key("migrationId"));
+        let keys: Vec<&str> = detail.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys.len(),
+            8,
+            "type, environmentId, datasetId, datasetAlias, environmentUri, datasetVersionHash, versionHash, event: {keys:?}"
+        );
+    }
+
+    #[test]
+    fn a_sent_lifecycle_event_reads_back_the_same() {
+        let mut failed = deployed();
+        failed.event = LifecycleEvent::Failed;
+        failed.error = Some("phase 700: lock timeout".into());
+        failed.migration_id = Some("01967b85-dd5c-7306-b067-0a06ab34d6ae".into());
+        let text = serde_json::to_string(&failed).unwrap();
+        assert!(text.contains("\"versionHash\""), "{text}");
+        let back: Lifecycle = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, failed);
     }
 }

@@ -13,11 +13,14 @@ pub mod failure_report;
 mod interruption;
 pub mod lifecycle;
 pub mod location;
+pub mod plan_transformer;
+mod plan_transforming;
 pub mod removal;
 pub mod run_payload;
 pub mod runner;
 pub mod seeding;
 pub mod state;
+mod stored_plan;
 
 pub use dependency_wait::DependencyWait;
 pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};
@@ -30,6 +33,7 @@ pub use lifecycle::{Baseline, Progress, Status, Transition};
 pub use location::{
     LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,
 };
+pub use plan_transformer::{CommandTransformer, NoPlanTransformer, PlanTransformer};
 pub use removal::RemovalOutcome;
 pub use run_payload::{PayloadError, PayloadParseError, RunPayload};
 pub use runner::{RunOutcome, RunTarget};

@@ -66,7 +66,7 @@ impl Engine for PostgresEngine {
         let Location::Postgres(location) = &config.location else {
             return Err("not a postgres location".to_string());
         };
-        match open_postgres(location, secrets, settings).await {
+        match open_postgres(location, &config.executor, secrets, settings).await {
             // The dataset's own lock timeout (`migrationOptions.lockTimeoutMs`), else the default.
             Ok(session) => Ok(Box::new(session.with_retry_policy(
                 depot_postgres::RetryPolicy::for_dataset(&config.migration_options),

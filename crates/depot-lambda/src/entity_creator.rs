@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use depot_aws::{AwsClients, ConnectSettings, EventBridgeSink, S3DocumentStore};
+use depot_aws::{AwsClients, ConnectSettings, EventBridgeSink, LambdaTransformer, S3DocumentStore};
 use depot_core::document::environment_key;
 use depot_core::hash::version_hash;
 use depot_core::Dataset;
@@ -161,7 +161,12 @@ impl EntityCreator {
             events: &events,
             lock_wait: self.lock_wait,
         };
-        let result = deployer.deploy(session.as_mut(), &dataset).await;
+        let transformer = LambdaTransformer {
+            invoker: self.clients.lambda.clone(),
+        };
+        let result = deployer
+            .deploy_with(session.as_mut(), &dataset, &transformer)
+            .await;
         if let Some(id) = match &result {
             Ok(DeployOutcome::Deployed { plan, .. } | DeployOutcome::Scheduled { plan, .. }) => {
                 Some(plan.migration_id.as_str())

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use depot_core::dataset::PostgresLocation;
+use depot_core::dataset::{Executor, PostgresLocation};
 use depot_deploy::LocationError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -160,6 +160,52 @@ impl ConnectOptions {
             config,
             ssl_mode: None,
             ca_file: None,
+        }
+    }
+
+    /// The options for a dataset's migrations with `executor`: its writer `endpoint` instead
+    /// of the location's host and port, its `user` instead of the location's. Migrations always
+    /// run on the writer; the executor's `readerEndpoint` is never used here.
+    pub fn for_executor(
+        location: &PostgresLocation,
+        executor: &Executor,
+        password: Option<&str>,
+    ) -> ConnectOptions {
+        let mut options = ConnectOptions::from_location(location, password);
+        if let Some(endpoint) = &executor.endpoint {
+            options.config.host(&endpoint.host).port(endpoint.port);
+        }
+        if let Some(user) = &executor.user {
+            options.config.user(user);
+        }
+        options
+    }
+
+    /// The user set so far, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.config.get_user()
+    }
+
+    /// The first host and port: where the connection goes.
+    pub fn host_and_port(&self) -> (String, u16) {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            #[cfg(unix)]
+            Some(Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        (
+            host,
+            self.config.get_ports().first().copied().unwrap_or(5432),
+        )
+    }
+
+    /// Makes TLS mandatory: `disable` and `prefer` (and the local default) become `require`;
+    /// a stricter mode stays. An IAM authentication token must not cross the network in clear.
+    pub fn with_tls_required(self) -> ConnectOptions {
+        match self.ssl_mode() {
+            SslMode::Disable | SslMode::Prefer => self.with_ssl_mode(SslMode::Require),
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => self,
         }
     }
 

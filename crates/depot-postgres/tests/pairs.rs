@@ -34,11 +34,7 @@ fn config() -> DatasetConfig {
             user: None,
             secret_arn: None,
         }),
-        executor: Executor {
-            name: "migrations".into(),
-            warehouse: None,
-            role: None,
-        },
+        executor: Executor::named("migrations"),
         schema_name: "pairs".into(),
         naming_strategy: NamingStrategy::SnakeCase,
         dependencies: BTreeMap::new(),
@@ -51,6 +47,7 @@ fn config() -> DatasetConfig {
             lock_timeout_ms: None,
         },
         removal_policy: RemovalPolicy::Retain,
+        plan_transformer: None,
     }
 }
 

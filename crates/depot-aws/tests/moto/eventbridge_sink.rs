@@ -36,6 +36,7 @@ fn planned(dataset_id: &str) -> MigrationPlanned {
              2025-04-28T08:31:33.816Z_MIGRATION_PLANNED_{dataset_id}_WsDevDogSrcDeferredMigration_\
              01967b85-dd5c-7306-b067-0a06ab34d6ae.json"
         ),
+        original_migration_plan_key: None,
         migration_id: "01967b85-dd5c-7306-b067-0a06ab34d6ae".into(),
         summary: "migration-planned".into(),
         execution_responsibility: ExecutionResponsibility::ToBeExecutedByReceiver,
@@ -122,7 +123,8 @@ async fn events_arrive_on_a_custom_bus_with_source_detail_type_and_detail() {
         json!({
             "type": "lifecycle", "environmentId": "e2e404529091ed2", "datasetId": dataset_id,
             "datasetAlias": "WsDevDogSrc", "environmentUri": lifecycle.environment_uri,
-            "datasetVersionHash": lifecycle.dataset_version_hash, "event": "failed",
+            "datasetVersionHash": lifecycle.dataset_version_hash,
+            "versionHash": lifecycle.dataset_version_hash, "event": "failed",
             "migrationId": "01967b85-dd5c-7306-b067-0a06ab34d6ae",
             "error": "phase 700 build-indexes: lock timeout"
         })

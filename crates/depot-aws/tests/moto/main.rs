@@ -4,5 +4,6 @@
 
 mod common;
 mod eventbridge_sink;
+mod location_connect;
 mod s3_documents;
 mod secrets;

@@ -14,6 +14,7 @@ mod kill_and_resume;
 mod lambda_emulator;
 mod long_runs;
 mod phase_range;
+mod plan_metadata;
 mod refusals;
 mod seeding;
 mod serialization;
