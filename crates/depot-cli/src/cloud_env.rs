@@ -5,7 +5,9 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use aws_config::SdkConfig;
-use depot_aws::{open_session, AwsClients, CloudEnvironment, ConnectSettings, FoundDataset};
+use depot_aws::{
+    open_session, AwsClients, CloudEnvironment, ConnectSettings, EventBridgeSink, FoundDataset,
+};
 use depot_deploy::LocationSession;
 
 use crate::cli::{AwsArgs, EnvironmentArgs};
@@ -111,4 +113,36 @@ pub fn no_aws_args_locally(aws: &AwsArgs, how: &str) -> Result<()> {
         bail!("--profile and --region apply to a cloud environment: add {how}");
     }
     Ok(())
+}
+
+/// A dataset of a cloud environment, opened for a command that works on it under its lock
+/// (seed, abandon): the environment, the dataset's newest document, a session on its location,
+/// and the event sink its lifecycle events go through.
+pub struct OpenedDataset {
+    pub environment: CloudEnvironment,
+    pub found: FoundDataset,
+    pub session: Box<dyn LocationSession>,
+    pub events: EventBridgeSink,
+}
+
+impl OpenedDataset {
+    /// Follows `--env` to the dataset `which` and opens its location with the secret its
+    /// newest document names.
+    pub async fn open(
+        environment_id: &str,
+        which: &DatasetRef<'_>,
+        args: &EnvironmentArgs,
+    ) -> Result<OpenedDataset> {
+        let cloud = Cloud::connect(&args.aws).await?;
+        let environment = cloud.environment(environment_id, args).await?;
+        let found = find_dataset(&environment, which).await?;
+        let session = cloud.open_location(&found).await?;
+        let events = EventBridgeSink::new(cloud.clients.eventbridge.clone());
+        Ok(OpenedDataset {
+            environment,
+            found,
+            session,
+            events,
+        })
+    }
 }

@@ -397,20 +397,7 @@ pub async fn abandon(cli: &Cli, path: &Path) -> Result<()> {
     let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
     let config = &dataset.config;
-    let id = match &dataset.dataset_id {
-        Some(id) => id.clone(),
-        None => session
-            .find_state(&config.environment_id, &config.alias)
-            .await?
-            .map(|s| s.id)
-            .ok_or_else(|| {
-                anyhow!(
-                    "no dataset {} in environment {} at this location",
-                    config.alias,
-                    config.environment_id
-                )
-            })?,
-    };
+    let id = dataset_id_at_location(session.as_mut(), &dataset).await?;
     let state = edge
         .deployer(cli)
         .abandon(session.as_mut(), &config.bootstrap_bucket, &id)
@@ -423,6 +410,29 @@ pub async fn abandon(cli: &Cli, path: &Path) -> Result<()> {
         )?
     );
     Ok(())
+}
+
+/// The id of a dataset file's dataset: its `datasetId`, else the id its location's state records
+/// under its environment and alias.
+async fn dataset_id_at_location(
+    session: &mut dyn LocationSession,
+    dataset: &Dataset,
+) -> Result<String> {
+    if let Some(id) = &dataset.dataset_id {
+        return Ok(id.clone());
+    }
+    let config = &dataset.config;
+    session
+        .find_state(&config.environment_id, &config.alias)
+        .await?
+        .map(|s| s.id)
+        .ok_or_else(|| {
+            anyhow!(
+                "no dataset {} in environment {} at this location: deploy it first",
+                config.alias,
+                config.environment_id
+            )
+        })
 }
 
 /// A state record as operators read it: `status` derived as SPEC §7 defines it.

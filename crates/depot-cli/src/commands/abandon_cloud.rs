@@ -7,13 +7,12 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use depot_aws::EventBridgeSink;
 use depot_deploy::Deployer;
 use serde_json::json;
 
 use super::state_report;
 use crate::cli::EnvironmentArgs;
-use crate::cloud_env::{find_dataset, Cloud, DatasetRef};
+use crate::cloud_env::{DatasetRef, OpenedDataset};
 
 /// `depot abandon --env ENV (--id ID | --alias A)`.
 pub async fn abandon_in_cloud(
@@ -22,11 +21,12 @@ pub async fn abandon_in_cloud(
     args: &EnvironmentArgs,
     lock_wait: Duration,
 ) -> Result<()> {
-    let cloud = Cloud::connect(&args.aws).await?;
-    let environment = cloud.environment(environment_id, args).await?;
-    let found = find_dataset(&environment, &which).await?;
-    let mut session = cloud.open_location(&found).await?;
-    let events = EventBridgeSink::new(cloud.clients.eventbridge.clone());
+    let OpenedDataset {
+        environment,
+        found,
+        mut session,
+        events,
+    } = OpenedDataset::open(environment_id, &which, args).await?;
     let deployer = Deployer {
         documents: environment.documents(),
         events: &events,

@@ -7,14 +7,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
-use depot_aws::EventBridgeSink;
 use depot_core::hash::version_hash;
 use depot_deploy::{Deployer, LocationSession, SeedReport, Status};
 use serde_json::json;
 
-use super::{connect, LocalEdge};
+use super::{connect, dataset_id_at_location, LocalEdge};
 use crate::cli::{Cli, EnvironmentArgs};
-use crate::cloud_env::{find_dataset, Cloud, DatasetRef};
+use crate::cloud_env::{DatasetRef, OpenedDataset};
 use crate::dataset_file::load_dataset;
 
 /// What a seeding needs to know about its dataset.
@@ -34,20 +33,7 @@ pub async fn seed_local(cli: &Cli, path: &Path) -> Result<()> {
     let mut session = connect(cli, Some(&dataset)).await?;
     let config = &dataset.config;
     session.prepare().await?;
-    let dataset_id = match &dataset.dataset_id {
-        Some(id) => id.clone(),
-        None => session
-            .find_state(&config.environment_id, &config.alias)
-            .await?
-            .map(|s| s.id)
-            .ok_or_else(|| {
-                anyhow!(
-                    "no dataset {} in environment {} at this location: deploy it first",
-                    config.alias,
-                    config.environment_id
-                )
-            })?,
-    };
+    let dataset_id = dataset_id_at_location(session.as_mut(), &dataset).await?;
     let target = SeedTarget {
         bucket: &config.bootstrap_bucket,
         environment_id: &config.environment_id,
@@ -65,12 +51,13 @@ pub async fn seed_in_cloud(
     args: &EnvironmentArgs,
     lock_wait: Duration,
 ) -> Result<()> {
-    let cloud = Cloud::connect(&args.aws).await?;
-    let environment = cloud.environment(environment_id, args).await?;
-    let found = find_dataset(&environment, &which).await?;
-    let mut session = cloud.open_location(&found).await?;
+    let OpenedDataset {
+        environment,
+        found,
+        mut session,
+        events,
+    } = OpenedDataset::open(environment_id, &which, args).await?;
     // Seeding sends no event; the deployer wants a sink all the same.
-    let events = EventBridgeSink::new(cloud.clients.eventbridge.clone());
     let deployer = Deployer {
         documents: environment.documents(),
         events: &events,
