@@ -83,6 +83,26 @@ pub struct EnvironmentArgs {
     pub aws: AwsArgs,
 }
 
+/// Which dataset a command that works on one under its lock (abandon, seed) means: a dataset
+/// file (local use), or with --env a dataset of a cloud environment by --id or --alias.
+#[derive(Debug, Clone, Args)]
+pub struct DatasetTarget {
+    /// The dataset file (local use): its location, bootstrap bucket and alias or datasetId.
+    #[arg(conflicts_with = "env")]
+    pub dataset: Option<PathBuf>,
+    /// The dataset id (12 hex characters), with --env.
+    #[arg(long, requires = "env", conflicts_with = "alias")]
+    pub id: Option<String>,
+    /// The dataset alias, with --env.
+    #[arg(long, requires = "env")]
+    pub alias: Option<String>,
+    /// The cloud environment id (15 hex characters).
+    #[arg(long)]
+    pub env: Option<String>,
+    #[command(flatten)]
+    pub cloud: EnvironmentArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a package and list every problem with its schema and field.
@@ -122,20 +142,8 @@ pub enum Command {
     /// dataset file, or with --env the dataset of a cloud environment (by --id or --alias).
     #[command(group(ArgGroup::new("abandoned").required(true).args(["dataset", "env"])))]
     Abandon {
-        /// The dataset file (its location, bootstrap bucket and alias or datasetId).
-        #[arg(conflicts_with = "env")]
-        dataset: Option<PathBuf>,
-        /// The dataset id (12 hex characters), with --env.
-        #[arg(long, requires = "env", conflicts_with = "alias")]
-        id: Option<String>,
-        /// The dataset alias, with --env.
-        #[arg(long, requires = "env")]
-        alias: Option<String>,
-        /// The cloud environment id (15 hex characters).
-        #[arg(long)]
-        env: Option<String>,
         #[command(flatten)]
-        cloud: EnvironmentArgs,
+        target: DatasetTarget,
     },
     /// Print a dataset's state record (SPEC §7: status, versions, lastError). With --env, the
     /// dataset of a cloud environment: its newest environment document in the bootstrap bucket
@@ -192,21 +200,9 @@ pub enum Command {
     /// Upsert a dataset's seed rows (its package's `seeds`) into its deployed version, under
     /// the dataset's migration lock; refused unless the dataset is STABLE. Locally from a
     /// dataset file, or with --id/--alias and --env in a cloud environment.
-    #[command(group(ArgGroup::new("which").required(true).args(["dataset", "id", "alias"])))]
+    #[command(group(ArgGroup::new("seeded").required(true).args(["dataset", "env"])))]
     Seed {
-        /// The dataset file (local use): it must be the deployed version.
-        #[arg(conflicts_with = "env")]
-        dataset: Option<PathBuf>,
-        /// The dataset id (12 hex characters), with --env.
-        #[arg(long, requires = "env", conflicts_with = "alias")]
-        id: Option<String>,
-        /// The dataset alias, with --env.
-        #[arg(long, requires = "env")]
-        alias: Option<String>,
-        /// The cloud environment id (15 hex characters).
-        #[arg(long)]
-        env: Option<String>,
         #[command(flatten)]
-        cloud: EnvironmentArgs,
+        target: DatasetTarget,
     },
 }

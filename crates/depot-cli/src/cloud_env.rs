@@ -10,7 +10,9 @@ use depot_aws::{
 };
 use depot_deploy::LocationSession;
 
-use crate::cli::{AwsArgs, EnvironmentArgs};
+use std::path::Path;
+
+use crate::cli::{AwsArgs, DatasetTarget, EnvironmentArgs};
 
 /// Cloud holds the SDK configuration and clients of one command.
 pub struct Cloud {
@@ -116,33 +118,74 @@ pub fn no_aws_args_locally(aws: &AwsArgs, how: &str) -> Result<()> {
 }
 
 /// A dataset of a cloud environment, opened for a command that works on it under its lock
-/// (seed, abandon): the environment, the dataset's newest document, a session on its location,
-/// and the event sink its lifecycle events go through.
+/// (seed, abandon): the environment, the dataset's newest document, and the event sink its
+/// lifecycle events go through (the session on its location comes beside it).
 pub struct OpenedDataset {
     pub environment: CloudEnvironment,
     pub found: FoundDataset,
-    pub session: Box<dyn LocationSession>,
     pub events: EventBridgeSink,
 }
 
 impl OpenedDataset {
+    /// A deployer over the environment's documents and this dataset's event sink.
+    pub fn deployer(&self, lock_wait: std::time::Duration) -> depot_deploy::Deployer<'_> {
+        depot_deploy::Deployer {
+            documents: self.environment.documents(),
+            events: &self.events,
+            lock_wait,
+        }
+    }
+
     /// Follows `--env` to the dataset `which` and opens its location with the secret its
     /// newest document names.
     pub async fn open(
         environment_id: &str,
         which: &DatasetRef<'_>,
         args: &EnvironmentArgs,
-    ) -> Result<OpenedDataset> {
+    ) -> Result<(OpenedDataset, Box<dyn LocationSession>)> {
         let cloud = Cloud::connect(&args.aws).await?;
         let environment = cloud.environment(environment_id, args).await?;
         let found = find_dataset(&environment, which).await?;
         let session = cloud.open_location(&found).await?;
         let events = EventBridgeSink::new(cloud.clients.eventbridge.clone());
-        Ok(OpenedDataset {
-            environment,
-            found,
+        Ok((
+            OpenedDataset {
+                environment,
+                found,
+                events,
+            },
             session,
-            events,
-        })
+        ))
+    }
+}
+
+/// Where a [`DatasetTarget`] points.
+pub enum Target<'a> {
+    /// A dataset file, worked on locally.
+    Local(&'a Path),
+    /// A dataset of the cloud environment `env`.
+    Cloud {
+        env: &'a str,
+        which: DatasetRef<'a>,
+        args: &'a EnvironmentArgs,
+    },
+}
+
+impl DatasetTarget {
+    /// The dataset file, or the environment and dataset of --env with --id or --alias; AWS
+    /// options without --env are refused (they would be ignored).
+    pub fn resolve(&self) -> Result<Target<'_>> {
+        match (&self.dataset, &self.env) {
+            (Some(path), _) => {
+                no_aws_args_locally(&self.cloud.aws, "--env ENV with --id or --alias")?;
+                Ok(Target::Local(path))
+            }
+            (None, Some(env)) => Ok(Target::Cloud {
+                env,
+                which: DatasetRef::from_args(self.id.as_deref(), self.alias.as_deref())?,
+                args: &self.cloud,
+            }),
+            (None, None) => bail!("name a dataset file, or --env with --id or --alias"),
+        }
     }
 }

@@ -14,7 +14,7 @@ mod refusal;
 
 use clap::Parser;
 use cli::{Cli, Command, LogFormat, PlanFormat};
-use cloud_env::{no_aws_args_locally, DatasetRef};
+use cloud_env::{no_aws_args_locally, DatasetRef, Target};
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
@@ -38,6 +38,7 @@ fn init_tracing(format: LogFormat) {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
+    let lock_wait = std::time::Duration::from_secs(cli.lock_wait);
     let result = match &cli.command {
         Command::Validate { package } => commands::validate(package),
         Command::Hash { dataset } => commands::hash(dataset),
@@ -61,27 +62,12 @@ async fn main() -> std::process::ExitCode {
             dataset,
             preview: false,
         } => commands::deploy(&cli, dataset).await,
-        Command::Abandon {
-            dataset: Some(dataset),
-            cloud,
-            ..
-        } => match no_aws_args_locally(&cloud.aws, "--env ENV with --id or --alias") {
-            Ok(()) => commands::abandon(&cli, dataset).await,
-            Err(e) => Err(e),
-        },
-        Command::Abandon {
-            id,
-            alias,
-            env,
-            cloud,
-            ..
-        } => match (env, DatasetRef::from_args(id.as_deref(), alias.as_deref())) {
-            (Some(env), Ok(which)) => {
-                let wait = std::time::Duration::from_secs(cli.lock_wait);
-                commands::abandon_in_cloud(env, which, cloud, wait).await
+        Command::Abandon { target } => match target.resolve() {
+            Ok(Target::Local(dataset)) => commands::abandon(&cli, dataset).await,
+            Ok(Target::Cloud { env, which, args }) => {
+                commands::abandon_in_cloud(env, which, args, lock_wait).await
             }
-            (None, _) => Err(anyhow::anyhow!("--id and --alias need --env")),
-            (_, Err(e)) => Err(e),
+            Err(e) => Err(e),
         },
         Command::GetDataset {
             id,
@@ -128,27 +114,12 @@ async fn main() -> std::process::ExitCode {
             aws,
             ..
         } => commands::run_in_cloud(payload, env.as_deref(), state_machine.as_deref(), aws).await,
-        Command::Seed {
-            dataset: Some(dataset),
-            cloud,
-            ..
-        } => match no_aws_args_locally(&cloud.aws, "--env ENV with --id or --alias") {
-            Ok(()) => commands::seed_local(&cli, dataset).await,
-            Err(e) => Err(e),
-        },
-        Command::Seed {
-            id,
-            alias,
-            env,
-            cloud,
-            ..
-        } => match (env, DatasetRef::from_args(id.as_deref(), alias.as_deref())) {
-            (Some(env), Ok(which)) => {
-                let wait = std::time::Duration::from_secs(cli.lock_wait);
-                commands::seed_in_cloud(env, which, cloud, wait).await
+        Command::Seed { target } => match target.resolve() {
+            Ok(Target::Local(dataset)) => commands::seed_local(&cli, dataset).await,
+            Ok(Target::Cloud { env, which, args }) => {
+                commands::seed_in_cloud(env, which, args, lock_wait).await
             }
-            (None, _) => Err(anyhow::anyhow!("--id and --alias need --env")),
-            (_, Err(e)) => Err(e),
+            Err(e) => Err(e),
         },
     };
     match result {

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use depot_deploy::Deployer;
 use serde_json::json;
 
 use super::state_report;
@@ -21,17 +20,9 @@ pub async fn abandon_in_cloud(
     args: &EnvironmentArgs,
     lock_wait: Duration,
 ) -> Result<()> {
-    let OpenedDataset {
-        environment,
-        found,
-        mut session,
-        events,
-    } = OpenedDataset::open(environment_id, &which, args).await?;
-    let deployer = Deployer {
-        documents: environment.documents(),
-        events: &events,
-        lock_wait,
-    };
+    let (opened, mut session) = OpenedDataset::open(environment_id, &which, args).await?;
+    let deployer = opened.deployer(lock_wait);
+    let (environment, found) = (&opened.environment, &opened.found);
     let id = &found.document.dataset_id;
     let state = deployer
         .abandon(session.as_mut(), &environment.bucket, id)

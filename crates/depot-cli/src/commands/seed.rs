@@ -51,18 +51,10 @@ pub async fn seed_in_cloud(
     args: &EnvironmentArgs,
     lock_wait: Duration,
 ) -> Result<()> {
-    let OpenedDataset {
-        environment,
-        found,
-        mut session,
-        events,
-    } = OpenedDataset::open(environment_id, &which, args).await?;
+    let (opened, mut session) = OpenedDataset::open(environment_id, &which, args).await?;
     // Seeding sends no event; the deployer wants a sink all the same.
-    let deployer = Deployer {
-        documents: environment.documents(),
-        events: &events,
-        lock_wait,
-    };
+    let deployer = opened.deployer(lock_wait);
+    let (environment, found) = (&opened.environment, &opened.found);
     let target = SeedTarget {
         bucket: &environment.bucket,
         environment_id: &environment.environment_id,
