@@ -18,6 +18,18 @@ use depot_deploy::documents::DocumentStore;
 use crate::s3_documents::S3DocumentStore;
 use crate::sdk_error;
 
+/// Refuses what is not an environment id (SPEC: 15 lowercase hex characters), before any AWS
+/// call is made for it.
+pub fn check_environment_id(environment_id: &str) -> Result<(), EnvironmentError> {
+    if is_lower_hex(environment_id, 15) {
+        Ok(())
+    } else {
+        Err(EnvironmentError::BadEnvironmentId(
+            environment_id.to_string(),
+        ))
+    }
+}
+
 /// The SSM parameter naming the bootstrap bucket of `environment_id`.
 pub fn bootstrap_bucket_parameter(environment_id: &str) -> String {
     format!("/depot/{environment_id}/bootstrap-bucket")
@@ -113,11 +125,7 @@ impl CloudEnvironment {
         ssm: &aws_sdk_ssm::Client,
         s3: &aws_sdk_s3::Client,
     ) -> Result<CloudEnvironment, EnvironmentError> {
-        if !is_lower_hex(environment_id, 15) {
-            return Err(EnvironmentError::BadEnvironmentId(
-                environment_id.to_string(),
-            ));
-        }
+        check_environment_id(environment_id)?;
         let bucket = match bucket {
             Some(bucket) => bucket.to_string(),
             None => bootstrap_bucket(ssm, environment_id).await?,

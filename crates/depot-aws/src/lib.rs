@@ -32,7 +32,7 @@ pub mod trust;
 
 pub use config::{load_sdk_config, load_sdk_config_for, AwsClients};
 #[cfg(feature = "operator")]
-pub use environment::{CloudEnvironment, EnvironmentError, FoundDataset};
+pub use environment::{check_environment_id, CloudEnvironment, EnvironmentError, FoundDataset};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};
 pub use lambda_transformer::{LambdaInvoke, LambdaTransformer};
 pub use location_connect::{open_postgres, open_session, open_snowflake, ConnectSettings};

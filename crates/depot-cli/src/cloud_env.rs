@@ -38,6 +38,18 @@ impl Cloud {
         self.config.region().map(|r| r.to_string())
     }
 
+    /// The AWS configuration of `args` and the environment `environment_id` in it, whose id is
+    /// checked before anything else (a mistyped id is the error to show, not a missing region).
+    pub async fn connect_to(
+        environment_id: &str,
+        args: &EnvironmentArgs,
+    ) -> Result<(Cloud, CloudEnvironment)> {
+        depot_aws::check_environment_id(environment_id)?;
+        let cloud = Cloud::connect(&args.aws).await?;
+        let environment = cloud.environment(environment_id, args).await?;
+        Ok((cloud, environment))
+    }
+
     /// The environment `environment_id`, its bucket from `--bucket` or its SSM parameter.
     pub async fn environment(
         &self,
@@ -143,8 +155,7 @@ impl OpenedDataset {
         which: &DatasetRef<'_>,
         args: &EnvironmentArgs,
     ) -> Result<(OpenedDataset, Box<dyn LocationSession>)> {
-        let cloud = Cloud::connect(&args.aws).await?;
-        let environment = cloud.environment(environment_id, args).await?;
+        let (cloud, environment) = Cloud::connect_to(environment_id, args).await?;
         let found = find_dataset(&environment, which).await?;
         let session = cloud.open_location(&found).await?;
         let events = EventBridgeSink::new(cloud.clients.eventbridge.clone());

@@ -18,8 +18,11 @@ use cloud_env::{no_aws_args_locally, DatasetRef, Target};
 
 fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("DEPOT_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("warn,depot_deploy=info,depot_postgres=info"));
+    // aws_config at error only: its provider chain warns for every source it tries (IMDS off an
+    // EC2 host, say), which buries the one-line reason of a failed command.
+    let filter = EnvFilter::try_from_env("DEPOT_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("warn,aws_config=error,depot_deploy=info,depot_postgres=info")
+    });
     // Colours only for a person at a terminal: piped into a file or a CI log, escape codes
     // would garble every line.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -22,8 +22,7 @@ pub async fn get_dataset(
     args: &EnvironmentArgs,
     format: OutputFormat,
 ) -> Result<()> {
-    let cloud = Cloud::connect(&args.aws).await?;
-    let environment = cloud.environment(environment_id, args).await?;
+    let (cloud, environment) = Cloud::connect_to(environment_id, args).await?;
     let found = find_dataset(&environment, &which).await?;
     let mut session = cloud.open_location(&found).await?;
     let report = read_record(session.as_mut(), &found).await?;
@@ -162,8 +161,7 @@ pub async fn list_datasets(
     args: &EnvironmentArgs,
     format: OutputFormat,
 ) -> Result<()> {
-    let cloud = Cloud::connect(&args.aws).await?;
-    let environment = cloud.environment(environment_id, args).await?;
+    let (cloud, environment) = Cloud::connect_to(environment_id, args).await?;
     let datasets = environment.datasets().await?;
     // One session per location (the same secret and database serve all its datasets); a
     // location that cannot be reached is tried once.

@@ -148,6 +148,22 @@ async fn get_dataset_names_what_it_cannot_find_or_read() {
         reason.contains("\"not-an-env\" is not an environment id"),
         "{reason}"
     );
+    // The mistyped id is what is wrong, before any AWS setting: even with no region anywhere
+    // the reason names the id, on one line, with none of the SDK's provider-chain warnings.
+    let no_region = std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+        .args(["get-dataset", "--env", "not-an-env", "--id", &id])
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&no_region.stderr);
+    assert!(!no_region.status.success());
+    assert_eq!(
+        stderr.trim(),
+        "depot: error: \"not-an-env\" is not an environment id: 15 lowercase hex characters (e.g. e2e404529091ed2)"
+    );
 
     // An environment without its SSM parameter: named, with the way around it.
     let other = new_environment_id();
