@@ -20,7 +20,7 @@ pub(super) enum Outline<'v, J: JsonValue> {
     Object {
         declared: Declared<'v, J>,
         /// The fields that parsed and the primary key, when the object did not parse as a
-        /// whole; when it did, they are in its [`ObjectSchema`] (not copied here).
+        /// whole; when it did, they are in its [`crate::package::ObjectSchema`] (not copied here).
         partial: Option<Partial>,
     },
     View,
