@@ -1,0 +1,388 @@
+//! Fields: one field of an object, its type (with parameters and hints for misspelled types),
+//! nullability, default and names.
+
+use crate::field_type::FieldType;
+use crate::json::JsonValue;
+use crate::literal;
+use crate::package::Field;
+use crate::reader::{Place, Reader};
+use crate::rules;
+
+use super::names::{read_previous_names, Joined};
+use super::package::{optional_sql_name, optional_string};
+
+const FIELD_KEYS: &[&str; 9] = &[
+    "type",
+    "maxLength",
+    "precision",
+    "scale",
+    "nullable",
+    "default",
+    "description",
+    "previousNames",
+    "sqlName",
+];
+
+/// The largest decimal precision both engines support.
+const MAX_DECIMAL_PRECISION: u32 = 38;
+
+/// TYPE_ALIASES maps common spellings from other systems to Depot's type, for a hint.
+const TYPE_ALIASES: &[(&str, &str)] = &[
+    ("int", "integer"),
+    ("int4", "integer"),
+    ("int32", "integer"),
+    ("int8", "bigint"),
+    ("int64", "bigint"),
+    ("long", "bigint"),
+    ("text", "string"),
+    ("varchar", "string"),
+    ("bool", "boolean"),
+    ("float", "double"),
+    ("float8", "double"),
+    ("number", "double"),
+    ("real", "double"),
+    ("numeric", "decimal"),
+    ("datetime", "timestamp"),
+    ("bytes", "binary"),
+    ("bytea", "binary"),
+    ("blob", "binary"),
+    ("jsonb", "json"),
+];
+
+/// TypeMembers are the members of a field that give its type.
+struct TypeMembers<'v, J> {
+    type_name: Option<&'v J>,
+    max_length: Option<&'v J>,
+    precision: Option<&'v J>,
+    scale: Option<&'v J>,
+}
+
+fn read_field_type<J: JsonValue>(
+    r: &mut Reader,
+    members: TypeMembers<'_, J>,
+    at: &Place<'_>,
+    name: &str,
+) -> Option<FieldType> {
+    let TypeMembers {
+        type_name,
+        max_length,
+        precision,
+        scale,
+    } = members;
+    let before = r.problems.len();
+    let type_name = r
+        .require(
+            type_name,
+            at,
+            "type",
+            format_args!("field `{name}` needs a type: {}", Joined(FieldType::NAMES)),
+        )
+        .and_then(|v| r.str(v, &at.key("type"), "the field `type`"))?;
+    let param = |r: &mut Reader, value: Option<&J>, key: &str| -> Option<Option<u32>> {
+        match value {
+            None => Some(None),
+            Some(v) => r.u32(v, &at.key(key), format_args!("`{key}`")).map(Some),
+        }
+    };
+    let given = (max_length.is_some(), precision.is_some(), scale.is_some());
+    let max_length = param(r, max_length, "maxLength");
+    let precision = param(r, precision, "precision");
+    let scale = param(r, scale, "scale");
+    let misplaced = |r: &mut Reader, present: bool, key: &str, belongs: &str| {
+        if present {
+            r.report(
+                &at.key(key),
+                rules::INVALID_TYPE_PARAMETER,
+                format!("`{key}` applies only to {belongs} fields, and `{name}` is {type_name}"),
+            );
+        }
+    };
+    let field_type = match type_name {
+        "string" => {
+            misplaced(r, given.1, "precision", "decimal");
+            misplaced(r, given.2, "scale", "decimal");
+            if max_length == Some(Some(0)) {
+                r.report(
+                    &at.key("maxLength"),
+                    rules::INVALID_TYPE_PARAMETER,
+                    "`maxLength` must be at least 1 (leave it out for unbounded strings)",
+                );
+            }
+            FieldType::String {
+                max_length: max_length.flatten(),
+            }
+        }
+        "decimal" => {
+            misplaced(r, given.0, "maxLength", "string");
+            let s = scale.flatten().unwrap_or(0);
+            match precision {
+                // Not a number: already reported.
+                None => {}
+                Some(None) => r.report(
+                    &at.key("precision"),
+                    rules::INVALID_TYPE_PARAMETER,
+                    format!("decimal field `{name}` needs `precision` (1 to {MAX_DECIMAL_PRECISION})"),
+                ),
+                Some(Some(p)) if !(1..=MAX_DECIMAL_PRECISION).contains(&p) => r.report(
+                    &at.key("precision"),
+                    rules::INVALID_TYPE_PARAMETER,
+                    format!("precision {p} of `{name}` is out of range: 1 to {MAX_DECIMAL_PRECISION}"),
+                ),
+                Some(Some(p)) if s > p => r.report(
+                    &at.key("scale"),
+                    rules::INVALID_TYPE_PARAMETER,
+                    format!("scale {s} of `{name}` is larger than its precision {p}: scale is 0 to precision"),
+                ),
+                Some(Some(_)) => {}
+            }
+            FieldType::Decimal {
+                precision: precision.flatten().unwrap_or(0),
+                scale: s,
+            }
+        }
+        other => {
+            let Some(known) = simple_type(other) else {
+                let hint = TYPE_ALIASES
+                    .iter()
+                    .find(|(alias, _)| alias.eq_ignore_ascii_case(other))
+                    .map(|(_, t)| *t)
+                    .or_else(|| {
+                        FieldType::NAMES
+                            .iter()
+                            .copied()
+                            .find(|n| n.eq_ignore_ascii_case(other))
+                    })
+                    .map(|t| format!(" (did you mean `{t}`?)"))
+                    .unwrap_or_default();
+                r.report(
+                    &at.key("type"),
+                    rules::UNKNOWN_TYPE,
+                    format!(
+                        "field `{name}` has unknown type `{other}`{hint}; valid types: {}",
+                        Joined(FieldType::NAMES)
+                    ),
+                );
+                return None;
+            };
+            misplaced(r, given.0, "maxLength", "string");
+            misplaced(r, given.1, "precision", "decimal");
+            misplaced(r, given.2, "scale", "decimal");
+            known
+        }
+    };
+    (r.problems.len() == before).then_some(field_type)
+}
+
+/// simple_type is the parameterless type named `name`.
+fn simple_type(name: &str) -> Option<FieldType> {
+    Some(match name {
+        "integer" => FieldType::Integer,
+        "bigint" => FieldType::Bigint,
+        "double" => FieldType::Double,
+        "boolean" => FieldType::Boolean,
+        "date" => FieldType::Date,
+        "time" => FieldType::Time,
+        "timestamp" => FieldType::Timestamp,
+        "timestamptz" => FieldType::Timestamptz,
+        "json" => FieldType::Json,
+        "uuid" => FieldType::Uuid,
+        "binary" => FieldType::Binary,
+        _ => return None,
+    })
+}
+
+pub(super) fn read_field<J: JsonValue>(
+    r: &mut Reader,
+    raw: &J,
+    at: &Place<'_>,
+    name: &str,
+) -> (Option<Field>, Option<Vec<String>>) {
+    let before = r.problems.len();
+    let Some(
+        [type_name, max_length, precision, scale, nullable, default, description, previous_names, sql_name],
+    ) = r.members(raw, at, format_args!("field `{name}`"), FIELD_KEYS)
+    else {
+        return (None, None);
+    };
+    let type_members = TypeMembers {
+        type_name,
+        max_length,
+        precision,
+        scale,
+    };
+    let field_type = read_field_type(r, type_members, at, name);
+    let nullable = match nullable {
+        None => Some(false),
+        Some(v) => r.bool(v, &at.key("nullable"), "`nullable`"),
+    };
+    let default = match (default, &field_type) {
+        (None, _) => Some(None),
+        (Some(v), _) if v.is_null() => {
+            r.report(
+                &at.key("default"),
+                rules::INVALID_DEFAULT,
+                format!("field `{name}` has default null, which is the same as no default: remove `default`"),
+            );
+            None
+        }
+        (Some(v), Some(t)) => match literal::normalize(t, v) {
+            Ok(n) => Some(Some(n)),
+            Err(e) => {
+                r.report(
+                    &at.key("default"),
+                    rules::INVALID_DEFAULT,
+                    format!(
+                        "the default of field `{name}` is not a {} value: {e}",
+                        t.describe()
+                    ),
+                );
+                None
+            }
+        },
+        // The type itself is wrong and already reported: the default cannot be checked.
+        (Some(_), None) => None,
+    };
+    let description = optional_string(r, description, at, "description");
+    let sql_name = optional_sql_name(r, sql_name, at);
+    let Some(prev) = read_previous_names(r, previous_names, at) else {
+        return (None, None);
+    };
+    let (Some(field_type), Some(nullable), Some(default), Some(description), Some(sql_name)) =
+        (field_type, nullable, default, description, sql_name)
+    else {
+        return (None, prev);
+    };
+    if r.problems.len() > before {
+        return (None, prev);
+    }
+    let field = Field {
+        field_type,
+        nullable,
+        default,
+        description,
+        // Kept twice only when given (rarely): once in the field, once for the checks.
+        previous_names: prev.clone().unwrap_or_default(),
+        sql_name,
+    };
+    (Some(field), prev)
+}
+#[cfg(test)]
+mod tests {
+    use super::super::parse_package;
+    use super::super::test_support::{dogs, problems, unseeded, with};
+    use crate::field_type::FieldType;
+    use crate::package::Schema;
+    use crate::rules;
+    use serde_json::json;
+
+    #[test]
+    fn string_scalars_are_accepted_and_normalized() {
+        let raw = with(
+            dogs(),
+            "/schemas/Dog/fields/age",
+            json!({"type": "integer", "default": "5", "nullable": "true"}),
+        );
+        let raw = with(
+            raw,
+            "/schemas/Dog/fields/weightKg",
+            json!({"type": "decimal", "precision": "6", "scale": "2", "default": "012.50"}),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::Object(dog) = &p.schemas["Dog"] else {
+            panic!()
+        };
+        assert_eq!(dog.fields["age"].default, Some(json!(5)));
+        assert!(dog.fields["age"].nullable);
+        assert_eq!(dog.fields["weightKg"].default, Some(json!("12.5")));
+    }
+
+    #[test]
+    fn unknown_type_lists_the_valid_types_and_hints() {
+        let raw = with(dogs(), "/schemas/Dog/fields/name", json!({"type": "text"}));
+        let err = parse_package(&raw).unwrap_err();
+        let p = &err.0[0];
+        assert_eq!(
+            (p.rule, p.path.as_str()),
+            (rules::UNKNOWN_TYPE, "schemas.Dog.fields.name.type")
+        );
+        assert!(p.message.contains("did you mean `string`"), "{}", p.message);
+        assert!(p.message.contains("timestamptz"), "{}", p.message);
+        assert_eq!(
+            err.0.len(),
+            1,
+            "the index on `name` is not reported again: {err}"
+        );
+    }
+
+    #[test]
+    fn type_parameters_are_checked() {
+        let cases = [
+            (
+                json!({"type": "integer", "maxLength": 5}),
+                "schemas.Dog.fields.x.maxLength",
+            ),
+            (
+                json!({"type": "string", "maxLength": 0}),
+                "schemas.Dog.fields.x.maxLength",
+            ),
+            (
+                json!({"type": "string", "maxLength": "-3"}),
+                "schemas.Dog.fields.x.maxLength",
+            ),
+            (json!({"type": "decimal"}), "schemas.Dog.fields.x.precision"),
+            (
+                json!({"type": "decimal", "precision": 39}),
+                "schemas.Dog.fields.x.precision",
+            ),
+            (
+                json!({"type": "decimal", "precision": 4, "scale": 5}),
+                "schemas.Dog.fields.x.scale",
+            ),
+            (
+                json!({"type": "string", "scale": 1}),
+                "schemas.Dog.fields.x.scale",
+            ),
+        ];
+        for (field, path) in cases {
+            let got = problems(with(unseeded(), "/schemas/Dog/fields/x", field.clone()));
+            assert_eq!(got.len(), 1, "{field}: {got:?}");
+            assert_eq!(got[0].1, path, "{field}");
+        }
+        let ok = parse_package(&with(
+            unseeded(),
+            "/schemas/Dog/fields/x",
+            json!({"type": "decimal", "precision": 10}),
+        ))
+        .unwrap();
+        let Schema::Object(dog) = &ok.schemas["Dog"] else {
+            panic!()
+        };
+        assert_eq!(
+            dog.fields["x"].field_type,
+            FieldType::Decimal {
+                precision: 10,
+                scale: 0
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_must_be_literals_of_the_field_type() {
+        for (field, needle) in [
+            (json!({"type": "integer", "default": "five"}), "integer"),
+            (json!({"type": "date", "default": "2024-13-01"}), "calendar"),
+            (json!({"type": "uuid", "default": 5}), "UUID"),
+            (
+                json!({"type": "string", "nullable": true, "default": null}),
+                "no default",
+            ),
+        ] {
+            let err =
+                parse_package(&with(dogs(), "/schemas/Dog/fields/x", field.clone())).unwrap_err();
+            assert_eq!(err.0.len(), 1, "{field}");
+            assert_eq!(err.0[0].rule, rules::INVALID_DEFAULT);
+            assert_eq!(err.0[0].path, "schemas.Dog.fields.x.default");
+            assert!(err.0[0].message.contains(needle), "{}", err.0[0].message);
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Objects: an object schema's fields, primary key and indexes, with the declared field
+//! names that keys, indexes and seed rows are checked against.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::json::{JsonObject, JsonValue, View};
+use crate::package::{Field, ObjectSchema};
+use crate::reader::{Place, Reader};
+use crate::rules;
+
+use super::field::read_field;
+use super::index::read_index;
+use super::names::{check_name, check_previous_names, Joined, Owner};
+use super::package::{optional_sql_name, optional_string};
+
+pub(super) const OBJECT_KEYS: &[&str; 7] = &[
+    "kind",
+    "description",
+    "fields",
+    "primaryKey",
+    "indexes",
+    "previousNames",
+    "sqlName",
+];
+
+/// Declared is every field name an object declares (every key of its `fields`, valid or not;
+/// none when `fields` is missing or not an object), borrowed from the input.
+pub(super) struct Declared<'v, J: JsonValue>(Option<&'v J::Object>);
+
+// Not derived: a derive would ask `J` itself to be `Copy`.
+impl<J: JsonValue> Clone for Declared<'_, J> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<J: JsonValue> Copy for Declared<'_, J> {}
+
+impl<J: JsonValue> Declared<'_, J> {
+    pub(super) fn contains(&self, name: &str) -> bool {
+        self.0.is_some_and(|m| m.contains_key(name))
+    }
+
+    /// The names, sorted, separated by `, `.
+    pub(super) fn list(&self) -> String {
+        let mut names: Vec<&str> = self.0.iter().flat_map(|m| m.keys()).collect();
+        names.sort_unstable();
+        Joined(&names).to_string()
+    }
+}
+
+/// Partial is what parsed of an object that did not parse as a whole: its valid fields and its
+/// primary key.
+pub(super) type Partial = (BTreeMap<String, Field>, Vec<String>);
+
+/// ObjectMembers are the members of an object read by [`read_object`].
+pub(super) struct ObjectMembers<'v, J> {
+    pub(super) description: Option<&'v J>,
+    pub(super) fields: Option<&'v J>,
+    pub(super) primary_key: Option<&'v J>,
+    pub(super) indexes: Option<&'v J>,
+    pub(super) sql_name: Option<&'v J>,
+}
+
+pub(super) fn read_object<'v, J: JsonValue>(
+    r: &mut Reader,
+    members: ObjectMembers<'v, J>,
+    at: &Place<'_>,
+    name: &str,
+) -> (Result<ObjectSchema, Partial>, Declared<'v, J>) {
+    let ObjectMembers {
+        description,
+        fields: fields_value,
+        primary_key: primary_key_value,
+        indexes: indexes_value,
+        sql_name,
+    } = members;
+    let before = r.problems.len();
+    let description = optional_string(r, description, at, "description");
+    let sql_name = optional_sql_name(r, sql_name, at);
+
+    let mut declared = Declared(None);
+    // Fields come in key order: collected, then built into a map at once.
+    let mut fields = Vec::new();
+    let mut field_previous = Vec::new();
+    let fields_at = at.key("fields");
+    match r
+        .require(fields_value, at, "fields", "an object of fields by name")
+        .map(|v| (v, v.view()))
+    {
+        None => {}
+        Some((_, View::Object(fmap))) if fmap.is_empty() => r.report(
+            &fields_at,
+            rules::NO_FIELDS,
+            format!("object `{name}` has no fields: an object needs at least one"),
+        ),
+        Some((_, View::Object(fmap))) => {
+            declared = Declared(Some(fmap));
+            fields.reserve_exact(fmap.len());
+            for (fname, raw) in fmap.members() {
+                let fat = fields_at.key(fname).in_field(fname);
+                let name_ok = check_name(r, &fat, "field name", fname);
+                let (field, prev) = read_field(r, raw, &fat, fname);
+                if let Some(prev) = prev {
+                    field_previous.push((fname, prev));
+                }
+                if let (Some(f), true) = (field, name_ok) {
+                    fields.push((fname.to_string(), f));
+                }
+            }
+        }
+        Some((other, _)) => r.report(
+            &fields_at,
+            rules::WRONG_JSON_TYPE,
+            format!(
+                "`fields` of object `{name}` must be an object of fields by name, not {}",
+                crate::lenient::kind(other)
+            ),
+        ),
+    }
+    check_previous_names(
+        r,
+        &fields_at,
+        Owner::Field,
+        &field_previous,
+        |n| declared.contains(n),
+        "field",
+    );
+    let fields: BTreeMap<String, Field> = fields.into_iter().collect();
+
+    let primary_key = match primary_key_value {
+        None => Vec::new(),
+        Some(v) => {
+            let kat = at.key("primaryKey");
+            let keys = r
+                .string_list(v, &kat, "`primaryKey` (a list of field names)")
+                .unwrap_or_default();
+            check_field_list(r, &kat, &keys, declared, "the primary key");
+            for (i, k) in keys.iter().enumerate() {
+                if fields.get(k).is_some_and(|f: &Field| f.nullable) {
+                    r.report(
+                        &kat.index(i).in_field(k),
+                        rules::NULLABLE_KEY,
+                        format!(
+                            "field `{k}` is in the primary key of `{name}` but is nullable: key fields cannot be null"
+                        ),
+                    );
+                }
+            }
+            keys
+        }
+    };
+
+    let mut indexes = Vec::new();
+    if let Some(v) = indexes_value {
+        let iat = at.key("indexes");
+        match v.as_array() {
+            None => r.report(
+                &iat,
+                rules::WRONG_JSON_TYPE,
+                format!(
+                    "`indexes` must be an array of {{name, fields, unique}}, not {}",
+                    crate::lenient::kind(v)
+                ),
+            ),
+            Some(items) => {
+                indexes.reserve_exact(items.len());
+                // Names as the input spells them: a parsed index's name is its input string.
+                let mut seen: BTreeSet<&str> = BTreeSet::new();
+                for (i, raw) in items.iter().enumerate() {
+                    let ixat = iat.index(i);
+                    if let Some(ix) = read_index(r, raw, &ixat, declared) {
+                        let spelled = raw
+                            .as_object()
+                            .and_then(|o| o.get("name"))
+                            .and_then(JsonValue::as_str)
+                            .unwrap_or_default();
+                        if !seen.insert(spelled) {
+                            r.report(
+                                &ixat.key("name"),
+                                rules::DUPLICATE_INDEX,
+                                format!("object `{name}` has two indexes named `{}`", ix.name),
+                            );
+                        }
+                        indexes.push(ix);
+                    }
+                }
+            }
+        }
+    }
+    // Index order carries no meaning: sorting keeps the normalized form (and hash) stable.
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let object = if r.problems.len() == before {
+        Ok(ObjectSchema {
+            description: description.flatten(),
+            fields,
+            primary_key,
+            indexes,
+            previous_names: Vec::new(),
+            sql_name: sql_name.flatten(),
+        })
+    } else {
+        Err((fields, primary_key))
+    };
+    (object, declared)
+}
+
+/// check_field_list reports unknown and repeated fields of a key or index.
+pub(super) fn check_field_list<J: JsonValue>(
+    r: &mut Reader,
+    at: &Place<'_>,
+    list: &[String],
+    declared: Declared<'_, J>,
+    what: impl fmt::Display,
+) {
+    // Lists are short: an earlier entry is looked for by scanning, unless the list is long.
+    let long = list.len() > 16;
+    let mut seen = BTreeSet::new();
+    for (i, f) in list.iter().enumerate() {
+        if !declared.contains(f) {
+            r.report(
+                &at.index(i).in_field(f),
+                rules::UNKNOWN_FIELD,
+                format!(
+                    "{what} names field `{f}`, which the object does not have; fields: {}",
+                    declared.list()
+                ),
+            );
+            continue;
+        }
+        let repeated = if long {
+            !seen.insert(f)
+        } else {
+            list[..i].contains(f)
+        };
+        if repeated {
+            r.report(
+                &at.index(i).in_field(f),
+                rules::DUPLICATE_FIELD,
+                format!("{what} lists field `{f}` twice"),
+            );
+        }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{dogs, problems, unseeded, with};
+    use crate::rules;
+    use serde_json::json;
+
+    #[test]
+    fn keys_and_indexes_name_existing_fields() {
+        let raw = with(
+            unseeded(),
+            "/schemas/Dog/primaryKey",
+            json!(["id", "nope", "id", "birthDate"]),
+        );
+        let got = problems(raw);
+        assert_eq!(
+            got,
+            [
+                (
+                    rules::UNKNOWN_FIELD,
+                    "schemas.Dog.primaryKey[1]".to_string()
+                ),
+                (
+                    rules::DUPLICATE_FIELD,
+                    "schemas.Dog.primaryKey[2]".to_string()
+                ),
+                (rules::NULLABLE_KEY, "schemas.Dog.primaryKey[3]".to_string()),
+            ]
+        );
+        let raw = with(
+            dogs(),
+            "/schemas/Dog/indexes",
+            json!([
+                {"name": "byName", "fields": ["name"]},
+                {"name": "byName", "fields": []},
+                {"name": "by-x", "fields": ["x"], "unique": "maybe", "where": "x"},
+            ]),
+        );
+        let got = problems(raw);
+        assert_eq!(
+            got,
+            [
+                (
+                    rules::EMPTY_VALUE,
+                    "schemas.Dog.indexes[1].fields".to_string()
+                ),
+                (
+                    rules::UNKNOWN_KEY,
+                    "schemas.Dog.indexes[2].where".to_string()
+                ),
+                (
+                    rules::INVALID_NAME,
+                    "schemas.Dog.indexes[2].name".to_string()
+                ),
+                (
+                    rules::UNKNOWN_FIELD,
+                    "schemas.Dog.indexes[2].fields[0]".to_string()
+                ),
+                (
+                    rules::WRONG_JSON_TYPE,
+                    "schemas.Dog.indexes[2].unique".to_string()
+                ),
+            ]
+        );
+    }
+}

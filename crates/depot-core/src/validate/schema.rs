@@ -1,0 +1,260 @@
+//! Schemas: the `schemas` object of a package, each schema dispatched by its `kind` to an
+//! object or a view, and the outline of every declared schema that later checks (seeds,
+//! previous names) rely on even when the schema itself has problems.
+
+use std::collections::BTreeMap;
+
+use crate::json::{JsonObject, JsonValue, View};
+use crate::package::Schema;
+use crate::reader::{describe_scalar, Place, Reader};
+use crate::rules;
+
+use super::names::{check_name, check_previous_names, read_previous_names, Owner};
+use super::object::{read_object, Declared, ObjectMembers, Partial, OBJECT_KEYS};
+use super::view::{read_view, ViewMembers, VIEW_KEYS};
+
+/// Outline is what later checks (keys, seeds, previous names) need of a schema, even when the
+/// schema itself has problems: its declared field names stop one mistake from cascading into
+/// `unknown-field` reports elsewhere.
+pub(super) enum Outline<'v, J: JsonValue> {
+    Object {
+        declared: Declared<'v, J>,
+        /// The fields that parsed and the primary key, when the object did not parse as a
+        /// whole; when it did, they are in its [`crate::package::ObjectSchema`] (not copied here).
+        partial: Option<Partial>,
+    },
+    View,
+    /// The kind is missing or wrong: nothing more is known.
+    Unknown,
+}
+
+/// Schemas is every schema that parsed, with the outline of every declared schema.
+pub(super) struct Schemas<'v, J: JsonValue> {
+    /// The schemas that parsed (also those with an invalid name: `ok` is false then).
+    pub(super) parsed: BTreeMap<String, Schema>,
+    pub(super) outlines: BTreeMap<&'v str, Outline<'v, J>>,
+    /// No problem was found in `schemas`.
+    pub(super) ok: bool,
+}
+
+pub(super) fn read_schemas<'v, J: JsonValue>(
+    r: &mut Reader,
+    value: &'v J,
+    at: &Place<'_>,
+) -> Option<Schemas<'v, J>> {
+    let Some(map) = value.as_object() else {
+        r.report(
+            at,
+            rules::WRONG_JSON_TYPE,
+            format!(
+                "`schemas` must be an object of schemas by name, not {}",
+                crate::lenient::kind(value)
+            ),
+        );
+        return None;
+    };
+    let before = r.problems.len();
+    // Schemas come in key order: collected, then built into maps at once.
+    let mut parsed = Vec::with_capacity(map.len());
+    let mut outlines = Vec::with_capacity(map.len());
+    let mut previous: Vec<(&str, Vec<String>)> = Vec::new();
+    for (name, raw) in map.members() {
+        let sat = at.key(name).in_schema(name);
+        // An invalid name is reported: `ok` is false, the parsed schema is never used.
+        check_name(r, &sat, "schema name", name);
+        let (schema, outline, prev) = read_schema(r, raw, &sat, name);
+        if let Some(prev) = prev {
+            previous.push((name, prev));
+        }
+        outlines.push((name, outline));
+        if let Some(s) = schema {
+            parsed.push((name.to_string(), s));
+        }
+    }
+    check_previous_names(
+        r,
+        at,
+        Owner::Schema,
+        &previous,
+        |n| map.contains_key(n),
+        "schema",
+    );
+    Some(Schemas {
+        parsed: parsed.into_iter().collect(),
+        outlines: outlines.into_iter().collect(),
+        ok: r.problems.len() == before,
+    })
+}
+
+fn read_schema<'v, J: JsonValue>(
+    r: &mut Reader,
+    raw: &'v J,
+    at: &Place<'_>,
+    name: &str,
+) -> (Option<Schema>, Outline<'v, J>, Option<Vec<String>>) {
+    let Some(map) = raw.as_object() else {
+        r.report(
+            at,
+            rules::WRONG_JSON_TYPE,
+            format!(
+                "schema `{name}` must be an object with a `kind`, not {}",
+                crate::lenient::kind(raw)
+            ),
+        );
+        return (None, Outline::Unknown, None);
+    };
+    let kind = match map.get("kind").map(|v| (v, v.view())) {
+        None => {
+            r.report(
+                &at.key("kind"),
+                rules::REQUIRED,
+                format!("schema `{name}` needs a `kind`: object or view"),
+            );
+            None
+        }
+        Some((_, View::String(k))) if k == "object" || k == "view" => Some(k),
+        Some((other, _)) => {
+            r.report(
+                &at.key("kind"),
+                rules::INVALID_KIND,
+                format!(
+                    "schema `{name}` has kind {}; the kinds are object and view",
+                    describe_scalar(other)
+                ),
+            );
+            None
+        }
+    };
+    match kind {
+        Some("object") => {
+            let [_, description, fields, primary_key, indexes, previous_names, sql_name] =
+                r.member_values(map, at, format_args!("object `{name}`"), OBJECT_KEYS);
+            let prev = read_previous_names(r, previous_names, at);
+            let members = ObjectMembers {
+                description,
+                fields,
+                primary_key,
+                indexes,
+                sql_name,
+            };
+            let (object, declared) = read_object(r, members, at, name);
+            match (object, prev) {
+                (Ok(mut o), Some(p)) => {
+                    let check = p.clone();
+                    o.previous_names = p.unwrap_or_default();
+                    let outline = Outline::Object {
+                        declared,
+                        partial: None,
+                    };
+                    (Some(Schema::Object(o)), outline, check)
+                }
+                // The object parsed but its previous names did not: the outline keeps what
+                // seeds are checked against.
+                (Ok(o), None) => {
+                    let outline = Outline::Object {
+                        declared,
+                        partial: Some((o.fields, o.primary_key)),
+                    };
+                    (None, outline, None)
+                }
+                (Err(partial), prev) => {
+                    let outline = Outline::Object {
+                        declared,
+                        partial: Some(partial),
+                    };
+                    (None, outline, prev.flatten())
+                }
+            }
+        }
+        Some(_) => {
+            let [_, description, query, queries, previous_names, sql_name] =
+                r.member_values(map, at, format_args!("view `{name}`"), VIEW_KEYS);
+            let prev = read_previous_names(r, previous_names, at);
+            let members = ViewMembers {
+                description,
+                query,
+                queries,
+                sql_name,
+            };
+            let view = read_view(r, members, at, name);
+            match (view, prev) {
+                (Some(mut v), Some(p)) => {
+                    let check = p.clone();
+                    v.previous_names = p.unwrap_or_default();
+                    (Some(Schema::View(v)), Outline::View, check)
+                }
+                (_, prev) => (None, Outline::View, prev.flatten()),
+            }
+        }
+        None => (
+            None,
+            Outline::Unknown,
+            read_previous_names(r, map.get("previousNames"), at).flatten(),
+        ),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::super::parse_package;
+    use super::super::test_support::{dogs, problems, with};
+    use crate::package::Schema;
+    use crate::rules;
+    use serde_json::json;
+
+    #[test]
+    fn schema_kinds_and_views() {
+        let raw = with(
+            dogs(),
+            "/schemas/Cat",
+            json!({"kind": "table", "fields": {}}),
+        );
+        assert_eq!(
+            problems(raw),
+            [(rules::INVALID_KIND, "schemas.Cat.kind".to_string())]
+        );
+        let raw = with(dogs(), "/schemas/Cat", json!({"fields": {}}));
+        assert_eq!(
+            problems(raw),
+            [(rules::REQUIRED, "schemas.Cat.kind".to_string())]
+        );
+        let raw = with(
+            dogs(),
+            "/schemas/Cat",
+            json!({"kind": "object", "fields": {}}),
+        );
+        assert_eq!(
+            problems(raw),
+            [(rules::NO_FIELDS, "schemas.Cat.fields".to_string())]
+        );
+        let raw = with(dogs(), "/schemas/V", json!({"kind": "view"}));
+        assert_eq!(
+            problems(raw),
+            [(rules::MISSING_QUERY, "schemas.V.query".to_string())]
+        );
+        let raw = with(
+            dogs(),
+            "/schemas/V",
+            json!({"kind": "view", "queries": {"oracle": "SELECT 1", "postgres": ""}, "fields": {}}),
+        );
+        assert_eq!(
+            problems(raw),
+            [
+                (rules::UNKNOWN_KEY, "schemas.V.fields".to_string()),
+                (rules::UNKNOWN_KEY, "schemas.V.queries.oracle".to_string()),
+                (rules::EMPTY_VALUE, "schemas.V.queries.postgres".to_string()),
+            ]
+        );
+        let raw = with(
+            dogs(),
+            "/schemas/V",
+            json!({"kind": "view", "queries": {"snowflake": "SELECT 1"}, "sqlName": "v_x"}),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::View(v) = &p.schemas["V"] else {
+            panic!()
+        };
+        assert_eq!(v.query_for("snowflake"), Some("SELECT 1"));
+        assert_eq!(v.query_for("postgres"), None);
+        assert_eq!(v.sql_name.as_deref(), Some("v_x"));
+    }
+}
