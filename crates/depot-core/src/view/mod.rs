@@ -20,7 +20,10 @@
 //! One concept per module: [`parse`] reads the text, [`tables`] lists what it reads,
 //! [`rewrite`] turns logical names into physical ones, [`print`] writes the result for the
 //! engine; [`scope`] is what a query can see, [`void`] finds columns PostgreSQL cannot create.
+//! [`expression`] rewrites one expression of one object (checks, defaults, index expressions)
+//! with the same name rules.
 
+pub mod expression;
 pub mod parse;
 pub mod print;
 pub mod rewrite;

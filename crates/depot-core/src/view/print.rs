@@ -1,22 +1,22 @@
-//! Printing a rewritten view for its engine, checked to read back as the tree that was checked.
+//! Printing a rewritten view or expression for its engine, checked to read back as the tree
+//! that was checked.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Ident, Query, Statement, Value, ValueWithSpan, VisitMut, VisitorMut};
+use sqlparser::ast::{Expr, Ident, Query, Statement, Value, ValueWithSpan, VisitMut, VisitorMut};
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
 
 use crate::dialect::Dialect;
 
-/// PrintError: a rewritten view whose SQL text would not mean what its tree means.
+/// PrintError: a rewritten view or expression whose SQL text would not mean what its tree means.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrintError {
     /// A string constant the engine's text type cannot hold (NUL in PostgreSQL).
     #[error("the string constant {0:?} cannot be written for this engine")]
     Literal(String),
     /// The printed SQL does not parse back, with the same parser, to the same tree.
-    #[error(
-        "the rewritten SQL `{sql}` does not parse back to the query that was checked ({reason})"
-    )]
+    #[error("the rewritten SQL `{sql}` does not parse back to what was checked ({reason})")]
     NotRoundTrip { sql: String, reason: String },
 }
 
@@ -29,37 +29,7 @@ pub enum PrintError {
 /// printer guesses whether a `\'` or `""` inside a value is already escaped and then leaves it
 /// alone, so a constant holding `\'` (or a name holding `\"`) would end early in the engine.
 pub fn print_view(query: &Query, dialect: &dyn Dialect) -> Result<String, PrintError> {
-    struct Escape<'d> {
-        dialect: &'d dyn Dialect,
-    }
-    impl VisitorMut for Escape<'_> {
-        type Break = PrintError;
-        fn pre_visit_ident(&mut self, ident: &mut Ident) -> ControlFlow<PrintError> {
-            if ident.quote_style == Some('"') {
-                // A bare identifier prints its value as is: here, the escaped spelling.
-                *ident = Ident::new(self.dialect.quoted_ident(&ident.value));
-            }
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<PrintError> {
-            let (prefix, text) = match &value.value {
-                Value::SingleQuotedString(text) => ("", text),
-                Value::NationalStringLiteral(text) => ("N", text),
-                _ => return ControlFlow::Continue(()),
-            };
-            match self.dialect.string_literal(text) {
-                // A placeholder prints its text as is: here, the escaped constant.
-                Some(literal) => value.value = Value::Placeholder(format!("{prefix}{literal}")),
-                None => return ControlFlow::Break(PrintError::Literal(text.clone())),
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut escaped = query.clone();
-    if let ControlFlow::Break(e) = VisitMut::visit(&mut escaped, &mut Escape { dialect }) {
-        return Err(e);
-    }
-    let sql = escaped.to_string();
+    let sql = escaped(query, dialect)?.to_string();
     let not_round_trip = |reason: String| PrintError::NotRoundTrip {
         sql: sql.clone(),
         reason,
@@ -73,6 +43,68 @@ pub fn print_view(query: &Query, dialect: &dyn Dialect) -> Result<String, PrintE
             "it parses to {} statements, not one query",
             other.len()
         ))),
+    }
+}
+
+/// print_expression prints a rewritten expression as the engine must read it, escaped as
+/// [`print_view`] escapes, and checks that the text parses back to exactly `expr`, with nothing
+/// after it.
+pub fn print_expression(expr: &Expr, dialect: &dyn Dialect) -> Result<String, PrintError> {
+    let sql = escaped(expr, dialect)?.to_string();
+    let not_round_trip = |reason: String| PrintError::NotRoundTrip {
+        sql: sql.clone(),
+        reason,
+    };
+    let mut parser = Parser::new(dialect.parser_dialect())
+        .try_with_sql(&sql)
+        .map_err(|e| not_round_trip(format!("it does not parse: {e}")))?;
+    let reparsed = parser
+        .parse_expr()
+        .map_err(|e| not_round_trip(format!("it does not parse: {e}")))?;
+    if parser.peek_token().token != Token::EOF {
+        return Err(not_round_trip("text follows the expression".into()));
+    }
+    if reparsed != *expr {
+        return Err(not_round_trip("it parses to a different expression".into()));
+    }
+    Ok(sql)
+}
+
+/// escaped is a copy of `node` whose quoted identifiers and string constants hold their
+/// engine-escaped spelling, which sqlparser's printer then writes as is.
+fn escaped<T: VisitMut + Clone>(node: &T, dialect: &dyn Dialect) -> Result<T, PrintError> {
+    let mut escaped = node.clone();
+    match VisitMut::visit(&mut escaped, &mut Escape { dialect }) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(escaped),
+    }
+}
+
+struct Escape<'d> {
+    dialect: &'d dyn Dialect,
+}
+
+impl VisitorMut for Escape<'_> {
+    type Break = PrintError;
+    fn pre_visit_ident(&mut self, ident: &mut Ident) -> ControlFlow<PrintError> {
+        if ident.quote_style == Some('"') {
+            // A bare identifier prints its value as is: here, the escaped spelling.
+            *ident = Ident::new(self.dialect.quoted_ident(&ident.value));
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<PrintError> {
+        let (prefix, text) = match &value.value {
+            Value::SingleQuotedString(text) => ("", text),
+            Value::NationalStringLiteral(text) => ("N", text),
+            _ => return ControlFlow::Continue(()),
+        };
+        match self.dialect.string_literal(text) {
+            // A placeholder prints its text as is: here, the escaped constant.
+            Some(literal) => value.value = Value::Placeholder(format!("{prefix}{literal}")),
+            None => return ControlFlow::Break(PrintError::Literal(text.clone())),
+        }
+        ControlFlow::Continue(())
     }
 }
 

@@ -8,6 +8,8 @@ mod expr_pass;
 mod from;
 mod names;
 mod query;
+
+pub(crate) use names::DATE_PARTS;
 #[cfg(test)]
 mod tests;
 

@@ -11,7 +11,7 @@ use crate::view::scope::{Column, ColumnLookup, Origin, Source};
 
 /// Date and time parts that some functions take as bare words (`DATEADD(day, 1, x)` in
 /// Snowflake): left as written when they are not columns.
-const DATE_PARTS: &[&str] = &[
+pub(crate) const DATE_PARTS: &[&str] = &[
     "year",
     "years",
     "quarter",
