@@ -41,9 +41,7 @@ pub mod seed_rows;
 pub mod sql_script;
 pub mod undo;
 pub mod validate;
-pub mod view_scope;
-pub mod view_sql;
-pub mod view_void;
+pub mod view;
 
 pub use change::Change;
 pub use dataset::{Dataset, DatasetConfig};

@@ -7,7 +7,7 @@
 //!   engine would silently truncate it.
 //! - Collisions: two fields of an object, or two relations of the namespace (tables, views,
 //!   indexes and primary keys share one namespace in PostgreSQL), with one physical name.
-//! - Views: parsed and rewritten by [`crate::view_sql`], views read by other views first; a
+//! - Views: parsed and rewritten by [`crate::view`], views read by other views first; a
 //!   cycle of views is a problem.
 
 use std::collections::hash_map::Entry;
@@ -27,9 +27,11 @@ use crate::physical::{
 use crate::problem::{Problem, Problems};
 use crate::reader::At;
 use crate::rules;
-use crate::view_scope::{Catalog, Column, Relation};
-use crate::view_sql::{parse_view, referenced_tables, rewrite_view};
-use crate::view_void::void_columns;
+use crate::view::parse::parse_view;
+use crate::view::rewrite::rewrite_view;
+use crate::view::scope::{Catalog, Column, Relation};
+use crate::view::tables::referenced_tables;
+use crate::view::void::void_columns;
 
 /// Resolves every physical name and rewrites every view. `dependencies` maps the dependency
 /// aliases of the dataset (keys of `DatasetConfig::dependencies`) to their deployed metadata.
@@ -660,7 +662,7 @@ mod tests {
     use super::*;
     use crate::physical::{Metadata, SchemaMetadata};
     use crate::properties::parse_dataset;
-    use crate::view_sql::test_dialect::{TestDialect, POSTGRES, SNOWFLAKE};
+    use crate::view::test_dialect::{TestDialect, POSTGRES, SNOWFLAKE};
     use serde_json::{json, Value};
 
     fn dataset(location: Value, schemas: Value) -> Dataset {

@@ -94,6 +94,15 @@ pub const VIEW_SQL_UNSUPPORTED: &str = "view-sql-unsupported";
 /// VIEW_SQL_UNSAFE: a view whose rewritten SQL cannot be printed so that the engine reads exactly
 /// the query that was checked (it would not parse back to the same tree).
 pub const VIEW_SQL_UNSAFE: &str = "view-sql-unsafe";
+/// EXPRESSION_SQL_SYNTAX: an expression (check, computed column, index, default SQL) does not
+/// parse as exactly one expression.
+pub const EXPRESSION_SQL_SYNTAX: &str = "expression-sql-syntax";
+/// EXPRESSION_SQL_UNSUPPORTED: an expression holds what one row of its object cannot evaluate
+/// (a subquery, a table or schema name, an aggregate or window function, a parameter).
+pub const EXPRESSION_SQL_UNSUPPORTED: &str = "expression-sql-unsupported";
+/// EXPRESSION_SQL_UNSAFE: a rewritten expression cannot be printed so that the engine reads
+/// exactly the expression that was checked.
+pub const EXPRESSION_SQL_UNSAFE: &str = "expression-sql-unsafe";
 /// UNKNOWN_DEPENDENCY: a view reads `Alias.Schema` with an alias the dataset does not declare.
 pub const UNKNOWN_DEPENDENCY: &str = "unknown-dependency";
 /// UNKNOWN_TABLE: a column is qualified by a name that is not in the query's FROM.

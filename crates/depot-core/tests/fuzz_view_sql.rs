@@ -9,8 +9,10 @@ use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::DependencyModel;
 use depot_core::reader::At;
-use depot_core::view_scope::{Catalog, Column, Relation};
-use depot_core::view_sql::{parse_view, print_view, rewrite_view};
+use depot_core::view::parse::parse_view;
+use depot_core::view::print::print_view;
+use depot_core::view::rewrite::rewrite_view;
+use depot_core::view::scope::{Catalog, Column, Relation};
 use depot_core::Change;
 use proptest::prelude::*;
 use sqlparser::ast::{Expr, SelectItem, SetExpr, Statement};
