@@ -139,7 +139,12 @@ pub fn model(dataset: &Dataset) -> PhysicalModel {
 /// A value of `field_type` for row `i`, unique per column, never null, as a SQL literal that
 /// PostgreSQL coerces to the column's type.
 pub fn sample_literal(field_type: &FieldType, i: usize) -> String {
-    let text = match field_type {
+    format!("'{}'", sample_text(field_type, i).replace('\'', "''"))
+}
+
+/// The text form of [`sample_literal`]'s value.
+fn sample_text(field_type: &FieldType, i: usize) -> String {
+    match field_type {
         FieldType::String { max_length } => {
             let s = format!("v{i}");
             match max_length {
@@ -164,8 +169,14 @@ pub fn sample_literal(field_type: &FieldType, i: usize) -> String {
         FieldType::Json => format!("{{\"n\": {i}}}"),
         FieldType::Uuid => format!("00000000-0000-4000-8000-{:012}", i + 1),
         FieldType::Binary => format!("\\x{:02x}", i % 256),
-    };
-    format!("'{}'", text.replace('\'', "''"))
+        // A one-item array literal: the item double-quoted, its quotes and backslashes escaped.
+        FieldType::Array { items } => format!(
+            "{{\"{}\"}}",
+            sample_text(items, i)
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+        ),
+    }
 }
 
 /// Inserts `n` rows into every table of `model`.

@@ -3,7 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::column_default::ColumnDefault;
+use crate::comment::CommentTarget;
+use crate::constraint::{PhysicalCheck, PhysicalForeignKey};
 use crate::field_type::FieldType;
+use crate::identity::AutoIncrement;
 use crate::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject, PhysicalView};
 
 /// Name is a logical name with its physical counterpart.
@@ -64,7 +68,7 @@ pub enum Change {
         object: Name,
         column: Name,
         field_type: FieldType,
-        default: serde_json::Value,
+        default: ColumnDefault,
     },
     DropDefault {
         object: Name,
@@ -102,6 +106,50 @@ pub enum Change {
     DropView {
         view: Name,
     },
+    /// An existing integer column starts numbering new rows from its sequence (which starts
+    /// after the column's largest value).
+    AddIdentity {
+        object: Name,
+        column: Name,
+        identity: AutoIncrement,
+    },
+    DropIdentity {
+        object: Name,
+        column: Name,
+    },
+    /// `byDefault` <-> `always`.
+    SetIdentity {
+        object: Name,
+        column: Name,
+        identity: AutoIncrement,
+    },
+    /// A check. `existing`: the table existed before this migration and may hold rows, so the
+    /// check is added without a scan and validated on its own.
+    AddCheck {
+        object: Name,
+        check: PhysicalCheck,
+        existing: bool,
+    },
+    DropCheck {
+        object: Name,
+        check: PhysicalCheck,
+    },
+    /// A foreign key, added once every table it joins exists. `existing` as for [`Change::AddCheck`].
+    AddForeignKey {
+        object: Name,
+        key: PhysicalForeignKey,
+        existing: bool,
+    },
+    DropForeignKey {
+        object: Name,
+        key: PhysicalForeignKey,
+    },
+    /// Sets (or, with `None`, removes) the comment of a namespace, table, view, column, index
+    /// or constraint.
+    SetComment {
+        target: CommentTarget,
+        comment: Option<String>,
+    },
 }
 
 impl Change {
@@ -128,6 +176,14 @@ impl Change {
             Change::RenameIndex { .. } => "renameIndex",
             Change::CreateView { .. } => "createView",
             Change::DropView { .. } => "dropView",
+            Change::AddIdentity { .. } => "addIdentity",
+            Change::DropIdentity { .. } => "dropIdentity",
+            Change::SetIdentity { .. } => "setIdentity",
+            Change::AddCheck { .. } => "addCheck",
+            Change::DropCheck { .. } => "dropCheck",
+            Change::AddForeignKey { .. } => "addForeignKey",
+            Change::DropForeignKey { .. } => "dropForeignKey",
+            Change::SetComment { .. } => "setComment",
         }
     }
 
@@ -159,6 +215,18 @@ impl Change {
             Change::RenameIndex { object, to, .. } => format!("{}.{}", object.logical, to),
             Change::CreateView { view } => view.logical.clone(),
             Change::DropView { view } => view.logical.clone(),
+            Change::AddIdentity { object, column, .. }
+            | Change::DropIdentity { object, column }
+            | Change::SetIdentity { object, column, .. } => {
+                format!("{}.{}", object.logical, column.logical)
+            }
+            Change::AddCheck { object, check, .. } | Change::DropCheck { object, check } => {
+                format!("{}.{}", object.logical, check.logical)
+            }
+            Change::AddForeignKey { object, key, .. } | Change::DropForeignKey { object, key } => {
+                format!("{}.{}", object.logical, key.logical)
+            }
+            Change::SetComment { target, .. } => target.logical(),
         }
     }
 }

@@ -32,6 +32,11 @@ pub struct DatasetConfig {
     /// hash) unless set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_transformer: Option<PlanTransformerConfig>,
+    /// `"unenforcedChecks": "ignore"`: on an engine without CHECK (Snowflake), a package's
+    /// checks are recorded and not created, instead of refusing the package. Absent from the
+    /// configuration (and so from the version hash) unless set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_unenforced_checks: bool,
 }
 
 /// PlanTransformerConfig names a plan transformer: a Lambda function (in the cloud) or a

@@ -61,6 +61,23 @@ pub struct RenderError {
     pub message: String,
 }
 
+/// Feature is a package feature (SPEC §1b) an engine may not be able to create. Resolution asks
+/// [`Dialect::refuses`] before anything is planned, so a package the engine cannot hold is
+/// refused at validation with the engine's reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    /// `checks` (Snowflake has no CHECK; unless the dataset ignores unenforced checks).
+    Checks,
+    /// `computed` fields.
+    ComputedColumns,
+    /// `autoIncrement: "always"`.
+    AutoIncrementAlways,
+    /// Index `method`, `where`, `include`, per-key `order` / `nulls`.
+    IndexOptions,
+    /// Array fields.
+    Arrays,
+}
+
 /// Dialect is an engine's contribution to planning.
 pub trait Dialect {
     fn engine(&self) -> Engine;
@@ -93,6 +110,13 @@ pub trait Dialect {
     /// refused: the engine cannot create a view with one.
     fn refuses_void_columns(&self) -> bool {
         false
+    }
+
+    /// Why the engine cannot create `feature`, naming the engine (`Snowflake has no CHECK
+    /// constraints; ...`), or `None` when it can.
+    fn refuses(&self, feature: Feature) -> Option<String> {
+        let _ = feature;
+        None
     }
 
     /// The identifier as it must appear in SQL: quoted when it is reserved or not in the engine's

@@ -59,24 +59,34 @@ pub fn diff(old: Option<&PhysicalModel>, new: &PhysicalModel) -> Result<Vec<Chan
 pub fn rank(change: &Change) -> u8 {
     match change {
         Change::CreateNamespace { .. } => 0,
-        Change::DropView { .. } => 1,
-        Change::CreateObject { .. } => 2,
-        Change::RenameObject { .. } => 3,
-        Change::RenameColumn { .. } => 4,
-        Change::RenamePrimaryKey { .. } | Change::RenameIndex { .. } => 5,
-        Change::DropPrimaryKey { .. } => 6,
-        Change::DropNotNull { .. } => 7,
-        Change::DropDefault { .. } => 8,
-        Change::DropIndex { .. } => 9,
-        Change::AddColumn { .. } => 10,
-        Change::AlterColumnType { .. } => 11,
-        Change::SetDefault { .. } => 12,
-        Change::CreateIndex { .. } => 13,
-        Change::SetNotNull { .. } => 14,
-        Change::AddPrimaryKey { .. } => 15,
-        Change::CreateView { .. } => 16,
-        Change::DropColumn { .. } => 17,
-        Change::DropObject { .. } => 18,
+        Change::DropView { .. } => 10,
+        Change::CreateObject { .. } => 20,
+        Change::RenameObject { .. } => 30,
+        Change::RenameColumn { .. } => 40,
+        Change::RenamePrimaryKey { .. } | Change::RenameIndex { .. } => 50,
+        // A foreign key goes before the key, index, column or table it joins.
+        Change::DropForeignKey { .. } => 55,
+        Change::DropPrimaryKey { .. } => 60,
+        Change::DropNotNull { .. } => 70,
+        Change::DropCheck { .. } => 72,
+        Change::DropDefault { .. } => 80,
+        Change::DropIdentity { .. } => 82,
+        Change::DropIndex { .. } => 90,
+        Change::AddColumn { .. } => 100,
+        Change::AlterColumnType { .. } => 110,
+        Change::SetDefault { .. } => 120,
+        Change::AddIdentity { .. } | Change::SetIdentity { .. } => 125,
+        Change::CreateIndex { .. } => 130,
+        Change::SetNotNull { .. } => 140,
+        Change::AddCheck { .. } => 145,
+        Change::AddPrimaryKey { .. } => 150,
+        // After every key and unique index it may reference.
+        Change::AddForeignKey { .. } => 155,
+        Change::CreateView { .. } => 160,
+        // After what it describes exists.
+        Change::SetComment { .. } => 165,
+        Change::DropColumn { .. } => 170,
+        Change::DropObject { .. } => 180,
     }
 }
 
@@ -702,7 +712,15 @@ impl<'a> Differ<'a> {
                 | Change::DropDefault { .. }
                 | Change::DropPrimaryKey { .. }
                 | Change::DropIndex { .. }
-                | Change::DropView { .. } => {}
+                | Change::DropView { .. }
+                | Change::AddIdentity { .. }
+                | Change::DropIdentity { .. }
+                | Change::SetIdentity { .. }
+                | Change::AddCheck { .. }
+                | Change::DropCheck { .. }
+                | Change::AddForeignKey { .. }
+                | Change::DropForeignKey { .. }
+                | Change::SetComment { .. } => {}
             }
         }
         if taken.is_empty() {
@@ -766,7 +784,15 @@ impl<'a> Differ<'a> {
                 | Change::DropDefault { .. }
                 | Change::AddPrimaryKey { .. }
                 | Change::CreateIndex { .. }
-                | Change::CreateView { .. } => {}
+                | Change::CreateView { .. }
+                | Change::AddIdentity { .. }
+                | Change::DropIdentity { .. }
+                | Change::SetIdentity { .. }
+                | Change::AddCheck { .. }
+                | Change::DropCheck { .. }
+                | Change::AddForeignKey { .. }
+                | Change::DropForeignKey { .. }
+                | Change::SetComment { .. } => {}
             }
         }
         for (name, c) in taken {
@@ -817,7 +843,15 @@ impl<'a> Differ<'a> {
                 | Change::DropIndex { .. }
                 | Change::RenameIndex { .. }
                 | Change::CreateView { .. }
-                | Change::DropView { .. } => {}
+                | Change::DropView { .. }
+                | Change::AddIdentity { .. }
+                | Change::DropIdentity { .. }
+                | Change::SetIdentity { .. }
+                | Change::AddCheck { .. }
+                | Change::DropCheck { .. }
+                | Change::AddForeignKey { .. }
+                | Change::DropForeignKey { .. }
+                | Change::SetComment { .. } => {}
             }
         }
         for (object, name, c) in col_taken {

@@ -25,6 +25,10 @@ pub enum FieldType {
     Json,
     Uuid,
     Binary,
+    /// An array of `items` (PostgreSQL `items[]`, Snowflake `ARRAY`). Items are never arrays.
+    Array {
+        items: Box<FieldType>,
+    },
 }
 
 /// TypeChange classifies a change from one field type to another, independent of any engine.
@@ -35,7 +39,8 @@ pub enum TypeChange {
     Same,
     /// Every value of the old type is a value of the new type (no data can be lost).
     Widening,
-    /// Some values of the old type do not fit the new one: refused by the planner.
+    /// Some values of the old type may not fit the new one: planned as an in-place cast with a
+    /// `NARROWS_TYPE` hazard; rows that do not convert fail the step and change nothing.
     Narrowing,
 }
 
@@ -55,6 +60,7 @@ impl FieldType {
         "json",
         "uuid",
         "binary",
+        "array",
     ];
 
     /// The type's name as written in a package (`string`, `decimal`, ...).
@@ -73,6 +79,7 @@ impl FieldType {
             FieldType::Json => "json",
             FieldType::Uuid => "uuid",
             FieldType::Binary => "binary",
+            FieldType::Array { .. } => "array",
         }
     }
 
@@ -83,6 +90,7 @@ impl FieldType {
                 max_length: Some(n),
             } => format!("string({n})"),
             FieldType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
+            FieldType::Array { items } => format!("array of {}", items.describe()),
             other => other.name().to_string(),
         }
     }
@@ -118,6 +126,9 @@ impl FieldType {
                 },
             ) => s2 >= s1 && (p2 - s2) >= (p1 - s1),
             (T::Timestamp, T::Timestamptz) => true,
+            (T::Array { items: a }, T::Array { items: b }) => {
+                a.change_to(b) == TypeChange::Widening
+            }
             _ => false,
         };
         if widening {

@@ -17,8 +17,10 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
 
+use crate::column_default::{needs_literal_wrapper, FieldDefault};
 use crate::dataset::DatasetConfig;
 use crate::field_type::FieldType;
+use crate::index_options::IndexField;
 use crate::package::{Field, Index, ObjectSchema, Package, Schema, ViewSchema};
 
 /// The dataset version hash: 64 lowercase hex characters.
@@ -398,14 +400,22 @@ fn write_object_schema<O: Out>(out: &mut O, object: &ObjectSchema) {
         fields,
         primary_key,
         indexes,
+        foreign_keys,
+        checks,
         previous_names,
         sql_name,
     } = object;
     let mut o = Obj::new(out);
+    if !checks.is_empty() {
+        write_serialized(o.key("checks"), checks);
+    }
     if let Some(d) = description {
         write_str(o.key("description"), d);
     }
     write_members(o.key("fields"), fields.iter(), write_field);
+    if !foreign_keys.is_empty() {
+        write_serialized(o.key("foreignKeys"), foreign_keys);
+    }
     if !indexes.is_empty() {
         write_array(o.key("indexes"), indexes, write_index);
     }
@@ -455,6 +465,8 @@ fn write_field<O: Out>(out: &mut O, field: &Field) {
         field_type,
         nullable,
         default,
+        auto_increment,
+        computed,
         description,
         previous_names,
         sql_name,
@@ -463,6 +475,7 @@ fn write_field<O: Out>(out: &mut O, field: &Field) {
     let (max_length, precision, scale) = match field_type {
         FieldType::String { max_length } => (*max_length, None, None),
         FieldType::Decimal { precision, scale } => (None, Some(*precision), Some(*scale)),
+        FieldType::Array { .. } => (None, None, None),
         FieldType::Integer
         | FieldType::Bigint
         | FieldType::Double
@@ -476,11 +489,25 @@ fn write_field<O: Out>(out: &mut O, field: &Field) {
         | FieldType::Binary => (None, None, None),
     };
     let mut o = Obj::new(out);
+    if let Some(a) = auto_increment {
+        write_value(o.key("autoIncrement"), &a.to_json());
+    }
+    if let Some(c) = computed {
+        write_str(o.key("computed"), c);
+    }
     if let Some(d) = default {
-        write_value(o.key("default"), d);
+        match d {
+            FieldDefault::Literal(v) if !needs_literal_wrapper(v) => {
+                write_value(o.key("default"), v)
+            }
+            other => write_value(o.key("default"), &other.to_json()),
+        }
     }
     if let Some(d) = description {
         write_str(o.key("description"), d);
+    }
+    if let FieldType::Array { items } = field_type {
+        write_serialized(o.key("items"), items);
     }
     if let Some(n) = max_length {
         write_u64(o.key("maxLength"), n.into());
@@ -507,12 +534,42 @@ fn write_index<O: Out>(out: &mut O, index: &Index) {
         name,
         fields,
         unique,
+        where_clause,
+        include,
+        method,
+        description,
     } = index;
     let mut o = Obj::new(out);
-    write_strings(o.key("fields"), fields);
+    if let Some(d) = description {
+        write_str(o.key("description"), d);
+    }
+    if fields.iter().all(|f| matches!(f, IndexField::Name(_))) {
+        write_array(o.key("fields"), fields, |out, f| write_str(out, f.field()));
+    } else {
+        write_serialized(o.key("fields"), fields);
+    }
+    if !include.is_empty() {
+        write_strings(o.key("include"), include);
+    }
+    if let Some(m) = method {
+        write_str(o.key("method"), m.name());
+    }
     write_str(o.key("name"), name);
     write_bool(o.key("unique"), *unique);
+    if let Some(w) = where_clause {
+        write_str(o.key("where"), w);
+    }
     o.end();
+}
+
+/// Writes a part of the model that is rare in packages (a check, a foreign key, an array's
+/// items) through its serde form: simpler than a writer of its own, and as canonical.
+fn write_serialized<O: Out, T: Serialize + ?Sized>(out: &mut O, value: &T) {
+    match serde_json::to_value(value) {
+        Ok(v) => write_value(out, &v),
+        // The model's types serialize to JSON without fail (no maps with non-string keys).
+        Err(_) => write_value(out, &Value::Null),
+    }
 }
 
 #[cfg(test)]

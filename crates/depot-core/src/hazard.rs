@@ -21,11 +21,14 @@ pub enum Hazard {
     ValidatesData,
     /// The step cannot be undone by a later migration without losing information.
     NotReversible,
+    /// A column's type narrows in place (`string` -> `integer`): the step fails, changing
+    /// nothing, when a row's value does not convert.
+    NarrowsType,
 }
 
 impl Hazard {
     /// All hazards, in a stable order.
-    pub const ALL: [Hazard; 7] = [
+    pub const ALL: [Hazard; 8] = [
         Hazard::DeletesData,
         Hazard::TableRewrite,
         Hazard::BlocksWrites,
@@ -33,6 +36,7 @@ impl Hazard {
         Hazard::IndexBuild,
         Hazard::ValidatesData,
         Hazard::NotReversible,
+        Hazard::NarrowsType,
     ];
 
     /// The SPEC name, e.g. `DELETES_DATA`.
@@ -45,6 +49,7 @@ impl Hazard {
             Hazard::IndexBuild => "INDEX_BUILD",
             Hazard::ValidatesData => "VALIDATES_DATA",
             Hazard::NotReversible => "NOT_REVERSIBLE",
+            Hazard::NarrowsType => "NARROWS_TYPE",
         }
     }
 

@@ -13,6 +13,9 @@
 pub mod assemble;
 pub mod borrowed_json;
 pub mod change;
+pub mod column_default;
+pub mod comment;
+pub mod constraint;
 pub mod dataset;
 pub mod dialect;
 pub mod diff;
@@ -20,6 +23,8 @@ pub mod document;
 pub mod field_type;
 pub mod hash;
 pub mod hazard;
+pub mod identity;
+pub mod index_options;
 pub mod json;
 pub mod lenient;
 pub mod literal;

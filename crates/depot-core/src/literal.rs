@@ -178,6 +178,15 @@ pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Valu
             Ok(Value::from(base64_encode(&bytes)))
         }
         FieldType::Json => Ok(value.to_value()),
+        // Each item a literal of the items' type; a null item is refused like a null value.
+        FieldType::Array { items } => {
+            let values = value.as_array().ok_or_else(|| expected("an array"))?;
+            values
+                .iter()
+                .map(|v| normalize(items, v))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
     }
 }
 

@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::column_default::FieldDefault;
+use crate::constraint::{Check, ForeignKey};
 use crate::field_type::FieldType;
+use crate::identity::AutoIncrement;
+use crate::index_options::{IndexField, IndexMethod};
 
 /// Package is a named group of logical schemas, normalized: every scalar has its JSON type,
 /// every default is filled in, and every name has passed validation.
@@ -43,6 +47,10 @@ pub struct ObjectSchema {
     pub primary_key: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
     /// Earlier logical names of this schema: the planner renames instead of drop + create.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_names: Vec<String>,
@@ -61,9 +69,16 @@ pub struct Field {
     pub field_type: FieldType,
     #[serde(default)]
     pub nullable: bool,
-    /// A JSON literal of the field's type (normalized: `"5"` for an integer field becomes `5`).
+    /// A JSON literal of the field's type (normalized: `"5"` for an integer field becomes `5`),
+    /// a portable expression, or per-engine SQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<serde_json::Value>,
+    pub default: Option<FieldDefault>,
+    /// Numbered by the engine's sequence (integer and bigint fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_increment: Option<AutoIncrement>,
+    /// A generated column: one expression over the row's own fields, in logical names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -73,13 +88,30 @@ pub struct Field {
 }
 
 /// Index is a secondary index on an object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Index {
     pub name: String,
-    pub fields: Vec<String>,
+    pub fields: Vec<IndexField>,
     #[serde(default)]
     pub unique: bool,
+    /// A partial index's predicate: one expression over the object's fields, logical names.
+    #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
+    pub where_clause: Option<String>,
+    /// Fields carried in the index without being keys (a covering index).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<IndexMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Index {
+    /// The logical fields of the index's keys, in key order.
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(IndexField::field)
+    }
 }
 
 /// ViewSchema is a view written with logical names.

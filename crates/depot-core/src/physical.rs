@@ -6,7 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::column_default::ColumnDefault;
+use crate::constraint::{PhysicalCheck, PhysicalForeignKey};
 use crate::field_type::FieldType;
+use crate::identity::AutoIncrement;
+use crate::index_options::{IndexMethod, KeySort};
 
 /// PhysicalModel is what a dataset version looks like in its location.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,6 +18,9 @@ use crate::field_type::FieldType;
 pub struct PhysicalModel {
     /// The namespace (schema) holding every object and view of the dataset.
     pub namespace: String,
+    /// The namespace's comment (the package's description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// Objects by logical name.
     pub objects: BTreeMap<String, PhysicalObject>,
     /// Views by logical name.
@@ -32,6 +39,15 @@ pub struct PhysicalObject {
     pub columns: Vec<PhysicalColumn>,
     pub primary_key: Option<PhysicalKey>,
     pub indexes: Vec<PhysicalIndex>,
+    /// Foreign keys, in package order (added after every table exists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<PhysicalForeignKey>,
+    /// Checks, in package order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<PhysicalCheck>,
+    /// The table's comment (the schema's description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// PhysicalColumn is one column.
@@ -43,7 +59,14 @@ pub struct PhysicalColumn {
     pub previous_names: Vec<String>,
     pub field_type: FieldType,
     pub nullable: bool,
-    pub default: Option<serde_json::Value>,
+    pub default: Option<ColumnDefault>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<AutoIncrement>,
+    /// A generated column's expression in physical, quoted names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// PhysicalKey is a primary key: its deterministic constraint name and physical columns.
@@ -55,13 +78,26 @@ pub struct PhysicalKey {
 }
 
 /// PhysicalIndex is a secondary index with its deterministic physical name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhysicalIndex {
     pub logical: String,
     pub physical: String,
     pub columns: Vec<String>,
     pub unique: bool,
+    /// Per key (same length as `columns`), or empty when every key sorts by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sort: Vec<KeySort>,
+    /// A partial index's predicate in physical, quoted names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub where_sql: Option<String>,
+    /// Covered (non-key) physical columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<IndexMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// PhysicalView is a view whose SQL is already rewritten to physical, quoted names.
@@ -82,6 +118,9 @@ pub struct PhysicalView {
     /// the metadata, so that other datasets' views can read this view by its logical names.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub columns: BTreeMap<String, String>,
+    /// The view's comment (the schema's description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 impl PhysicalObject {
@@ -114,6 +153,9 @@ impl PhysicalObject {
             &source.indexes,
             PhysicalIndex::assign_from,
         );
+        self.foreign_keys.clone_from(&source.foreign_keys);
+        self.checks.clone_from(&source.checks);
+        self.comment.clone_from(&source.comment);
     }
 }
 
@@ -126,6 +168,9 @@ impl PhysicalColumn {
         self.field_type.clone_from(&source.field_type);
         self.nullable = source.nullable;
         self.default.clone_from(&source.default);
+        self.identity = source.identity;
+        self.computed.clone_from(&source.computed);
+        self.comment.clone_from(&source.comment);
     }
 }
 
@@ -136,6 +181,11 @@ impl PhysicalIndex {
         self.physical.clone_from(&source.physical);
         self.columns.clone_from(&source.columns);
         self.unique = source.unique;
+        self.sort.clone_from(&source.sort);
+        self.where_sql.clone_from(&source.where_sql);
+        self.include.clone_from(&source.include);
+        self.method = source.method;
+        self.comment.clone_from(&source.comment);
     }
 }
 
@@ -220,7 +270,10 @@ mod tests {
                 max_length: Some(10),
             },
             nullable: default.is_none(),
-            default,
+            default: default.map(ColumnDefault::Literal),
+            identity: None,
+            computed: None,
+            comment: None,
         }
     }
 
@@ -246,9 +299,13 @@ mod tests {
                         .map(|c| c.physical.clone())
                         .collect(),
                     unique: i % 2 == 1,
+                    ..PhysicalIndex::default()
                 })
                 .collect(),
             columns,
+            foreign_keys: vec![],
+            checks: vec![],
+            comment: Some(format!("{name} rows")),
         }
     }
 

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
 
+use crate::column_default::{ColumnDefault, FieldDefault};
 use crate::dataset::{Dataset, Location};
 use crate::dialect::{Dialect, Engine};
 use crate::field_type::FieldType;
@@ -73,6 +74,7 @@ pub fn resolve(
     if r.problems.is_empty() {
         Ok(PhysicalModel {
             namespace,
+            comment: dataset.package.description.clone(),
             objects,
             views,
         })
@@ -342,7 +344,18 @@ impl<'p> Resolver<'_, 'p> {
                 previous_names: field.previous_names.clone(),
                 field_type: field.field_type.clone(),
                 nullable: field.nullable,
-                default: field.default.clone(),
+                // Contract placeholder: resolution of expression defaults (engine SQL picked and
+                // rewritten) is still to come.
+                default: field.default.as_ref().and_then(|d| match d {
+                    FieldDefault::Literal(v) => Some(ColumnDefault::Literal(v.clone())),
+                    FieldDefault::Expression(e) => Some(ColumnDefault::Expression(*e)),
+                    FieldDefault::Sql(per_engine) => per_engine
+                        .get(self.dialect.engine().as_str())
+                        .map(|sql| ColumnDefault::Sql(sql.clone())),
+                }),
+                identity: field.auto_increment,
+                computed: None,
+                comment: field.description.clone(),
             });
         }
         // Two fields with one column name are rare: look for any first, and only then go
@@ -398,8 +411,12 @@ impl<'p> Resolver<'_, 'p> {
             indexes.push(PhysicalIndex {
                 logical: index.name.clone(),
                 physical: index_name,
-                columns: index.fields.iter().map(physical_of).collect(),
+                columns: index
+                    .field_names()
+                    .map(|f| physical_of(&f.to_string()))
+                    .collect(),
                 unique: index.unique,
+                ..PhysicalIndex::default()
             });
         }
         PhysicalObject {
@@ -409,6 +426,9 @@ impl<'p> Resolver<'_, 'p> {
             columns,
             primary_key,
             indexes,
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            comment: object.description.clone(),
         }
     }
 
@@ -584,6 +604,7 @@ impl<'p> Resolver<'_, 'p> {
                                 reads: rewritten.reads,
                                 reads_dependencies: rewritten.reads_dependencies,
                                 columns,
+                                comment: p.view.description.clone(),
                             },
                         );
                     }
@@ -865,7 +886,7 @@ mod tests {
         assert_eq!(dog.column("breedId").unwrap().previous_names, ["breed"]);
         assert_eq!(
             dog.column("vaccinated").unwrap().default,
-            Some(json!(false))
+            Some(ColumnDefault::Literal(json!(false)))
         );
         assert_eq!(
             dog.primary_key,
@@ -880,7 +901,8 @@ mod tests {
                 logical: "byName".into(),
                 physical: "dog_by_name_idx".into(),
                 columns: vec!["name".into(), "birth_date".into()],
-                unique: true
+                unique: true,
+                ..PhysicalIndex::default()
             }]
         );
         let v = &m.views["VaccinatedDog"];
@@ -1031,6 +1053,7 @@ mod tests {
                 name: "byName".into(),
                 fields: vec!["dogName".into()],
                 unique: false,
+                ..Default::default()
             });
         }
         let got = problems(&d, POSTGRES);

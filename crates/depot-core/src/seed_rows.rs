@@ -111,9 +111,13 @@ mod tests {
             field_type: FieldType::String { max_length: None },
             nullable: true,
             default: None,
+            identity: None,
+            computed: None,
+            comment: None,
         };
         let mut model = PhysicalModel {
             namespace: "dogs".to_string(),
+            comment: None,
             objects: BTreeMap::new(),
             views: BTreeMap::new(),
         };
@@ -129,6 +133,9 @@ mod tests {
                     columns: vec!["id".to_string()],
                 }),
                 indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                comment: None,
             },
         );
         model

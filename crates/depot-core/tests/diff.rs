@@ -341,7 +341,7 @@ fn nullability_and_defaults() {
             physical: "e".into()
         },
         field_type: FieldType::Integer,
-        default: json!(2),
+        default: depot_core::column_default::ColumnDefault::Literal(json!(2)),
     }));
 }
 
@@ -449,6 +449,7 @@ fn indexes_by_logical_name() {
             physical: "dog_id_index".into(),
             columns: vec!["id".into()],
             unique: false,
+            ..Default::default()
         });
     assert_eq!(
         changes(&old, &renamed),

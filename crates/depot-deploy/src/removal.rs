@@ -103,6 +103,7 @@ impl Deployer<'_> {
                     .await?;
                 let empty = PhysicalModel {
                     namespace: document.physical.namespace.clone(),
+                    comment: None,
                     objects: Default::default(),
                     views: Default::default(),
                 };

@@ -184,6 +184,9 @@ pub fn admin_model() -> PhysicalModel {
                 field_type,
                 nullable,
                 default: None,
+                identity: None,
+                computed: None,
+                comment: None,
             })
             .collect(),
         primary_key: Some(PhysicalKey {
@@ -191,9 +194,13 @@ pub fn admin_model() -> PhysicalModel {
             columns: vec!["id".to_string()],
         }),
         indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        comment: None,
     };
     PhysicalModel {
         namespace: ADMIN_SCHEMA.to_string(),
+        comment: None,
         objects: BTreeMap::from([("DatasetState".to_string(), object)]),
         views: BTreeMap::new(),
     }

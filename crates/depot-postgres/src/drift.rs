@@ -172,6 +172,7 @@ pub fn catalog_type(field_type: &FieldType) -> String {
         FieldType::Json => "jsonb".to_string(),
         FieldType::Uuid => "uuid".to_string(),
         FieldType::Binary => "bytea".to_string(),
+        FieldType::Array { items } => format!("{}[]", catalog_type(items)),
     }
 }
 
@@ -199,6 +200,9 @@ mod tests {
             field_type,
             nullable,
             default: None,
+            comment: None,
+            computed: None,
+            identity: None,
         };
         let dog = PhysicalObject {
             logical: "Dog".into(),
@@ -224,12 +228,17 @@ mod tests {
                 physical: "dog_by_order".into(),
                 columns: vec!["order".into()],
                 unique: false,
+                ..Default::default()
             }],
+            checks: Vec::new(),
+            comment: None,
+            foreign_keys: Vec::new(),
         };
         PhysicalModel {
             namespace: "ws".into(),
             objects: [("Dog".to_string(), dog)].into(),
             views: BTreeMap::new(),
+            comment: None,
         }
     }
 
@@ -319,6 +328,7 @@ mod tests {
             namespace: "ws".into(),
             objects: BTreeMap::new(),
             views: BTreeMap::new(),
+            comment: None,
         };
         assert!(compare(&gone, &empty).is_empty());
     }

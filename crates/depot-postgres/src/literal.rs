@@ -58,6 +58,20 @@ pub fn literal(field_type: &FieldType, value: &Value) -> Result<String, String> 
             }
             Ok(format!("decode({}, 'base64')", quote(b64)?))
         }
+        // ARRAY[...] of the items' literals, cast to the column's type (an empty ARRAY[] needs
+        // the cast to have a type at all).
+        FieldType::Array { items } => {
+            let values = value.as_array().ok_or_else(wrong)?;
+            let items = values
+                .iter()
+                .map(|v| literal(items, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(format!(
+                "ARRAY[{}]::{}",
+                items.join(", "),
+                crate::sql_type::sql_type(field_type)
+            ))
+        }
     }
 }
 

@@ -116,7 +116,11 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             field_type,
             default,
         } => {
-            let value = literal(field_type, default).map_err(|m| r.error(m))?;
+            let Some(literal_default) = default.literal() else {
+                return Err(r.error("an expression default is not supported on PostgreSQL yet"));
+            };
+            let value = literal(field_type, literal_default).map_err(|m| r.error(m))?;
+            let default = default.describe();
             Ok(vec![r.step(
                 phase::ALTER_COLUMNS,
                 format!(
@@ -203,6 +207,17 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 view.physical, view.logical
             ),
         )]),
+        Change::AddIdentity { .. }
+        | Change::DropIdentity { .. }
+        | Change::SetIdentity { .. }
+        | Change::AddCheck { .. }
+        | Change::DropCheck { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. }
+        | Change::SetComment { .. } => Err(r.error(format!(
+            "{} is not supported on PostgreSQL yet",
+            change.action()
+        ))),
     }
 }
 
@@ -344,6 +359,12 @@ impl Renderer<'_> {
             out.push_str(" NOT NULL");
         }
         if let Some(default) = &column.default {
+            let Some(default) = default.literal() else {
+                return Err(self.error(format!(
+                    "{}: an expression default is not supported on PostgreSQL yet",
+                    column.logical
+                )));
+            };
             let value = literal(&column.field_type, default)
                 .map_err(|m| self.error(format!("{}: {m}", column.logical)))?;
             out.push_str(" DEFAULT ");

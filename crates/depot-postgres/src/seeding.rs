@@ -104,6 +104,9 @@ mod tests {
             field_type,
             nullable: true,
             default: None,
+            comment: None,
+            computed: None,
+            identity: None,
         }
     }
 
@@ -128,11 +131,15 @@ mod tests {
                 columns: vec!["id".into()],
             }),
             indexes: vec![],
+            checks: Vec::new(),
+            comment: None,
+            foreign_keys: Vec::new(),
         };
         PhysicalModel {
             namespace: "ws".into(),
             objects: [("Dog".to_string(), dog)].into(),
             views: Default::default(),
+            comment: None,
         }
     }
 

@@ -39,6 +39,10 @@ pub fn push_sql_type(out: &mut String, field_type: &FieldType) {
         FieldType::Json => out.push_str("jsonb"),
         FieldType::Uuid => out.push_str("uuid"),
         FieldType::Binary => out.push_str("bytea"),
+        FieldType::Array { items } => {
+            push_sql_type(out, items);
+            out.push_str("[]");
+        }
     }
 }
 

@@ -32,6 +32,14 @@ pub fn undo(
     let statements = match change {
         // The namespace stays: it may hold other things, and a schema left empty harms nothing.
         Change::CreateNamespace { .. } => Vec::new(),
+        Change::AddIdentity { .. }
+        | Change::DropIdentity { .. }
+        | Change::SetIdentity { .. }
+        | Change::AddCheck { .. }
+        | Change::DropCheck { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. }
+        | Change::SetComment { .. } => return Ok(Undo::Irreversible),
         Change::CreateObject { object } => {
             vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
         }
@@ -163,6 +171,12 @@ fn restore_default(
     match before.column(object, column) {
         Some(old_column) => match &old_column.default {
             Some(value) => {
+                let Some(value) = value.literal() else {
+                    return Err(format!(
+                        "the old default of {} is an expression (not yet restorable)",
+                        column.logical
+                    ));
+                };
                 let value = literal(&old_column.field_type, value)
                     .map_err(|why| format!("the old default of {}: {why}", column.logical))?;
                 Ok(format!(

@@ -48,6 +48,7 @@ fn config() -> DatasetConfig {
         },
         removal_policy: RemovalPolicy::Retain,
         plan_transformer: None,
+        ignore_unenforced_checks: Default::default(),
     }
 }
 

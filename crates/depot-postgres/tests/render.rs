@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::change::Name;
+use depot_core::column_default::ColumnDefault;
 use depot_core::dialect::{Dialect, RenderContext, StepDraft};
 use depot_core::physical::{
     PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalModel, PhysicalObject, PhysicalView,
@@ -40,6 +41,9 @@ fn column(logical: &str, physical: &str, field_type: FieldType, nullable: bool) 
         field_type,
         nullable,
         default: None,
+        comment: None,
+        computed: None,
+        identity: None,
     }
 }
 
@@ -69,11 +73,13 @@ fn dog_object() -> PhysicalObject {
                 true,
             ),
             PhysicalColumn {
-                default: Some(json!(false)),
+                default: Some(ColumnDefault::Literal(json!(false))),
                 ..column("vaccinated", "vaccinated", FieldType::Boolean, false)
             },
             PhysicalColumn {
-                default: Some(json!({"tags": ["good boy"], "note": "it's"})),
+                default: Some(ColumnDefault::Literal(
+                    json!({"tags": ["good boy"], "note": "it's"}),
+                )),
                 ..column("extra", "extra", FieldType::Json, false)
             },
         ],
@@ -87,14 +93,19 @@ fn dog_object() -> PhysicalObject {
                 physical: "dog_by_name_idx".into(),
                 columns: vec!["name".into()],
                 unique: false,
+                ..Default::default()
             },
             PhysicalIndex {
                 logical: "byNameAndBirth".into(),
                 physical: "dog_by_name_and_birth_idx".into(),
                 columns: vec!["name".into(), "birth_date".into()],
                 unique: true,
+                ..Default::default()
             },
         ],
+        checks: Vec::new(),
+        comment: None,
+        foreign_keys: Vec::new(),
     }
 }
 
@@ -110,6 +121,7 @@ fn names_view() -> PhysicalView {
         )]),
         reads_dependencies: BTreeSet::new(),
         columns: BTreeMap::new(),
+        comment: None,
     }
 }
 
@@ -192,7 +204,7 @@ fn add_not_null_column_with_default() {
     insta::assert_snapshot!(render(Change::AddColumn {
         object: dog(),
         column: PhysicalColumn {
-            default: Some(json!("unknown")),
+            default: Some(ColumnDefault::Literal(json!("unknown"))),
             ..column(
                 "breed",
                 "breed",
@@ -351,7 +363,7 @@ fn set_default_for_each_type() {
                 object: dog(),
                 column: name(c, c),
                 field_type,
-                default,
+                default: ColumnDefault::Literal(default),
             })
         })
         .collect();
@@ -461,7 +473,11 @@ fn reserved_words_and_mixed_case_are_quoted_everywhere() {
             physical: "group".into(),
             columns: vec!["Select".into()],
             unique: false,
+            ..Default::default()
         }],
+        checks: Vec::new(),
+        comment: None,
+        foreign_keys: Vec::new(),
     };
     let ctx = RenderContext {
         namespace: "Table".into(),
@@ -509,7 +525,7 @@ fn a_default_of_the_wrong_type_is_refused() {
                 object: dog(),
                 column: name("age", "age"),
                 field_type: FieldType::Integer,
-                default: json!("ten"),
+                default: ColumnDefault::Literal(json!("ten")),
             },
             &ctx(),
         )
@@ -561,6 +577,7 @@ fn dog_model() -> PhysicalModel {
         namespace: "ws_dev_dog_src".into(),
         objects: BTreeMap::from([("Dog".to_string(), dog_object())]),
         views: BTreeMap::from([("VaccinatedDog".to_string(), names_view())]),
+        comment: None,
     }
 }
 
@@ -585,7 +602,7 @@ fn migration_plan_with_every_phase() {
     // weightKg: dropped; age: new, required, with a default.
     dog.columns.remove(3);
     dog.columns.push(PhysicalColumn {
-        default: Some(json!(0)),
+        default: Some(ColumnDefault::Literal(json!(0))),
         ..column("age", "age", FieldType::Integer, false)
     });
     // A new index; byNameAndBirth gone.
@@ -594,6 +611,7 @@ fn migration_plan_with_every_phase() {
         physical: "dog_by_age_idx".into(),
         columns: vec!["age".into()],
         unique: false,
+        ..Default::default()
     };
     let mut header = header();
     header.from_version =

@@ -60,6 +60,9 @@ pub fn literal(field_type: &FieldType, value: &Value) -> Result<String, String> 
             }
             Ok(format!("TO_BINARY({}, 'BASE64')", quote(b64)))
         }
+        FieldType::Array { .. } => {
+            Err("an array default is not supported on Snowflake yet".to_string())
+        }
     }
 }
 

@@ -134,6 +134,9 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             field_type,
             default,
         } => {
+            let Some(default) = default.literal() else {
+                return Err(r.error("an expression default is not supported on Snowflake yet"));
+            };
             let value = literal(field_type, default).map_err(|m| r.error(m))?;
             r.column_copy(
                 object,
@@ -266,6 +269,17 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 view.physical, view.logical
             ),
         )]),
+        Change::AddIdentity { .. }
+        | Change::DropIdentity { .. }
+        | Change::SetIdentity { .. }
+        | Change::AddCheck { .. }
+        | Change::DropCheck { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. }
+        | Change::SetComment { .. } => Err(r.error(format!(
+            "{} is not supported on Snowflake yet",
+            change.action()
+        ))),
     }
 }
 
@@ -352,6 +366,12 @@ impl Renderer<'_> {
             out.push_str(" NOT NULL");
         }
         if let Some(default) = &column.default {
+            let Some(default) = default.literal() else {
+                return Err(self.error(format!(
+                    "{}: an expression default is not supported on Snowflake yet",
+                    column.logical
+                )));
+            };
             let value = literal(&column.field_type, default)
                 .map_err(|m| self.error(format!("{}: {m}", column.logical)))?;
             out.push_str(" DEFAULT ");
@@ -437,6 +457,9 @@ impl Renderer<'_> {
                 columns: Vec::new(),
                 primary_key: None,
                 indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                comment: None,
             };
             self.index_note(phase::BUILD_INDEXES, &as_object, index)
         }

@@ -105,6 +105,7 @@ mod tests {
             namespace: "pairs".to_string(),
             objects: [("Dog".to_string(), dog())].into(),
             views: Default::default(),
+            comment: None,
         };
         let seeds: Seeds = serde_json::from_value(json!({ "Dog": [row] })).unwrap();
         seed_statements(&model, &seeds).map(|mut statements| statements.remove(0))
@@ -118,6 +119,9 @@ mod tests {
             field_type,
             nullable: false,
             default: None,
+            comment: None,
+            computed: None,
+            identity: None,
         };
         PhysicalObject {
             logical: "Dog".to_string(),
@@ -132,6 +136,9 @@ mod tests {
                 columns: vec!["ID".to_string()],
             }),
             indexes: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
+            foreign_keys: Vec::new(),
         }
     }
 

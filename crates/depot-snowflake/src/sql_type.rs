@@ -36,6 +36,8 @@ pub fn sql_type(field_type: &FieldType) -> String {
         FieldType::Json => "VARIANT".to_string(),
         FieldType::Uuid => "VARCHAR(36)".to_string(),
         FieldType::Binary => "BINARY".to_string(),
+        // Snowflake's ARRAY holds VARIANT items: the items' type is not declared.
+        FieldType::Array { .. } => "ARRAY".to_string(),
     }
 }
 
@@ -54,7 +56,8 @@ fn number_shape(field_type: &FieldType) -> Option<(u32, u32)> {
         | FieldType::Timestamptz
         | FieldType::Json
         | FieldType::Uuid
-        | FieldType::Binary => None,
+        | FieldType::Binary
+        | FieldType::Array { .. } => None,
     }
 }
 

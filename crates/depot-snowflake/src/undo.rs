@@ -31,6 +31,14 @@ pub fn undo(
     let id = quote_ident;
     let statements = match change {
         Change::CreateNamespace { .. } => Vec::new(),
+        Change::AddIdentity { .. }
+        | Change::DropIdentity { .. }
+        | Change::SetIdentity { .. }
+        | Change::AddCheck { .. }
+        | Change::DropCheck { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. }
+        | Change::SetComment { .. } => return Ok(Undo::Irreversible),
         Change::CreateObject { object } => {
             vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
         }

@@ -243,6 +243,7 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
             migration_options: migration_options?,
             removal_policy: removal_policy?,
             plan_transformer: plan_transformer?,
+            ignore_unenforced_checks: false,
         },
         package: package?,
         dataset_id: dataset_id?,

@@ -1,6 +1,7 @@
 //! Fields: one field of an object, its type (with parameters and hints for misspelled types),
 //! nullability, default and names.
 
+use crate::column_default::FieldDefault;
 use crate::field_type::FieldType;
 use crate::json::JsonValue;
 use crate::literal;
@@ -258,7 +259,9 @@ pub(super) fn read_field<J: JsonValue>(
     let field = Field {
         field_type,
         nullable,
-        default,
+        default: default.map(FieldDefault::Literal),
+        auto_increment: None,
+        computed: None,
         description,
         // Kept twice only when given (rarely): once in the field, once for the checks.
         previous_names: prev.clone().unwrap_or_default(),
@@ -291,9 +294,15 @@ mod tests {
         let Schema::Object(dog) = &p.schemas["Dog"] else {
             panic!()
         };
-        assert_eq!(dog.fields["age"].default, Some(json!(5)));
+        assert_eq!(
+            dog.fields["age"].default,
+            Some(crate::column_default::FieldDefault::Literal(json!(5)))
+        );
         assert!(dog.fields["age"].nullable);
-        assert_eq!(dog.fields["weightKg"].default, Some(json!("12.5")));
+        assert_eq!(
+            dog.fields["weightKg"].default,
+            Some(crate::column_default::FieldDefault::Literal(json!("12.5")))
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Indexes: one entry of an object's `indexes` (name, fields, uniqueness).
 
+use crate::index_options::IndexField;
 use std::fmt;
 
 use crate::json::JsonValue;
@@ -65,7 +66,11 @@ pub(super) fn read_index<J: JsonValue>(
     };
     (r.problems.len() == before).then_some(Index {
         name: name?,
-        fields: fields?,
+        fields: fields?.into_iter().map(IndexField::Name).collect(),
+        where_clause: None,
+        include: Vec::new(),
+        method: None,
+        description: None,
         unique: unique?,
     })
 }

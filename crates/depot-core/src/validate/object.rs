@@ -194,6 +194,8 @@ pub(super) fn read_object<'v, J: JsonValue>(
 
     let object = if r.problems.len() == before {
         Ok(ObjectSchema {
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
             description: description.flatten(),
             fields,
             primary_key,

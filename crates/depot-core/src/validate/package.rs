@@ -109,14 +109,18 @@ mod tests {
                 scale: 2
             }
         );
-        assert_eq!(dog.fields["vaccinated"].default, Some(json!(false)));
+        assert_eq!(
+            dog.fields["vaccinated"].default,
+            Some(crate::column_default::FieldDefault::Literal(json!(false)))
+        );
         assert!(!dog.fields["name"].nullable);
         assert_eq!(
             dog.indexes,
             [Index {
                 name: "byName".into(),
                 fields: vec!["name".into()],
-                unique: false
+                unique: false,
+                ..Index::default()
             }]
         );
         let Schema::View(v) = &p.schemas["VaccinatedDog"] else {

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use depot_core::column_default::ColumnDefault;
+
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::{
@@ -33,6 +35,9 @@ pub fn col(logical: &str, field_type: FieldType) -> PhysicalColumn {
         field_type,
         nullable: false,
         default: None,
+        identity: None,
+        computed: None,
+        comment: None,
     }
 }
 
@@ -49,7 +54,7 @@ impl ColumnExt for PhysicalColumn {
         self
     }
     fn default(mut self, value: serde_json::Value) -> Self {
-        self.default = Some(value);
+        self.default = Some(ColumnDefault::Literal(value));
         self
     }
     fn was(mut self, previous: &str) -> Self {
@@ -71,6 +76,9 @@ pub fn object(logical: &str, columns: Vec<PhysicalColumn>) -> PhysicalObject {
         columns,
         primary_key: None,
         indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        comment: None,
     }
 }
 
@@ -100,6 +108,7 @@ impl ObjectExt for PhysicalObject {
             physical: format!("{}_{}_idx", self.physical, snake(logical)),
             columns,
             unique,
+            ..PhysicalIndex::default()
         });
         self
     }
@@ -142,12 +151,14 @@ pub fn view(logical: &str, sql: &str, reads: &[(&str, &[&str])]) -> PhysicalView
             .collect(),
         reads_dependencies: BTreeSet::new(),
         columns: BTreeMap::new(),
+        comment: None,
     }
 }
 
 pub fn model(objects: Vec<PhysicalObject>, views: Vec<PhysicalView>) -> PhysicalModel {
     PhysicalModel {
         namespace: "ns".to_string(),
+        comment: None,
         objects: objects
             .into_iter()
             .map(|o| (o.logical.clone(), o))
@@ -215,7 +226,7 @@ impl Dialect for TestDialect {
             | Change::RenamePrimaryKey { .. } => one(phase::RENAME),
             Change::AddColumn { .. } | Change::AlterColumnType { .. } => one(phase::ALTER_COLUMNS),
             Change::SetDefault { default, .. } => {
-                if default.is_null() {
+                if default.literal().is_some_and(serde_json::Value::is_null) {
                     Err(RenderError {
                         target: change.target(),
                         message: "a null default cannot be rendered".to_string(),
@@ -240,6 +251,15 @@ impl Dialect for TestDialect {
             Change::AddPrimaryKey { .. } => one(phase::ENFORCE),
             Change::CreateView { .. } => one(phase::CREATE_VIEWS),
             Change::DropView { .. } => one(phase::DROP_VIEWS),
+            Change::DropForeignKey { .. }
+            | Change::DropCheck { .. }
+            | Change::DropIdentity { .. } => one(phase::RELAX),
+            Change::AddIdentity { .. } | Change::SetIdentity { .. } => one(phase::ALTER_COLUMNS),
+            Change::AddCheck { .. } | Change::AddForeignKey { .. } => Ok(vec![
+                draft(phase::ADD_CONSTRAINTS, change.action()),
+                draft(phase::VALIDATE, change.action()),
+            ]),
+            Change::SetComment { .. } => one(phase::CREATE_VIEWS),
         }
     }
 }

@@ -384,6 +384,9 @@ async fn a_step_with_only_a_change_is_rendered_by_the_executor() {
         field_type,
         nullable,
         default: None,
+        comment: None,
+        computed: None,
+        identity: None,
     };
     let changes = [
         Change::CreateNamespace {
@@ -409,6 +412,9 @@ async fn a_step_with_only_a_change_is_rendered_by_the_executor() {
                     columns: vec!["id".to_string()],
                 }),
                 indexes: Vec::new(),
+                checks: Vec::new(),
+                comment: None,
+                foreign_keys: Vec::new(),
             },
         },
     ];

@@ -73,6 +73,7 @@ fn sample(field_type: &FieldType, i: usize) -> String {
         FieldType::Json => format!("PARSE_JSON('{{\"n\": {i}}}')"),
         FieldType::Uuid => format!("'00000000-0000-4000-8000-{:012}'", i + 1),
         FieldType::Binary => format!("TO_BINARY('{:02x}', 'HEX')", i % 256),
+        FieldType::Array { items } => format!("ARRAY_CONSTRUCT({})", sample(items, i)),
     }
 }
 
