@@ -43,6 +43,7 @@ pub mod seed_rows;
 pub mod sql_script;
 pub mod step_comment;
 pub mod undo;
+pub mod undo_sql;
 pub mod validate;
 pub mod view_scope;
 pub mod view_sql;
