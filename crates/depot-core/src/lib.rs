@@ -17,6 +17,7 @@ pub mod dataset;
 pub mod dialect;
 pub mod diff;
 pub mod document;
+pub mod dropped_table;
 pub mod field_type;
 pub mod hash;
 pub mod hazard;
