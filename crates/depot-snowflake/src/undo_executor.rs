@@ -13,11 +13,12 @@ use depot_deploy::undo_driver::{undo_phases, UndoConnection};
 use depot_deploy::{UndoFailure, UndoReport};
 use sqlparser::dialect::SnowflakeDialect;
 
-use crate::admin::{PROGRESS_TABLE, STATE_TABLE};
+use crate::admin::PROGRESS_TABLE;
 use crate::client::SnowflakeClient;
 use crate::executor::{is_note, needs_running};
 use crate::literal::quote;
 use crate::precondition::precondition;
+use crate::state_store::record_phase;
 
 /// Reverses the steps of `plan` that `scope` says ran, recording progress for `dataset_id`.
 pub async fn undo_plan(
@@ -103,22 +104,8 @@ impl UndoConnection for SnowflakeUndo<'_> {
         dataset_id: &str,
         still_applied: Option<u32>,
     ) -> Result<(), String> {
-        record(self.client, dataset_id, still_applied).await
+        record_phase(self.client, dataset_id, still_applied)
+            .await
+            .map_err(|e| e.to_string())
     }
-}
-
-async fn record(
-    client: &SnowflakeClient,
-    dataset_id: &str,
-    still_applied: Option<u32>,
-) -> Result<(), String> {
-    let phase = still_applied.map_or_else(|| "NULL".to_string(), |p| p.to_string());
-    client
-        .execute(&format!(
-            "UPDATE {STATE_TABLE} SET LAST_COMPLETED_PHASE = {phase}, VERSION = VERSION + 1, \
-             SYNCED = CURRENT_TIMESTAMP() WHERE ID = {}",
-            quote(dataset_id)
-        ))
-        .await
-        .map_err(|e| e.to_string())
 }
