@@ -21,6 +21,7 @@ pub mod runner;
 pub mod seeding;
 pub mod state;
 mod stored_plan;
+pub mod undo_driver;
 
 pub use dependency_wait::DependencyWait;
 pub use deployer::{DeployOutcome, Deployer, Prepared, Preview};

@@ -12,6 +12,9 @@ use depot_core::change::Name;
 use depot_core::dialect::{RenderContext, RenderError, StepDraft};
 use depot_core::field_type::FieldType;
 use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject};
+use depot_core::rename_reason::{qualified_name, why_renamed};
+use depot_core::render_step::{ChangeRenderer, IdentifierRules};
+use depot_core::step_comment;
 use depot_core::{phase, Change, Hazard};
 use sha2::{Digest, Sha256};
 
@@ -21,16 +24,17 @@ use crate::sql_type::{alters_in_place, push_sql_type, sql_type};
 
 /// Renders one change as PostgreSQL steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
-    let r = Renderer {
-        namespace: &ctx.namespace,
-        action: change.action(),
+    let r = Renderer(ChangeRenderer::new(
+        &ctx.namespace,
         change,
-    };
+        IDENTIFIERS,
+        true,
+    ));
     match change {
         Change::CreateNamespace { namespace } => Ok(vec![r.step(
             phase::PREPARE,
             format!("CREATE SCHEMA IF NOT EXISTS {}", r.id(namespace)?),
-            format!("create schema {namespace} for the dataset's objects, unless it exists"),
+            step_comment::create_schema(namespace),
         )]),
         Change::CreateObject { object } => r.create_object(object),
         Change::DropObject { object } => Ok(vec![StepDraft {
@@ -68,11 +72,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                     r.table(&object.physical)?,
                     r.id(&column.physical)?
                 ),
-                format!(
-                    "drop column {} of {}: {}.{} is no longer in the package (its values are \
-                     deleted)",
-                    column.physical, object.physical, object.logical, column.logical
-                ),
+                step_comment::drop_column(object, column),
             )
         }]),
         Change::RenameColumn { object, from, to } => Ok(vec![r.step(
@@ -105,10 +105,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.table(&object.physical)?,
                 r.id(&column.physical)?
             ),
-            format!(
-                "allow nulls in {}.{}: {}.{} is now nullable",
-                object.physical, column.physical, object.logical, column.logical
-            ),
+            step_comment::drop_not_null(object, column),
         )]),
         Change::SetDefault {
             object,
@@ -142,10 +139,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.table(&object.physical)?,
                 r.id(&column.physical)?
             ),
-            format!(
-                "drop the default of {}.{}: {}.{} no longer has one",
-                object.physical, column.physical, object.logical, column.logical
-            ),
+            step_comment::drop_default(object, column),
         )]),
         Change::AddPrimaryKey { object, key } => r.add_primary_key(object, key),
         Change::DropPrimaryKey { object, key } => Ok(vec![r.step(
@@ -155,10 +149,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.table(&object.physical)?,
                 r.id(&key.name)?
             ),
-            format!(
-                "drop primary key {} of {}: the primary key of {} changes or goes away",
-                key.name, object.physical, object.logical
-            ),
+            step_comment::drop_primary_key(object, &key.name),
         )]),
         Change::RenamePrimaryKey { object, from, to } => Ok(vec![r.step(
             phase::RENAME,
@@ -168,10 +159,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.id(from)?,
                 r.id(to)?
             ),
-            format!(
-                "rename primary key {from} to {to}: its generated name follows the table of {}",
-                object.logical
-            ),
+            step_comment::rename_primary_key(object, from, to),
         )]),
         Change::CreateIndex { object, index } => r.create_index(object, index),
         Change::DropIndex { object, index } => Ok(vec![r.step(
@@ -193,19 +181,12 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
         Change::CreateView { view } => Ok(vec![r.step(
             phase::CREATE_VIEWS,
             format!("CREATE VIEW {} AS {}", r.table(&view.physical)?, view.sql),
-            format!(
-                "create view {} for {}, after the objects and views it reads",
-                view.physical, view.logical
-            ),
+            step_comment::create_view(view),
         )]),
         Change::DropView { view } => Ok(vec![r.step(
             phase::DROP_VIEWS,
             format!("DROP VIEW {}", r.table(&view.physical)?),
-            format!(
-                "drop view {} of {}: it goes away, or is recreated around changes to what it \
-                 reads",
-                view.physical, view.logical
-            ),
+            step_comment::drop_view(view),
         )]),
         Change::AddIdentity { .. }
         | Change::DropIdentity { .. }
@@ -242,109 +223,27 @@ pub fn fit_identifier(name: &str) -> String {
     format!("{}_{suffix}", &name[..keep])
 }
 
-fn qualified_name(object: &Name, column: &Name) -> Name {
-    Name {
-        logical: format!("{}.{}", object.logical, column.logical),
-        physical: column.physical.clone(),
-    }
-}
+/// How PostgreSQL writes a name: quoted unless plain, at most 63 bytes (PostgreSQL would
+/// silently truncate a longer name, so it is refused rather than created under another name).
+const IDENTIFIERS: IdentifierRules = IdentifierRules {
+    engine: "PostgreSQL",
+    max_bytes: MAX_IDENTIFIER_BYTES,
+    push_quoted: push_quoted_ident,
+};
 
-/// Why something was renamed, for a step's comment.
-fn why_renamed(from: &Name, to: &Name) -> String {
-    if from.logical == to.logical {
-        format!("the physical name of {} changed", to.logical)
-    } else {
-        format!("{} was renamed to {}", from.logical, to.logical)
-    }
-}
+/// Renderer is the shared [`ChangeRenderer`] of one change (steps run inside their phase's
+/// transaction), with the PostgreSQL rendering of the changes that take more than one step.
+struct Renderer<'a>(ChangeRenderer<'a>);
 
-/// Renderer holds what every step of one change shares.
-struct Renderer<'a> {
-    namespace: &'a str,
-    action: &'static str,
-    /// The change rendered; its target is worked out per step (most changes have one).
-    change: &'a Change,
+impl<'a> std::ops::Deref for Renderer<'a> {
+    type Target = ChangeRenderer<'a>;
+
+    fn deref(&self) -> &ChangeRenderer<'a> {
+        &self.0
+    }
 }
 
 impl Renderer<'_> {
-    /// A transactional step without hazards, with the change's action and target.
-    fn step(&self, phase: u32, sql: String, comment: String) -> StepDraft {
-        self.step_as(self.action, self.change.target(), phase, sql, comment)
-    }
-
-    /// A transactional step without hazards, with its own action and target.
-    fn step_as(
-        &self,
-        action: &str,
-        target: String,
-        phase: u32,
-        sql: String,
-        comment: String,
-    ) -> StepDraft {
-        StepDraft {
-            phase,
-            action: action.to_string(),
-            target,
-            sql,
-            hazards: Vec::new(),
-            comment,
-            transactional: true,
-        }
-    }
-
-    fn error(&self, message: impl Into<String>) -> RenderError {
-        RenderError {
-            target: self.change.target(),
-            message: message.into(),
-        }
-    }
-
-    /// `name` as it must appear in SQL. PostgreSQL would silently truncate a longer name, so it
-    /// is refused here rather than created under another name.
-    fn id(&self, name: &str) -> Result<String, RenderError> {
-        let mut out = String::with_capacity(name.len() + 2);
-        self.push_id(&mut out, name)?;
-        Ok(out)
-    }
-
-    /// Appends [`Renderer::id`]`(name)` to `out`.
-    fn push_id(&self, out: &mut String, name: &str) -> Result<(), RenderError> {
-        if name.is_empty() || name.len() > MAX_IDENTIFIER_BYTES {
-            return Err(self.error(format!(
-                "the name {name:?} does not fit PostgreSQL's identifiers (1 to \
-                 {MAX_IDENTIFIER_BYTES} bytes)"
-            )));
-        }
-        push_quoted_ident(out, name);
-        Ok(())
-    }
-
-    /// `name` qualified by the dataset's namespace.
-    fn table(&self, name: &str) -> Result<String, RenderError> {
-        let mut out = String::with_capacity(self.namespace.len() + name.len() + 5);
-        self.push_id(&mut out, self.namespace)?;
-        out.push('.');
-        self.push_id(&mut out, name)?;
-        Ok(out)
-    }
-
-    fn column_list(&self, columns: &[String]) -> Result<String, RenderError> {
-        let mut out = String::new();
-        self.push_column_list(&mut out, columns)?;
-        Ok(out)
-    }
-
-    /// Appends [`Renderer::column_list`]`(columns)` to `out`.
-    fn push_column_list(&self, out: &mut String, columns: &[String]) -> Result<(), RenderError> {
-        for (i, c) in columns.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            self.push_id(out, c)?;
-        }
-        Ok(())
-    }
-
     /// Appends `name type [NOT NULL] [DEFAULT literal]` to `out`.
     fn push_column_definition(
         &self,
@@ -414,19 +313,11 @@ impl Renderer<'_> {
         // Texts of this path (every table of a first deployment) are joined with `concat`: one
         // allocation of the right size, without the formatting machinery.
         let mut steps = Vec::with_capacity(1 + object.indexes.len());
-        steps.push(
-            self.step(
-                phase::CREATE_OBJECTS,
-                sql,
-                [
-                    "create table ",
-                    &object.physical,
-                    " for the new object ",
-                    &object.logical,
-                ]
-                .concat(),
-            ),
-        );
+        steps.push(self.step(
+            phase::CREATE_OBJECTS,
+            sql,
+            step_comment::create_table(&object.physical, &object.logical),
+        ));
         for index in &object.indexes {
             let mut sql = String::with_capacity(
                 table.len()
@@ -446,7 +337,7 @@ impl Renderer<'_> {
             self.push_column_list(&mut sql, &index.columns)?;
             sql.push(')');
             steps.push(
-                self.step_as(
+                self.step_for(
                     "createIndex",
                     [&object.logical, ".", &index.logical].concat(),
                     phase::CREATE_OBJECTS,
@@ -487,15 +378,11 @@ impl Renderer<'_> {
             phase::ALTER_COLUMNS,
             sql,
             if column.nullable || not_null_now {
-                format!(
-                    "add column {} to {} for the new field {}.{}",
-                    column.physical, object.physical, object.logical, column.logical
-                )
+                step_comment::add_column(object, column)
             } else {
                 format!(
-                    "add column {} to {} for the new field {}.{}, nullable for now: NOT NULL \
-                     is enforced in the following phases",
-                    column.physical, object.physical, object.logical, column.logical
+                    "{}, nullable for now: NOT NULL is enforced in the following phases",
+                    step_comment::add_column(object, column)
                 )
             },
         )];
@@ -522,7 +409,6 @@ impl Renderer<'_> {
         Ok(vec![
             self.step_as(
                 "addNotNullCheck",
-                self.change.target(),
                 phase::ADD_CONSTRAINTS,
                 format!(
                     "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT \
@@ -538,7 +424,6 @@ impl Renderer<'_> {
                 transactional: false,
                 ..self.step_as(
                     "validateNotNullCheck",
-                    self.change.target(),
                     phase::VALIDATE,
                     format!("ALTER TABLE {table} VALIDATE CONSTRAINT {check}"),
                     format!(
@@ -550,7 +435,6 @@ impl Renderer<'_> {
             },
             self.step_as(
                 "setNotNull",
-                self.change.target(),
                 phase::ENFORCE,
                 format!("ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL"),
                 format!(
@@ -560,7 +444,6 @@ impl Renderer<'_> {
             ),
             self.step_as(
                 "dropNotNullCheck",
-                self.change.target(),
                 phase::ENFORCE,
                 format!("ALTER TABLE {table} DROP CONSTRAINT {check}"),
                 format!("drop check {check_name}: NOT NULL now enforces it"),
@@ -661,7 +544,6 @@ impl Renderer<'_> {
                 transactional: false,
                 ..self.step_as(
                     "buildPrimaryKeyIndex",
-                    self.change.target(),
                     phase::BUILD_INDEXES,
                     format!(
                         "CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({})",

@@ -13,6 +13,7 @@ use depot_core::change::Name;
 use depot_core::dialect::{RenderContext, RenderError};
 use depot_core::physical::PhysicalIndex;
 use depot_core::undo::{Before, Undo};
+use depot_core::undo_sql::{view_to_restore, UndoSql};
 use depot_core::Change;
 
 use crate::dialect::quote_ident;
@@ -26,8 +27,11 @@ pub fn undo(
     before: &Before<'_>,
     ctx: &RenderContext,
 ) -> Result<Undo, RenderError> {
-    let ns = &ctx.namespace;
-    let table = |name: &str| format!("{}.{}", quote_ident(ns), quote_ident(name));
+    let sql = UndoSql {
+        namespace: &ctx.namespace,
+        quote: quote_ident,
+    };
+    let table = |name: &str| sql.table(name);
     let id = quote_ident;
     let statements = match change {
         // The namespace stays: it may hold other things, and a schema left empty harms nothing.
@@ -112,7 +116,7 @@ pub fn undo(
             "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
             table(&object.physical),
             id(&key.name),
-            column_list(&before.current_columns(object, &key.columns))
+            sql.column_list(&before.current_columns(object, &key.columns))
         )],
         Change::RenamePrimaryKey { object, from, to } => vec![format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
@@ -128,7 +132,7 @@ pub fn undo(
         }
         Change::DropIndex { object, index } => vec![create_index(
             index,
-            &before.current_columns(object, &index.columns),
+            &sql.column_list(&before.current_columns(object, &index.columns)),
             &table(&object.physical),
         )],
         Change::RenameIndex { from, to, .. } => vec![format!(
@@ -140,16 +144,7 @@ pub fn undo(
             vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
         }
         Change::DropView { view } => {
-            let Some(old_view) = before.view(view) else {
-                return Err(RenderError {
-                    target: change.target(),
-                    message: format!(
-                        "view {} is dropped, but the version the plan starts from has no such \
-                         view to restore after a failure",
-                        view.physical
-                    ),
-                });
-            };
+            let old_view = view_to_restore(before, change, view)?;
             vec![format!(
                 "CREATE VIEW {} AS {}",
                 table(&old_view.physical),
@@ -195,19 +190,10 @@ fn restore_default(
 
 /// The statement that builds `index` again, as it was, without blocking writes.
 /// (`CREATE INDEX` takes the bare index name: an index lives in its table's schema.)
-fn create_index(index: &PhysicalIndex, columns: &[String], on: &str) -> String {
+fn create_index(index: &PhysicalIndex, columns: &str, on: &str) -> String {
     format!(
-        "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {on} ({})",
+        "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {on} ({columns})",
         if index.unique { "UNIQUE " } else { "" },
         quote_ident(&index.physical),
-        column_list(columns)
     )
-}
-
-fn column_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

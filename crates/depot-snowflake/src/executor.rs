@@ -262,7 +262,7 @@ impl Run<'_> {
             return Err(self.failure(phase.phase, &step_id, message));
         }
         if self.record_progress {
-            state_store::record_phase(self.client, &self.options.dataset_id, phase.phase)
+            state_store::record_phase(self.client, &self.options.dataset_id, Some(phase.phase))
                 .await
                 .map_err(|e| {
                     self.failure(

@@ -27,28 +27,32 @@ use depot_core::change::Name;
 use depot_core::dialect::{RenderContext, RenderError, StepDraft};
 use depot_core::field_type::FieldType;
 use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalObject};
+use depot_core::rename_reason::why_renamed;
+use depot_core::render_step::{ChangeRenderer, IdentifierRules};
+use depot_core::step_comment;
 use depot_core::{phase, Change, Hazard};
 
-use crate::dialect::{quote_ident, MAX_IDENTIFIER_BYTES};
+use crate::dialect::{push_quoted_ident, MAX_IDENTIFIER_BYTES};
 use crate::literal::literal;
 use crate::sql_type::{alters_in_place, sql_type};
 
-/// The suffix of the temporary column a column copy fills before the swap.
-pub const COPY_SUFFIX: &str = "__DEPOT_COPY";
-/// The suffix the original column carries between the swap and its drop.
-pub const OLD_SUFFIX: &str = "__DEPOT_OLD";
+mod column_copy;
+
+pub use column_copy::{COPY_SUFFIX, OLD_SUFFIX};
 
 /// Renders one change as Snowflake steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
-    let r = Renderer {
-        namespace: &ctx.namespace,
+    let r = Renderer(ChangeRenderer::new(
+        &ctx.namespace,
         change,
-    };
+        IDENTIFIERS,
+        false,
+    ));
     match change {
         Change::CreateNamespace { namespace } => Ok(vec![r.step(
             phase::PREPARE,
             format!("CREATE SCHEMA IF NOT EXISTS {}", r.id(namespace)?),
-            format!("create schema {namespace} for the dataset's objects, unless it exists"),
+            step_comment::create_schema(namespace),
         )]),
         Change::CreateObject { object } => r.create_object(object),
         Change::DropObject { object } => Ok(vec![StepDraft {
@@ -89,11 +93,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                     r.table(&object.physical)?,
                     r.id(&column.physical)?
                 ),
-                format!(
-                    "drop column {} of {}: {}.{} is no longer in the package (its values are \
-                     deleted)",
-                    column.physical, object.physical, object.logical, column.logical
-                ),
+                step_comment::drop_column(object, column),
             )
         }]),
         Change::RenameColumn { object, from, to } => Ok(vec![r.step(
@@ -123,10 +123,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.table(&object.physical)?,
                 r.id(&column.physical)?
             ),
-            format!(
-                "allow nulls in {}.{}: {}.{} is now nullable",
-                object.physical, column.physical, object.logical, column.logical
-            ),
+            step_comment::drop_not_null(object, column),
         )]),
         Change::SetDefault {
             object,
@@ -158,10 +155,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.table(&object.physical)?,
                 r.id(&column.physical)?
             ),
-            format!(
-                "drop the default of {}.{}: {}.{} no longer has one",
-                object.physical, column.physical, object.logical, column.logical
-            ),
+            step_comment::drop_default(object, column),
         )]),
         Change::AddPrimaryKey { object, key } => Ok(vec![r.step(
             phase::ENFORCE,
@@ -184,9 +178,8 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.table(&object.physical)?
             ),
             format!(
-                "drop primary key {} of {}: the primary key of {} changes or goes away \
-                 (skipped when there is none)",
-                key.name, object.physical, object.logical
+                "{} (skipped when there is none)",
+                step_comment::drop_primary_key(object, &key.name)
             ),
         )]),
         Change::RenamePrimaryKey { object, from, to } => Ok(vec![r.step(
@@ -198,9 +191,8 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 r.id(to)?
             ),
             format!(
-                "rename primary key {from} to {to}: its generated name follows the table of {} \
-                 (skipped when already renamed)",
-                object.logical
+                "{} (skipped when already renamed)",
+                step_comment::rename_primary_key(object, from, to)
             ),
         )]),
         Change::CreateIndex { object, index } => Ok(vec![r.index(object, index)?]),
@@ -255,19 +247,14 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 view.sql
             ),
             format!(
-                "create view {} for {}, after the objects and views it reads (COPY GRANTS keeps \
-                 the grants of a view it replaces)",
-                view.physical, view.logical
+                "{} (COPY GRANTS keeps the grants of a view it replaces)",
+                step_comment::create_view(view)
             ),
         )]),
         Change::DropView { view } => Ok(vec![r.step(
             phase::DROP_VIEWS,
             format!("DROP VIEW IF EXISTS {}", r.table(&view.physical)?),
-            format!(
-                "drop view {} of {}: it goes away, or is recreated around changes to what it \
-                 reads",
-                view.physical, view.logical
-            ),
+            step_comment::drop_view(view),
         )]),
         Change::AddIdentity { .. }
         | Change::DropIdentity { .. }
@@ -283,72 +270,31 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
     }
 }
 
-/// Why something was renamed, for a step's comment.
-fn why_renamed(from: &Name, to: &Name) -> String {
-    if from.logical == to.logical {
-        format!("the physical name of {} changed", to.logical)
-    } else {
-        format!("{} was renamed to {}", from.logical, to.logical)
-    }
-}
+/// How Snowflake writes a name: quoted unless plain, at most 255 bytes.
+const IDENTIFIERS: IdentifierRules = IdentifierRules {
+    engine: "Snowflake",
+    max_bytes: MAX_IDENTIFIER_BYTES,
+    push_quoted: push_quoted_ident,
+};
 
-/// Renderer holds what every step of one change shares.
-struct Renderer<'a> {
-    namespace: &'a str,
-    change: &'a Change,
+/// Renderer is the shared [`ChangeRenderer`] of one change (Snowflake commits each DDL
+/// statement on its own: no step runs inside a transaction), with the Snowflake rendering of
+/// the changes that take more than one step.
+struct Renderer<'a>(ChangeRenderer<'a>);
+
+impl<'a> std::ops::Deref for Renderer<'a> {
+    type Target = ChangeRenderer<'a>;
+
+    fn deref(&self) -> &ChangeRenderer<'a> {
+        &self.0
+    }
 }
 
 impl Renderer<'_> {
-    /// A step with the change's action and target, no hazards. Snowflake commits each DDL
-    /// statement on its own: no step runs inside a transaction.
-    fn step(&self, phase: u32, sql: String, comment: String) -> StepDraft {
-        self.step_as(self.change.action(), phase, sql, comment)
-    }
-
-    fn step_as(&self, action: &str, phase: u32, sql: String, comment: String) -> StepDraft {
-        StepDraft {
-            phase,
-            action: action.to_string(),
-            target: self.change.target(),
-            sql,
-            hazards: Vec::new(),
-            comment,
-            transactional: false,
-        }
-    }
-
     /// A step that only informs: its statement is a SQL comment, shown in the plan and its
     /// preview, never sent to Snowflake.
     fn note(&self, phase: u32, note: String, comment: String) -> StepDraft {
         self.step(phase, format!("-- {note}"), comment)
-    }
-
-    fn error(&self, message: impl Into<String>) -> RenderError {
-        RenderError {
-            target: self.change.target(),
-            message: message.into(),
-        }
-    }
-
-    /// `name` as it must appear in SQL; a name Snowflake cannot hold is refused.
-    fn id(&self, name: &str) -> Result<String, RenderError> {
-        if name.is_empty() || name.len() > MAX_IDENTIFIER_BYTES {
-            return Err(self.error(format!(
-                "the name {name:?} does not fit Snowflake's identifiers (1 to \
-                 {MAX_IDENTIFIER_BYTES} bytes)"
-            )));
-        }
-        Ok(quote_ident(name))
-    }
-
-    /// `name` qualified by the dataset's namespace.
-    fn table(&self, name: &str) -> Result<String, RenderError> {
-        Ok(format!("{}.{}", self.id(self.namespace)?, self.id(name)?))
-    }
-
-    fn column_list(&self, columns: &[String]) -> Result<String, RenderError> {
-        let ids: Result<Vec<String>, RenderError> = columns.iter().map(|c| self.id(c)).collect();
-        Ok(ids?.join(", "))
     }
 
     /// `name type [NOT NULL] [DEFAULT literal]`.
@@ -410,10 +356,7 @@ impl Renderer<'_> {
             .filter(|i| i.unique)
             .map(|i| i.logical.as_str())
             .collect();
-        let mut comment = format!(
-            "create table {} for the new object {}",
-            object.physical, object.logical
-        );
+        let mut comment = step_comment::create_table(&object.physical, &object.logical);
         if object.primary_key.is_some() || !unique.is_empty() {
             comment.push_str(
                 "; its primary key and unique constraints are informational (Snowflake does not \
@@ -506,15 +449,11 @@ impl Renderer<'_> {
                 self.column_definition(column, not_null_now)?
             ),
             if column.nullable || not_null_now {
-                format!(
-                    "add column {} to {} for the new field {}.{}",
-                    column.physical, object.physical, object.logical, column.logical
-                )
+                step_comment::add_column(object, column)
             } else {
                 format!(
-                    "add column {} to {} for the new field {}.{}, nullable for now: NOT NULL is \
-                     set in the enforce phase",
-                    column.physical, object.physical, object.logical, column.logical
+                    "{}, nullable for now: NOT NULL is set in the enforce phase",
+                    step_comment::add_column(object, column)
                 )
             },
         )];
@@ -588,108 +527,6 @@ impl Renderer<'_> {
                 sql_type(to)
             ),
         )
-    }
-
-    /// column_copy replaces a column by a copy of another type or with a default, in six steps
-    /// of one group (they run in order): add the copy column, backfill it, carry NOT NULL over,
-    /// swap the names, drop the original. Each step is safe to run twice: the add by
-    /// `IF NOT EXISTS`, the backfill by rewriting the same values, NOT NULL by a catalog check
-    /// inside its block, the renames by the executor's check, the drop by `IF EXISTS`.
-    fn column_copy(
-        &self,
-        object: &Name,
-        column: &Name,
-        from: &FieldType,
-        to: &FieldType,
-        default: Option<&str>,
-        why: &str,
-    ) -> Result<Vec<StepDraft>, RenderError> {
-        let table = self.table(&object.physical)?;
-        let col = self.id(&column.physical)?;
-        let copy_name = format!("{}{COPY_SUFFIX}", column.physical);
-        let old_name = format!("{}{OLD_SUFFIX}", column.physical);
-        let copy = self.id(&copy_name)?;
-        let old = self.id(&old_name)?;
-        let new_type = sql_type(to);
-        let default_sql = default.map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
-        let cast = if from == to {
-            col.clone()
-        } else {
-            format!("CAST({col} AS {new_type})")
-        };
-        let namespace = crate::literal::quote(self.namespace);
-        let table_name = crate::literal::quote(&object.physical);
-        let column_name = crate::literal::quote(&column.physical);
-        let copy_step =
-            |action: &str, sql: String, comment: String, hazards: Vec<Hazard>| StepDraft {
-                hazards,
-                ..self.step_as(action, phase::ALTER_COLUMNS, sql, comment)
-            };
-        Ok(vec![
-            copy_step(
-                "addCopyColumn",
-                format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {copy} {new_type}{default_sql}"),
-                format!("{why}: add the copy column {copy_name}"),
-                Vec::new(),
-            ),
-            copy_step(
-                "backfillCopyColumn",
-                format!("UPDATE {table} SET {copy} = {cast}"),
-                format!(
-                    "copy every value of {} into {copy_name}: rewrites the table, and rows \
-                     written from now until the swap keep only the default in the copy (stop \
-                     writers to {} until this migration ends)",
-                    column.physical, object.physical
-                ),
-                vec![Hazard::TableRewrite, Hazard::BlocksWrites],
-            ),
-            copy_step(
-                "keepNotNull",
-                format!(
-                    "EXECUTE IMMEDIATE $$\nBEGIN\n  IF (EXISTS (SELECT 1 FROM INFORMATION_SCHEMA.COLUMNS \
-                     WHERE TABLE_SCHEMA = {namespace} AND TABLE_NAME = {table_name} \
-                     AND COLUMN_NAME = {column_name} AND IS_NULLABLE = 'NO')) THEN\n    \
-                     ALTER TABLE {table} ALTER COLUMN {copy} SET NOT NULL;\n  END IF;\nEND;\n$$"
-                ),
-                format!(
-                    "make {copy_name} NOT NULL when {} is (the copy keeps the column's rules)",
-                    column.physical
-                ),
-                vec![Hazard::ValidatesData],
-            ),
-            copy_step(
-                "swapColumns",
-                format!("ALTER TABLE {table} RENAME COLUMN {col} TO {old}"),
-                format!(
-                    "set the original {} aside as {old_name} (skipped when already done)",
-                    column.physical
-                ),
-                Vec::new(),
-            ),
-            copy_step(
-                "swapColumns",
-                format!("ALTER TABLE {table} RENAME COLUMN {copy} TO {col}"),
-                format!(
-                    "give the copy the name {} (skipped when already done)",
-                    column.physical
-                ),
-                Vec::new(),
-            ),
-            // In the contract phase, with the other steps that cannot be undone: until then a
-            // failed migration can swap the original back (crate::undo).
-            StepDraft {
-                hazards: vec![Hazard::NotReversible],
-                ..self.step_as(
-                    "dropOriginalColumn",
-                    phase::CONTRACT,
-                    format!("ALTER TABLE {table} DROP COLUMN IF EXISTS {old}"),
-                    format!(
-                        "drop the original column, now {old_name}: its values live on in the \
-                         copy, converted (the old form cannot be restored)"
-                    ),
-                )
-            },
-        ])
     }
 }
 

@@ -122,13 +122,15 @@ pub async fn save_state(
     Ok(saved)
 }
 
-/// Records that `phase` is the last completed phase of `dataset_id` (a change of the record:
-/// its version goes up, as every change does).
+/// Records that `phase` is the last completed phase of `dataset_id` (None: no phase of the plan
+/// is applied, after an undo) (a change of the record: its version goes up, as every change
+/// does).
 pub async fn record_phase(
     client: &SnowflakeClient,
     dataset_id: &str,
-    phase: u32,
+    phase: Option<u32>,
 ) -> Result<(), crate::client::SnowflakeError> {
+    let phase = phase.map_or_else(|| "NULL".to_string(), |p| p.to_string());
     client
         .execute(&format!(
             "UPDATE {STATE_TABLE} SET LAST_COMPLETED_PHASE = {phase}, VERSION = VERSION + 1, \

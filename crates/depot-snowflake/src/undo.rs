@@ -13,6 +13,7 @@
 
 use depot_core::dialect::{RenderContext, RenderError};
 use depot_core::undo::{Before, Undo};
+use depot_core::undo_sql::{view_to_restore, UndoSql};
 use depot_core::Change;
 
 use crate::dialect::quote_ident;
@@ -27,7 +28,11 @@ pub fn undo(
     ctx: &RenderContext,
 ) -> Result<Undo, RenderError> {
     let ns = &ctx.namespace;
-    let table = |name: &str| format!("{}.{}", quote_ident(ns), quote_ident(name));
+    let sql = UndoSql {
+        namespace: ns,
+        quote: quote_ident,
+    };
+    let table = |name: &str| sql.table(name);
     let id = quote_ident;
     let statements = match change {
         Change::CreateNamespace { .. } => Vec::new(),
@@ -104,7 +109,7 @@ pub fn undo(
             "ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})",
             table(&object.physical),
             id(&key.name),
-            columns(&before.current_columns(object, &key.columns))
+            sql.column_list(&before.current_columns(object, &key.columns))
         )],
         Change::RenamePrimaryKey { object, from, to }
         | Change::RenameIndex { object, from, to } => {
@@ -129,7 +134,7 @@ pub fn undo(
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
                 table(&object.physical),
                 id(&index.physical),
-                columns(&before.current_columns(object, &index.columns))
+                sql.column_list(&before.current_columns(object, &index.columns))
             )],
             false => Vec::new(),
         },
@@ -137,16 +142,7 @@ pub fn undo(
             vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
         }
         Change::DropView { view } => {
-            let Some(old_view) = before.view(view) else {
-                return Err(RenderError {
-                    target: change.target(),
-                    message: format!(
-                        "view {} is dropped, but the version the plan starts from has no such \
-                         view to restore after a failure",
-                        view.physical
-                    ),
-                });
-            };
+            let old_view = view_to_restore(before, change, view)?;
             vec![format!(
                 "CREATE OR REPLACE VIEW {} COPY GRANTS AS {}",
                 table(&old_view.physical),
@@ -155,12 +151,4 @@ pub fn undo(
         }
     };
     Ok(Undo::Statements(statements))
-}
-
-fn columns(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -1,0 +1,120 @@
+//! The column copy: how a Snowflake column changes where Snowflake cannot alter it in place
+//! (another type, or a default on an existing column), by filling a copy and swapping names.
+
+use depot_core::change::Name;
+use depot_core::dialect::{RenderError, StepDraft};
+use depot_core::field_type::FieldType;
+use depot_core::{phase, Hazard};
+
+use super::Renderer;
+use crate::literal::quote;
+use crate::sql_type::sql_type;
+
+/// The suffix of the temporary column a column copy fills before the swap.
+pub const COPY_SUFFIX: &str = "__DEPOT_COPY";
+/// The suffix the original column carries between the swap and its drop.
+pub const OLD_SUFFIX: &str = "__DEPOT_OLD";
+
+impl Renderer<'_> {
+    /// column_copy replaces a column by a copy of another type or with a default, in six steps
+    /// of one group (they run in order): add the copy column, backfill it, carry NOT NULL over,
+    /// swap the names, drop the original. Each step is safe to run twice: the add by
+    /// `IF NOT EXISTS`, the backfill by rewriting the same values, NOT NULL by a catalog check
+    /// inside its block, the renames by the executor's check, the drop by `IF EXISTS`.
+    pub(super) fn column_copy(
+        &self,
+        object: &Name,
+        column: &Name,
+        from: &FieldType,
+        to: &FieldType,
+        default: Option<&str>,
+        why: &str,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let table = self.table(&object.physical)?;
+        let col = self.id(&column.physical)?;
+        let copy_name = format!("{}{COPY_SUFFIX}", column.physical);
+        let old_name = format!("{}{OLD_SUFFIX}", column.physical);
+        let copy = self.id(&copy_name)?;
+        let old = self.id(&old_name)?;
+        let new_type = sql_type(to);
+        let default_sql = default.map(|d| format!(" DEFAULT {d}")).unwrap_or_default();
+        let cast = if from == to {
+            col.clone()
+        } else {
+            format!("CAST({col} AS {new_type})")
+        };
+        let namespace = quote(self.namespace);
+        let table_name = quote(&object.physical);
+        let column_name = quote(&column.physical);
+        let copy_step =
+            |action: &str, sql: String, comment: String, hazards: Vec<Hazard>| StepDraft {
+                hazards,
+                ..self.step_as(action, phase::ALTER_COLUMNS, sql, comment)
+            };
+        Ok(vec![
+            copy_step(
+                "addCopyColumn",
+                format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {copy} {new_type}{default_sql}"),
+                format!("{why}: add the copy column {copy_name}"),
+                Vec::new(),
+            ),
+            copy_step(
+                "backfillCopyColumn",
+                format!("UPDATE {table} SET {copy} = {cast}"),
+                format!(
+                    "copy every value of {} into {copy_name}: rewrites the table, and rows \
+                     written from now until the swap keep only the default in the copy (stop \
+                     writers to {} until this migration ends)",
+                    column.physical, object.physical
+                ),
+                vec![Hazard::TableRewrite, Hazard::BlocksWrites],
+            ),
+            copy_step(
+                "keepNotNull",
+                format!(
+                    "EXECUTE IMMEDIATE $$\nBEGIN\n  IF (EXISTS (SELECT 1 FROM INFORMATION_SCHEMA.COLUMNS \
+                     WHERE TABLE_SCHEMA = {namespace} AND TABLE_NAME = {table_name} \
+                     AND COLUMN_NAME = {column_name} AND IS_NULLABLE = 'NO')) THEN\n    \
+                     ALTER TABLE {table} ALTER COLUMN {copy} SET NOT NULL;\n  END IF;\nEND;\n$$"
+                ),
+                format!(
+                    "make {copy_name} NOT NULL when {} is (the copy keeps the column's rules)",
+                    column.physical
+                ),
+                vec![Hazard::ValidatesData],
+            ),
+            copy_step(
+                "swapColumns",
+                format!("ALTER TABLE {table} RENAME COLUMN {col} TO {old}"),
+                format!(
+                    "set the original {} aside as {old_name} (skipped when already done)",
+                    column.physical
+                ),
+                Vec::new(),
+            ),
+            copy_step(
+                "swapColumns",
+                format!("ALTER TABLE {table} RENAME COLUMN {copy} TO {col}"),
+                format!(
+                    "give the copy the name {} (skipped when already done)",
+                    column.physical
+                ),
+                Vec::new(),
+            ),
+            // In the contract phase, with the other steps that cannot be undone: until then a
+            // failed migration can swap the original back (crate::undo).
+            StepDraft {
+                hazards: vec![Hazard::NotReversible],
+                ..self.step_as(
+                    "dropOriginalColumn",
+                    phase::CONTRACT,
+                    format!("ALTER TABLE {table} DROP COLUMN IF EXISTS {old}"),
+                    format!(
+                        "drop the original column, now {old_name}: its values live on in the \
+                         copy, converted (the old form cannot be restored)"
+                    ),
+                )
+            },
+        ])
+    }
+}
