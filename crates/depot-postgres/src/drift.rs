@@ -259,7 +259,7 @@ fn compare_table(
         let has_include = found.definition.contains(") INCLUDE (");
         let has_where = found.definition.contains(" WHERE ");
         if !found.definition.contains(&uses)
-            || has_include != !index.include.is_empty()
+            || has_include == index.include.is_empty()
             || has_where != index.where_sql.is_some()
         {
             out.push(format!(
