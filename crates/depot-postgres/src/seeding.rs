@@ -275,20 +275,22 @@ mod tests {
         model.objects.insert("Owner".into(), owner);
         // "Dog" sorts before "Owner", but a dog references its owner.
         let dog = model.objects.get_mut("Dog").unwrap();
-        dog.columns.push(column("ownerId", "owner_id", FieldType::Bigint));
-        dog.foreign_keys.push(depot_core::constraint::PhysicalForeignKey {
-            logical: "byOwner".into(),
-            physical: "dog_by_owner_fkey".into(),
-            columns: vec!["owner_id".into()],
-            references_namespace: "ws".into(),
-            references_logical: "Owner".into(),
-            references_table: "owner".into(),
-            references_columns: vec!["id".into()],
-            on_delete: Default::default(),
-            on_update: Default::default(),
-            deferrable: None,
-            comment: None,
-        });
+        dog.columns
+            .push(column("ownerId", "owner_id", FieldType::Bigint));
+        dog.foreign_keys
+            .push(depot_core::constraint::PhysicalForeignKey {
+                logical: "byOwner".into(),
+                physical: "dog_by_owner_fkey".into(),
+                columns: vec!["owner_id".into()],
+                references_namespace: "ws".into(),
+                references_logical: "Owner".into(),
+                references_table: "owner".into(),
+                references_columns: vec!["id".into()],
+                on_delete: Default::default(),
+                on_update: Default::default(),
+                deferrable: None,
+                comment: None,
+            });
         let seeds: Seeds = serde_json::from_value(json!({
             "Dog": [{"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11", "ownerId": 7}],
             "Owner": [{"id": 7}],
