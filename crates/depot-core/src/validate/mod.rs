@@ -15,7 +15,10 @@
 //! kind to `object` or `view`, an object's members are read by `field` and `index`, `seeds`
 //! checks rows against what parsed, and `names` holds the name rules they share.
 
+mod constraints;
+mod default;
 mod field;
+mod generated;
 mod index;
 mod names;
 mod object;

@@ -6,11 +6,19 @@ use std::collections::BTreeMap;
 use crate::json::{JsonObject, JsonValue};
 use crate::package::Package;
 use crate::reader::{Place, Reader};
+use crate::rules;
 
 use super::schema::read_schemas;
 use super::seeds::read_seeds;
 
-const PACKAGE_KEYS: &[&str] = &["name", "version", "description", "schemas", "seeds"];
+const PACKAGE_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "description",
+    "schemas",
+    "seeds",
+    "enums",
+];
 
 pub(super) fn read_package<J: JsonValue>(
     r: &mut Reader,
@@ -30,6 +38,13 @@ pub(super) fn read_package<J: JsonValue>(
         )
         .and_then(|v| r.non_empty_string(v, &at.key("version"), "the package `version`"));
     let description = optional_string(r, map.get("description"), at, "description");
+    if map.get("enums").is_some() {
+        r.report(
+            &at.key("enums"),
+            rules::NOT_SUPPORTED_YET,
+            "`enums` is not supported yet: use string fields (with a check if the values must be limited)",
+        );
+    }
     let schemas = r
         .required(
             map,

@@ -169,6 +169,14 @@ fn read_seed_row<J: JsonValue>(
         let Some(field) = fields.get(name) else {
             continue;
         };
+        if field.computed.is_some() {
+            r.report(
+                &fat,
+                rules::INVALID_SEED_VALUE,
+                format!("seed row gives `{name}`, which is computed: its value is its expression, leave it out"),
+            );
+            continue;
+        }
         if value.is_null() {
             if field.nullable {
                 row.insert(name.to_string(), Value::Null);
@@ -208,7 +216,11 @@ fn read_seed_row<J: JsonValue>(
                     "seed row lacks primary-key field `{name}`: seeding upserts on the primary key"
                 ),
             );
-        } else if !field.nullable && field.default.is_none() {
+        } else if !field.nullable
+            && field.default.is_none()
+            && field.auto_increment.is_none()
+            && field.computed.is_none()
+        {
             r.report(
                 &fat,
                 rules::MISSING_SEED_VALUE,

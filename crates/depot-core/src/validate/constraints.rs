@@ -1,0 +1,524 @@
+//! Constraints (SPEC §1b): an object's `foreignKeys` and `checks`, the names they share with
+//! its indexes, and the references of foreign keys checked against the package's other objects.
+//!
+//! SQL (a check's expression) is parsed later, per engine, by resolution; so is a reference to
+//! a dependency's schema (`Alias.Schema`), which only the dataset's dependencies can tell.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::constraint::{Check, Deferrable, ForeignKey, Reference, ReferentialAction};
+use crate::json::JsonValue;
+use crate::package::{ObjectSchema, Schema};
+use crate::reader::{describe_scalar, Place, Reader};
+use crate::rules;
+
+use super::names::{check_name, Joined};
+use super::object::{check_field_list, Declared};
+use super::package::optional_string;
+use super::schema::Outline;
+
+const FOREIGN_KEY_KEYS: &[&str; 7] = &[
+    "name",
+    "fields",
+    "references",
+    "onDelete",
+    "onUpdate",
+    "deferrable",
+    "description",
+];
+
+const REFERENCE_KEYS: &[&str; 2] = &["schema", "fields"];
+
+const CHECK_KEYS: &[&str; 3] = &["name", "expression", "description"];
+
+const DEFERRABLE_NAMES: &[&str] = &["initiallyImmediate", "initiallyDeferred"];
+
+/// Read is what parsed of a list of constraints: each with its position in the input (the
+/// model sorts them by name; problems found later point at the input).
+pub(super) type Read<T> = Vec<(usize, T)>;
+
+/// ConstraintWhat names a constraint in messages: `foreign key `byCustomer` of `Order``.
+#[derive(Clone, Copy)]
+struct ConstraintWhat<'a> {
+    kind: &'static str,
+    name: Option<&'a str>,
+    object: &'a str,
+}
+
+impl fmt::Display for ConstraintWhat<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(n) => write!(f, "{} `{n}` of `{}`", self.kind, self.object),
+            None => write!(f, "a {} of `{}`", self.kind, self.object),
+        }
+    }
+}
+
+/// read_list reads `value`, an array, each item with `read`.
+fn read_list<'v, J: JsonValue, T>(
+    r: &mut Reader,
+    value: &'v J,
+    at: &Place<'_>,
+    what: &str,
+    mut read: impl FnMut(&mut Reader, &'v J, &Place<'_>) -> Option<T>,
+) -> Read<T> {
+    let Some(items) = value.as_array() else {
+        r.report(
+            at,
+            rules::WRONG_JSON_TYPE,
+            format!(
+                "{what} must be an array, not {}",
+                crate::lenient::kind(value)
+            ),
+        );
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| read(r, item, &at.index(i)).map(|t| (i, t)))
+        .collect()
+}
+
+/// read_foreign_keys reads an object's `foreignKeys` (the value at `at`).
+pub(super) fn read_foreign_keys<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+    object: &str,
+    declared: Declared<'_, J>,
+) -> Read<ForeignKey> {
+    read_list(
+        r,
+        value,
+        at,
+        "`foreignKeys` (a list of {name, fields, references})",
+        |r, raw, at| read_foreign_key(r, raw, at, object, declared),
+    )
+}
+
+fn read_foreign_key<J: JsonValue>(
+    r: &mut Reader,
+    raw: &J,
+    at: &Place<'_>,
+    object: &str,
+    declared: Declared<'_, J>,
+) -> Option<ForeignKey> {
+    let before = r.problems.len();
+    let [name, fields, references, on_delete, on_update, deferrable, description] =
+        r.members(raw, at, "a foreign key", FOREIGN_KEY_KEYS)?;
+    let name = read_name(r, name, at, "foreign key", object);
+    let what = ConstraintWhat {
+        kind: "foreign key",
+        name: name.as_deref(),
+        object,
+    };
+    let fields_at = at.key("fields");
+    let fields = r
+        .require(
+            fields,
+            at,
+            "fields",
+            format_args!("the fields of {what} (a non-empty list)"),
+        )
+        .and_then(|v| r.string_list(v, &fields_at, format_args!("`fields` of {what}")));
+    if let Some(f) = &fields {
+        if f.is_empty() {
+            r.report(
+                &fields_at,
+                rules::EMPTY_VALUE,
+                format!("{what} has no fields"),
+            );
+        }
+        check_field_list(r, &fields_at, f, declared, what);
+    }
+    let references = r
+        .require(
+            references,
+            at,
+            "references",
+            format_args!("what {what} references: {{\"schema\", \"fields\"}}"),
+        )
+        .and_then(|v| read_reference(r, v, &at.key("references"), what));
+    if let (Some(f), Some(reference)) = (&fields, &references) {
+        if f.len() != reference.fields.len() {
+            r.report(
+                &at.key("references").key("fields"),
+                rules::INVALID_FOREIGN_KEY,
+                format!(
+                    "{what} has {} field(s) but references {}: each field pairs with one referenced field",
+                    f.len(),
+                    reference.fields.len()
+                ),
+            );
+        }
+    }
+    let mut action = |value: Option<&J>, key: &str| -> Option<ReferentialAction> {
+        let Some(v) = value else {
+            return Some(ReferentialAction::default());
+        };
+        let kat = at.key(key);
+        let text = r.str(v, &kat, format_args!("`{key}` of {what}"))?;
+        let action = ReferentialAction::from_name(text);
+        if action.is_none() {
+            r.report(
+                &kat,
+                rules::INVALID_VALUE,
+                format!(
+                    "`{key}` of {what} is {}; the actions are {}",
+                    describe_scalar(v),
+                    Joined(ReferentialAction::NAMES)
+                ),
+            );
+        }
+        action
+    };
+    let on_delete = action(on_delete, "onDelete");
+    let on_update = action(on_update, "onUpdate");
+    let deferrable = match deferrable {
+        None => Some(None),
+        Some(v) => read_deferrable(r, v, &at.key("deferrable"), what).map(Some),
+    };
+    let description = optional_string(r, description, at, "description");
+    (r.problems.len() == before).then_some(ForeignKey {
+        name: name?,
+        fields: fields?,
+        references: references?,
+        on_delete: on_delete?,
+        on_update: on_update?,
+        deferrable: deferrable?,
+        description: description?,
+    })
+}
+
+fn read_reference<J: JsonValue>(
+    r: &mut Reader,
+    raw: &J,
+    at: &Place<'_>,
+    what: ConstraintWhat<'_>,
+) -> Option<Reference> {
+    let before = r.problems.len();
+    let [schema, fields] = r.members(
+        raw,
+        at,
+        format_args!("`references` of {what}"),
+        REFERENCE_KEYS,
+    )?;
+    let schema_at = at.key("schema");
+    let schema = r
+        .require(
+            schema,
+            at,
+            "schema",
+            "the referenced schema: a schema of the package, or `Alias.Schema` of a dependency",
+        )
+        .and_then(|v| {
+            r.non_empty_string(v, &schema_at, format_args!("the schema {what} references"))
+        });
+    if let Some(s) = &schema {
+        if let Some((alias, target)) = s.split_once('.') {
+            check_name(r, &schema_at, "dependency alias", alias);
+            check_name(r, &schema_at, "referenced schema name", target);
+        }
+    }
+    let fields_at = at.key("fields");
+    let fields = r
+        .require(
+            fields,
+            at,
+            "fields",
+            "the referenced fields: the target's primary key or the fields of one of its unique indexes",
+        )
+        .and_then(|v| r.string_list(v, &fields_at, format_args!("the fields {what} references")));
+    if let Some(f) = &fields {
+        if f.is_empty() {
+            r.report(
+                &fields_at,
+                rules::EMPTY_VALUE,
+                format!("{what} references no field"),
+            );
+        }
+        for (i, field) in f.iter().enumerate() {
+            if f[..i].contains(field) {
+                r.report(
+                    &fields_at.index(i),
+                    rules::DUPLICATE_FIELD,
+                    format!("{what} references field `{field}` twice"),
+                );
+            }
+        }
+    }
+    (r.problems.len() == before).then_some(Reference {
+        schema: schema?,
+        fields: fields?,
+    })
+}
+
+fn read_deferrable<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+    what: ConstraintWhat<'_>,
+) -> Option<Deferrable> {
+    match r.str(value, at, format_args!("`deferrable` of {what}"))? {
+        "initiallyImmediate" => Some(Deferrable::InitiallyImmediate),
+        "initiallyDeferred" => Some(Deferrable::InitiallyDeferred),
+        _ => {
+            r.report(
+                at,
+                rules::INVALID_VALUE,
+                format!(
+                    "`deferrable` of {what} is {}; it is one of {} (leave it out for a key checked at once)",
+                    describe_scalar(value),
+                    Joined(DEFERRABLE_NAMES)
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// read_checks reads an object's `checks` (the value at `at`).
+pub(super) fn read_checks<J: JsonValue>(
+    r: &mut Reader,
+    value: &J,
+    at: &Place<'_>,
+    object: &str,
+) -> Read<Check> {
+    read_list(
+        r,
+        value,
+        at,
+        "`checks` (a list of {name, expression})",
+        |r, raw, at| read_check(r, raw, at, object),
+    )
+}
+
+fn read_check<J: JsonValue>(
+    r: &mut Reader,
+    raw: &J,
+    at: &Place<'_>,
+    object: &str,
+) -> Option<Check> {
+    let before = r.problems.len();
+    let [name, expression, description] = r.members(raw, at, "a check", CHECK_KEYS)?;
+    let name = read_name(r, name, at, "check", object);
+    let what = ConstraintWhat {
+        kind: "check",
+        name: name.as_deref(),
+        object,
+    };
+    let expression = r
+        .require(
+            expression,
+            at,
+            "expression",
+            format_args!("the condition of {what} (one SQL expression over the object's fields)"),
+        )
+        .and_then(|v| {
+            r.non_empty_string(
+                v,
+                &at.key("expression"),
+                format_args!("`expression` of {what}"),
+            )
+        });
+    let description = optional_string(r, description, at, "description");
+    (r.problems.len() == before).then_some(Check {
+        name: name?,
+        expression: expression?,
+        description: description?,
+    })
+}
+
+fn read_name<J: JsonValue>(
+    r: &mut Reader,
+    value: Option<&J>,
+    at: &Place<'_>,
+    kind: &str,
+    object: &str,
+) -> Option<String> {
+    let name_at = at.key("name");
+    let name = r
+        .require(
+            value,
+            at,
+            "name",
+            format_args!("the name of a {kind} of `{object}`"),
+        )
+        .and_then(|v| r.string(v, &name_at, format_args!("the {kind} `name`")))?;
+    check_name(r, &name_at, &format!("{kind} name"), &name).then_some(name)
+}
+
+/// NamedAt is one named index or constraint of an object: its list (`indexes`, ...), its
+/// position in it and its name.
+pub(super) type NamedAt<'n> = (&'static str, usize, &'n str);
+
+/// check_unique_names reports an index, foreign key or check named like an earlier one of
+/// another list (two indexes of one name are reported with the indexes).
+pub(super) fn check_unique_names(
+    r: &mut Reader,
+    at: &Place<'_>,
+    object: &str,
+    named: &[NamedAt<'_>],
+) {
+    let kind = |list: &str| match list {
+        "indexes" => "index",
+        "foreignKeys" => "foreign key",
+        _ => "check",
+    };
+    let mut first: BTreeMap<&str, &str> = BTreeMap::new();
+    for &(list, i, name) in named {
+        match first.get(name) {
+            None => {
+                first.insert(name, list);
+            }
+            Some(&earlier) if earlier == "indexes" && list == "indexes" => {}
+            Some(&earlier) => r.report(
+                &at.key(list).index(i).key("name"),
+                rules::DUPLICATE_CONSTRAINT,
+                format!(
+                    "object `{object}` has {} `{name}` and {} `{name}`: indexes, foreign keys and checks of an object have distinct names",
+                    kind(earlier),
+                    kind(list)
+                ),
+            ),
+        }
+    }
+}
+
+/// check_references checks the foreign keys of every parsed object whose target is a schema of
+/// the package: it is an object, the referenced fields are its primary key or the fields of
+/// one of its (non-partial) unique indexes, and paired fields have the same type.
+/// `positions` gives, per object, the input position of each of its (sorted) foreign keys.
+pub(super) fn check_references<J: JsonValue>(
+    r: &mut Reader,
+    at: &Place<'_>,
+    parsed: &BTreeMap<String, Schema>,
+    outlines: &BTreeMap<&str, Outline<'_, J>>,
+    positions: &BTreeMap<&str, Vec<usize>>,
+) {
+    for (owner, schema) in parsed {
+        let Schema::Object(object) = schema else {
+            continue;
+        };
+        let Some(positions) = positions.get(owner.as_str()) else {
+            continue;
+        };
+        let oat = at.key(owner).in_schema(owner);
+        let fkat = oat.key("foreignKeys");
+        for (fk, &i) in object.foreign_keys.iter().zip(positions) {
+            check_reference(r, &fkat.index(i), owner, object, fk, parsed, outlines);
+        }
+    }
+}
+
+fn check_reference<J: JsonValue>(
+    r: &mut Reader,
+    at: &Place<'_>,
+    owner: &str,
+    object: &ObjectSchema,
+    fk: &ForeignKey,
+    parsed: &BTreeMap<String, Schema>,
+    outlines: &BTreeMap<&str, Outline<'_, J>>,
+) {
+    // `Alias.Schema`: checked by resolution against the dataset's dependencies.
+    if fk.references.dependency().is_some() {
+        return;
+    }
+    let what = ConstraintWhat {
+        kind: "foreign key",
+        name: Some(&fk.name),
+        object: owner,
+    };
+    let target_name = fk.references.schema.as_str();
+    let rat = at.key("references");
+    let target = match (outlines.get(target_name), parsed.get(target_name)) {
+        (None, _) => {
+            let objects: Vec<&str> = outlines
+                .iter()
+                .filter(|(_, o)| matches!(o, Outline::Object { .. }))
+                .map(|(n, _)| *n)
+                .collect();
+            r.report(
+                &rat.key("schema"),
+                rules::UNKNOWN_SCHEMA,
+                format!(
+                    "{what} references `{target_name}`, which is not a schema of the package (a dependency's is written `Alias.Schema`); objects: {}",
+                    Joined(&objects)
+                ),
+            );
+            return;
+        }
+        (Some(Outline::View), _) => {
+            r.report(
+                &rat.key("schema"),
+                rules::INVALID_FOREIGN_KEY,
+                format!("{what} references `{target_name}`, which is a view: a foreign key references an object"),
+            );
+            return;
+        }
+        (_, Some(Schema::Object(target))) => target,
+        // The target has problems of its own, already reported.
+        (Some(_), _) => return,
+    };
+    let fields_at = rat.key("fields");
+    let mut known = true;
+    for (j, f) in fk.references.fields.iter().enumerate() {
+        if !target.fields.contains_key(f) {
+            known = false;
+            let fields: Vec<&str> = target.fields.keys().map(String::as_str).collect();
+            r.report(
+                &fields_at.index(j),
+                rules::UNKNOWN_FIELD,
+                format!(
+                    "{what} references field `{f}` of `{target_name}`, which it does not have; fields: {}",
+                    Joined(&fields)
+                ),
+            );
+        }
+    }
+    if !known {
+        return;
+    }
+    let same_set = |keys: &mut dyn Iterator<Item = &str>| {
+        let mut keys: Vec<&str> = keys.collect();
+        let mut referenced: Vec<&str> = fk.references.fields.iter().map(String::as_str).collect();
+        keys.sort_unstable();
+        referenced.sort_unstable();
+        keys == referenced
+    };
+    let is_key = same_set(&mut target.primary_key.iter().map(String::as_str))
+        || target
+            .indexes
+            .iter()
+            .filter(|ix| ix.unique && ix.where_clause.is_none())
+            .any(|ix| same_set(&mut ix.field_names()));
+    if !is_key {
+        r.report(
+            &fields_at,
+            rules::INVALID_FOREIGN_KEY,
+            format!(
+                "{what} references ({}) of `{target_name}`, which is neither its primary key ({}) nor the fields of one of its unique indexes: a reference identifies one row",
+                Joined(&fk.references.fields),
+                Joined(&target.primary_key)
+            ),
+        );
+        return;
+    }
+    for (j, (f, rf)) in fk.fields.iter().zip(&fk.references.fields).enumerate() {
+        let (Some(field), Some(referenced)) = (object.fields.get(f), target.fields.get(rf)) else {
+            continue;
+        };
+        let (a, b) = (field.field_type.name(), referenced.field_type.name());
+        if a != b {
+            r.report(
+                &at.key("fields").index(j).in_field(f),
+                rules::INVALID_FOREIGN_KEY,
+                format!(
+                    "field `{f}` of `{owner}` is {a} but {what} pairs it with `{target_name}.{rf}`, which is {b}: paired fields have the same type"
+                ),
+            );
+        }
+    }
+}
