@@ -142,7 +142,9 @@ fn read_foreign_key<J: JsonValue>(
         )
         .and_then(|v| read_reference(r, v, &at.key("references"), what));
     if let (Some(f), Some(reference)) = (&fields, &references) {
-        if f.len() != reference.fields.len() {
+        // An empty list is reported as such, not again as a mismatch.
+        let both = !f.is_empty() && !reference.fields.is_empty();
+        if both && f.len() != reference.fields.len() {
             r.report(
                 &at.key("references").key("fields"),
                 rules::INVALID_FOREIGN_KEY,
@@ -520,5 +522,215 @@ fn check_reference<J: JsonValue>(
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_package;
+    use super::super::test_support::{one_problem, orders, problems, with};
+    use crate::constraint::{Deferrable, ReferentialAction};
+    use crate::package::Schema;
+    use crate::rules;
+    use serde_json::{json, Value};
+
+    fn order(p: &crate::package::Package) -> &crate::package::ObjectSchema {
+        match &p.schemas["Order"] {
+            Schema::Object(o) => o,
+            Schema::View(_) => panic!(),
+        }
+    }
+
+    #[test]
+    fn foreign_keys_and_checks_are_read_sorted_by_name() {
+        let p = parse_package(&orders()).unwrap();
+        let o = order(&p);
+        let names: Vec<&str> = o.foreign_keys.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["byBreed", "byCustomer", "byEmail"]);
+        let fk = &o.foreign_keys[1];
+        assert_eq!(fk.on_delete, ReferentialAction::Restrict);
+        assert_eq!(fk.on_update, ReferentialAction::Cascade);
+        assert_eq!(fk.deferrable, Some(Deferrable::InitiallyDeferred));
+        assert_eq!(
+            o.foreign_keys[0].references.dependency(),
+            Some(("Breeds", "Breed"))
+        );
+        assert_eq!(o.checks[0].expression, "totalCents >= 0");
+    }
+
+    fn with_foreign_key(fk: Value) -> Value {
+        with(orders(), "/schemas/Order/foreignKeys", json!([fk]))
+    }
+
+    #[test]
+    fn bad_foreign_keys_name_the_key_and_the_reason() {
+        let refs = |schema: &str, fields: Value| json!({"schema": schema, "fields": fields});
+        let fk = |fields: Value, references: Value| json!({"name": "k", "fields": fields, "references": references});
+        let cases = [
+            (
+                fk(json!(["customerId"]), refs("Nobody", json!(["id"]))),
+                rules::UNKNOWN_SCHEMA,
+                "schemas.Order.foreignKeys[0].references.schema",
+                "Customer, Order",
+            ),
+            (
+                fk(json!(["customerId"]), refs("Customer", json!(["ghost"]))),
+                rules::UNKNOWN_FIELD,
+                "schemas.Order.foreignKeys[0].references.fields[0]",
+                "ghost",
+            ),
+            (
+                fk(
+                    json!(["customerId"]),
+                    refs("Customer", json!(["id", "email"])),
+                ),
+                rules::INVALID_FOREIGN_KEY,
+                "schemas.Order.foreignKeys[0].references.fields",
+                "1 field(s) but references 2",
+            ),
+            (
+                fk(
+                    json!(["customerEmail", "customerId"]),
+                    refs("Customer", json!(["email", "id"])),
+                ),
+                rules::INVALID_FOREIGN_KEY,
+                "schemas.Order.foreignKeys[0].references.fields",
+                "neither its primary key (id)",
+            ),
+            (
+                fk(json!(["totalCents"]), refs("Customer", json!(["id"]))),
+                rules::INVALID_FOREIGN_KEY,
+                "schemas.Order.foreignKeys[0].fields[0]",
+                "bigint but foreign key `k` of `Order` pairs it with `Customer.id`, which is uuid",
+            ),
+            (
+                fk(json!(["ghost"]), refs("Customer", json!(["id"]))),
+                rules::UNKNOWN_FIELD,
+                "schemas.Order.foreignKeys[0].fields[0]",
+                "ghost",
+            ),
+            (
+                fk(json!([]), refs("Customer", json!(["id"]))),
+                rules::EMPTY_VALUE,
+                "schemas.Order.foreignKeys[0].fields",
+                "no fields",
+            ),
+            (
+                fk(
+                    json!(["customerId"]),
+                    refs("bad-alias.Breed", json!(["id"])),
+                ),
+                rules::INVALID_NAME,
+                "schemas.Order.foreignKeys[0].references.schema",
+                "bad-alias",
+            ),
+            (
+                json!({"name": "k", "fields": ["customerId"], "references": {"schema": "Customer", "fields": ["id"]}, "onDelete": "explode"}),
+                rules::INVALID_VALUE,
+                "schemas.Order.foreignKeys[0].onDelete",
+                "noAction, restrict, cascade, setNull, setDefault",
+            ),
+            (
+                json!({"name": "k", "fields": ["customerId"], "references": {"schema": "Customer", "fields": ["id"]}, "deferrable": true}),
+                rules::WRONG_JSON_TYPE,
+                "schemas.Order.foreignKeys[0].deferrable",
+                "`deferrable` of foreign key `k` of `Order`",
+            ),
+            (
+                json!({"name": "k-1", "fields": ["customerId"], "references": {"schema": "Customer", "fields": ["id"]}}),
+                rules::INVALID_NAME,
+                "schemas.Order.foreignKeys[0].name",
+                "foreign key name",
+            ),
+            (
+                json!({"name": "k", "fields": ["customerId"]}),
+                rules::REQUIRED,
+                "schemas.Order.foreignKeys[0].references",
+                "foreign key `k` of `Order`",
+            ),
+        ];
+        for (fk, rule, path, needle) in cases {
+            let p = one_problem(with_foreign_key(fk.clone()));
+            assert_eq!(
+                (p.rule, p.path.as_str()),
+                (rule, path),
+                "{fk}: {}",
+                p.message
+            );
+            assert_eq!(p.schema.as_deref(), Some("Order"));
+            assert!(p.message.contains(needle), "{fk}: {}", p.message);
+        }
+        // A view is not a target; a partial unique index does not identify one row.
+        let raw = with(
+            orders(),
+            "/schemas/Names",
+            json!({"kind": "view", "query": "SELECT id FROM Customer"}),
+        );
+        let raw = with(
+            raw,
+            "/schemas/Order/foreignKeys",
+            json!([fk(json!(["customerId"]), refs("Names", json!(["id"])))]),
+        );
+        assert_eq!(one_problem(raw).rule, rules::INVALID_FOREIGN_KEY);
+        let raw = with(
+            orders(),
+            "/schemas/Customer/indexes",
+            json!([{"name": "byEmail", "fields": ["email"], "unique": true, "where": "email <> ''"}]),
+        );
+        let p = one_problem(raw);
+        assert_eq!(
+            (p.rule, p.path.as_str()),
+            (
+                rules::INVALID_FOREIGN_KEY,
+                "schemas.Order.foreignKeys[1].references.fields"
+            ),
+            "the input position, not the sorted one"
+        );
+    }
+
+    #[test]
+    fn checks_and_names_shared_by_indexes_and_constraints() {
+        let raw = with(
+            orders(),
+            "/schemas/Order/checks",
+            json!([{"name": "c", "expression": " "}]),
+        );
+        let p = one_problem(raw);
+        assert_eq!(
+            (p.rule, p.path.as_str()),
+            (rules::EMPTY_VALUE, "schemas.Order.checks[0].expression")
+        );
+        assert!(p.message.contains("check `c` of `Order`"), "{}", p.message);
+        let raw = with(orders(), "/schemas/Order/checks", json!([{"name": "c"}]));
+        assert_eq!(
+            problems(raw),
+            [(
+                rules::REQUIRED,
+                "schemas.Order.checks[0].expression".to_string()
+            )]
+        );
+        let raw = with(orders(), "/schemas/Order/checks", json!({"name": "c"}));
+        assert_eq!(
+            problems(raw),
+            [(rules::WRONG_JSON_TYPE, "schemas.Order.checks".to_string())]
+        );
+        let raw = with(
+            orders(),
+            "/schemas/Order/checks",
+            json!([{"name": "byTags", "expression": "true"}, {"name": "byCustomer", "expression": "true"}]),
+        );
+        let got = parse_package(&raw).unwrap_err();
+        let got: Vec<_> = got
+            .0
+            .iter()
+            .map(|p| (p.rule, p.path.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (rules::DUPLICATE_CONSTRAINT, "schemas.Order.checks[0].name", "object `Order` has index `byTags` and check `byTags`: indexes, foreign keys and checks of an object have distinct names"),
+                (rules::DUPLICATE_CONSTRAINT, "schemas.Order.checks[1].name", "object `Order` has foreign key `byCustomer` and check `byCustomer`: indexes, foreign keys and checks of an object have distinct names"),
+            ]
+        );
     }
 }

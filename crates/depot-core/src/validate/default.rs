@@ -199,3 +199,134 @@ fn read_sql<J: JsonValue>(
     }
     (r.problems.len() == before).then_some(per_engine)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_package;
+    use super::super::test_support::{one_problem, orders, unseeded, with};
+    use crate::column_default::{FieldDefault, PortableExpression};
+    use crate::package::Schema;
+    use crate::rules;
+    use serde_json::json;
+
+    #[test]
+    fn every_default_form_is_read() {
+        let p = parse_package(&orders()).unwrap();
+        let Schema::Object(order) = &p.schemas["Order"] else {
+            panic!()
+        };
+        let default = |f: &str| order.fields[f].default.clone();
+        assert_eq!(
+            default("placedAt"),
+            Some(FieldDefault::Expression(PortableExpression::Now))
+        );
+        assert_eq!(
+            default("note").unwrap().to_json(),
+            json!({"sql": {"postgres": "'n/a'::text", "snowflake": "'n/a'"}})
+        );
+        // A json object that looks like a form is written as `literal`; any other is itself.
+        assert_eq!(
+            default("meta"),
+            Some(FieldDefault::Literal(json!({"sql": 1})))
+        );
+        assert_eq!(
+            default("plain"),
+            Some(FieldDefault::Literal(json!({"a": 1})))
+        );
+        assert_eq!(
+            default("tags"),
+            Some(FieldDefault::Literal(json!(["a", "b"])))
+        );
+    }
+
+    #[test]
+    fn literal_defaults_are_normalized_by_type() {
+        let raw = with(
+            unseeded(),
+            "/schemas/Dog/fields/x",
+            json!({"type": "integer", "default": {"literal": "5"}}),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::Object(dog) = &p.schemas["Dog"] else {
+            panic!()
+        };
+        assert_eq!(
+            dog.fields["x"].default,
+            Some(FieldDefault::Literal(json!(5)))
+        );
+    }
+
+    #[test]
+    fn bad_defaults_name_the_field_and_what_is_allowed() {
+        let cases = [
+            (
+                json!({"type": "date", "default": {"expression": "now"}}),
+                "schemas.Dog.fields.x.default.expression",
+                "timestamp, timestamptz",
+            ),
+            (
+                json!({"type": "uuid", "default": {"expression": "tomorrow"}}),
+                "schemas.Dog.fields.x.default.expression",
+                "now, currentDate, randomUuid",
+            ),
+            (
+                json!({"type": "timestamp", "default": {"expression": "currentDate"}}),
+                "schemas.Dog.fields.x.default.expression",
+                "needs a field of type date",
+            ),
+            (
+                json!({"type": "integer", "default": {"expression": "randomUuid"}}),
+                "schemas.Dog.fields.x.default.expression",
+                "uuid, string",
+            ),
+            (
+                json!({"type": "string", "maxLength": 10, "default": {"expression": "randomUuid"}}),
+                "schemas.Dog.fields.x.default.expression",
+                "maxLength 10",
+            ),
+            (
+                json!({"type": "string", "default": {"sql": {}}}),
+                "schemas.Dog.fields.x.default.sql",
+                "no SQL",
+            ),
+            (
+                json!({"type": "string", "default": {"sql": {"oracle": "1"}}}),
+                "schemas.Dog.fields.x.default.sql.oracle",
+                "postgres, snowflake",
+            ),
+            (
+                json!({"type": "string", "default": {"sql": {"postgres": " "}}}),
+                "schemas.Dog.fields.x.default.sql.postgres",
+                "must not be empty",
+            ),
+            (
+                json!({"type": "string", "default": {"sql": "now()"}}),
+                "schemas.Dog.fields.x.default.sql",
+                "JSON object",
+            ),
+            (
+                json!({"type": "integer", "default": {"literal": "x"}}),
+                "schemas.Dog.fields.x.default.literal",
+                "not a integer value",
+            ),
+            (
+                json!({"type": "integer", "default": {"expression": "now", "sql": {}}}),
+                "schemas.Dog.fields.x.default",
+                "exactly one key among expression, sql, literal",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "integer"}, "default": [1, "x"]}),
+                "schemas.Dog.fields.x.default",
+                "array of integer",
+            ),
+        ];
+        for (field, path, needle) in cases {
+            let p = one_problem(with(unseeded(), "/schemas/Dog/fields/x", field.clone()));
+            assert_eq!(p.path, path, "{field}");
+            assert_eq!(p.field.as_deref(), Some("x"), "{field}");
+            assert_eq!(p.schema.as_deref(), Some("Dog"), "{field}");
+            assert!(p.message.contains(needle), "{field}: {}", p.message);
+            assert!(p.message.contains('x'), "{}", p.message);
+        }
+    }
+}

@@ -28,8 +28,9 @@ const FIELD_KEYS: &[&str; 13] = &[
     "enum",
 ];
 
-/// The keys of an array's `items`: a type and its parameters.
-const ITEMS_KEYS: &[&str; 4] = &["type", "maxLength", "precision", "scale"];
+/// The keys of an array's `items`: a type and its parameters (`items` only to be refused with
+/// a reason: arrays of arrays are not supported).
+const ITEMS_KEYS: &[&str; 5] = &["type", "maxLength", "precision", "scale", "items"];
 
 /// The largest decimal precision both engines support.
 const MAX_DECIMAL_PRECISION: u32 = 38;
@@ -63,7 +64,7 @@ struct TypeMembers<'v, J> {
     max_length: Option<&'v J>,
     precision: Option<&'v J>,
     scale: Option<&'v J>,
-    /// An array's `items`; always `None` for the items themselves (no arrays of arrays).
+    /// An array's `items`.
     items: Option<&'v J>,
 }
 
@@ -237,7 +238,7 @@ fn read_items<J: JsonValue>(
     at: &Place<'_>,
     name: &str,
 ) -> Option<FieldType> {
-    let [type_name, max_length, precision, scale] = r.members(
+    let [type_name, max_length, precision, scale, items] = r.members(
         raw,
         at,
         format_args!("the `items` of field `{name}`"),
@@ -248,7 +249,7 @@ fn read_items<J: JsonValue>(
         max_length,
         precision,
         scale,
-        items: None,
+        items,
     };
     read_field_type(r, members, at, name, TypeOf::Items)
 }
@@ -503,6 +504,122 @@ mod tests {
             assert_eq!(err.0[0].rule, rules::INVALID_DEFAULT);
             assert_eq!(err.0[0].path, "schemas.Dog.fields.x.default");
             assert!(err.0[0].message.contains(needle), "{}", err.0[0].message);
+        }
+    }
+
+    #[test]
+    fn array_fields_take_items_of_one_type() {
+        let raw = with(
+            unseeded(),
+            "/schemas/Dog/fields/x",
+            json!({"type": "array", "items": {"type": "decimal", "precision": "6", "scale": 2}, "default": ["1.50"]}),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::Object(dog) = &p.schemas["Dog"] else {
+            panic!()
+        };
+        assert_eq!(
+            dog.fields["x"].field_type,
+            FieldType::Array {
+                items: Box::new(FieldType::Decimal {
+                    precision: 6,
+                    scale: 2
+                })
+            }
+        );
+        assert_eq!(
+            dog.fields["x"].default,
+            Some(crate::column_default::FieldDefault::Literal(json!(["1.5"])))
+        );
+        let cases = [
+            (
+                json!({"type": "array"}),
+                rules::REQUIRED,
+                "schemas.Dog.fields.x.items",
+                "needs `items`",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "array", "items": {"type": "string"}}}),
+                rules::UNKNOWN_TYPE,
+                "schemas.Dog.fields.x.items.type",
+                "arrays of arrays",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "text"}}),
+                rules::UNKNOWN_TYPE,
+                "schemas.Dog.fields.x.items.type",
+                "did you mean `string`",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "string", "nullable": true}}),
+                rules::UNKNOWN_KEY,
+                "schemas.Dog.fields.x.items.nullable",
+                "`items` of field `x`",
+            ),
+            (
+                json!({"type": "array", "items": "string"}),
+                rules::WRONG_JSON_TYPE,
+                "schemas.Dog.fields.x.items",
+                "`items` of field `x`",
+            ),
+            (
+                json!({"type": "string", "items": {"type": "string"}}),
+                rules::INVALID_TYPE_PARAMETER,
+                "schemas.Dog.fields.x.items",
+                "only to array fields",
+            ),
+            (
+                json!({"type": "enum", "enum": "Status"}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.fields.x.type",
+                "not supported yet",
+            ),
+            (
+                json!({"type": "string", "enum": "Status"}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.fields.x.enum",
+                "not supported yet",
+            ),
+        ];
+        for (field, rule, path, needle) in cases {
+            let got = parse_package(&with(unseeded(), "/schemas/Dog/fields/x", field.clone()))
+                .unwrap_err();
+            assert_eq!(got.0.len(), 1, "{field}: {got}");
+            let p = &got.0[0];
+            assert_eq!(
+                (p.rule, p.path.as_str()),
+                (rule, path),
+                "{field}: {}",
+                p.message
+            );
+            assert!(p.message.contains(needle), "{field}: {}", p.message);
+        }
+    }
+
+    #[test]
+    fn computed_and_array_fields_are_not_key_fields() {
+        for (field, needle) in [
+            (json!({"type": "integer", "computed": "1"}), "computed"),
+            (
+                json!({"type": "array", "items": {"type": "integer"}}),
+                "an array",
+            ),
+        ] {
+            let raw = with(unseeded(), "/schemas/Dog/fields/k", field.clone());
+            let raw = with(raw, "/schemas/Dog/primaryKey", json!(["id", "k"]));
+            let got = parse_package(&raw).unwrap_err();
+            assert_eq!(got.0.len(), 1, "{field}: {got}");
+            let p = &got.0[0];
+            assert_eq!(
+                (p.rule, p.path.as_str()),
+                (rules::INVALID_KEY_FIELD, "schemas.Dog.primaryKey[1]")
+            );
+            assert!(p.message.contains(needle), "{}", p.message);
+            assert!(
+                p.message.contains("`k`") && p.message.contains("`Dog`"),
+                "{}",
+                p.message
+            );
         }
     }
 }

@@ -100,3 +100,103 @@ pub(super) fn check_generated_keys(r: &mut Reader, at: &Place<'_>, name: &str, g
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_package;
+    use super::super::test_support::{one_problem, orders, unseeded, with};
+    use crate::identity::AutoIncrement;
+    use crate::package::Schema;
+    use crate::rules;
+    use serde_json::json;
+
+    #[test]
+    fn auto_increment_and_computed_are_read() {
+        let p = parse_package(&orders()).unwrap();
+        let Schema::Object(order) = &p.schemas["Order"] else {
+            panic!()
+        };
+        assert_eq!(
+            order.fields["id"].auto_increment,
+            Some(AutoIncrement::ByDefault)
+        );
+        assert_eq!(
+            order.fields["seq"].auto_increment,
+            Some(AutoIncrement::Always)
+        );
+        assert_eq!(
+            order.fields["totalEuros"].computed.as_deref(),
+            Some("totalCents / 100.0")
+        );
+        for (value, expected) in [
+            (json!("byDefault"), Some(AutoIncrement::ByDefault)),
+            (json!("true"), Some(AutoIncrement::ByDefault)),
+            (json!(false), None),
+        ] {
+            let raw = with(
+                unseeded(),
+                "/schemas/Dog/fields/n",
+                json!({"type": "integer", "autoIncrement": value}),
+            );
+            let p = parse_package(&raw).unwrap();
+            let Schema::Object(dog) = &p.schemas["Dog"] else {
+                panic!()
+            };
+            assert_eq!(dog.fields["n"].auto_increment, expected);
+        }
+    }
+
+    #[test]
+    fn generated_values_exclude_other_sources_of_values() {
+        let cases = [
+            (
+                json!({"type": "string", "autoIncrement": true}),
+                rules::INVALID_AUTO_INCREMENT,
+                "schemas.Dog.fields.n.autoIncrement",
+                "only integer and bigint",
+            ),
+            (
+                json!({"type": "integer", "autoIncrement": "never"}),
+                rules::INVALID_AUTO_INCREMENT,
+                "schemas.Dog.fields.n.autoIncrement",
+                "\"always\"",
+            ),
+            (
+                json!({"type": "integer", "autoIncrement": true, "default": 1}),
+                rules::CONFLICTING_KEYS,
+                "schemas.Dog.fields.n.autoIncrement",
+                "`default`",
+            ),
+            (
+                json!({"type": "integer", "autoIncrement": true, "nullable": true}),
+                rules::CONFLICTING_KEYS,
+                "schemas.Dog.fields.n.nullable",
+                "nullable",
+            ),
+            (
+                json!({"type": "integer", "computed": "1", "default": 1}),
+                rules::CONFLICTING_KEYS,
+                "schemas.Dog.fields.n.computed",
+                "`default`",
+            ),
+            (
+                json!({"type": "integer", "computed": "1", "autoIncrement": "always"}),
+                rules::CONFLICTING_KEYS,
+                "schemas.Dog.fields.n.computed",
+                "`autoIncrement`",
+            ),
+            (
+                json!({"type": "integer", "computed": ""}),
+                rules::EMPTY_VALUE,
+                "schemas.Dog.fields.n.computed",
+                "`computed` of field `n`",
+            ),
+        ];
+        for (field, rule, path, needle) in cases {
+            let p = one_problem(with(unseeded(), "/schemas/Dog/fields/n", field.clone()));
+            assert_eq!((p.rule, p.path.as_str()), (rule, path), "{field}");
+            assert!(p.message.contains(needle), "{field}: {}", p.message);
+            assert!(p.message.contains("`n`"), "{}", p.message);
+        }
+    }
+}

@@ -326,3 +326,163 @@ fn normalized_key(
         })
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::super::parse_package;
+    use super::super::test_support::{one_problem, orders, unseeded, with};
+    use crate::index_options::{IndexField, IndexMethod, NullsOrder, SortOrder, SortedField};
+    use crate::package::Schema;
+    use crate::rules;
+    use serde_json::json;
+
+    #[test]
+    fn index_options_are_read_and_default_sorts_are_plain_names() {
+        let p = parse_package(&orders()).unwrap();
+        let Schema::Object(order) = &p.schemas["Order"] else {
+            panic!()
+        };
+        let open = order
+            .indexes
+            .iter()
+            .find(|i| i.name == "openOrders")
+            .unwrap();
+        assert_eq!(
+            open.fields,
+            [
+                IndexField::Sorted(SortedField {
+                    field: "placedAt".into(),
+                    order: Some(SortOrder::Desc),
+                    nulls: None
+                }),
+                // `asc` with nulls `last` is how every engine sorts anyway.
+                IndexField::Name("day".into()),
+            ]
+        );
+        assert_eq!(open.where_clause.as_deref(), Some("totalCents > 0"));
+        assert_eq!(open.include, ["customerId"]);
+        assert_eq!(open.method, Some(IndexMethod::Btree));
+        assert_eq!(open.description.as_deref(), Some("recent first"));
+        let raw = with(
+            unseeded(),
+            "/schemas/Dog/indexes",
+            json!([{"name": "a", "fields": [{"field": "name", "nulls": "first"}]}]),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::Object(dog) = &p.schemas["Dog"] else {
+            panic!()
+        };
+        assert_eq!(
+            dog.indexes[0].fields,
+            [IndexField::Sorted(SortedField {
+                field: "name".into(),
+                order: None,
+                nulls: Some(NullsOrder::First)
+            })]
+        );
+    }
+
+    #[test]
+    fn bad_index_options_name_the_index_and_key() {
+        let cases = [
+            (
+                json!({"name": "a", "fields": [{"expression": "lower(name)"}]}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.indexes[0].fields[0].expression",
+                "not supported yet",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "unique": true, "nullsDistinct": false}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.indexes[0].nullsDistinct",
+                "`nullsDistinct`",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "deferrable": "initiallyDeferred"}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.indexes[0].deferrable",
+                "`deferrable`",
+            ),
+            (
+                json!({"name": "a", "fields": [{"field": "name", "order": "up"}]}),
+                rules::INVALID_VALUE,
+                "schemas.Dog.indexes[0].fields[0].order",
+                "asc, desc",
+            ),
+            (
+                json!({"name": "a", "fields": [{"field": "name", "nulls": "never"}]}),
+                rules::INVALID_VALUE,
+                "schemas.Dog.indexes[0].fields[0].nulls",
+                "first, last",
+            ),
+            (
+                json!({"name": "a", "fields": [{"order": "desc"}]}),
+                rules::REQUIRED,
+                "schemas.Dog.indexes[0].fields[0].field",
+                "index `a`",
+            ),
+            (
+                json!({"name": "a", "fields": [{"field": "ghost"}]}),
+                rules::UNKNOWN_FIELD,
+                "schemas.Dog.indexes[0].fields[0]",
+                "ghost",
+            ),
+            (
+                json!({"name": "a", "fields": ["name", {"field": "name", "order": "desc"}]}),
+                rules::DUPLICATE_FIELD,
+                "schemas.Dog.indexes[0].fields[1]",
+                "twice",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "where": ""}),
+                rules::EMPTY_VALUE,
+                "schemas.Dog.indexes[0].where",
+                "index `a`",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "include": ["name"]}),
+                rules::INVALID_INDEX_OPTION,
+                "schemas.Dog.indexes[0].include[0]",
+                "already a key",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "include": ["ghost"]}),
+                rules::UNKNOWN_FIELD,
+                "schemas.Dog.indexes[0].include[0]",
+                "ghost",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "method": "rtree"}),
+                rules::INVALID_VALUE,
+                "schemas.Dog.indexes[0].method",
+                "btree, hash, gin, gist, brin",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "unique": true, "method": "hash"}),
+                rules::INVALID_INDEX_OPTION,
+                "schemas.Dog.indexes[0].method",
+                "only btree",
+            ),
+            (
+                json!({"name": "a", "fields": ["name"], "description": 5}),
+                rules::WRONG_JSON_TYPE,
+                "schemas.Dog.indexes[0].description",
+                "description",
+            ),
+        ];
+        for (index, rule, path, needle) in cases {
+            let p = one_problem(with(
+                unseeded(),
+                "/schemas/Dog/indexes",
+                json!([index.clone()]),
+            ));
+            assert_eq!(
+                (p.rule, p.path.as_str()),
+                (rule, path),
+                "{index}: {}",
+                p.message
+            );
+            assert_eq!(p.schema.as_deref(), Some("Dog"));
+            assert!(p.message.contains(needle), "{index}: {}", p.message);
+        }
+    }
+}

@@ -371,7 +371,7 @@ mod tests {
             json!([
                 {"name": "byName", "fields": ["name"]},
                 {"name": "byName", "fields": []},
-                {"name": "by-x", "fields": ["x"], "unique": "maybe", "where": "x"},
+                {"name": "by-x", "fields": ["x"], "unique": "maybe", "partial": "x"},
             ]),
         );
         let got = problems(raw);
@@ -384,7 +384,7 @@ mod tests {
                 ),
                 (
                     rules::UNKNOWN_KEY,
-                    "schemas.Dog.indexes[2].where".to_string()
+                    "schemas.Dog.indexes[2].partial".to_string()
                 ),
                 (
                     rules::INVALID_NAME,
