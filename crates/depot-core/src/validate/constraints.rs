@@ -409,7 +409,14 @@ pub(super) fn check_references<J: JsonValue>(
         };
         let oat = at.key(owner).in_schema(owner);
         let fkat = oat.key("foreignKeys");
-        for (fk, &i) in object.foreign_keys.iter().zip(positions) {
+        // In input order, as every other problem of the object is reported.
+        let mut in_input: Vec<(usize, &ForeignKey)> = positions
+            .iter()
+            .copied()
+            .zip(&object.foreign_keys)
+            .collect();
+        in_input.sort_by_key(|(i, _)| *i);
+        for (i, fk) in in_input {
             check_reference(r, &fkat.index(i), owner, object, fk, parsed, outlines);
         }
     }
