@@ -261,68 +261,80 @@ mod tests {
         let cases = [
             (
                 json!({"type": "date", "default": {"expression": "now"}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default.expression",
                 "timestamp, timestamptz",
             ),
             (
                 json!({"type": "uuid", "default": {"expression": "tomorrow"}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default.expression",
                 "now, currentDate, randomUuid",
             ),
             (
                 json!({"type": "timestamp", "default": {"expression": "currentDate"}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default.expression",
                 "needs a field of type date",
             ),
             (
                 json!({"type": "integer", "default": {"expression": "randomUuid"}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default.expression",
                 "uuid, string",
             ),
             (
                 json!({"type": "string", "maxLength": 10, "default": {"expression": "randomUuid"}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default.expression",
                 "maxLength 10",
             ),
             (
                 json!({"type": "string", "default": {"sql": {}}}),
+                rules::EMPTY_VALUE,
                 "schemas.Dog.fields.x.default.sql",
                 "no SQL",
             ),
             (
                 json!({"type": "string", "default": {"sql": {"oracle": "1"}}}),
+                rules::UNKNOWN_KEY,
                 "schemas.Dog.fields.x.default.sql.oracle",
                 "postgres, snowflake",
             ),
             (
                 json!({"type": "string", "default": {"sql": {"postgres": " "}}}),
+                rules::EMPTY_VALUE,
                 "schemas.Dog.fields.x.default.sql.postgres",
                 "must not be empty",
             ),
             (
                 json!({"type": "string", "default": {"sql": "now()"}}),
+                rules::WRONG_JSON_TYPE,
                 "schemas.Dog.fields.x.default.sql",
                 "JSON object",
             ),
             (
                 json!({"type": "integer", "default": {"literal": "x"}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default.literal",
                 "not a integer value",
             ),
             (
                 json!({"type": "integer", "default": {"expression": "now", "sql": {}}}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default",
                 "exactly one key among expression, sql, literal",
             ),
             (
                 json!({"type": "array", "items": {"type": "integer"}, "default": [1, "x"]}),
+                rules::INVALID_DEFAULT,
                 "schemas.Dog.fields.x.default",
                 "array of integer",
             ),
         ];
-        for (field, path, needle) in cases {
+        for (field, rule, path, needle) in cases {
             let p = one_problem(with(unseeded(), "/schemas/Dog/fields/x", field.clone()));
-            assert_eq!(p.path, path, "{field}");
+            assert_eq!((p.rule, p.path.as_str()), (rule, path), "{field}");
             assert_eq!(p.field.as_deref(), Some("x"), "{field}");
             assert_eq!(p.schema.as_deref(), Some("Dog"), "{field}");
             assert!(p.message.contains(needle), "{field}: {}", p.message);
