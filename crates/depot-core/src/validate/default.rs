@@ -121,9 +121,14 @@ fn read_expression<J: JsonValue>(
             at,
             rules::INVALID_DEFAULT,
             format!(
-                "the default of field `{name}` names expression {}; the portable expressions are {} (per-engine SQL goes in `sql`)",
+                "the default of field `{name}` names expression {}; the portable expressions are {} (per-engine SQL goes in `sql`){}",
                 describe_scalar(value),
-                Joined(PortableExpression::NAMES)
+                Joined(PortableExpression::NAMES),
+                if *field_type == FieldType::Json {
+                    "; a json object of this shape is written {\"literal\": ...}"
+                } else {
+                    ""
+                }
             ),
         );
         return None;

@@ -9,9 +9,9 @@ use crate::package::Schema;
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 
-use super::constraints::check_references;
 use super::names::{check_name, check_previous_names, read_previous_names, Owner};
 use super::object::{read_object, Declared, ObjectMembers, ObjectRead, Partial, OBJECT_KEYS};
+use super::references::check_references;
 use super::view::{read_view, ViewMembers, VIEW_KEYS};
 
 /// Outline is what later checks (keys, seeds, previous names) need of a schema, even when the
