@@ -963,6 +963,38 @@ async fn defaults_narrowing_and_index_options_apply_and_undo() {
         .await
         .unwrap();
 
+    // A cast that would round (1.5 -> 2) or cut fails instead, naming the field and value.
+    db.client
+        .batch_execute("ALTER TABLE ws_features.cat ADD COLUMN weight double precision; UPDATE ws_features.cat SET weight = id + 0.5 WHERE id = 2; UPDATE ws_features.cat SET weight = id WHERE id <> 2")
+        .await
+        .unwrap();
+    let narrow_weight = Change::AlterColumnType {
+        object: cat(),
+        column: name("weight", "weight"),
+        from: FieldType::Double,
+        to: FieldType::Integer,
+    };
+    let error = run(&db, std::slice::from_ref(&narrow_weight))
+        .await
+        .unwrap_err();
+    assert!(
+        error.contains("Cat.weight holds a value that does not convert to integer: 2.5"),
+        "{error}"
+    );
+    db.client
+        .batch_execute("UPDATE ws_features.cat SET weight = 2 WHERE id = 2")
+        .await
+        .unwrap();
+    run(&db, &[narrow_weight]).await.unwrap();
+    let total: i64 = query_one(&db, "SELECT sum(weight)::bigint FROM ws_features.cat")
+        .await
+        .get(0);
+    assert_eq!(total, 6);
+    db.client
+        .batch_execute("ALTER TABLE ws_features.cat DROP COLUMN weight")
+        .await
+        .unwrap();
+
     // An index with every option on a table with rows, built concurrently; undone.
     let index = PhysicalIndex {
         logical: "recent".into(),

@@ -10,7 +10,37 @@ use depot_core::{phase, Hazard};
 
 use super::defaults::{default_sql, is_volatile};
 use super::{not_null_check_name, Renderer};
+use crate::literal::quote;
 use crate::sql_type::{alters_in_place, sql_type};
+
+/// The `USING` expression of a narrowing of column `col` (quoted) named `field` for people.
+///
+/// A cast from text fails by itself on a value that does not parse. Any other cast may round or
+/// cut silently (`1.5::integer` is 2, `'abcdef'::varchar(3)` is `abc`), so each value must read
+/// back unchanged through the new type, else the cast of a message naming the field and value to
+/// `integer` fails the statement (the message holds the value, so PostgreSQL cannot fold the
+/// branch into an error at planning time).
+pub fn narrowing_cast(
+    col: &str,
+    from: &FieldType,
+    to: &FieldType,
+    field: &str,
+) -> Result<String, String> {
+    let new_type = sql_type(to);
+    let parses_text =
+        matches!(from, FieldType::String { .. }) && !matches!(to, FieldType::String { .. });
+    if parses_text {
+        return Ok(format!("{col}::{new_type}"));
+    }
+    let old_type = sql_type(from);
+    let message = quote(&format!(
+        "{field} holds a value that does not convert to {new_type}: "
+    ))?;
+    Ok(format!(
+        "CASE WHEN {col} IS NULL OR {col}::{new_type}::{old_type} = {col} THEN {col}::{new_type} \
+         ELSE ({message} || {col}::text)::integer::text::{new_type} END"
+    ))
+}
 
 /// What PostgreSQL does to a table whose every row is rewritten under an exclusive lock.
 const REWRITE: [Hazard; 3] = [
@@ -135,9 +165,10 @@ impl Renderer<'_> {
     }
 
     /// A widening in place or by a rewrite; a narrowing (`NARROWS_TYPE`) by a rewrite that casts
-    /// every value and fails, changing nothing, on the first that does not convert. Before a
-    /// narrowing the column's default is dropped, since it may not cast to the new type (the
-    /// plan sets the new version's default again after a type change).
+    /// every value and fails, changing nothing, on the first that does not convert (see
+    /// [`narrowing_cast`]). Before a narrowing the column's default is dropped, since it may not
+    /// cast to the new type (the plan sets the new version's default again after a type
+    /// change).
     pub(super) fn alter_column_type(
         &self,
         object: &Name,
@@ -148,10 +179,11 @@ impl Renderer<'_> {
         let table = self.table(&object.physical)?;
         let col = self.id(&column.physical)?;
         let new_type = sql_type(to);
-        let statement = format!(
-            "ALTER TABLE {table} ALTER COLUMN {col} TYPE {new_type} USING {col}::{new_type}"
-        );
         if from.change_to(to) == TypeChange::Narrowing {
+            let field = format!("{}.{}", object.logical, column.logical);
+            let using = narrowing_cast(&col, from, to, &field).map_err(|m| self.error(m))?;
+            let statement =
+                format!("ALTER TABLE {table} ALTER COLUMN {col} TYPE {new_type} USING {using}");
             let mut hazards = vec![Hazard::NarrowsType];
             hazards.extend(REWRITE);
             return Ok(vec![
@@ -181,6 +213,9 @@ impl Renderer<'_> {
                 },
             ]);
         }
+        let statement = format!(
+            "ALTER TABLE {table} ALTER COLUMN {col} TYPE {new_type} USING {col}::{new_type}"
+        );
         let in_place = alters_in_place(from, to);
         let why = if in_place {
             "PostgreSQL changes it in place, without a rewrite"
