@@ -120,7 +120,7 @@ pub fn properties(package: &Value) -> Value {
         "migrationOptions": {
             "migrationMode": {"type": "synchronous"},
             "allowedHazards": ["DELETES_DATA", "TABLE_REWRITE", "BLOCKS_WRITES", "BLOCKS_READS",
-                               "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE"]
+                               "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE", "NARROWS_TYPE"]
         }
     })
 }
