@@ -443,8 +443,11 @@ async fn every_feature_deploys_fresh_and_reads_back_from_the_catalog() {
         Some("cents per customer")
     );
 
-    // Seeds keep their identity values, and later inserts do not collide with them.
+    // Seeds keep their identity values, arrays included, and later inserts do not collide with
+    // them.
     let seeds: depot_deploy::location::Seeds = serde_json::from_value(json!({
+        "Order": [{"id": 10, "status": "open", "customerId": 5, "totalCents": 100,
+                   "tags": ["gift", "it's"]}],
         "Customer": [{"id": 5, "name": "Ada"}, {"id": 2, "name": "Bob"}],
     }))
     .unwrap();
@@ -458,6 +461,10 @@ async fn every_feature_deploys_fresh_and_reads_back_from_the_catalog() {
     .await
     .get(0);
     assert_eq!(next, 6);
+    let tags: Vec<String> = query_one(&db, "SELECT tags FROM ws_features.\"order\" WHERE id = 10")
+        .await
+        .get(0);
+    assert_eq!(tags, vec!["gift".to_string(), "it's".to_string()]);
 
     // Defaults, identity and the computed column fill a new row.
     let row = query_one(
@@ -468,7 +475,7 @@ async fn every_feature_deploys_fresh_and_reads_back_from_the_catalog() {
                    placed_local IS NOT NULL, day = CURRENT_DATE, note, tags, total_euros::text",
     )
     .await;
-    assert_eq!(row.get::<_, i64>(0), 1);
+    assert_eq!(row.get::<_, i64>(0), 11, "the seeded order 10 is skipped");
     assert!(row.get::<_, bool>(1) && row.get::<_, bool>(2));
     assert!(row.get::<_, bool>(3) && row.get::<_, bool>(4) && row.get::<_, bool>(5));
     assert_eq!(row.get::<_, Option<String>>(6).as_deref(), Some("n/a"));
