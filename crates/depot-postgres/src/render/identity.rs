@@ -41,7 +41,10 @@ pub fn move_sequence_past_max(
 
 impl Renderer<'_> {
     /// `ADD GENERATED ... AS IDENTITY` (a brief lock, no rewrite), then the sequence moved past
-    /// the existing values.
+    /// the existing values. PostgreSQL wants the column NOT NULL first: `SET NOT NULL` does
+    /// nothing on a column that already is (the usual case, a key), and on one that becomes NOT
+    /// NULL in the same plan it scans under the lock, ahead of the lock-friendly steps of
+    /// SetNotNull (which then find it done).
     pub(super) fn add_identity(
         &self,
         object: &Name,
@@ -53,6 +56,16 @@ impl Renderer<'_> {
         let setval = move_sequence_past_max(self.namespace, &object.physical, &column.physical)
             .map_err(|m| self.error(m))?;
         Ok(vec![
+            self.step_as(
+                "setNotNullForIdentity",
+                phase::ALTER_COLUMNS,
+                format!("ALTER TABLE {table} ALTER COLUMN {col} SET NOT NULL"),
+                format!(
+                    "make sure {}.{} is NOT NULL, as an identity must be (nothing to do when it \
+                     already is)",
+                    object.physical, column.physical
+                ),
+            ),
             self.step(
                 phase::ALTER_COLUMNS,
                 format!(
