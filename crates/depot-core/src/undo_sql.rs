@@ -83,6 +83,7 @@ mod tests {
     fn a_dropped_view_missing_from_the_old_version_is_refused_naming_it() {
         let new = PhysicalModel {
             namespace: "ns".to_string(),
+            comment: None,
             objects: Default::default(),
             views: Default::default(),
         };

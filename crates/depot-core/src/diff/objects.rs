@@ -1,0 +1,216 @@
+//! Objects: tables created, dropped, renamed, and the changes of one table both versions have
+//! (its columns, primary key and indexes).
+
+use super::*;
+
+impl<'a> Differ<'a> {
+    pub(super) fn objects(&mut self, refusals: &mut Vec<Refusal>) {
+        let (old, new) = (self.old, self.new);
+        let new_items: Vec<(&str, &[String])> = new
+            .objects
+            .values()
+            .map(|o| (o.logical.as_str(), o.previous_names.as_slice()))
+            .collect();
+        // Both maps are in name order: one walk over both tells which names each has, and
+        // where, without a search per object.
+        let old_objects: Vec<&PhysicalObject> = old.objects.values().collect();
+        let (old_index, new_has_old) = merge_names(old.objects.keys(), new.objects.keys());
+        let in_old: Vec<bool> = old_index.iter().map(Option::is_some).collect();
+        let pairs = pair_by_name(
+            &in_old,
+            |n| old.objects.contains_key(n),
+            &new_items,
+            |n| new.objects.contains_key(n),
+            "object",
+            "",
+            refusals,
+        );
+
+        for ((new_object, old_logical), old_index) in
+            new.objects.values().zip(&pairs.old_of).zip(&old_index)
+        {
+            match old_logical {
+                None => self.changes.push(Change::CreateObject {
+                    object: new_object.clone(),
+                }),
+                Some(old_logical) => {
+                    let old_object = match old_index {
+                        Some(j) => old_objects[*j],
+                        None => &old.objects[*old_logical],
+                    };
+                    // An object that did not change (the same logical and physical names,
+                    // columns, key and indexes) has no change, and touches nothing a view
+                    // reads: skip the walk. Resolved models name each column once per object,
+                    // and keys and indexes by the physical names of their columns, so the walk
+                    // would find nothing either.
+                    if old_object != new_object {
+                        self.object(old_object, new_object, refusals);
+                    }
+                }
+            }
+        }
+        for ((logical, old_object), new_has) in old.objects.iter().zip(new_has_old) {
+            if !(new_has || pairs.renamed.contains(logical.as_str())) {
+                self.touched_objects.insert(logical);
+                self.changes.push(Change::DropObject {
+                    object: name_of_object(old_object),
+                });
+            }
+        }
+    }
+
+    /// The changes of one table that both versions have.
+    pub(super) fn object(
+        &mut self,
+        old: &'a PhysicalObject,
+        new: &'a PhysicalObject,
+        refusals: &mut Vec<Refusal>,
+    ) {
+        let object = name_of_object(new);
+        if old.physical != new.physical {
+            self.touched_objects.insert(&old.logical);
+            self.changes.push(Change::RenameObject {
+                from: name_of_object(old),
+                to: object.clone(),
+            });
+        }
+        self.old_columns.insert(&new.logical, old);
+
+        // Columns.
+        let old_names: BTreeSet<&str> = old.columns.iter().map(|c| c.logical.as_str()).collect();
+        let new_names: BTreeSet<&str> = new.columns.iter().map(|c| c.logical.as_str()).collect();
+        let new_items: Vec<(&str, &[String])> = new
+            .columns
+            .iter()
+            .map(|c| (c.logical.as_str(), c.previous_names.as_slice()))
+            .collect();
+        let new_has = |n: &str| new_names.contains(n);
+        let in_old: Vec<bool> = new_items
+            .iter()
+            .map(|(n, _)| old_names.contains(n))
+            .collect();
+        let has_renames = new_items.iter().any(|(_, p)| !p.is_empty());
+        let prefix = if has_renames {
+            format!("{}.", new.logical)
+        } else {
+            // Only refusals of renames use it.
+            String::new()
+        };
+        let pairs = pair_by_name(
+            &in_old,
+            |n| old_names.contains(n),
+            &new_items,
+            new_has,
+            "field",
+            &prefix,
+            refusals,
+        );
+        // Old physical column -> new physical column, to compare keys and indexes.
+        let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
+        for (nc, old_logical) in new.columns.iter().zip(&pairs.old_of) {
+            let Some(oc) = old_logical.and_then(|o| old.column(o)) else {
+                self.changes.push(Change::AddColumn {
+                    object: object.clone(),
+                    column: nc.clone(),
+                });
+                continue;
+            };
+            renamed.insert(&oc.physical, &nc.physical);
+            self.column(&object, old, oc, nc, refusals);
+        }
+        for oc in &old.columns {
+            if !pairs.paired_old(&oc.logical, new_has) {
+                self.touched_fields.insert((&old.logical, &oc.logical));
+                self.changes.push(Change::DropColumn {
+                    object: object.clone(),
+                    column: name_of_column(oc),
+                });
+            }
+        }
+        let carry = |columns: &[String]| -> Option<Vec<String>> {
+            columns
+                .iter()
+                .map(|c| renamed.get(c.as_str()).map(|n| n.to_string()))
+                .collect()
+        };
+
+        // Primary key.
+        match (&old.primary_key, &new.primary_key) {
+            (None, None) => {}
+            (Some(key), None) => self.changes.push(Change::DropPrimaryKey {
+                object: object.clone(),
+                key: key.clone(),
+            }),
+            (None, Some(key)) => self.changes.push(Change::AddPrimaryKey {
+                object: object.clone(),
+                key: key.clone(),
+            }),
+            (Some(o), Some(n)) => {
+                if carry(&o.columns).as_ref() == Some(&n.columns) {
+                    if o.name != n.name {
+                        self.changes.push(Change::RenamePrimaryKey {
+                            object: object.clone(),
+                            from: o.name.clone(),
+                            to: n.name.clone(),
+                        });
+                    }
+                } else {
+                    self.changes.push(Change::DropPrimaryKey {
+                        object: object.clone(),
+                        key: o.clone(),
+                    });
+                    self.changes.push(Change::AddPrimaryKey {
+                        object: object.clone(),
+                        key: n.clone(),
+                    });
+                }
+            }
+        }
+
+        // Indexes, by logical name.
+        let old_indexes: BTreeMap<&str, _> = old
+            .indexes
+            .iter()
+            .map(|i| (i.logical.as_str(), i))
+            .collect();
+        let new_indexes: BTreeMap<&str, _> = new
+            .indexes
+            .iter()
+            .map(|i| (i.logical.as_str(), i))
+            .collect();
+        for (logical, ni) in &new_indexes {
+            match old_indexes.get(logical) {
+                None => self.changes.push(Change::CreateIndex {
+                    object: object.clone(),
+                    index: (*ni).clone(),
+                }),
+                Some(oi) => {
+                    if carry(&oi.columns).as_ref() != Some(&ni.columns) || oi.unique != ni.unique {
+                        self.changes.push(Change::DropIndex {
+                            object: object.clone(),
+                            index: (*oi).clone(),
+                        });
+                        self.changes.push(Change::CreateIndex {
+                            object: object.clone(),
+                            index: (*ni).clone(),
+                        });
+                    } else if oi.physical != ni.physical {
+                        self.changes.push(Change::RenameIndex {
+                            object: object.clone(),
+                            from: oi.physical.clone(),
+                            to: ni.physical.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for (logical, oi) in &old_indexes {
+            if !new_indexes.contains_key(logical) {
+                self.changes.push(Change::DropIndex {
+                    object: object.clone(),
+                    index: (*oi).clone(),
+                });
+            }
+        }
+    }
+}
