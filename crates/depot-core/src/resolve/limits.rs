@@ -90,4 +90,12 @@ impl<'p> Resolver<'_, 'p> {
             ));
         }
     }
+
+    /// refuse_feature reports a feature the engine cannot create, in the engine's words, at
+    /// the place it is used.
+    pub(super) fn refuse_feature(&mut self, feature: Feature, at: impl FnOnce() -> At) {
+        if let Some(why) = self.dialect.refuses(feature) {
+            self.problems.push(at().problem(rules::ENGINE_FEATURE, why));
+        }
+    }
 }

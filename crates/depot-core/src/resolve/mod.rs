@@ -2,11 +2,17 @@
 //!
 //! - Physical names: `sqlName`, else the naming strategy applied to the logical name (objects,
 //!   views, fields). Generated names: primary key `<table>_pkey`, index
-//!   `<table>_<index>_idx` (the suffixes follow the strategy's case), shortened by
+//!   `<table>_<index>_idx`, check `<table>_<check>_check`, foreign key `<table>_<key>_fkey` (the suffixes follow the strategy's case), shortened by
 //!   [`generated_name`] when too long. A user-facing name that is too long is a problem: the
 //!   engine would silently truncate it.
 //! - Collisions: two fields of an object, or two relations of the namespace (tables, views,
 //!   indexes and primary keys share one namespace in PostgreSQL), with one physical name.
+//! - Expressions (default SQL, computed fields, checks, partial-index predicates): parsed and
+//!   rewritten to physical names by [`rewrite_expression`] over the object's own columns.
+//! - Features an engine cannot create ([`Feature`]) are problems with the engine's reason.
+//!   Checks on an engine without CHECK, when the dataset ignores unenforced checks, stay in the
+//!   model (so that the plan records them and a later engine or version sees them); the engine
+//!   renders their [`crate::change::Change::AddCheck`] as a note.
 //! - Views: parsed and rewritten by [`crate::view`], views read by other views first; a
 //!   cycle of views is a problem.
 
@@ -16,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::column_default::{ColumnDefault, FieldDefault};
+use crate::constraint::{PhysicalCheck, PhysicalForeignKey};
 use crate::dataset::{Dataset, Location};
+use crate::dialect::Feature;
 use crate::dialect::{Dialect, Engine};
 use crate::field_type::FieldType;
 use crate::naming::NamingStrategy;
@@ -28,6 +36,7 @@ use crate::physical::{
 use crate::problem::{Problem, Problems};
 use crate::reader::At;
 use crate::rules;
+use crate::view::expression::{rewrite_expression, ExpressionScope};
 use crate::view::parse::parse_view;
 use crate::view::rewrite::rewrite_view;
 use crate::view::scope::{Catalog, Column, Relation};
@@ -47,6 +56,9 @@ pub fn resolve(
         naming,
         pkey: naming.apply("pkey"),
         idx: naming.apply("idx"),
+        check: naming.apply("check"),
+        fkey: naming.apply("fkey"),
+        checks_ignored: dataset.config.ignore_unenforced_checks,
         problems: Vec::new(),
         relations: HashMap::with_capacity(dataset.package.schemas.len() * 3),
     };
@@ -62,6 +74,23 @@ pub fn resolve(
     let mut objects = BTreeMap::new();
     for (name, object) in dataset.package.objects() {
         objects.insert(name.clone(), r.object(name, object));
+    }
+    // Foreign keys once every object's physical names are known: they name other objects.
+    for (name, object) in dataset.package.objects() {
+        if object.foreign_keys.is_empty() {
+            continue;
+        }
+        let keys = r.foreign_keys(
+            name,
+            object,
+            &objects,
+            &namespace,
+            &dataset.config.dependencies,
+            dependencies,
+        );
+        if let Some(o) = objects.get_mut(name) {
+            o.foreign_keys = keys;
+        }
     }
     let views = if dataset.package.views().next().is_none() {
         // No view: no catalogue of every column to build.
@@ -164,11 +193,18 @@ struct Resolver<'d, 'p> {
     /// The strategy's forms of the suffixes of generated names.
     pkey: String,
     idx: String,
+    check: String,
+    fkey: String,
+    /// `"unenforcedChecks": "ignore"`: an engine without CHECK records checks instead of
+    /// refusing them.
+    checks_ignored: bool,
     problems: Vec<Problem>,
     /// Physical relation name -> what claimed it.
     relations: HashMap<String, Holder<'p>>,
 }
 
+mod columns;
+mod constraints;
 mod limits;
 mod names;
 mod objects;

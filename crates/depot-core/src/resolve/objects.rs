@@ -1,7 +1,9 @@
-//! Objects: one schema of kind object -> its table, columns, primary key and indexes.
+//! Objects: one schema of kind object -> its table, columns, primary key, indexes (with their
+//! options) and checks; foreign keys come later (see [`super::constraints`]).
 
 use super::names::has_duplicate;
 use super::*;
+use crate::index_options::IndexField;
 
 impl<'p> Resolver<'_, 'p> {
     pub(super) fn object(&mut self, name: &'p str, object: &'p ObjectSchema) -> PhysicalObject {
@@ -38,15 +40,9 @@ impl<'p> Resolver<'_, 'p> {
                 previous_names: field.previous_names.clone(),
                 field_type: field.field_type.clone(),
                 nullable: field.nullable,
-                // Contract placeholder: resolution of expression defaults (engine SQL picked and
-                // rewritten) is still to come.
-                default: field.default.as_ref().and_then(|d| match d {
-                    FieldDefault::Literal(v) => Some(ColumnDefault::Literal(v.clone())),
-                    FieldDefault::Expression(e) => Some(ColumnDefault::Expression(*e)),
-                    FieldDefault::Sql(per_engine) => per_engine
-                        .get(self.dialect.engine().as_str())
-                        .map(|sql| ColumnDefault::Sql(sql.clone())),
-                }),
+                // Defaults and computed expressions need every column's physical name: see
+                // `column_expressions` below.
+                default: None,
                 identity: field.auto_increment,
                 computed: None,
                 comment: field.description.clone(),
@@ -76,11 +72,21 @@ impl<'p> Resolver<'_, 'p> {
             }
         }
         drop(taken);
-        let physical_of = |logical: &String| {
-            columns
-                .iter()
-                .find(|c| &c.logical == logical)
-                .map_or_else(|| logical.clone(), |c| c.physical.clone())
+        // Logical field -> physical column: what expressions of this object may name.
+        let scope_columns: BTreeMap<String, String> = columns
+            .iter()
+            .map(|c| (c.logical.clone(), c.physical.clone()))
+            .collect();
+        let no_types = BTreeMap::new();
+        let scope = ExpressionScope {
+            columns: &scope_columns,
+            types: &no_types,
+        };
+        self.column_expressions(name, object, &mut columns, &scope);
+        let physical_of = |logical: &str| {
+            scope_columns
+                .get(logical)
+                .map_or_else(|| logical.to_string(), String::clone)
         };
 
         let primary_key = if object.primary_key.is_empty() {
@@ -92,7 +98,7 @@ impl<'p> Resolver<'_, 'p> {
             });
             Some(PhysicalKey {
                 name: key_name,
-                columns: object.primary_key.iter().map(physical_of).collect(),
+                columns: object.primary_key.iter().map(|f| physical_of(f)).collect(),
             })
         };
         let mut indexes = Vec::with_capacity(object.indexes.len());
@@ -102,17 +108,41 @@ impl<'p> Resolver<'_, 'p> {
             self.claim(&index_name, Holder::Index(&index.name, name), || {
                 Loc::Index(name, i).at()
             });
+            let uses_options = index.where_clause.is_some()
+                || !index.include.is_empty()
+                || index.method.is_some()
+                || index.fields.iter().any(|f| !f.sort().is_default());
+            if uses_options {
+                self.refuse_feature(Feature::IndexOptions, || Loc::Index(name, i).at());
+            }
+            let where_sql = index.where_clause.as_deref().and_then(|sql| {
+                let what = format!("the `where` of index `{}` of `{name}`", index.name);
+                let at = Loc::Index(name, i).at().key("where");
+                match rewrite_expression(sql, self.dialect, &scope, &what, &at) {
+                    Ok(rewritten) => Some(rewritten.sql),
+                    Err(problem) => {
+                        self.problems.push(problem);
+                        None
+                    }
+                }
+            });
             indexes.push(PhysicalIndex {
                 logical: index.name.clone(),
                 physical: index_name,
-                columns: index
-                    .field_names()
-                    .map(|f| physical_of(&f.to_string()))
-                    .collect(),
+                columns: index.field_names().map(physical_of).collect(),
                 unique: index.unique,
-                ..PhysicalIndex::default()
+                sort: if index.fields.iter().all(|f| f.sort().is_default()) {
+                    Vec::new()
+                } else {
+                    index.fields.iter().map(IndexField::sort).collect()
+                },
+                where_sql,
+                include: index.include.iter().map(|f| physical_of(f)).collect(),
+                method: index.method,
+                comment: index.description.clone(),
             });
         }
+        let checks = self.checks(name, object, &physical, &scope);
         PhysicalObject {
             logical: name.to_string(),
             physical,
@@ -121,7 +151,7 @@ impl<'p> Resolver<'_, 'p> {
             primary_key,
             indexes,
             foreign_keys: Vec::new(),
-            checks: Vec::new(),
+            checks,
             comment: object.description.clone(),
         }
     }
