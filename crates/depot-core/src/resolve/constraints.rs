@@ -122,57 +122,62 @@ impl<'p> Resolver<'_, 'p> {
         let schema_at = || at().key("references").key("schema");
         let schema = &reference.schema;
         // Logical field -> physical column of the referenced table.
-        let (target_namespace, table, physical_of): (
-            String,
-            String,
-            Box<dyn Fn(&str) -> Option<String> + '_>,
-        ) = match reference.dependency() {
-            None => {
-                let Some(target) = objects.get(schema) else {
-                    self.problems.push(schema_at().problem(
-                        rules::UNKNOWN_SCHEMA,
-                        format!(
+        let (target_namespace, table, physical): (String, String, Vec<Option<String>>) =
+            match reference.dependency() {
+                None => {
+                    let Some(target) = objects.get(schema) else {
+                        self.problems.push(schema_at().problem(
+                            rules::UNKNOWN_SCHEMA,
+                            format!(
                             "{what} references `{schema}`, which is not an object of the package"
                         ),
-                    ));
-                    return None;
-                };
-                (
-                    namespace.to_string(),
-                    target.physical.clone(),
-                    Box::new(|f: &str| target.column(f).map(|c| c.physical.clone())),
-                )
-            }
-            Some((alias, target)) => {
-                let metadata = dependencies
-                    .get(alias)
-                    .filter(|_| aliases.contains_key(alias));
-                let Some(metadata) = metadata else {
-                    self.problems.push(schema_at().problem(
+                        ));
+                        return None;
+                    };
+                    (
+                        namespace.to_string(),
+                        target.physical.clone(),
+                        reference
+                            .fields
+                            .iter()
+                            .map(|f| target.column(f).map(|c| c.physical.clone()))
+                            .collect(),
+                    )
+                }
+                Some((alias, target)) => {
+                    let metadata = dependencies
+                        .get(alias)
+                        .filter(|_| aliases.contains_key(alias));
+                    let Some(metadata) = metadata else {
+                        self.problems.push(schema_at().problem(
                             rules::UNKNOWN_DEPENDENCY,
                             format!(
                                 "{what} references `{schema}`, but `{alias}` is not a dependency of the dataset: add it to `dependencies`"
                             ),
                         ));
-                    return None;
-                };
-                let Some(target_schema) = metadata.schemas.get(target) else {
-                    self.problems.push(schema_at().problem(
+                        return None;
+                    };
+                    let Some(target_schema) = metadata.schemas.get(target) else {
+                        self.problems.push(schema_at().problem(
                             rules::UNKNOWN_SCHEMA,
                             format!("{what} references `{schema}`: dependency `{alias}` has no schema `{target}`"),
                         ));
-                    return None;
-                };
-                (
-                    metadata.namespace.clone(),
-                    target_schema.object.clone(),
-                    Box::new(|f: &str| target_schema.fields.get(f).cloned()),
-                )
-            }
-        };
+                        return None;
+                    };
+                    (
+                        metadata.namespace.clone(),
+                        target_schema.object.clone(),
+                        reference
+                            .fields
+                            .iter()
+                            .map(|f| target_schema.fields.get(f).cloned())
+                            .collect(),
+                    )
+                }
+            };
         let mut columns = Vec::with_capacity(reference.fields.len());
-        for (j, field) in reference.fields.iter().enumerate() {
-            match physical_of(field) {
+        for (j, (field, column)) in reference.fields.iter().zip(physical).enumerate() {
+            match column {
                 Some(c) => columns.push(c),
                 None => self
                     .problems
