@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::change::{Change, Name};
+use crate::comment::CommentTarget;
 use crate::field_type::TypeChange;
 use crate::physical::{PhysicalColumn, PhysicalModel, PhysicalObject, PhysicalView};
 
@@ -100,22 +101,50 @@ fn create_all(new: &PhysicalModel, refusals: &mut Vec<Refusal>) -> Vec<Change> {
             .values()
             .map(|o| Change::CreateObject { object: o.clone() }),
     );
-    let all: BTreeSet<String> = new.views.keys().cloned().collect();
-    changes.extend(create_views(new, &all, refusals));
+    changes.extend(after_objects(new, refusals));
     changes
 }
 
-/// The CreateView changes of [`diff`] from nothing (`diff(None, new)`: the namespace, then every
-/// object in name order, then these), or its refusals.
-pub(crate) fn create_all_views(new: &PhysicalModel) -> Result<Vec<Change>, DiffError> {
+/// The changes of [`diff`] from nothing (`diff(None, new)`: the namespace, then every object in
+/// name order, then these) that follow the objects: foreign keys, views, then comments, in rank
+/// order; or its refusals.
+pub(crate) fn create_all_after_objects(new: &PhysicalModel) -> Result<Vec<Change>, DiffError> {
     let mut refusals = Vec::new();
-    let all: BTreeSet<String> = new.views.keys().cloned().collect();
-    let views = create_views(new, &all, &mut refusals);
+    let changes = after_objects(new, &mut refusals);
     if refusals.is_empty() {
-        Ok(views)
+        Ok(changes)
     } else {
         Err(DiffError(refusals))
     }
+}
+
+fn after_objects(new: &PhysicalModel, refusals: &mut Vec<Refusal>) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for o in new.objects.values() {
+        constraints::foreign_keys_of_new_object(o, &mut changes);
+    }
+    let all: BTreeSet<String> = new.views.keys().cloned().collect();
+    // create_views gives each view's comment after it: taken out here to keep rank order.
+    let mut view_comments = Vec::new();
+    for change in create_views(new, &all, refusals) {
+        match change {
+            Change::SetComment { .. } => view_comments.push(change),
+            other => changes.push(other),
+        }
+    }
+    if let Some(c) = comments::created(
+        || CommentTarget::Namespace {
+            namespace: new.namespace.clone(),
+        },
+        &new.comment,
+    ) {
+        changes.push(c);
+    }
+    for o in new.objects.values() {
+        comments::of_new_object(o, &mut changes);
+    }
+    changes.extend(view_comments);
+    changes
 }
 
 fn name_of_object(o: &PhysicalObject) -> Name {
@@ -151,6 +180,16 @@ struct Differ<'a> {
     /// Per new object that changed (new logical name): its old version, whose column names
     /// it still holds.
     old_columns: BTreeMap<&'a str, &'a PhysicalObject>,
+    /// Old objects with a column added, dropped, renamed or retyped (old logical names): a
+    /// view reading them is recreated (a `SELECT *` view must see the new columns).
+    columns_changed: BTreeSet<&'a str>,
+    /// Tables both versions have (old, new), for the foreign-key pass.
+    kept: Vec<(&'a PhysicalObject, &'a PhysicalObject)>,
+    /// Per new object (logical name): old physical column -> new physical column.
+    column_renames: HashMap<&'a str, BTreeMap<&'a str, &'a str>>,
+    /// New objects (logical names) whose primary key or a unique index is dropped, or a column
+    /// retyped: foreign keys referencing them are dropped before and added after.
+    keys_rebuilt: BTreeSet<String>,
 }
 
 impl<'a> Differ<'a> {
@@ -162,6 +201,10 @@ impl<'a> Differ<'a> {
             touched_objects: BTreeSet::new(),
             touched_fields: BTreeSet::new(),
             old_columns: BTreeMap::new(),
+            columns_changed: BTreeSet::new(),
+            kept: Vec::new(),
+            column_renames: HashMap::new(),
+            keys_rebuilt: BTreeSet::new(),
         }
     }
 
@@ -176,7 +219,17 @@ impl<'a> Differ<'a> {
                 ),
             ));
         }
+        if let Some(c) = comments::changed(
+            || CommentTarget::Namespace {
+                namespace: self.new.namespace.clone(),
+            },
+            &self.old.comment,
+            &self.new.comment,
+        ) {
+            self.changes.push(c);
+        }
         self.objects(refusals);
+        self.foreign_keys();
         self.views(refusals);
         self.check_name_reuse(refusals);
         self.changes
@@ -184,6 +237,8 @@ impl<'a> Differ<'a> {
 }
 
 mod columns;
+mod comments;
+mod constraints;
 mod name_reuse;
 mod objects;
 mod pairing;

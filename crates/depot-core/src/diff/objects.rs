@@ -30,9 +30,13 @@ impl<'a> Differ<'a> {
             new.objects.values().zip(&pairs.old_of).zip(&old_index)
         {
             match old_logical {
-                None => self.changes.push(Change::CreateObject {
-                    object: new_object.clone(),
-                }),
+                None => {
+                    self.changes.push(Change::CreateObject {
+                        object: new_object.clone(),
+                    });
+                    constraints::foreign_keys_of_new_object(new_object, &mut self.changes);
+                    comments::of_new_object(new_object, &mut self.changes);
+                }
                 Some(old_logical) => {
                     let old_object = match old_index {
                         Some(j) => old_objects[*j],
@@ -46,6 +50,8 @@ impl<'a> Differ<'a> {
                     if old_object != new_object {
                         self.object(old_object, new_object, refusals);
                     }
+                    // Foreign keys wait for every table: they follow what they reference.
+                    self.kept.push((old_object, new_object));
                 }
             }
         }
@@ -75,6 +81,11 @@ impl<'a> Differ<'a> {
             });
         }
         self.old_columns.insert(&new.logical, old);
+        self.changes.extend(comments::changed(
+            comments::on_table(&object),
+            &old.comment,
+            &new.comment,
+        ));
 
         // Columns.
         let old_names: BTreeSet<&str> = old.columns.iter().map(|c| c.logical.as_str()).collect();
@@ -109,10 +120,15 @@ impl<'a> Differ<'a> {
         let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
         for (nc, old_logical) in new.columns.iter().zip(&pairs.old_of) {
             let Some(oc) = old_logical.and_then(|o| old.column(o)) else {
+                self.columns_changed.insert(&old.logical);
                 self.changes.push(Change::AddColumn {
                     object: object.clone(),
                     column: nc.clone(),
                 });
+                self.changes.extend(comments::created(
+                    comments::on_column(&object, nc),
+                    &nc.comment,
+                ));
                 continue;
             };
             renamed.insert(&oc.physical, &nc.physical);
@@ -121,6 +137,7 @@ impl<'a> Differ<'a> {
         for oc in &old.columns {
             if !pairs.paired_old(&oc.logical, new_has) {
                 self.touched_fields.insert((&old.logical, &oc.logical));
+                self.columns_changed.insert(&old.logical);
                 self.changes.push(Change::DropColumn {
                     object: object.clone(),
                     column: name_of_column(oc),
@@ -137,10 +154,13 @@ impl<'a> Differ<'a> {
         // Primary key.
         match (&old.primary_key, &new.primary_key) {
             (None, None) => {}
-            (Some(key), None) => self.changes.push(Change::DropPrimaryKey {
-                object: object.clone(),
-                key: key.clone(),
-            }),
+            (Some(key), None) => {
+                self.keys_rebuilt.insert(new.logical.clone());
+                self.changes.push(Change::DropPrimaryKey {
+                    object: object.clone(),
+                    key: key.clone(),
+                })
+            }
             (None, Some(key)) => self.changes.push(Change::AddPrimaryKey {
                 object: object.clone(),
                 key: key.clone(),
@@ -155,6 +175,7 @@ impl<'a> Differ<'a> {
                         });
                     }
                 } else {
+                    self.keys_rebuilt.insert(new.logical.clone());
                     self.changes.push(Change::DropPrimaryKey {
                         object: object.clone(),
                         key: o.clone(),
@@ -179,13 +200,29 @@ impl<'a> Differ<'a> {
             .map(|i| (i.logical.as_str(), i))
             .collect();
         for (logical, ni) in &new_indexes {
+            let comment_target = comments::on_index(&object, ni);
             match old_indexes.get(logical) {
-                None => self.changes.push(Change::CreateIndex {
-                    object: object.clone(),
-                    index: (*ni).clone(),
-                }),
+                None => {
+                    self.changes.push(Change::CreateIndex {
+                        object: object.clone(),
+                        index: (*ni).clone(),
+                    });
+                    self.changes
+                        .extend(comments::created(comment_target, &ni.comment));
+                }
                 Some(oi) => {
-                    if carry(&oi.columns).as_ref() != Some(&ni.columns) || oi.unique != ni.unique {
+                    // The predicate is compared as physical SQL: one over a renamed column is
+                    // rebuilt (the diff cannot tell a rename from a new predicate).
+                    let rebuilt = carry(&oi.columns).as_ref() != Some(&ni.columns)
+                        || oi.unique != ni.unique
+                        || oi.sort != ni.sort
+                        || oi.where_sql != ni.where_sql
+                        || carry(&oi.include).as_ref() != Some(&ni.include)
+                        || oi.method != ni.method;
+                    if rebuilt {
+                        if oi.unique {
+                            self.keys_rebuilt.insert(new.logical.clone());
+                        }
                         self.changes.push(Change::DropIndex {
                             object: object.clone(),
                             index: (*oi).clone(),
@@ -194,23 +231,40 @@ impl<'a> Differ<'a> {
                             object: object.clone(),
                             index: (*ni).clone(),
                         });
-                    } else if oi.physical != ni.physical {
+                        self.changes
+                            .extend(comments::created(comment_target, &ni.comment));
+                        continue;
+                    }
+                    if oi.physical != ni.physical {
                         self.changes.push(Change::RenameIndex {
                             object: object.clone(),
                             from: oi.physical.clone(),
                             to: ni.physical.clone(),
                         });
                     }
+                    self.changes.extend(comments::changed(
+                        comment_target,
+                        &oi.comment,
+                        &ni.comment,
+                    ));
                 }
             }
         }
         for (logical, oi) in &old_indexes {
             if !new_indexes.contains_key(logical) {
+                if oi.unique {
+                    self.keys_rebuilt.insert(new.logical.clone());
+                }
                 self.changes.push(Change::DropIndex {
                     object: object.clone(),
                     index: (*oi).clone(),
                 });
             }
+        }
+
+        self.checks(&object, old, new);
+        if !renamed.is_empty() {
+            self.column_renames.insert(&new.logical, renamed);
         }
     }
 }

@@ -93,13 +93,27 @@ impl<'a> Differ<'a> {
             .collect();
         let creates = create_views(self.new, &created, refusals);
         self.changes.extend(creates);
+        // Kept views: only their comments may change.
+        for (n, o) in &pairs {
+            if dropped.contains(*o) {
+                continue;
+            }
+            let (ov, nv) = (&self.old.views[*o], &self.new.views[*n]);
+            self.changes.extend(comments::changed(
+                || comments::on_view(nv),
+                &ov.comment,
+                &nv.comment,
+            ));
+        }
     }
 
-    /// True when the old view reads a table or column that this migration drops, renames or
-    /// retypes (the engine would refuse the change, or the view would read the wrong thing).
+    /// True when the old view reads a table that this migration drops or renames, or whose
+    /// columns it adds, drops, renames or retypes (the engine would refuse the change, the view
+    /// would read the wrong thing, or a `SELECT *` view would miss the new column).
     pub(super) fn reads_touched(&self, view: &PhysicalView) -> bool {
         view.reads.iter().any(|(object, fields)| {
             self.touched_objects.contains(object.as_str())
+                || self.columns_changed.contains(object.as_str())
                 || fields
                     .iter()
                     .any(|f| self.touched_fields.contains(&(object.as_str(), f.as_str())))
@@ -132,12 +146,15 @@ pub(super) fn create_views(
             .collect()
     });
     match order {
-        Ok(order) => order
-            .iter()
-            .map(|v| Change::CreateView {
-                view: new.views[v.as_str()].clone(),
-            })
-            .collect(),
+        Ok(order) => {
+            let mut changes = Vec::with_capacity(order.len());
+            for v in &order {
+                let view = &new.views[v.as_str()];
+                changes.push(Change::CreateView { view: view.clone() });
+                changes.extend(comments::created(|| comments::on_view(view), &view.comment));
+            }
+            changes
+        }
         Err(cycle) => {
             refusals.push(cycle_refusal(&cycle, "new"));
             Vec::new()
