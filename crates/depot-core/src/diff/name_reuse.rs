@@ -9,6 +9,55 @@ impl<'a> Differ<'a> {
     pub(super) fn check_name_reuse(&self, refusals: &mut Vec<Refusal>) {
         self.check_relation_name_reuse(refusals);
         self.check_column_name_reuse(refusals);
+        self.check_constraint_name_reuse(refusals);
+    }
+
+    /// The constraint names (checks, foreign keys) of [`Differ::check_name_reuse`]: per table,
+    /// like column names.
+    fn check_constraint_name_reuse(&self, refusals: &mut Vec<Refusal>) {
+        let mut freed: HashMap<(&str, &str), u8> = HashMap::new();
+        let mut taken: Vec<(&str, &str, &Change)> = Vec::new();
+        for c in &self.changes {
+            match c {
+                Change::AddCheck { object, check, .. } => {
+                    taken.push((&object.logical, &check.physical, c))
+                }
+                Change::AddForeignKey { object, key, .. } => {
+                    taken.push((&object.logical, &key.physical, c))
+                }
+                Change::DropCheck { object, check } => {
+                    freed
+                        .entry((&object.logical, &check.physical))
+                        .or_insert(rank(c));
+                }
+                Change::DropForeignKey { object, key } => {
+                    freed
+                        .entry((&object.logical, &key.physical))
+                        .or_insert(rank(c));
+                }
+                _ => {}
+            }
+        }
+        for (object, name, c) in taken {
+            let Some(old) = self
+                .old_columns
+                .get(object)
+                .copied()
+                .or_else(|| self.old.objects.get(object))
+            else {
+                continue;
+            };
+            let held = old.checks.iter().any(|k| k.physical == name)
+                || old.foreign_keys.iter().any(|k| k.physical == name);
+            if !held {
+                continue;
+            }
+            let holder = format!("a constraint of {object}");
+            let when = freed.get(&(object, name)).map(|r| (*r, "dropped"));
+            if let Some(refusal) = reuse_refusal(name, &holder, when, c) {
+                refusals.push(refusal);
+            }
+        }
     }
 
     /// The relation names (tables, views, indexes, keys) of [`Differ::check_name_reuse`].
