@@ -485,3 +485,19 @@ fn a_check_cannot_take_a_constraint_name_still_held() {
     assert_eq!(r[0].target, "Dog.other");
     assert!(r[0].message.contains("dog_named_check"), "{r:?}");
 }
+
+#[test]
+fn a_dropped_table_drops_its_foreign_keys_before_any_table() {
+    let old = m(vec![
+        owner(),
+        dog().fk("byOwner", &["ownerId"], "Owner", &["id"]),
+    ]);
+    assert_eq!(
+        changes(&old, &m(vec![])),
+        [
+            "dropForeignKey Dog.byOwner",
+            "dropObject Dog",
+            "dropObject Owner"
+        ]
+    );
+}

@@ -58,9 +58,20 @@ impl<'a> Differ<'a> {
         for ((logical, old_object), new_has) in old.objects.iter().zip(new_has_old) {
             if !(new_has || pairs.renamed.contains(logical.as_str())) {
                 self.touched_objects.insert(logical);
-                self.changes.push(Change::DropObject {
-                    object: name_of_object(old_object),
-                });
+                // Its foreign keys go first (rank 55): the tables it references may be dropped
+                // by this migration too, before it in name order.
+                let object = name_of_object(old_object);
+                self.changes
+                    .extend(
+                        old_object
+                            .foreign_keys
+                            .iter()
+                            .map(|key| Change::DropForeignKey {
+                                object: object.clone(),
+                                key: key.clone(),
+                            }),
+                    );
+                self.changes.push(Change::DropObject { object });
             }
         }
     }
