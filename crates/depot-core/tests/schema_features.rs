@@ -501,3 +501,21 @@ fn a_dropped_table_drops_its_foreign_keys_before_any_table() {
         ]
     );
 }
+
+#[test]
+fn a_check_over_a_renamed_column_is_added_again() {
+    // The diff compares a check's physical SQL: it cannot tell a rename from a new expression,
+    // so the check is dropped and added (validated) again around the rename.
+    let old = m(vec![dog().check("named", "\"name\" <> ''")]);
+    let mut renamed = dog();
+    renamed.columns[1] = col("name", string(200)).physical("dog_name");
+    let new = m(vec![renamed.check("named", "\"dog_name\" <> ''")]);
+    assert_eq!(
+        changes(&old, &new),
+        [
+            "renameField Dog.name",
+            "dropCheck Dog.named",
+            "addCheck Dog.named"
+        ]
+    );
+}

@@ -820,3 +820,17 @@ fn features_the_engine_refuses_are_problems_in_its_words() {
     plain.config.ignore_unenforced_checks = true;
     assert_eq!(resolved(&plain, POSTGRES).objects["Dog"].checks.len(), 1);
 }
+
+#[test]
+fn a_select_star_view_records_the_object_it_reads() {
+    let schemas = json!({
+        "Dog": dogs()["Dog"],
+        "AllDogs": {"kind": "view", "query": "SELECT * FROM Dog"},
+    });
+    let m = resolved(&pg(schemas), POSTGRES);
+    assert!(
+        m.views["AllDogs"].reads.contains_key("Dog"),
+        "{:?}",
+        m.views["AllDogs"].reads
+    );
+}
