@@ -1,9 +1,14 @@
 //! Diff: two physical models -> the closed set of [`Change`]s, in an order that is safe to run.
 //!
 //! The diff is engine-agnostic. It pairs old and new objects, columns and views by logical name
-//! (or by an explicit `previousNames` entry), emits one change per difference, and refuses what
-//! cannot be done safely: narrowing a type, moving the namespace, reusing a name that is freed
-//! only later in the same migration. Every refusal is collected, so people fix them all at once.
+//! (or by an explicit `previousNames` entry; checks, foreign keys and indexes by logical name),
+//! emits one change per difference, and refuses what cannot be done safely: moving the
+//! namespace, changing a computed field in place, reusing a name that is freed only later in the
+//! same migration. Every refusal is collected, so people fix them all at once. A narrowing type
+//! change is planned in place (the engine marks it NARROWS_TYPE).
+//!
+//! Comments are separate SetComment changes (rank 165, after everything they describe): one per
+//! comment of something created, one per comment changed or removed (`None`) on something kept.
 //!
 //! Changes come out in [`rank`] order (drops of views first, then new tables, renames,
 //! loosening, additions, tightening, contraction, views last), the same order as the phases of
