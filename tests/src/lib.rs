@@ -187,6 +187,7 @@ pub async fn insert_rows(client: &tokio_postgres::Client, model: &PhysicalModel,
     let mut objects: Vec<&PhysicalObject> = model.objects.values().collect();
     objects.sort_by_key(|o| references_depth(model, o, &mut Vec::new()));
     for object in objects {
+        // Computed columns take no values: the database writes them.
         let written: Vec<&depot_core::physical::PhysicalColumn> = object
             .columns
             .iter()
