@@ -105,7 +105,8 @@ pub fn read_events(path: &Path) -> Vec<Value> {
     }
 }
 
-/// Standard dataset properties around `package`, every hazard allowed, synchronous mode.
+/// Standard dataset properties around `package`, every hazard allowed (NARROWS_TYPE included:
+/// pairs narrow types whose sample values convert), synchronous mode.
 pub fn properties(package: &Value) -> Value {
     json!({
         "environmentId": "e2e404529091ed2",
