@@ -90,24 +90,42 @@ pub fn undo(
             table(&object.physical),
             id(&key.physical)
         )],
-        // A dropped constraint comes back NOT VALID: the rows it held for were not changed by
-        // the failed migration's earlier phases in a way Depot could check cheaply, and NOT VALID
-        // needs no scan (new rows are checked again at once; a later plan validates it).
-        Change::DropCheck { object, check } => vec![format!(
-            "ALTER TABLE {} ADD {} NOT VALID",
-            table(&object.physical),
-            Renderer::new(change, ctx).check_definition(check)?
-        )],
+        // A dropped constraint comes back NOT VALID (a brief lock, no scan: new rows are checked
+        // at once), then is validated if the rows allow it (see `validate_if_rows_allow`), with
+        // its comment.
+        Change::DropCheck { object, check } => {
+            let r = Renderer::new(change, ctx);
+            restore_constraint(
+                &r,
+                &object.physical,
+                &check.physical,
+                &r.check_definition(check)?,
+                &Name {
+                    logical: check.logical.clone(),
+                    physical: check.physical.clone(),
+                },
+                object,
+                check.comment.as_deref(),
+            )?
+        }
         Change::DropForeignKey { object, key } => {
             let key = PhysicalForeignKey {
                 columns: before.current_columns(object, &key.columns),
                 ..key.clone()
             };
-            vec![format!(
-                "ALTER TABLE {} ADD {} NOT VALID",
-                table(&object.physical),
-                Renderer::new(change, ctx).foreign_key_definition(&key)?
-            )]
+            let r = Renderer::new(change, ctx);
+            restore_constraint(
+                &r,
+                &object.physical,
+                &key.physical,
+                &r.foreign_key_definition(&key)?,
+                &Name {
+                    logical: key.logical.clone(),
+                    physical: key.physical.clone(),
+                },
+                object,
+                key.comment.as_deref(),
+            )?
         }
         Change::SetComment { target, .. } => vec![Renderer::new(change, ctx)
             .comment_sql(target, old_comment(before, target).as_deref())?],
@@ -266,6 +284,49 @@ fn restore_default(
             "ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT"
         )),
     }
+}
+
+/// The statements that bring back a dropped check or foreign key: added NOT VALID, validated
+/// when the rows allow it, its comment set again.
+fn restore_constraint(
+    r: &Renderer<'_>,
+    table: &str,
+    constraint: &str,
+    definition: &str,
+    name: &Name,
+    object: &Name,
+    comment: Option<&str>,
+) -> Result<Vec<String>, RenderError> {
+    let qualified = r.table(table)?;
+    let mut statements = vec![format!(
+        "ALTER TABLE {qualified} ADD {definition} NOT VALID"
+    )];
+    statements.extend(validate_if_rows_allow(&qualified, &r.id(constraint)?));
+    if comment.is_some() {
+        statements.push(r.comment_sql(
+            &CommentTarget::Constraint {
+                object: object.clone(),
+                constraint: name.clone(),
+            },
+            comment,
+        )?);
+    }
+    Ok(statements)
+}
+
+/// `VALIDATE CONSTRAINT` that leaves the constraint NOT VALID, instead of failing the undo, when
+/// a row written while it was dropped breaks it (an undo must not stop half way). None when a
+/// name holds the block's quote tag (the constraint then stays NOT VALID).
+fn validate_if_rows_allow(table: &str, constraint: &str) -> Option<String> {
+    const TAG: &str = "$depot_undo$";
+    let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}");
+    if validate.contains(TAG) {
+        return None;
+    }
+    Some(format!(
+        "DO {TAG} BEGIN {validate}; EXCEPTION WHEN foreign_key_violation OR check_violation THEN \
+         RAISE NOTICE 'left NOT VALID: a row breaks it'; END {TAG}"
+    ))
 }
 
 /// The comment `target` had in the old version (None: it had none, or did not exist).
