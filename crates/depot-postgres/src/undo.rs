@@ -11,7 +11,7 @@
 
 use depot_core::change::Name;
 use depot_core::comment::CommentTarget;
-use depot_core::constraint::PhysicalForeignKey;
+use depot_core::constraint::{PhysicalCheck, PhysicalForeignKey};
 use depot_core::dialect::{RenderContext, RenderError};
 use depot_core::field_type::TypeChange;
 use depot_core::identity::AutoIncrement;
@@ -95,11 +95,17 @@ pub fn undo(
         // its comment.
         Change::DropCheck { object, check } => {
             let r = Renderer::new(change, ctx);
+            // The expression names the old columns; a column renamed by the plan still has its
+            // new name when this runs (renames are undone later).
+            let check = PhysicalCheck {
+                sql: rename_columns(&check.sql, &renamed_columns(before, object)),
+                ..check.clone()
+            };
             restore_constraint(
                 &r,
                 &object.physical,
                 &check.physical,
-                &r.check_definition(check)?,
+                &r.check_definition(&check)?,
                 &Name {
                     logical: check.logical.clone(),
                     physical: check.physical.clone(),
@@ -109,10 +115,26 @@ pub fn undo(
             )?
         }
         Change::DropForeignKey { object, key } => {
-            let key = PhysicalForeignKey {
+            let mut key = PhysicalForeignKey {
                 columns: before.current_columns(object, &key.columns),
                 ..key.clone()
             };
+            // The referenced table of this dataset, as it is named while the plan runs (a
+            // rename of it is undone later).
+            if key.references_namespace == ctx.namespace {
+                if let Some(target) = before.new.objects.values().find(|o| {
+                    o.logical == key.references_logical
+                        || o.previous_names.contains(&key.references_logical)
+                }) {
+                    let target_name = Name {
+                        logical: target.logical.clone(),
+                        physical: target.physical.clone(),
+                    };
+                    key.references_columns =
+                        before.current_columns(&target_name, &key.references_columns);
+                    key.references_table = target.physical.clone();
+                }
+            }
             let r = Renderer::new(change, ctx);
             restore_constraint(
                 &r,
@@ -286,6 +308,88 @@ fn restore_default(
     }
 }
 
+/// Old physical name -> new physical name of the columns of `object` that the plan renames.
+fn renamed_columns(before: &Before<'_>, object: &Name) -> Vec<(String, String)> {
+    let Some(old) = before.object(object) else {
+        return Vec::new();
+    };
+    old.columns
+        .iter()
+        .filter_map(|c| {
+            let now = before.current_columns(object, std::slice::from_ref(&c.physical));
+            let now = now.into_iter().next()?;
+            (now != c.physical).then(|| (c.physical.clone(), now))
+        })
+        .collect()
+}
+
+/// `sql` (an expression as the core prints it) with each column name of `renames` replaced by
+/// its new name: names outside string constants, bare or double-quoted, not followed by `(` (a
+/// function of the same name stays).
+fn rename_columns(sql: &str, renames: &[(String, String)]) -> String {
+    if renames.is_empty() {
+        return sql.to_string();
+    }
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // A string constant, '' inside it included.
+            let start = i;
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            out.extend(&chars[start..i]);
+            continue;
+        }
+        let (name, end) = if c == '"' {
+            let mut name = String::new();
+            let mut j = i + 1;
+            while j < chars.len() {
+                if chars[j] == '"' {
+                    if chars.get(j + 1) == Some(&'"') {
+                        name.push('"');
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                name.push(chars[j]);
+                j += 1;
+            }
+            (Some(name), (j + 1).min(chars.len()))
+        } else if c.is_alphabetic() || c == '_' {
+            let mut j = i;
+            while j < chars.len()
+                && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$')
+            {
+                j += 1;
+            }
+            (Some(chars[i..j].iter().collect::<String>()), j)
+        } else {
+            (None, i + 1)
+        };
+        let called = chars[end..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+        match name.and_then(|n| renames.iter().find(|(old, _)| *old == n)) {
+            Some((_, new)) if !called => out.push_str(&quote_ident(new)),
+            Some(_) | None => out.extend(&chars[i..end]),
+        }
+        i = end;
+    }
+    out
+}
+
 /// The statements that bring back a dropped check or foreign key: added NOT VALID, validated
 /// when the rows allow it, its comment set again.
 fn restore_constraint(
@@ -359,5 +463,26 @@ fn old_comment(before: &Before<'_>, target: &CommentTarget) -> Option<String> {
                         .map(|k| k.comment.clone())
                 })?
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renamed_columns_are_replaced_outside_strings_and_calls() {
+        let renames = vec![
+            ("age".to_string(), "years".to_string()),
+            ("Name".to_string(), "order".to_string()),
+        ];
+        assert_eq!(
+            rename_columns(
+                "age > 0 AND \"Name\" <> 'age' AND age(now()) IS NOT NULL AND ages = 1",
+                &renames
+            ),
+            "years > 0 AND \"order\" <> 'age' AND age(now()) IS NOT NULL AND ages = 1"
+        );
+        assert_eq!(rename_columns("it's", &[]), "it's");
     }
 }
