@@ -3,7 +3,7 @@
 
 use depot_core::change::Name;
 use depot_core::dialect::{RenderError, StepDraft};
-use depot_core::field_type::FieldType;
+use depot_core::field_type::{FieldType, TypeChange};
 use depot_core::{phase, Hazard};
 
 use super::Renderer;
@@ -43,6 +43,19 @@ impl Renderer<'_> {
         } else {
             format!("CAST({col} AS {new_type})")
         };
+        // A narrowing cast (`string` -> `integer`, a shorter VARCHAR, less NUMBER precision)
+        // fails on a value that does not convert: the backfill is one UPDATE, so it fails whole
+        // and changes no row (CAST, never TRY_CAST, which would write NULL instead).
+        let narrowing = from.change_to(to) == TypeChange::Narrowing;
+        let mut backfill_hazards = vec![Hazard::TableRewrite, Hazard::BlocksWrites];
+        let mut backfill_why = String::new();
+        if narrowing {
+            backfill_hazards.push(Hazard::NarrowsType);
+            backfill_why = format!(
+                "; a value that does not convert to {new_type} fails this step, which then \
+                 changes no row"
+            );
+        }
         let namespace = quote(self.namespace);
         let table_name = quote(&object.physical);
         let column_name = quote(&column.physical);
@@ -64,10 +77,10 @@ impl Renderer<'_> {
                 format!(
                     "copy every value of {} into {copy_name}: rewrites the table, and rows \
                      written from now until the swap keep only the default in the copy (stop \
-                     writers to {} until this migration ends)",
+                     writers to {} until this migration ends){backfill_why}",
                     column.physical, object.physical
                 ),
-                vec![Hazard::TableRewrite, Hazard::BlocksWrites],
+                backfill_hazards,
             ),
             copy_step(
                 "keepNotNull",
