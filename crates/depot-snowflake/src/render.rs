@@ -329,7 +329,11 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             let actions = if recorded.is_empty() {
                 String::new()
             } else {
-                format!("; {} is recorded, not carried out", recorded.join(" and "))
+                format!(
+                    "; {} {} recorded, not carried out",
+                    recorded.join(" and "),
+                    if recorded.len() == 1 { "is" } else { "are" }
+                )
             };
             Ok(vec![r.step(
                 phase::ENFORCE,
@@ -617,7 +621,14 @@ impl Renderer<'_> {
                 self.table(&object.physical)?,
                 self.column_definition(column, not_null_now)?
             ),
-            if column.nullable || not_null_now {
+            if column.identity.is_some() {
+                format!(
+                    "{}, numbered by its own AUTOINCREMENT sequence (Snowflake may refuse \
+                     AUTOINCREMENT on a table that holds rows: the step then fails and changes \
+                     nothing)",
+                    step_comment::add_column(object, column)
+                )
+            } else if column.nullable || not_null_now {
                 step_comment::add_column(object, column)
             } else {
                 format!(
