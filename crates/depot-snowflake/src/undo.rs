@@ -240,7 +240,10 @@ fn restore_comment(namespace: &str, target: &CommentTarget, before: &Before<'_>)
             let table = sql.table(&object.physical);
             let col = quote_ident(&column.physical);
             return match old {
-                Some(text) => format!("COMMENT ON COLUMN {table}.{col} IS {}", quote(&text)),
+                Some(text) => format!(
+                    "ALTER TABLE {table} ALTER COLUMN {col} COMMENT {}",
+                    quote(&text)
+                ),
                 None => format!("ALTER TABLE {table} ALTER COLUMN {col} UNSET COMMENT"),
             };
         }

@@ -1,5 +1,7 @@
 //! Comments (SPEC §1b: a `description` becomes the comment of what it describes): `COMMENT ON
-//! ... IS '...'` sets one, Snowflake's `UNSET COMMENT` removes one. Indexes and constraints
+//! SCHEMA | TABLE | VIEW ... IS '...'` sets one, Snowflake's `UNSET COMMENT` removes one; a
+//! column's is set by `ALTER TABLE ... ALTER COLUMN ... COMMENT '...'` and removed by `...
+//! UNSET COMMENT` of the same clause. Indexes and constraints
 //! other than keys have no Snowflake object to carry a comment (Snowflake creates no index and
 //! no CHECK), so their comments are recorded in a note.
 //!
@@ -27,7 +29,7 @@ impl Renderer<'_> {
             CommentTarget::Column { object, column } => (
                 "COLUMN",
                 format!(
-                    "{}.{}",
+                    "{} ALTER COLUMN {}",
                     self.table(&object.physical)?,
                     self.id(&column.physical)?
                 ),
@@ -65,6 +67,13 @@ impl Renderer<'_> {
         };
         let described = target.logical();
         Ok(match comment {
+            // A column's comment is set and removed by ALTER COLUMN, both forms Snowflake's
+            // ALTER TABLE ... ALTER COLUMN documents.
+            Some(text) if matches!(target, CommentTarget::Column { .. }) => self.step(
+                phase::CREATE_VIEWS,
+                format!("ALTER TABLE {name} COMMENT {}", quote(text)),
+                format!("set the comment of {described} to its description"),
+            ),
             Some(text) => self.step(
                 phase::CREATE_VIEWS,
                 format!("COMMENT ON {kind} {name} IS {}", quote(text)),
