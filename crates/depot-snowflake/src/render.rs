@@ -623,9 +623,9 @@ impl Renderer<'_> {
             ),
             if column.identity.is_some() {
                 format!(
-                    "{}, numbered by its own AUTOINCREMENT sequence (Snowflake may refuse \
-                     AUTOINCREMENT on a table that holds rows: the step then fails and changes \
-                     nothing)",
+                    "{}, numbered by its own AUTOINCREMENT sequence (Snowflake adds an \
+                     AUTOINCREMENT column only to an empty table: on one holding rows the step \
+                     fails and changes nothing)",
                     step_comment::add_column(object, column)
                 )
             } else if column.nullable || not_null_now {
