@@ -137,6 +137,13 @@ pub enum Command {
         #[arg(long)]
         preview: bool,
     },
+    /// Compare the live schema of a deployed dataset with its package: one line per
+    /// difference, nothing when they agree. Exits 1 when they differ. Changes nothing.
+    Diff {
+        dataset: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Give up a dataset's failed or interrupted migration: undo what it changed and go back to
     /// the deployed version (the next deploy of any version then plans from there). From a
     /// dataset file, or with --env the dataset of a cloud environment (by --id or --alias).

@@ -31,11 +31,13 @@ use crate::refusal::{InputSource, Refused};
 
 mod abandon_cloud;
 mod cloud_dataset;
+mod diff;
 mod run_cloud;
 mod seed;
 
 pub use abandon_cloud::abandon_in_cloud;
 pub use cloud_dataset::{get_dataset as get_cloud_dataset, list_datasets};
+pub use diff::diff;
 pub use run_cloud::run_in_cloud;
 pub use seed::{seed_in_cloud, seed_local};
 

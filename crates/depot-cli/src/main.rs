@@ -65,6 +65,7 @@ async fn main() -> std::process::ExitCode {
             dataset,
             preview: false,
         } => commands::deploy(&cli, dataset).await,
+        Command::Diff { dataset, format } => commands::diff(&cli, dataset, *format).await,
         Command::Abandon { target } => match target.resolve() {
             Ok(Target::Local(dataset)) => commands::abandon(&cli, dataset).await,
             Ok(Target::Cloud { env, which, args }) => {

@@ -231,6 +231,7 @@ fn every_verb_has_help() {
         "get-dataset",
         "abandon",
         "run-migration",
+        "diff",
     ] {
         let out = depot_in(dir.path(), &[verb, "--help"]).ok();
         assert!(
@@ -1569,4 +1570,53 @@ async fn abandon_undoes_a_migration_stopped_between_versions() {
             .unwrap()
             .get(0);
     assert_eq!(rows, 1);
+}
+
+/// `depot diff`: nothing and exit 0 when the live schema is the package's; one line per
+/// difference and a non-zero exit when someone changed it by hand, or when the package moved on.
+#[tokio::test]
+async fn diff_prints_nothing_when_live_matches_and_each_difference_otherwise() {
+    let w = World::new().await;
+    let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
+    w.depot(&["deploy", &v1]).ok();
+
+    let same = w.depot(&["diff", &v1]).ok();
+    assert_eq!(same.stdout, "", "no drift, no output");
+
+    // A column added by hand: reported, with the table and column named.
+    w.db.client
+        .batch_execute("ALTER TABLE example_dogs.hound ADD COLUMN chip text")
+        .await
+        .unwrap();
+    let (events_before, files_before) = (w.events().len(), w.files());
+    let drifted = w.depot(&["diff", &v1]).failed();
+    assert!(
+        drifted.stdout.contains("hound") && drifted.stdout.contains("chip"),
+        "the hand-made column is named:\n{}",
+        drifted.stdout
+    );
+    assert!(
+        drifted
+            .stderr
+            .contains("differs from the package in 1 place"),
+        "{}",
+        drifted.stderr
+    );
+    let json = w.depot(&["diff", &v1, "--format", "json"]).failed();
+    let differences = json.json()["differences"].as_array().unwrap().len();
+    assert_eq!(differences, 1, "{}", json.stdout);
+    assert_eq!(w.events().len(), events_before, "diff sent an event");
+    assert_eq!(w.files(), files_before, "diff wrote a document");
+
+    // The package's next version (not deployed) differs from the live schema too.
+    w.db.client
+        .batch_execute("ALTER TABLE example_dogs.hound DROP COLUMN chip")
+        .await
+        .unwrap();
+    let ahead = w.depot(&["diff", &v2]).failed();
+    assert!(
+        !ahead.stdout.is_empty(),
+        "v2 is not deployed: {}",
+        ahead.stderr
+    );
 }

@@ -807,6 +807,142 @@ mod tests {
             ("executor", edit("/executor/name", json!("other"))),
             ("removalPolicy", edit("/removalPolicy", json!("destroy"))),
             ("alias", edit("/alias", json!("WsDevDogSrc2"))),
+            // SPEC §1b.
+            (
+                "unenforcedChecks",
+                edit("/unenforcedChecks", json!("ignore")),
+            ),
+            (
+                "package description",
+                edit("/package/description", json!("Dogs")),
+            ),
+            (
+                "object description",
+                edit(&format!("{dog}/description"), json!("A dog")),
+            ),
+            (
+                "field description",
+                edit(&format!("{dog}/fields/name/description"), json!("the name")),
+            ),
+            (
+                "view description",
+                edit(
+                    "/package/schemas/VaccinatedDog/description",
+                    json!("vaccinated"),
+                ),
+            ),
+            (
+                "autoIncrement",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "bigint", "autoIncrement": true}),
+                ),
+            ),
+            (
+                "autoIncrement always",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "bigint", "autoIncrement": "always"}),
+                ),
+            ),
+            (
+                "computed",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "bigint", "computed": "1"}),
+                ),
+            ),
+            (
+                "default expression",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "uuid", "default": {"expression": "randomUuid"}}),
+                ),
+            ),
+            (
+                "default sql",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "uuid", "default": {"sql": {"postgres": "gen_random_uuid()"}}}),
+                ),
+            ),
+            (
+                "default literal that looks like a form",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "json", "default": {"literal": {"sql": {"postgres": "gen_random_uuid()"}}}}),
+                ),
+            ),
+            (
+                "array",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "array", "items": {"type": "string"}}),
+                ),
+            ),
+            (
+                "array items",
+                edit(
+                    &format!("{dog}/fields/n"),
+                    json!({"type": "array", "items": {"type": "string", "maxLength": 5}}),
+                ),
+            ),
+            (
+                "foreign key",
+                edit(
+                    &format!("{dog}/foreignKeys"),
+                    json!([{"name": "self", "fields": ["id"], "references": {"schema": "Dog", "fields": ["id"]}}]),
+                ),
+            ),
+            (
+                "foreign key action",
+                edit(
+                    &format!("{dog}/foreignKeys"),
+                    json!([{"name": "self", "fields": ["id"], "references": {"schema": "Dog", "fields": ["id"]}, "onDelete": "cascade"}]),
+                ),
+            ),
+            (
+                "check",
+                edit(
+                    &format!("{dog}/checks"),
+                    json!([{"name": "named", "expression": "name <> ''"}]),
+                ),
+            ),
+            (
+                "index key order",
+                edit(
+                    &format!("{dog}/indexes/0"),
+                    json!({"name": "byName", "fields": [{"field": "name", "order": "desc"}]}),
+                ),
+            ),
+            (
+                "index where",
+                edit(
+                    &format!("{dog}/indexes/0"),
+                    json!({"name": "byName", "fields": ["name"], "where": "vaccinated"}),
+                ),
+            ),
+            (
+                "index include",
+                edit(
+                    &format!("{dog}/indexes/0"),
+                    json!({"name": "byName", "fields": ["name"], "include": ["id"]}),
+                ),
+            ),
+            (
+                "index method",
+                edit(
+                    &format!("{dog}/indexes/0"),
+                    json!({"name": "byName", "fields": ["name"], "method": "hash"}),
+                ),
+            ),
+            (
+                "index description",
+                edit(
+                    &format!("{dog}/indexes/0"),
+                    json!({"name": "byName", "fields": ["name"], "description": "by name"}),
+                ),
+            ),
         ];
         let mut seen = std::collections::BTreeMap::new();
         seen.insert(hash_of(&base()), "the base");
@@ -974,7 +1110,16 @@ mod tests {
                 "z": {"\u{ffff}": 2.5e-8, "Z": [[], {}]}, "": "\u{7f}\t"
             }},
             "ref": {"type": "uuid", "nullable": true, "default": "7F1C0A52-8F3E-4D7E-9A51-2B1B3C7F0D11"},
-            "blob": {"type": "binary", "default": "aGVsbG8"}
+            "blob": {"type": "binary", "default": "aGVsbG8"},
+            "seq": {"type": "bigint", "autoIncrement": true},
+            "always": {"type": "integer", "autoIncrement": "always"},
+            "twice": {"type": "integer", "computed": "count * 2", "description": "é\u{1}"},
+            "made": {"type": "timestamptz", "default": {"expression": "now"}},
+            "today": {"type": "date", "default": {"expression": "currentDate"}},
+            "token": {"type": "uuid", "default": {"sql": {"snowflake": "UUID_STRING()", "postgres": "gen_random_uuid()"}}},
+            "form": {"type": "json", "default": {"literal": {"expression": "now"}}},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 20}, "nullable": true, "default": ["a", "ä"]},
+            "sizes": {"type": "array", "items": {"type": "decimal", "precision": 6, "scale": 2}, "default": ["1.50", 2]}
         });
         let seeds = json!({
             "Dog": [
@@ -999,6 +1144,7 @@ mod tests {
                 "allowedHazards": ["DELETES_DATA", "INDEX_BUILD", "TABLE_REWRITE"]
             },
             "removalPolicy": "destroy",
+            "unenforcedChecks": "ignore",
             "package": {
                 "name": "dogs ✓", "version": "1.3.0", "description": "Dogs \"and\" cats\n",
                 "schemas": {
@@ -1010,7 +1156,17 @@ mod tests {
                         "fields": fields,
                         "primaryKey": ["id", "name"],
                         "indexes": [{"name": "byName", "fields": ["name", "free"], "unique": true},
-                                    {"name": "byBorn", "fields": ["born"]}]
+                                    {"name": "byBorn", "fields": ["born"]},
+                                    {"name": "recent", "fields": [{"field": "seen", "order": "desc", "nulls": "last"}, "count", {"field": "born", "nulls": "first"}],
+                                     "where": "ok", "include": ["weight", "ratio"], "method": "btree", "description": "recent ✓"},
+                                    {"name": "byTags", "fields": ["tags"], "method": "gin"}],
+                        "foreignKeys": [
+                            {"name": "self", "fields": ["ref", "free"], "references": {"schema": "Dog", "fields": ["id", "name"]},
+                             "onDelete": "setNull", "onUpdate": "cascade", "deferrable": "initiallyImmediate", "description": "parent"},
+                            {"name": "breed", "fields": ["ref"], "references": {"schema": "Breeds.Breed", "fields": ["id"]}}
+                        ],
+                        "checks": [{"name": "positive", "expression": "count > 0", "description": "\"quoted\""},
+                                   {"name": "alsoPositive", "expression": "big > 0"}]
                     },
                     "Tag": {"kind": "object", "fields": {"label": {"type": "string"}}},
                     "Everything": {

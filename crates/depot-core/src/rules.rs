@@ -59,6 +59,30 @@ pub const DUPLICATE_SEED_KEY: &str = "duplicate-seed-key";
 /// MISSING_SEED_VALUE: a seed row lacks a key field, or a required field without default.
 pub const MISSING_SEED_VALUE: &str = "missing-seed-value";
 
+// Package additions (SPEC §1b).
+
+/// NOT_SUPPORTED_YET: a key of SPEC §1b that this version does not build yet (`enums`,
+/// `kind: "materializedView"`, index expressions, `nullsDistinct`, deferrable indexes).
+pub const NOT_SUPPORTED_YET: &str = "not-supported-yet";
+/// CONFLICTING_KEYS: two keys of a field that exclude each other (`default` with
+/// `autoIncrement` or `computed`, `autoIncrement` with `computed` or `nullable`).
+pub const CONFLICTING_KEYS: &str = "conflicting-keys";
+/// INVALID_AUTO_INCREMENT: `autoIncrement` is not `true`/`"byDefault"`/`"always"`, or is on a
+/// field that is not `integer` or `bigint`.
+pub const INVALID_AUTO_INCREMENT: &str = "invalid-auto-increment";
+/// INVALID_KEY_FIELD: a primary key names a computed or array field.
+pub const INVALID_KEY_FIELD: &str = "invalid-key-field";
+/// INVALID_FOREIGN_KEY: a foreign key's reference is not an object of the package, has another
+/// number of fields, is not the target's primary key or unique index, or pairs fields of
+/// different types.
+pub const INVALID_FOREIGN_KEY: &str = "invalid-foreign-key";
+/// INVALID_INDEX_OPTION: an index option that contradicts the rest of the index (`include`
+/// naming a key field, a unique index with a method other than `btree`).
+pub const INVALID_INDEX_OPTION: &str = "invalid-index-option";
+/// DUPLICATE_CONSTRAINT: an index, foreign key or check shares its name with another one of
+/// the same object.
+pub const DUPLICATE_CONSTRAINT: &str = "duplicate-constraint";
+
 // Dataset properties (SPEC §2).
 
 /// PACKAGE_UNRESOLVED: the package is given by reference (`packageUri`, `packageFile`) and the

@@ -164,6 +164,27 @@ fn any_json() -> impl Strategy<Value = Value> {
                         "sqlName",
                         "previousNames",
                         "Dog",
+                        // SPEC §1b.
+                        "description",
+                        "items",
+                        "autoIncrement",
+                        "computed",
+                        "expression",
+                        "sql",
+                        "literal",
+                        "postgres",
+                        "foreignKeys",
+                        "references",
+                        "onDelete",
+                        "checks",
+                        "field",
+                        "order",
+                        "nulls",
+                        "where",
+                        "include",
+                        "method",
+                        "enums",
+                        "unenforcedChecks",
                     ])
                     .prop_map(str::to_string),
                 ],
@@ -241,6 +262,12 @@ fn field_types() -> Vec<FieldType> {
         FieldType::Uuid,
         FieldType::Binary,
         FieldType::Json,
+        FieldType::Array {
+            items: Box::new(FieldType::Integer),
+        },
+        FieldType::Array {
+            items: Box::new(FieldType::Timestamptz),
+        },
     ]
 }
 

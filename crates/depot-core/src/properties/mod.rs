@@ -86,6 +86,7 @@ const TOP_KEYS: &[&str] = &[
     "migrationOptions",
     "removalPolicy",
     "planTransformer",
+    "unenforcedChecks",
     "ServiceToken",
     "ServiceTimeout",
 ];
@@ -230,6 +231,19 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
         None => Some(None),
         Some(v) => read_plan_transformer(r, v, &at.key("planTransformer")).map(Some),
     };
+    // Only one value: the key exists to make ignoring Snowflake's missing CHECK a choice
+    // written down, never a default.
+    let ignore_unenforced_checks = match map.get("unenforcedChecks") {
+        None => Some(false),
+        Some(v) => choice(
+            r,
+            v,
+            &at.key("unenforcedChecks"),
+            "`unenforcedChecks` (leave it out to refuse checks an engine cannot enforce)",
+            &["ignore"],
+        )
+        .map(|_| true),
+    };
     Some(Dataset {
         config: DatasetConfig {
             environment_id: environment_id?,
@@ -243,7 +257,7 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
             migration_options: migration_options?,
             removal_policy: removal_policy?,
             plan_transformer: plan_transformer?,
-            ignore_unenforced_checks: false,
+            ignore_unenforced_checks: ignore_unenforced_checks?,
         },
         package: package?,
         dataset_id: dataset_id?,
@@ -382,6 +396,25 @@ mod tests {
                 (rules::INVALID_VALUE, "removalPolicy".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn unenforced_checks_accepts_only_ignore() {
+        assert!(
+            !parse_dataset(&minimal())
+                .unwrap()
+                .config
+                .ignore_unenforced_checks
+        );
+        let raw = set(minimal(), "/unenforcedChecks", json!("ignore"));
+        assert!(parse_dataset(&raw).unwrap().config.ignore_unenforced_checks);
+        let raw = set(minimal(), "/unenforcedChecks", json!("enforce"));
+        let err = parse_dataset(&raw).unwrap_err();
+        assert_eq!(
+            (err.0.len(), err.0[0].rule, err.0[0].path.as_str()),
+            (1, rules::INVALID_VALUE, "unenforcedChecks")
+        );
+        assert!(err.0[0].message.contains("ignore"), "{}", err.0[0].message);
     }
 
     #[test]

@@ -1,18 +1,18 @@
 //! Fields: one field of an object, its type (with parameters and hints for misspelled types),
 //! nullability, default and names.
 
-use crate::column_default::FieldDefault;
 use crate::field_type::FieldType;
 use crate::json::JsonValue;
-use crate::literal;
 use crate::package::Field;
 use crate::reader::{Place, Reader};
 use crate::rules;
 
+use super::default::read_default;
+use super::generated::{check_generated_keys, read_auto_increment, GivenKeys};
 use super::names::{read_previous_names, Joined};
 use super::package::{optional_sql_name, optional_string};
 
-const FIELD_KEYS: &[&str; 9] = &[
+const FIELD_KEYS: &[&str; 13] = &[
     "type",
     "maxLength",
     "precision",
@@ -22,7 +22,15 @@ const FIELD_KEYS: &[&str; 9] = &[
     "description",
     "previousNames",
     "sqlName",
+    "items",
+    "autoIncrement",
+    "computed",
+    "enum",
 ];
+
+/// The keys of an array's `items`: a type and its parameters (`items` only to be refused with
+/// a reason: arrays of arrays are not supported).
+const ITEMS_KEYS: &[&str; 5] = &["type", "maxLength", "precision", "scale", "items"];
 
 /// The largest decimal precision both engines support.
 const MAX_DECIMAL_PRECISION: u32 = 38;
@@ -56,6 +64,15 @@ struct TypeMembers<'v, J> {
     max_length: Option<&'v J>,
     precision: Option<&'v J>,
     scale: Option<&'v J>,
+    /// An array's `items`.
+    items: Option<&'v J>,
+}
+
+/// TypeOf says whose type is read: a field's, or the items of an array field.
+#[derive(Clone, Copy, PartialEq)]
+enum TypeOf {
+    Field,
+    Items,
 }
 
 fn read_field_type<J: JsonValue>(
@@ -63,12 +80,14 @@ fn read_field_type<J: JsonValue>(
     members: TypeMembers<'_, J>,
     at: &Place<'_>,
     name: &str,
+    of: TypeOf,
 ) -> Option<FieldType> {
     let TypeMembers {
         type_name,
         max_length,
         precision,
         scale,
+        items,
     } = members;
     let before = r.problems.len();
     let type_name = r
@@ -98,7 +117,44 @@ fn read_field_type<J: JsonValue>(
             );
         }
     };
+    if type_name != "array" {
+        misplaced(r, items.is_some(), "items", "array");
+    }
     let field_type = match type_name {
+        "array" if of == TypeOf::Items => {
+            r.report(
+                &at.key("type"),
+                rules::UNKNOWN_TYPE,
+                format!("the items of array field `{name}` cannot be arrays: arrays of arrays are not supported"),
+            );
+            return None;
+        }
+        "array" => {
+            misplaced(r, given.0, "maxLength", "string");
+            misplaced(r, given.1, "precision", "decimal");
+            misplaced(r, given.2, "scale", "decimal");
+            let items = r
+                .require(
+                    items,
+                    at,
+                    "items",
+                    format_args!(
+                        "array field `{name}` needs `items`: an object with the items' `type` (and its parameters)"
+                    ),
+                )
+                .and_then(|v| read_items(r, v, &at.key("items"), name));
+            FieldType::Array {
+                items: Box::new(items?),
+            }
+        }
+        "enum" => {
+            r.report(
+                &at.key("type"),
+                rules::NOT_SUPPORTED_YET,
+                format!("field `{name}` has type `enum`, which is not supported yet (nor are package `enums`): use a string"),
+            );
+            return None;
+        }
         "string" => {
             misplaced(r, given.1, "precision", "decimal");
             misplaced(r, given.2, "scale", "decimal");
@@ -174,6 +230,30 @@ fn read_field_type<J: JsonValue>(
     (r.problems.len() == before).then_some(field_type)
 }
 
+/// read_items reads the `items` of array field `name`: an object with a type and its
+/// parameters.
+fn read_items<J: JsonValue>(
+    r: &mut Reader,
+    raw: &J,
+    at: &Place<'_>,
+    name: &str,
+) -> Option<FieldType> {
+    let [type_name, max_length, precision, scale, items] = r.members(
+        raw,
+        at,
+        format_args!("the `items` of field `{name}`"),
+        ITEMS_KEYS,
+    )?;
+    let members = TypeMembers {
+        type_name,
+        max_length,
+        precision,
+        scale,
+        items,
+    };
+    read_field_type(r, members, at, name, TypeOf::Items)
+}
+
 /// simple_type is the parameterless type named `name`.
 fn simple_type(name: &str) -> Option<FieldType> {
     Some(match name {
@@ -200,7 +280,7 @@ pub(super) fn read_field<J: JsonValue>(
 ) -> (Option<Field>, Option<Vec<String>>) {
     let before = r.problems.len();
     let Some(
-        [type_name, max_length, precision, scale, nullable, default, description, previous_names, sql_name],
+        [type_name, max_length, precision, scale, nullable, default, description, previous_names, sql_name, items, auto_increment, computed, enum_name],
     ) = r.members(raw, at, format_args!("field `{name}`"), FIELD_KEYS)
     else {
         return (None, None);
@@ -210,46 +290,77 @@ pub(super) fn read_field<J: JsonValue>(
         max_length,
         precision,
         scale,
+        items,
     };
-    let field_type = read_field_type(r, type_members, at, name);
+    let field_type = read_field_type(r, type_members, at, name, TypeOf::Field);
+    // `type: "enum"` is reported with the type; `enum` elsewhere is reported here.
+    if enum_name.is_some() && type_name.and_then(JsonValue::as_str) != Some("enum") {
+        r.report(
+            &at.key("enum"),
+            rules::NOT_SUPPORTED_YET,
+            format!("`enum` on field `{name}` is not supported yet (nor are package `enums`)"),
+        );
+    }
     let nullable = match nullable {
         None => Some(false),
         Some(v) => r.bool(v, &at.key("nullable"), "`nullable`"),
     };
+    let (default_raw, computed_raw) = (default, computed);
     let default = match (default, &field_type) {
         (None, _) => Some(None),
-        (Some(v), _) if v.is_null() => {
-            r.report(
-                &at.key("default"),
-                rules::INVALID_DEFAULT,
-                format!("field `{name}` has default null, which is the same as no default: remove `default`"),
-            );
-            None
-        }
-        (Some(v), Some(t)) => match literal::normalize(t, v) {
-            Ok(n) => Some(Some(n)),
-            Err(e) => {
-                r.report(
-                    &at.key("default"),
-                    rules::INVALID_DEFAULT,
-                    format!(
-                        "the default of field `{name}` is not a {} value: {e}",
-                        t.describe()
-                    ),
-                );
-                None
-            }
-        },
+        (Some(v), Some(t)) => read_default(r, v, at, name, t).map(Some),
         // The type itself is wrong and already reported: the default cannot be checked.
         (Some(_), None) => None,
     };
+    let auto_increment = match auto_increment {
+        None => Some(None),
+        Some(v) => read_auto_increment(r, v, at, name, field_type.as_ref()),
+    };
+    let computed = match computed {
+        None => Some(None),
+        Some(v) => r
+            .non_empty_string(
+                v,
+                &at.key("computed"),
+                format_args!(
+                    "`computed` of field `{name}` (one SQL expression over the row's fields)"
+                ),
+            )
+            .map(Some),
+    };
+    check_generated_keys(
+        r,
+        at,
+        name,
+        GivenKeys {
+            default: default_raw.is_some(),
+            auto_increment: auto_increment.flatten().is_some(),
+            computed: computed_raw.is_some(),
+            nullable: nullable == Some(true),
+        },
+    );
     let description = optional_string(r, description, at, "description");
     let sql_name = optional_sql_name(r, sql_name, at);
     let Some(prev) = read_previous_names(r, previous_names, at) else {
         return (None, None);
     };
-    let (Some(field_type), Some(nullable), Some(default), Some(description), Some(sql_name)) =
-        (field_type, nullable, default, description, sql_name)
+    let (
+        Some(field_type),
+        Some(nullable),
+        Some(default),
+        Some(auto_increment),
+        Some(computed),
+        Some(description),
+        Some(sql_name),
+    ) = (
+        field_type,
+        nullable,
+        default,
+        auto_increment,
+        computed,
+        description,
+        sql_name,
+    )
     else {
         return (None, prev);
     };
@@ -259,9 +370,9 @@ pub(super) fn read_field<J: JsonValue>(
     let field = Field {
         field_type,
         nullable,
-        default: default.map(FieldDefault::Literal),
-        auto_increment: None,
-        computed: None,
+        default,
+        auto_increment,
+        computed,
         description,
         // Kept twice only when given (rarely): once in the field, once for the checks.
         previous_names: prev.clone().unwrap_or_default(),
@@ -269,6 +380,7 @@ pub(super) fn read_field<J: JsonValue>(
     };
     (Some(field), prev)
 }
+
 #[cfg(test)]
 mod tests {
     use super::super::parse_package;
@@ -392,6 +504,122 @@ mod tests {
             assert_eq!(err.0[0].rule, rules::INVALID_DEFAULT);
             assert_eq!(err.0[0].path, "schemas.Dog.fields.x.default");
             assert!(err.0[0].message.contains(needle), "{}", err.0[0].message);
+        }
+    }
+
+    #[test]
+    fn array_fields_take_items_of_one_type() {
+        let raw = with(
+            unseeded(),
+            "/schemas/Dog/fields/x",
+            json!({"type": "array", "items": {"type": "decimal", "precision": "6", "scale": 2}, "default": ["1.50"]}),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::Object(dog) = &p.schemas["Dog"] else {
+            panic!()
+        };
+        assert_eq!(
+            dog.fields["x"].field_type,
+            FieldType::Array {
+                items: Box::new(FieldType::Decimal {
+                    precision: 6,
+                    scale: 2
+                })
+            }
+        );
+        assert_eq!(
+            dog.fields["x"].default,
+            Some(crate::column_default::FieldDefault::Literal(json!(["1.5"])))
+        );
+        let cases = [
+            (
+                json!({"type": "array"}),
+                rules::REQUIRED,
+                "schemas.Dog.fields.x.items",
+                "needs `items`",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "array", "items": {"type": "string"}}}),
+                rules::UNKNOWN_TYPE,
+                "schemas.Dog.fields.x.items.type",
+                "arrays of arrays",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "text"}}),
+                rules::UNKNOWN_TYPE,
+                "schemas.Dog.fields.x.items.type",
+                "did you mean `string`",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "string", "nullable": true}}),
+                rules::UNKNOWN_KEY,
+                "schemas.Dog.fields.x.items.nullable",
+                "`items` of field `x`",
+            ),
+            (
+                json!({"type": "array", "items": "string"}),
+                rules::WRONG_JSON_TYPE,
+                "schemas.Dog.fields.x.items",
+                "`items` of field `x`",
+            ),
+            (
+                json!({"type": "string", "items": {"type": "string"}}),
+                rules::INVALID_TYPE_PARAMETER,
+                "schemas.Dog.fields.x.items",
+                "only to array fields",
+            ),
+            (
+                json!({"type": "enum", "enum": "Status"}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.fields.x.type",
+                "not supported yet",
+            ),
+            (
+                json!({"type": "string", "enum": "Status"}),
+                rules::NOT_SUPPORTED_YET,
+                "schemas.Dog.fields.x.enum",
+                "not supported yet",
+            ),
+        ];
+        for (field, rule, path, needle) in cases {
+            let got = parse_package(&with(unseeded(), "/schemas/Dog/fields/x", field.clone()))
+                .unwrap_err();
+            assert_eq!(got.0.len(), 1, "{field}: {got}");
+            let p = &got.0[0];
+            assert_eq!(
+                (p.rule, p.path.as_str()),
+                (rule, path),
+                "{field}: {}",
+                p.message
+            );
+            assert!(p.message.contains(needle), "{field}: {}", p.message);
+        }
+    }
+
+    #[test]
+    fn computed_and_array_fields_are_not_key_fields() {
+        for (field, needle) in [
+            (json!({"type": "integer", "computed": "1"}), "computed"),
+            (
+                json!({"type": "array", "items": {"type": "integer"}}),
+                "an array",
+            ),
+        ] {
+            let raw = with(unseeded(), "/schemas/Dog/fields/k", field.clone());
+            let raw = with(raw, "/schemas/Dog/primaryKey", json!(["id", "k"]));
+            let got = parse_package(&raw).unwrap_err();
+            assert_eq!(got.0.len(), 1, "{field}: {got}");
+            let p = &got.0[0];
+            assert_eq!(
+                (p.rule, p.path.as_str()),
+                (rules::INVALID_KEY_FIELD, "schemas.Dog.primaryKey[1]")
+            );
+            assert!(p.message.contains(needle), "{}", p.message);
+            assert!(
+                p.message.contains("`k`") && p.message.contains("`Dog`"),
+                "{}",
+                p.message
+            );
         }
     }
 }

@@ -12,14 +12,21 @@
 //! string is written only for a problem) and messages are formatted only when reported.
 //!
 //! One concept per file: `package` reads the top level, `schema` dispatches each schema by
-//! kind to `object` or `view`, an object's members are read by `field` and `index`, `seeds`
-//! checks rows against what parsed, and `names` holds the name rules they share.
+//! kind to `object` or `view`, an object's members are read by `field` (with `default` and
+//! `generated` for its default and `autoIncrement`/`computed`), `index` and `constraints`
+//! (foreign keys and checks), `references` checks foreign keys against their targets once every
+//! schema is read, `seeds` checks rows against what parsed, and `names` holds the name rules
+//! they share.
 
+mod constraints;
+mod default;
 mod field;
+mod generated;
 mod index;
 mod names;
 mod object;
 mod package;
+mod references;
 mod schema;
 mod seeds;
 #[cfg(test)]

@@ -4,17 +4,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::field_type::FieldType;
 use crate::json::{JsonObject, JsonValue, View};
 use crate::package::{Field, ObjectSchema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
+use super::constraints::{check_unique_names, read_checks, read_foreign_keys, NamedAt};
 use super::field::read_field;
 use super::index::read_index;
 use super::names::{check_name, check_previous_names, Joined, Owner};
 use super::package::{optional_sql_name, optional_string};
 
-pub(super) const OBJECT_KEYS: &[&str; 7] = &[
+pub(super) const OBJECT_KEYS: &[&str; 9] = &[
     "kind",
     "description",
     "fields",
@@ -22,6 +24,8 @@ pub(super) const OBJECT_KEYS: &[&str; 7] = &[
     "indexes",
     "previousNames",
     "sqlName",
+    "foreignKeys",
+    "checks",
 ];
 
 /// Declared is every field name an object declares (every key of its `fields`, valid or not;
@@ -61,6 +65,17 @@ pub(super) struct ObjectMembers<'v, J> {
     pub(super) primary_key: Option<&'v J>,
     pub(super) indexes: Option<&'v J>,
     pub(super) sql_name: Option<&'v J>,
+    pub(super) foreign_keys: Option<&'v J>,
+    pub(super) checks: Option<&'v J>,
+}
+
+/// ObjectRead is what [`read_object`] gives: the object (or what parsed of it), its declared
+/// fields, and the input position of each of its foreign keys (the model sorts them by name),
+/// for the checks of references made once every schema is read.
+pub(super) struct ObjectRead<'v, J: JsonValue> {
+    pub(super) object: Result<ObjectSchema, Partial>,
+    pub(super) declared: Declared<'v, J>,
+    pub(super) foreign_key_positions: Vec<usize>,
 }
 
 pub(super) fn read_object<'v, J: JsonValue>(
@@ -68,13 +83,15 @@ pub(super) fn read_object<'v, J: JsonValue>(
     members: ObjectMembers<'v, J>,
     at: &Place<'_>,
     name: &str,
-) -> (Result<ObjectSchema, Partial>, Declared<'v, J>) {
+) -> ObjectRead<'v, J> {
     let ObjectMembers {
         description,
         fields: fields_value,
         primary_key: primary_key_value,
         indexes: indexes_value,
         sql_name,
+        foreign_keys: foreign_keys_value,
+        checks: checks_value,
     } = members;
     let before = r.problems.len();
     let description = optional_string(r, description, at, "description");
@@ -138,7 +155,10 @@ pub(super) fn read_object<'v, J: JsonValue>(
                 .unwrap_or_default();
             check_field_list(r, &kat, &keys, declared, "the primary key");
             for (i, k) in keys.iter().enumerate() {
-                if fields.get(k).is_some_and(|f: &Field| f.nullable) {
+                let Some(field) = fields.get(k) else {
+                    continue;
+                };
+                if field.nullable {
                     r.report(
                         &kat.index(i).in_field(k),
                         rules::NULLABLE_KEY,
@@ -147,11 +167,29 @@ pub(super) fn read_object<'v, J: JsonValue>(
                         ),
                     );
                 }
+                let not_a_key = if field.computed.is_some() {
+                    Some("computed")
+                } else if matches!(field.field_type, FieldType::Array { .. }) {
+                    Some("an array")
+                } else {
+                    None
+                };
+                if let Some(what) = not_a_key {
+                    r.report(
+                        &kat.index(i).in_field(k),
+                        rules::INVALID_KEY_FIELD,
+                        format!(
+                            "field `{k}` is in the primary key of `{name}` but is {what}: key fields hold stored, scalar values"
+                        ),
+                    );
+                }
             }
             keys
         }
     };
 
+    // Every index, foreign key and check name, for the check that they are distinct.
+    let mut named: Vec<(&'static str, usize, String)> = Vec::new();
     let mut indexes = Vec::new();
     if let Some(v) = indexes_value {
         let iat = at.key("indexes");
@@ -183,6 +221,7 @@ pub(super) fn read_object<'v, J: JsonValue>(
                                 format!("object `{name}` has two indexes named `{}`", ix.name),
                             );
                         }
+                        named.push(("indexes", i, ix.name.clone()));
                         indexes.push(ix);
                     }
                 }
@@ -192,10 +231,36 @@ pub(super) fn read_object<'v, J: JsonValue>(
     // Index order carries no meaning: sorting keeps the normalized form (and hash) stable.
     indexes.sort_by(|a, b| a.name.cmp(&b.name));
 
+    // So does the order of foreign keys and checks.
+    let mut foreign_keys = match foreign_keys_value {
+        None => Vec::new(),
+        Some(v) => read_foreign_keys(r, v, &at.key("foreignKeys"), name, declared),
+    };
+    foreign_keys.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
+    let mut checks = match checks_value {
+        None => Vec::new(),
+        Some(v) => read_checks(r, v, &at.key("checks"), name),
+    };
+    checks.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
+    named.extend(
+        foreign_keys
+            .iter()
+            .map(|(i, fk)| ("foreignKeys", *i, fk.name.clone())),
+    );
+    named.extend(checks.iter().map(|(i, c)| ("checks", *i, c.name.clone())));
+    // In input order, so that the later of two is the one reported.
+    named.sort_by_key(|(list, i, _)| (list_rank(list), *i));
+    let named: Vec<NamedAt<'_>> = named
+        .iter()
+        .map(|(list, i, n)| (*list, *i, n.as_str()))
+        .collect();
+    check_unique_names(r, at, name, &named);
+    let foreign_key_positions = foreign_keys.iter().map(|(i, _)| *i).collect();
+
     let object = if r.problems.len() == before {
         Ok(ObjectSchema {
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
+            foreign_keys: foreign_keys.into_iter().map(|(_, fk)| fk).collect(),
+            checks: checks.into_iter().map(|(_, c)| c).collect(),
             description: description.flatten(),
             fields,
             primary_key,
@@ -206,7 +271,20 @@ pub(super) fn read_object<'v, J: JsonValue>(
     } else {
         Err((fields, primary_key))
     };
-    (object, declared)
+    ObjectRead {
+        object,
+        declared,
+        foreign_key_positions,
+    }
+}
+
+/// list_rank orders the lists of named things as an object lists them in its documentation.
+fn list_rank(list: &str) -> u8 {
+    match list {
+        "indexes" => 0,
+        "foreignKeys" => 1,
+        _ => 2,
+    }
 }
 
 /// check_field_list reports unknown and repeated fields of a key or index.
@@ -217,10 +295,23 @@ pub(super) fn check_field_list<J: JsonValue>(
     declared: Declared<'_, J>,
     what: impl fmt::Display,
 ) {
+    let entries: Vec<(usize, &str)> = list.iter().map(String::as_str).enumerate().collect();
+    check_field_entries(r, at, &entries, declared, what);
+}
+
+/// check_field_entries is [`check_field_list`] of the entries that are field names, each with
+/// its position in the list (the other entries have problems of their own).
+pub(super) fn check_field_entries<J: JsonValue>(
+    r: &mut Reader,
+    at: &Place<'_>,
+    entries: &[(usize, &str)],
+    declared: Declared<'_, J>,
+    what: impl fmt::Display,
+) {
     // Lists are short: an earlier entry is looked for by scanning, unless the list is long.
-    let long = list.len() > 16;
+    let long = entries.len() > 16;
     let mut seen = BTreeSet::new();
-    for (i, f) in list.iter().enumerate() {
+    for (n, &(i, f)) in entries.iter().enumerate() {
         if !declared.contains(f) {
             r.report(
                 &at.index(i).in_field(f),
@@ -235,7 +326,7 @@ pub(super) fn check_field_list<J: JsonValue>(
         let repeated = if long {
             !seen.insert(f)
         } else {
-            list[..i].contains(f)
+            entries[..n].iter().any(|&(_, e)| e == f)
         };
         if repeated {
             r.report(
@@ -280,7 +371,7 @@ mod tests {
             json!([
                 {"name": "byName", "fields": ["name"]},
                 {"name": "byName", "fields": []},
-                {"name": "by-x", "fields": ["x"], "unique": "maybe", "where": "x"},
+                {"name": "by-x", "fields": ["x"], "unique": "maybe", "partial": "x"},
             ]),
         );
         let got = problems(raw);
@@ -293,7 +384,7 @@ mod tests {
                 ),
                 (
                     rules::UNKNOWN_KEY,
-                    "schemas.Dog.indexes[2].where".to_string()
+                    "schemas.Dog.indexes[2].partial".to_string()
                 ),
                 (
                     rules::INVALID_NAME,

@@ -10,7 +10,8 @@ use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 
 use super::names::{check_name, check_previous_names, read_previous_names, Owner};
-use super::object::{read_object, Declared, ObjectMembers, Partial, OBJECT_KEYS};
+use super::object::{read_object, Declared, ObjectMembers, ObjectRead, Partial, OBJECT_KEYS};
+use super::references::check_references;
 use super::view::{read_view, ViewMembers, VIEW_KEYS};
 
 /// Outline is what later checks (keys, seeds, previous names) need of a schema, even when the
@@ -58,11 +59,15 @@ pub(super) fn read_schemas<'v, J: JsonValue>(
     let mut parsed = Vec::with_capacity(map.len());
     let mut outlines = Vec::with_capacity(map.len());
     let mut previous: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut foreign_key_positions: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (name, raw) in map.members() {
         let sat = at.key(name).in_schema(name);
         // An invalid name is reported: `ok` is false, the parsed schema is never used.
         check_name(r, &sat, "schema name", name);
-        let (schema, outline, prev) = read_schema(r, raw, &sat, name);
+        let (schema, outline, prev, positions) = read_schema(r, raw, &sat, name);
+        if !positions.is_empty() {
+            foreign_key_positions.insert(name, positions);
+        }
         if let Some(prev) = prev {
             previous.push((name, prev));
         }
@@ -79,9 +84,12 @@ pub(super) fn read_schemas<'v, J: JsonValue>(
         |n| map.contains_key(n),
         "schema",
     );
+    let parsed: BTreeMap<String, Schema> = parsed.into_iter().collect();
+    let outlines: BTreeMap<&str, Outline<'_, J>> = outlines.into_iter().collect();
+    check_references(r, at, &parsed, &outlines, &foreign_key_positions);
     Some(Schemas {
-        parsed: parsed.into_iter().collect(),
-        outlines: outlines.into_iter().collect(),
+        parsed,
+        outlines,
         ok: r.problems.len() == before,
     })
 }
@@ -91,7 +99,12 @@ fn read_schema<'v, J: JsonValue>(
     raw: &'v J,
     at: &Place<'_>,
     name: &str,
-) -> (Option<Schema>, Outline<'v, J>, Option<Vec<String>>) {
+) -> (
+    Option<Schema>,
+    Outline<'v, J>,
+    Option<Vec<String>>,
+    Vec<usize>,
+) {
     let Some(map) = raw.as_object() else {
         r.report(
             at,
@@ -101,7 +114,7 @@ fn read_schema<'v, J: JsonValue>(
                 crate::lenient::kind(raw)
             ),
         );
-        return (None, Outline::Unknown, None);
+        return (None, Outline::Unknown, None, Vec::new());
     };
     let kind = match map.get("kind").map(|v| (v, v.view())) {
         None => {
@@ -113,6 +126,14 @@ fn read_schema<'v, J: JsonValue>(
             None
         }
         Some((_, View::String(k))) if k == "object" || k == "view" => Some(k),
+        Some((_, View::String("materializedView"))) => {
+            r.report(
+                &at.key("kind"),
+                rules::NOT_SUPPORTED_YET,
+                format!("schema `{name}` has kind materializedView, which is not supported yet: use a view"),
+            );
+            None
+        }
         Some((other, _)) => {
             r.report(
                 &at.key("kind"),
@@ -127,7 +148,7 @@ fn read_schema<'v, J: JsonValue>(
     };
     match kind {
         Some("object") => {
-            let [_, description, fields, primary_key, indexes, previous_names, sql_name] =
+            let [_, description, fields, primary_key, indexes, previous_names, sql_name, foreign_keys, checks] =
                 r.member_values(map, at, format_args!("object `{name}`"), OBJECT_KEYS);
             let prev = read_previous_names(r, previous_names, at);
             let members = ObjectMembers {
@@ -136,8 +157,14 @@ fn read_schema<'v, J: JsonValue>(
                 primary_key,
                 indexes,
                 sql_name,
+                foreign_keys,
+                checks,
             };
-            let (object, declared) = read_object(r, members, at, name);
+            let ObjectRead {
+                object,
+                declared,
+                foreign_key_positions,
+            } = read_object(r, members, at, name);
             match (object, prev) {
                 (Ok(mut o), Some(p)) => {
                     let check = p.clone();
@@ -146,7 +173,12 @@ fn read_schema<'v, J: JsonValue>(
                         declared,
                         partial: None,
                     };
-                    (Some(Schema::Object(o)), outline, check)
+                    (
+                        Some(Schema::Object(o)),
+                        outline,
+                        check,
+                        foreign_key_positions,
+                    )
                 }
                 // The object parsed but its previous names did not: the outline keeps what
                 // seeds are checked against.
@@ -155,14 +187,14 @@ fn read_schema<'v, J: JsonValue>(
                         declared,
                         partial: Some((o.fields, o.primary_key)),
                     };
-                    (None, outline, None)
+                    (None, outline, None, Vec::new())
                 }
                 (Err(partial), prev) => {
                     let outline = Outline::Object {
                         declared,
                         partial: Some(partial),
                     };
-                    (None, outline, prev.flatten())
+                    (None, outline, prev.flatten(), Vec::new())
                 }
             }
         }
@@ -181,15 +213,16 @@ fn read_schema<'v, J: JsonValue>(
                 (Some(mut v), Some(p)) => {
                     let check = p.clone();
                     v.previous_names = p.unwrap_or_default();
-                    (Some(Schema::View(v)), Outline::View, check)
+                    (Some(Schema::View(v)), Outline::View, check, Vec::new())
                 }
-                (_, prev) => (None, Outline::View, prev.flatten()),
+                (_, prev) => (None, Outline::View, prev.flatten(), Vec::new()),
             }
         }
         None => (
             None,
             Outline::Unknown,
             read_previous_names(r, map.get("previousNames"), at).flatten(),
+            Vec::new(),
         ),
     }
 }

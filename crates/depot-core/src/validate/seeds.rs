@@ -169,6 +169,14 @@ fn read_seed_row<J: JsonValue>(
         let Some(field) = fields.get(name) else {
             continue;
         };
+        if field.computed.is_some() {
+            r.report(
+                &fat,
+                rules::INVALID_SEED_VALUE,
+                format!("seed row gives `{name}`, which is computed: its value is its expression, leave it out"),
+            );
+            continue;
+        }
         if value.is_null() {
             if field.nullable {
                 row.insert(name.to_string(), Value::Null);
@@ -208,7 +216,11 @@ fn read_seed_row<J: JsonValue>(
                     "seed row lacks primary-key field `{name}`: seeding upserts on the primary key"
                 ),
             );
-        } else if !field.nullable && field.default.is_none() {
+        } else if !field.nullable
+            && field.default.is_none()
+            && field.auto_increment.is_none()
+            && field.computed.is_none()
+        {
             r.report(
                 &fat,
                 rules::MISSING_SEED_VALUE,
@@ -297,5 +309,41 @@ mod tests {
         );
         let p = parse_package(&with(dogs(), "/seeds", json!({"Dog": []}))).unwrap();
         assert!(p.seeds.is_empty());
+    }
+
+    #[test]
+    fn seeds_of_generated_and_array_fields() {
+        let base = super::super::test_support::orders();
+        let p = parse_package(&base).unwrap();
+        // An auto-increment field may be given; arrays are normalized item by item.
+        assert_eq!(p.seeds["Order"][0]["id"], json!(1));
+        assert_eq!(p.seeds["Order"][0]["tags"], json!(["x"]));
+        let row = |extra: Value| {
+            let mut row = json!({"id": "2", "customerId": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11", "totalCents": 1});
+            row.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            with(base.clone(), "/seeds", json!({"Order": [row]}))
+        };
+        let p = parse_package(&row(json!({"tags": ["a", "b"]}))).unwrap();
+        assert_eq!(p.seeds["Order"][0]["id"], json!(2));
+        let err = parse_package(&row(json!({"totalEuros": "1.00"}))).unwrap_err();
+        assert_eq!(
+            (err.0.len(), err.0[0].rule, err.0[0].path.as_str()),
+            (1, rules::INVALID_SEED_VALUE, "seeds.Order[0].totalEuros")
+        );
+        assert!(
+            err.0[0].message.contains("computed"),
+            "{}",
+            err.0[0].message
+        );
+        let err = parse_package(&row(
+            json!({"tags": ["way too long for twenty characters"]}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            (err.0.len(), err.0[0].rule, err.0[0].path.as_str()),
+            (1, rules::INVALID_SEED_VALUE, "seeds.Order[0].tags")
+        );
     }
 }

@@ -1,0 +1,62 @@
+//! `depot diff DATASET`: the live schema of a deployed dataset compared with its package (SPEC
+//! §9). Prints one line per difference and exits non-zero when there is any, like diff(1); prints
+//! nothing and exits 0 when the live objects are what the package describes. Changes nothing:
+//! the package is planned as `deploy --preview` would, and only read queries reach the location.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use depot_deploy::{DeployError, DriftCheck};
+use serde_json::json;
+
+use super::{connect, LocalEdge};
+use crate::cli::{Cli, OutputFormat};
+use crate::dataset_file::load_dataset_with_source;
+use crate::refusal::Refused;
+
+/// `depot diff DATASET [--format json|text]`.
+pub async fn diff(cli: &Cli, path: &Path, format: OutputFormat) -> Result<()> {
+    let (dataset, source) = load_dataset_with_source(path)?;
+    let edge = LocalEdge::new(cli, path)?;
+    let mut session = connect(cli, Some(&dataset)).await?;
+    // The package's physical model, resolved exactly as a deploy would (naming strategy,
+    // dependencies' published names), without storing or running anything.
+    let preview = match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
+        Ok(preview) => preview,
+        Err(DeployError::Invalid(problems)) => {
+            return Err(Refused::new(&source, &problems.0).into())
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let expected = &preview.prepared.document.physical;
+    let drift = match session.check_drift(expected).await? {
+        DriftCheck::Compared(drift) => drift,
+        DriftCheck::Unsupported => bail!(
+            "this dataset's engine cannot compare a live schema with a package yet (PostgreSQL \
+             can)"
+        ),
+    };
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "namespace": expected.namespace,
+                "differences": drift.differences,
+            }))?
+        ),
+        OutputFormat::Text => {
+            for line in &drift.differences {
+                println!("{line}");
+            }
+        }
+    }
+    if drift.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "the live schema of {} differs from the package in {} place(s)",
+            expected.namespace,
+            drift.differences.len()
+        )
+    }
+}
