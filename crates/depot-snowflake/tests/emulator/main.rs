@@ -5,6 +5,7 @@
 mod features;
 mod injection;
 mod lifecycle;
+mod packages;
 mod pairs;
 mod state;
 mod support;
