@@ -423,3 +423,79 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
     .await;
     assert_eq!(rows, vec![vec![s("1"), s("42")]]);
 }
+
+/// A narrowing (string -> integer) goes through the column copy: its backfill is one UPDATE
+/// with CAST, so a value that does not convert fails the step and no row changes; values that
+/// convert are copied. (fakesnow cannot run the copy's EXECUTE IMMEDIATE block, so the steps
+/// run here are the ones before and after it; tests/render_features.rs snapshots them all.)
+#[tokio::test]
+async fn a_narrowing_fails_on_a_value_that_does_not_convert_and_changes_no_row() {
+    let env = Env::new();
+    let session = env.session().await;
+    let mut table = order_table();
+    table.columns = vec![
+        column("id", "ID", FieldType::Bigint),
+        column(
+            "code",
+            "CODE",
+            FieldType::String {
+                max_length: Some(20),
+            },
+        ),
+    ];
+    create(&session, table).await;
+    let t = format!("\"{NAMESPACE}\".\"ORDER\"");
+    for (id, code) in [(1, "12"), (2, "x7")] {
+        session
+            .client()
+            .execute(&format!("INSERT INTO {t} (ID, CODE) SELECT {id}, '{code}'"))
+            .await
+            .unwrap();
+    }
+    let change = Change::AlterColumnType {
+        object: name("Order", "ORDER"),
+        column: name("code", "CODE"),
+        from: FieldType::String {
+            max_length: Some(20),
+        },
+        to: FieldType::Integer,
+    };
+    let ctx = RenderContext {
+        namespace: NAMESPACE.to_string(),
+    };
+    let steps = SnowflakeDialect.render(&change, &ctx).unwrap();
+    let backfill = steps
+        .iter()
+        .find(|s| s.action == "backfillCopyColumn")
+        .unwrap();
+    assert!(backfill.hazards.contains(&depot_core::Hazard::NarrowsType));
+    session.client().execute(&steps[0].sql).await.unwrap();
+    let failed = session.client().execute(&backfill.sql).await;
+    assert!(failed.is_err(), "'x7' is no integer: {}", backfill.sql);
+    assert_eq!(
+        query(
+            &session,
+            &format!("SELECT CODE, CODE__DEPOT_COPY::VARCHAR FROM {t} ORDER BY ID")
+        )
+        .await,
+        vec![
+            vec![Some("12".to_string()), None],
+            vec![Some("x7".to_string()), None]
+        ]
+    );
+    // Once the value converts, the backfill copies every value.
+    session
+        .client()
+        .execute(&format!("UPDATE {t} SET CODE = '7' WHERE ID = 2"))
+        .await
+        .unwrap();
+    session.client().execute(&backfill.sql).await.unwrap();
+    assert_eq!(
+        query(
+            &session,
+            &format!("SELECT CODE__DEPOT_COPY::VARCHAR FROM {t} ORDER BY ID")
+        )
+        .await,
+        vec![vec![Some("12".to_string())], vec![Some("7".to_string())]]
+    );
+}
