@@ -17,8 +17,14 @@
 //!
 //! Indexes: Snowflake standard tables have no secondary indexes. A unique index becomes an
 //! informational `UNIQUE` constraint (recorded for tools and the optimizer, not enforced); a
-//! plain index becomes a step whose statement is only a comment saying so, which the plan
-//! preview shows and the executor does not send.
+//! plain index becomes a step whose statement is only a comment saying so (with its order,
+//! `where`, `include` and method), which the plan preview shows and the executor does not send.
+//!
+//! SPEC §1b: defaults by [`crate::column_default`]; AUTOINCREMENT inline in a new table or a new
+//! column, never added to an existing column; foreign keys declared ([`crate::foreign_key`]);
+//! checks recorded as notes (a package with checks reaches Snowflake only when the dataset
+//! ignores unenforced checks: [`crate::dialect::SnowflakeDialect`] refuses them otherwise);
+//! comments (`render/comment.rs`); a narrowing through the column copy with `NARROWS_TYPE`.
 
 // Every Change is matched by name: a new kind of change must not fall into a catch-all arm.
 #![warn(clippy::wildcard_enum_match_arm)]

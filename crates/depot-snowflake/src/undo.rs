@@ -3,10 +3,13 @@
 //!
 //! Every Snowflake statement commits on its own, so a phase can stop between two steps: every
 //! undo statement is safe when its change ran in part or not at all (`IF EXISTS`, or a rename
-//! the executor skips when the catalog shows it done, see `crate::precondition`). Two changes
+//! the executor skips when the catalog shows it done, see `crate::precondition`). Three changes
 //! cannot be taken back in Snowflake, which can neither narrow a column in place nor give an
-//! existing column a default: an in-place widening and a dropped default are irreversible, so
-//! a failure after them leaves the dataset between versions, to be resumed.
+//! existing column a default or an AUTOINCREMENT: an in-place widening, a dropped default and a
+//! dropped AUTOINCREMENT are irreversible, so a failure after them leaves the dataset between
+//! versions, to be resumed. A foreign key is dropped or declared again, a comment set back to
+//! the old version's (or unset); checks and index or constraint comments are only recorded, so
+//! there is nothing to reverse.
 
 // Every Change is matched by name: a new kind of change must say how it is undone.
 #![warn(clippy::wildcard_enum_match_arm)]
