@@ -120,7 +120,7 @@ pub fn properties(package: &Value) -> Value {
         "migrationOptions": {
             "migrationMode": {"type": "synchronous"},
             "allowedHazards": ["DELETES_DATA", "TABLE_REWRITE", "BLOCKS_WRITES", "BLOCKS_READS",
-                               "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE"]
+                               "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE", "NARROWS_TYPE"]
         }
     })
 }
@@ -182,14 +182,15 @@ fn sample_text(field_type: &FieldType, i: usize) -> String {
 /// Inserts `n` rows into every table of `model`.
 pub async fn insert_rows(client: &tokio_postgres::Client, model: &PhysicalModel, n: usize) {
     for object in model.objects.values() {
-        let columns: Vec<String> = object
+        // Computed columns take no values: the database writes them.
+        let written: Vec<_> = object
             .columns
             .iter()
-            .map(|c| quote_ident(&c.physical))
+            .filter(|c| c.computed.is_none())
             .collect();
+        let columns: Vec<String> = written.iter().map(|c| quote_ident(&c.physical)).collect();
         for i in 0..n {
-            let values: Vec<String> = object
-                .columns
+            let values: Vec<String> = written
                 .iter()
                 .map(|c| sample_literal(&c.field_type, i))
                 .collect();

@@ -1,7 +1,10 @@
 //! Generated package pairs: an old package of one to three objects with assorted field types,
 //! and a new package derived from it by random edits (renames through `previousNames`, drops,
-//! widenings, nullability and default changes, new fields, indexes, objects and views). Every
-//! pair must migrate like a fresh deploy and keep every row ([`check_pair`]).
+//! widenings and narrowings, nullability and default changes, new fields, indexes, objects and
+//! views). The SPEC §1b features are drawn too: expression defaults, identity keys, computed
+//! columns, checks, foreign keys between objects, sorted and partial indexes, descriptions and
+//! `SELECT *` views, each added, kept or dropped by the edits. Every pair must migrate like a
+//! fresh deploy and keep every row ([`check_pair`]).
 //!
 //! The strategy generates a *recipe* of plain choices, and [`build`] turns any recipe into a
 //! valid pair: impossible choices (widening a boolean, a unique index on a boolean, an index on
@@ -144,6 +147,31 @@ impl Ty {
         }
     }
 
+    /// The narrowed type for narrowing choice `k`, when the harness's sample values and the
+    /// default literals still fit it: bigint -> integer, shorter strings, one digit less.
+    fn narrowed(&self, k: u32) -> Option<Ty> {
+        match self {
+            Ty::Bigint => Some(Ty::Integer),
+            Ty::Str(None) => Some(Ty::Str(Some(8 + k % 8))),
+            Ty::Str(Some(n)) if *n > 8 => Some(Ty::Str(Some(8))),
+            Ty::Decimal { precision, scale } if *precision > scale + 2 => Some(Ty::Decimal {
+                precision: precision - 1,
+                scale: *scale,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The portable expression default of this type, when it has one.
+    fn expression_default(&self) -> Option<&'static str> {
+        match self {
+            Ty::Timestamp | Ty::Timestamptz => Some("now"),
+            Ty::Date => Some("currentDate"),
+            Ty::Uuid => Some("randomUuid"),
+            _ => None,
+        }
+    }
+
     /// True when the harness's sample values of this type are distinct per row (so a unique
     /// index holds on existing rows).
     fn uniqueable(&self) -> bool {
@@ -156,6 +184,9 @@ struct FieldSpec {
     ty: Ty,
     nullable: bool,
     default: bool,
+    /// The default is the type's portable expression (when it has one) instead of a literal.
+    expression: bool,
+    described: bool,
 }
 
 impl FieldSpec {
@@ -165,7 +196,14 @@ impl FieldSpec {
             m.insert("nullable".into(), json!(true));
         }
         if self.default {
-            m.insert("default".into(), self.ty.default_literal());
+            let default = match (self.expression, self.ty.expression_default()) {
+                (true, Some(e)) => json!({ "expression": e }),
+                _ => self.ty.default_literal(),
+            };
+            m.insert("default".into(), default);
+        }
+        if self.described {
+            m.insert("description".into(), json!("it's described"));
         }
         Value::Object(m)
     }
@@ -176,12 +214,32 @@ impl FieldSpec {
 struct IndexSpec {
     field: usize,
     unique: bool,
+    /// The key sorted descending, nulls first.
+    desc: bool,
+    /// A partial index (`where id > 0`).
+    partial: bool,
+}
+
+/// The SPEC §1b features an object may carry, each kept or toggled by the edits.
+#[derive(Debug, Clone, Default)]
+struct Extras {
+    /// The key `id` is an identity column (`autoIncrement`).
+    identity: bool,
+    /// A computed column `g` (`id * 2`).
+    computed: bool,
+    /// A check `positiveId` (`id > 0`).
+    check: bool,
+    /// A nullable field `ref` with a foreign key to an earlier object's `id` (by position,
+    /// modulo the earlier objects; none for the first object).
+    refers: Option<usize>,
+    described: bool,
 }
 
 #[derive(Debug, Clone)]
 struct ObjectSpec {
     fields: Vec<FieldSpec>,
     index: Option<IndexSpec>,
+    extras: Extras,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -196,8 +254,11 @@ struct FieldEdit {
     name: NameEdit,
     /// Widen the type (when it can be widened), with this widening choice.
     widen: Option<u32>,
+    /// Narrow the type (when it is not widened and can be narrowed), with this choice.
+    narrow: Option<u32>,
     flip_nullable: bool,
     toggle_default: bool,
+    toggle_description: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +269,13 @@ struct ObjectEdits {
     new_fields: Vec<FieldSpec>,
     keep_index: bool,
     new_index: Option<IndexSpec>,
+    toggle_identity: bool,
+    /// Drop the computed column (a changed expression is refused: never generated).
+    drop_computed: bool,
+    toggle_check: bool,
+    /// Drop the foreign key (the field `ref` stays).
+    drop_foreign_key: bool,
+    toggle_description: bool,
 }
 
 /// ViewSpec picks an object and a field by position (modulo what exists).
@@ -215,6 +283,8 @@ struct ObjectEdits {
 struct ViewSpec {
     object: usize,
     field: usize,
+    /// `SELECT *`: the view must follow every column change of its object.
+    star: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -250,32 +320,73 @@ fn ty() -> impl Strategy<Value = Ty> {
 }
 
 fn field() -> impl Strategy<Value = FieldSpec> {
-    (ty(), any::<bool>(), any::<bool>()).prop_map(|(ty, nullable, default)| FieldSpec {
-        ty,
-        nullable,
-        default,
-    })
+    (
+        ty(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::bool::weighted(0.2),
+    )
+        .prop_map(|(ty, nullable, default, expression, described)| FieldSpec {
+            ty,
+            nullable,
+            default,
+            expression,
+            described,
+        })
 }
 
 /// A field that can be added to a table holding rows: nullable, or NOT NULL with a default.
 fn new_field() -> impl Strategy<Value = FieldSpec> {
-    (ty(), any::<bool>(), any::<bool>()).prop_map(|(ty, nullable, default)| FieldSpec {
-        ty,
-        nullable,
-        default: default || !nullable,
+    field().prop_map(|f| FieldSpec {
+        default: f.default || !f.nullable,
+        ..f
     })
 }
 
 fn index() -> impl Strategy<Value = IndexSpec> {
-    (0usize..8, any::<bool>()).prop_map(|(field, unique)| IndexSpec { field, unique })
+    (
+        0usize..8,
+        any::<bool>(),
+        prop::bool::weighted(0.3),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(field, unique, desc, partial)| IndexSpec {
+            field,
+            unique,
+            desc,
+            partial,
+        })
+}
+
+fn extras() -> impl Strategy<Value = Extras> {
+    (
+        prop::bool::weighted(0.3),
+        prop::bool::weighted(0.2),
+        prop::bool::weighted(0.3),
+        prop::option::weighted(0.4, 0usize..3),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(identity, computed, check, refers, described)| Extras {
+            identity,
+            computed,
+            check,
+            refers,
+            described,
+        })
 }
 
 fn object() -> impl Strategy<Value = ObjectSpec> {
     (
         prop::collection::vec(field(), 1..=5),
         prop::option::of(index()),
+        extras(),
     )
-        .prop_map(|(fields, index)| ObjectSpec { fields, index })
+        .prop_map(|(fields, index, extras)| ObjectSpec {
+            fields,
+            index,
+            extras,
+        })
 }
 
 fn name_edit() -> impl Strategy<Value = NameEdit> {
@@ -290,15 +401,21 @@ fn field_edit() -> impl Strategy<Value = FieldEdit> {
     (
         name_edit(),
         prop::option::weighted(0.3, 1u32..=20),
+        prop::option::weighted(0.15, 0u32..8),
         prop::bool::weighted(0.25),
         prop::bool::weighted(0.25),
+        prop::bool::weighted(0.15),
     )
-        .prop_map(|(name, widen, flip_nullable, toggle_default)| FieldEdit {
-            name,
-            widen,
-            flip_nullable,
-            toggle_default,
-        })
+        .prop_map(
+            |(name, widen, narrow, flip_nullable, toggle_default, toggle_description)| FieldEdit {
+                name,
+                widen,
+                narrow,
+                flip_nullable,
+                toggle_default,
+                toggle_description,
+            },
+        )
 }
 
 fn object_edits() -> impl Strategy<Value = ObjectEdits> {
@@ -308,18 +425,43 @@ fn object_edits() -> impl Strategy<Value = ObjectEdits> {
         prop::collection::vec(new_field(), 0..=2),
         any::<bool>(),
         prop::option::weighted(0.4, index()),
+        (
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.25),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.2),
+        ),
     )
-        .prop_map(|(name, fields, new_fields, keep_index, new_index)| ObjectEdits {
-            name,
-            fields,
-            new_fields,
-            keep_index,
-            new_index,
-        })
+        .prop_map(
+            |(
+                name,
+                fields,
+                new_fields,
+                keep_index,
+                new_index,
+                (toggle_identity, drop_computed, toggle_check, drop_foreign_key, toggle_description),
+            )| ObjectEdits {
+                name,
+                fields,
+                new_fields,
+                keep_index,
+                new_index,
+                toggle_identity,
+                drop_computed,
+                toggle_check,
+                drop_foreign_key,
+                toggle_description,
+            },
+        )
 }
 
 fn view() -> impl Strategy<Value = ViewSpec> {
-    (0usize..4, 0usize..8).prop_map(|(object, field)| ViewSpec { object, field })
+    (0usize..4, 0usize..8, prop::bool::weighted(0.3)).prop_map(|(object, field, star)| ViewSpec {
+        object,
+        field,
+        star,
+    })
 }
 
 fn recipe() -> impl Strategy<Value = Recipe> {
@@ -351,12 +493,27 @@ struct Built {
     previous: Option<String>,
     fields: Vec<(String, Value, Ty, Option<String>)>,
     indexes: Vec<Value>,
+    extras: Extras,
+    /// The logical name (in this version) of the object `ref` points to, when it has a key.
+    references: Option<String>,
+    /// The field `ref` exists (it stays when its foreign key is dropped).
+    has_ref: bool,
 }
 
 impl Built {
     fn to_json(&self) -> Value {
         let mut fields = Map::new();
-        fields.insert("id".into(), json!({"type": "bigint"}));
+        let mut id = json!({"type": "bigint"});
+        if self.extras.identity {
+            id["autoIncrement"] = json!(true);
+        }
+        fields.insert("id".into(), id);
+        if self.extras.computed {
+            fields.insert("g".into(), json!({"type": "bigint", "computed": "id * 2"}));
+        }
+        if self.has_ref {
+            fields.insert("ref".into(), json!({"type": "bigint", "nullable": true}));
+        }
         for (name, field, _, previous) in &self.fields {
             let mut field = field.clone();
             if let Some(p) = previous {
@@ -367,6 +524,16 @@ impl Built {
         let mut o = json!({"kind": "object", "fields": fields, "primaryKey": ["id"]});
         if !self.indexes.is_empty() {
             o["indexes"] = json!(self.indexes);
+        }
+        if self.extras.check {
+            o["checks"] = json!([{"name": "positiveId", "expression": "id > 0"}]);
+        }
+        if let Some(target) = &self.references {
+            o["foreignKeys"] = json!([{"name": "toRef", "fields": ["ref"],
+                "references": {"schema": target, "fields": ["id"]}}]);
+        }
+        if self.extras.described {
+            o["description"] = json!(format!("{} rows", self.name));
         }
         if let Some(p) = &self.previous {
             o["previousNames"] = json!([p]);
@@ -380,8 +547,21 @@ fn index_json(name: &str, fields: &[(String, Ty)], spec: &IndexSpec) -> Option<V
         return None;
     }
     let (field, ty) = &fields[spec.field % fields.len()];
+    Some(index_on(name, field, ty, spec))
+}
+
+fn index_on(name: &str, field: &str, ty: &Ty, spec: &IndexSpec) -> Value {
     let unique = spec.unique && ty.uniqueable();
-    Some(json!({"name": name, "fields": [field], "unique": unique}))
+    let key = if spec.desc {
+        json!({"field": field, "order": "desc", "nulls": "first"})
+    } else {
+        json!(field)
+    };
+    let mut index = json!({"name": name, "fields": [key], "unique": unique});
+    if spec.partial {
+        index["where"] = json!("id > 0");
+    }
+    index
 }
 
 fn object_fields(spec: &ObjectSpec) -> Vec<(String, Value, Ty, Option<String>)> {
@@ -392,8 +572,10 @@ fn object_fields(spec: &ObjectSpec) -> Vec<(String, Value, Ty, Option<String>)> 
         .collect()
 }
 
-fn view_query(object: &Built, field: usize) -> String {
-    if object.fields.is_empty() {
+fn view_query(object: &Built, field: usize, star: bool) -> String {
+    if star {
+        format!("SELECT * FROM {}", object.name)
+    } else if object.fields.is_empty() {
         format!("SELECT id FROM {}", object.name)
     } else {
         let (f, ..) = &object.fields[field % object.fields.len()];
@@ -428,20 +610,28 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             .and_then(|ix| index_json("old1", &candidates, ix))
             .into_iter()
             .collect();
+        // A foreign key only to an earlier object: rows go in in name order.
+        let references = match (spec.extras.refers, i) {
+            (Some(k), i) if i > 0 => Some(format!("T{}", k % i + 1)),
+            _ => None,
+        };
         old_objects.push(Built {
             name: format!("T{}", i + 1),
             previous: None,
             fields,
             indexes,
+            has_ref: references.is_some(),
+            references,
+            extras: spec.extras.clone(),
         });
     }
     let old_view = recipe.old_view.as_ref().map(|v| {
         let o = v.object % old_objects.len();
-        (o, v.field)
+        (o, v.field, v.star)
     });
     let mut old_views = Vec::new();
-    if let Some((o, f)) = old_view {
-        old_views.push(("V1".to_string(), view_query(&old_objects[o], f)));
+    if let Some((o, f, star)) = old_view {
+        old_views.push(("V1".to_string(), view_query(&old_objects[o], f, star)));
     }
     let old = package("1", &old_objects, &old_views);
 
@@ -474,11 +664,14 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             let ty = e
                 .widen
                 .and_then(|k| f.ty.widened(k))
+                .or_else(|| e.narrow.and_then(|k| f.ty.narrowed(k)))
                 .unwrap_or_else(|| f.ty.clone());
             let next = FieldSpec {
                 ty: ty.clone(),
                 nullable: f.nullable != e.flip_nullable,
                 default: f.default != e.toggle_default,
+                described: f.described != e.toggle_description,
+                ..f.clone()
             };
             kept.insert(j, new_name.clone());
             fields.push((new_name, next.to_json(), ty, prev));
@@ -496,20 +689,44 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             // The old index survives when its field does (under the field's new name).
             let j = ix.field % spec.fields.len();
             if let Some(field) = kept.get(&j) {
-                let unique = ix.unique && spec.fields[j].ty.uniqueable();
-                indexes.push(json!({"name": "old1", "fields": [field], "unique": unique}));
+                indexes.push(index_on("old1", field, &spec.fields[j].ty, ix));
             }
         }
         if let Some(ix) = &edits.new_index {
             indexes.extend(index_json("new1", &existing, ix));
         }
+        let extras = Extras {
+            identity: spec.extras.identity != edits.toggle_identity,
+            computed: spec.extras.computed && !edits.drop_computed,
+            check: spec.extras.check != edits.toggle_check,
+            refers: spec.extras.refers,
+            described: spec.extras.described != edits.toggle_description,
+        };
         survivors.insert(i, new_objects.len());
         new_objects.push(Built {
             name,
             previous,
             fields,
             indexes,
+            // The foreign key follows its target (renamed or not) and goes with it.
+            references: None,
+            has_ref: old_objects[i].has_ref,
+            extras,
         });
+    }
+    // Second pass, once every surviving object's new name is known.
+    for (i, (_, edits)) in recipe.objects.iter().enumerate() {
+        let (Some(&n), Some(target)) = (survivors.get(&i), old_objects[i].references.as_ref())
+        else {
+            continue;
+        };
+        let k: usize = target[1..].parse().expect("T<k>");
+        if edits.drop_foreign_key {
+            continue;
+        }
+        if let Some(&t) = survivors.get(&(k - 1)) {
+            new_objects[n].references = Some(new_objects[t].name.clone());
+        }
     }
     if let Some(spec) = &recipe.new_object {
         let fields = object_fields(spec);
@@ -523,16 +740,25 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             .and_then(|ix| index_json("new1", &candidates, ix))
             .into_iter()
             .collect();
+        // N1 comes after every T and R: its foreign key may point at any surviving object.
+        let references = spec
+            .extras
+            .refers
+            .filter(|_| !new_objects.is_empty())
+            .map(|k| new_objects[k % new_objects.len()].name.clone());
         new_objects.push(Built {
             name: "N1".into(),
             previous: None,
             fields,
             indexes,
+            has_ref: references.is_some(),
+            references,
+            extras: spec.extras.clone(),
         });
     }
 
     let mut new_views = Vec::new();
-    if let (Some((o, f)), true) = (old_view, recipe.keep_old_view) {
+    if let (Some((o, f, star)), true) = (old_view, recipe.keep_old_view) {
         // The old view follows its object and field (renamed, retyped), or reads only `id`
         // when its field is gone; it goes away with its object.
         if let Some(&n) = survivors.get(&o) {
@@ -541,6 +767,7 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             let object = &new_objects[n];
             let edit = &recipe.objects[o].1.fields[j];
             let query = match edit.name {
+                _ if star => format!("SELECT * FROM {}", object.name),
                 NameEdit::Drop => format!("SELECT id FROM {}", object.name),
                 NameEdit::Keep => format!("SELECT id, a{} FROM {}", j + 1, object.name),
                 NameEdit::Rename => format!("SELECT id, b{} FROM {}", j + 1, object.name),
@@ -550,7 +777,7 @@ fn build(recipe: &Recipe) -> (Value, Value) {
     }
     if let Some(v) = &recipe.new_view {
         let object = &new_objects[v.object % new_objects.len()];
-        new_views.push(("W1".to_string(), view_query(object, v.field)));
+        new_views.push(("W1".to_string(), view_query(object, v.field, v.star)));
     }
     let new = package("2", &new_objects, &new_views);
     (old, new)
@@ -701,6 +928,15 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
             ("new index", text.contains("new1")),
             ("new view", text.contains("W1")),
             ("kept old view", text.contains("V1")),
+            ("check", text.contains("positiveId")),
+            ("foreign key", text.contains("toRef")),
+            ("identity", text.contains("autoIncrement")),
+            ("computed field", text.contains("computed")),
+            ("star view", text.contains("SELECT *")),
+            ("expression default", text.contains("\"expression\"")),
+            ("description", text.contains("description")),
+            ("sorted index", text.contains("\"desc\"")),
+            ("partial index", text.contains("\"where\"")),
             (
                 "dropped object",
                 new_model.objects.len()
@@ -729,6 +965,20 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
         if widened {
             *seen.entry("widened field").or_default() += 1;
         }
+        let narrowed = new_model.objects.values().any(|o| {
+            old_model.objects.values().any(|old_o| {
+                o.columns.iter().any(|c| {
+                    old_o.columns.iter().any(|oc| {
+                        (oc.logical == c.logical || c.previous_names.contains(&oc.logical))
+                            && oc.field_type.change_to(&c.field_type)
+                                == depot_core::field_type::TypeChange::Narrowing
+                    })
+                })
+            })
+        });
+        if narrowed {
+            *seen.entry("narrowed field").or_default() += 1;
+        }
     }
     for kind in [
         "renamed object",
@@ -740,6 +990,16 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
         "kept old view",
         "dropped object",
         "widened field",
+        "narrowed field",
+        "check",
+        "foreign key",
+        "identity",
+        "computed field",
+        "star view",
+        "expression default",
+        "description",
+        "sorted index",
+        "partial index",
     ] {
         assert!(
             seen.get(kind).copied().unwrap_or(0) > 5,

@@ -1,6 +1,10 @@
 //! Generated packages for Depot's benchmarks: `n` objects of 20 fields each (assorted types, a
 //! primary key, two indexes), and a next version where every tenth object changed (a field
-//! added, a `varchar` widened, a field renamed).
+//! added, a `varchar` widened, a field renamed, a check and a description changed).
+//!
+//! Objects use the schema features of SPEC §1b, so that benchmarks measure them too: an
+//! identity column, an expression default, a foreign key to the previous object, a check, a
+//! partial index, a sorted index key and descriptions.
 
 use serde_json::{json, Map, Value};
 
@@ -30,10 +34,13 @@ fn object(i: usize, next: bool) -> Value {
         fields.insert(name.to_string(), v);
     };
     add("id", json!({"type": "uuid"}));
-    add("name", json!({"type": "string", "maxLength": 200}));
+    add(
+        "name",
+        json!({"type": "string", "maxLength": 200, "description": "what people call it"}),
+    );
     add("code", json!({"type": "string", "maxLength": 32}));
     add("quantity", json!({"type": "integer", "default": 0}));
-    add("total", json!({"type": "bigint", "nullable": true}));
+    add("total", json!({"type": "bigint", "autoIncrement": true}));
     add(
         "amount",
         json!({"type": "decimal", "precision": 12, "scale": 2, "nullable": true}),
@@ -42,7 +49,10 @@ fn object(i: usize, next: bool) -> Value {
     add("active", json!({"type": "boolean", "default": false}));
     add("birthDate", json!({"type": "date", "nullable": true}));
     add("opensAt", json!({"type": "time", "nullable": true}));
-    add("createdAt", json!({"type": "timestamp"}));
+    add(
+        "createdAt",
+        json!({"type": "timestamp", "default": {"expression": "now"}}),
+    );
     add(
         "updatedAt",
         json!({"type": "timestamptz", "nullable": true}),
@@ -82,13 +92,26 @@ fn object(i: usize, next: bool) -> Value {
             json!({"type": "string", "maxLength": 500, "nullable": true}),
         );
     }
+    // A foreign key to the previous object: a chain through the whole package.
+    let foreign_keys = match i.checked_sub(1) {
+        Some(parent) => json!([{
+            "name": "toParent", "fields": ["parentId"],
+            "references": {"schema": object_name(parent), "fields": ["id"]},
+            "onDelete": "setNull"
+        }]),
+        None => json!([]),
+    };
+    let least = if changed { 1 } else { 0 };
     json!({
         "kind": "object",
+        "description": if changed { format!("entity {i}, revised") } else { format!("entity {i}") },
         "fields": fields,
         "primaryKey": ["id"],
+        "foreignKeys": foreign_keys,
+        "checks": [{"name": "enoughQuantity", "expression": format!("quantity >= {least}")}],
         "indexes": [
-            {"name": "byName", "fields": ["name"]},
-            {"name": "byCode", "fields": ["code", "createdAt"], "unique": true}
+            {"name": "byName", "fields": ["name"], "where": "active"},
+            {"name": "byCode", "fields": ["code", {"field": "createdAt", "order": "desc"}], "unique": true}
         ]
     })
 }
@@ -120,7 +143,7 @@ pub fn properties(package: &Value, database: &str) -> Value {
         "migrationOptions": {
             "migrationMode": {"type": "synchronous"},
             "allowedHazards": ["DELETES_DATA", "TABLE_REWRITE", "BLOCKS_WRITES", "BLOCKS_READS",
-                               "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE"]
+                               "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE", "NARROWS_TYPE"]
         }
     })
 }
@@ -151,5 +174,16 @@ mod tests {
             .filter(|&i| old["schemas"][object_name(i)] != new["schemas"][object_name(i)])
             .count();
         assert_eq!(changed, 10);
+    }
+
+    /// Both versions are valid datasets, with every §1b feature the generator uses accepted.
+    #[test]
+    fn both_versions_validate() {
+        for next in [false, true] {
+            let raw = properties(&package(20, next), "bench");
+            if let Err(problems) = depot_core::properties::parse_dataset(&raw) {
+                panic!("next={next}: {problems}");
+            }
+        }
     }
 }

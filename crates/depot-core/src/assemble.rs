@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::change::Change;
 use crate::dialect::{Dialect, RenderContext};
-use crate::diff::{create_all_views, diff, DiffError, Refusal};
+use crate::diff::{create_all_after_objects, diff, DiffError, Refusal};
 use crate::phase;
 use crate::physical::{PhysicalModel, PhysicalObject};
 use crate::plan::{Phase, Plan, Step, FORMAT_VERSION};
@@ -122,7 +122,7 @@ pub fn plan_migration(
             // The changes of `diff(None, new)`, in its order, made one at a time: each object's
             // CreateObject reuses the strings of the previous one a step did not keep, rather
             // than copying every table of the model up front.
-            let views = create_all_views(new)?;
+            let after_objects = create_all_after_objects(new)?;
             render(Change::CreateNamespace {
                 namespace: new.namespace.clone(),
             });
@@ -141,8 +141,8 @@ pub fn plan_migration(
                     spare = Some(object);
                 }
             }
-            for view in views {
-                render(view);
+            for change in after_objects {
+                render(change);
             }
         }
     }

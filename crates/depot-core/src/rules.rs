@@ -135,3 +135,11 @@ pub const UNKNOWN_TABLE: &str = "unknown-table";
 pub const AMBIGUOUS_FIELD: &str = "ambiguous-field";
 /// VIEW_CYCLE: views read each other in a cycle.
 pub const VIEW_CYCLE: &str = "view-cycle";
+/// ENGINE_FEATURE: the package uses a feature (checks, computed fields, `autoIncrement:
+/// "always"`, index options, arrays) that the dataset's engine cannot create.
+pub const ENGINE_FEATURE: &str = "engine-feature";
+/// MISSING_ENGINE_SQL: a `default.sql` has no entry for the dataset's engine.
+pub const MISSING_ENGINE_SQL: &str = "missing-engine-sql";
+/// EXPRESSION_READS: an expression reads what it may not: a default reads a field, a computed
+/// field reads a computed field (or itself).
+pub const EXPRESSION_READS: &str = "expression-reads";

@@ -232,7 +232,7 @@ fn adds_drops_and_renames_columns() {
 }
 
 #[test]
-fn widenings_alter_the_type_and_narrowings_are_refused() {
+fn widenings_and_narrowings_alter_the_type_in_place() {
     let old = model(
         vec![object(
             "Dog",
@@ -275,21 +275,13 @@ fn widenings_alter_the_type_and_narrowings_are_refused() {
         )],
         vec![],
     );
-    let r = refusals(&old, &narrow);
-    assert_eq!(
-        r,
-        [Refusal {
-            target: "Dog.name".into(),
-            message: "changing string(200) to string(50) could lose data; add a new field and \
-                      copy the values instead"
-                .into()
-        }]
-    );
-    assert_eq!(
-        DiffError(r).to_string(),
-        "the migration is refused:\n  - Dog.name: changing string(200) to string(50) could \
-         lose data; add a new field and copy the values instead"
-    );
+    // A narrowing is a cast in place: the engine marks it NARROWS_TYPE.
+    let narrowed = diff(Some(&old), &narrow).unwrap();
+    assert_eq!(summary(&narrowed), ["alterFieldType Dog.name"]);
+    assert!(matches!(
+        &narrowed[0],
+        Change::AlterColumnType { from, to, .. } if *from == string(200) && *to == string(50)
+    ));
 }
 
 #[test]
@@ -659,7 +651,7 @@ fn views_reading_a_changed_field_or_object_are_recreated_around_the_change() {
     let ids = view("Ids", "SELECT id FROM dog", &[("Dog", &["id"])]);
     let old = model(vec![dog()], vec![names.clone(), ids.clone()]);
 
-    // Retyped: only the view reading `name` is recreated.
+    // Retyped: every view reading the object is recreated (a column of it changes).
     let wider = object(
         "Dog",
         vec![col("id", FieldType::Uuid), col("name", string(300))],
@@ -668,8 +660,10 @@ fn views_reading_a_changed_field_or_object_are_recreated_around_the_change() {
     assert_eq!(
         changes(&old, &model(vec![wider], vec![names.clone(), ids.clone()])),
         [
+            "dropView Ids",
             "dropView Names",
             "alterFieldType Dog.name",
+            "createView Ids",
             "createView Names"
         ]
     );
@@ -688,14 +682,25 @@ fn views_reading_a_changed_field_or_object_are_recreated_around_the_change() {
             &old,
             &model(vec![renamed], vec![names.clone(), ids.clone()])
         ),
-        ["dropView Names", "renameField Dog.name", "createView Names"]
+        [
+            "dropView Ids",
+            "dropView Names",
+            "renameField Dog.name",
+            "createView Ids",
+            "createView Names"
+        ]
     );
 
     // Dropped column.
     let dropped = object("Dog", vec![col("id", FieldType::Uuid)]).key(&["id"]);
     assert_eq!(
         changes(&old, &model(vec![dropped], vec![ids.clone()])),
-        ["dropView Names", "dropField Dog.name"]
+        [
+            "dropView Ids",
+            "dropView Names",
+            "createView Ids",
+            "dropField Dog.name"
+        ]
     );
 
     // Renamed table: both views.
@@ -734,7 +739,8 @@ fn views_reading_a_changed_field_or_object_are_recreated_around_the_change() {
 
 #[test]
 fn views_over_views_are_dropped_dependents_first_and_created_in_dependency_order() {
-    // Base reads Dog.name; Mid reads Base; Top reads Mid; Aside reads Dog.id only.
+    // Base reads Dog.name; Mid reads Base; Top reads Mid; Aside reads Dog.id (Dog changes: it
+    // is recreated too).
     let base = view("Base", "SELECT name FROM dog", &[("Dog", &["name"])]);
     let mid = view("Mid", "SELECT name FROM base", &[("Base", &["name"])]);
     let top = view("ATop", "SELECT name FROM mid", &[("Mid", &["name"])]);
@@ -752,9 +758,11 @@ fn views_over_views_are_dropped_dependents_first_and_created_in_dependency_order
         changes(&old, &model(vec![wider], vec![base, mid, top, aside])),
         [
             "dropView ATop",
+            "dropView Aside",
             "dropView Mid",
             "dropView Base",
             "alterFieldType Dog.name",
+            "createView Aside",
             "createView Base",
             "createView Mid",
             "createView ATop",
@@ -801,7 +809,10 @@ fn every_refusal_is_reported_at_once() {
     let mut new = model(
         vec![object(
             "Dog",
-            vec![col("name", string(50)), col("age", FieldType::Integer)],
+            vec![
+                col("name", string(50)).computed("lower(x)"),
+                col("age", FieldType::Integer).computed("1"),
+            ],
         )],
         vec![],
     );

@@ -144,13 +144,13 @@ fn refusals_of_the_diff_and_of_the_dialect_are_reported_together() {
         vec![object(
             "Dog",
             vec![
-                col("name", string(50)),
+                col("name", string(200)).computed("'x'"),
                 col("a", text()).default(json!(null)),
             ],
         )],
         vec![],
     );
-    // The diff refuses first; its refusals come alone.
+    // The diff refuses first (a stored field cannot become computed); its refusals come alone.
     let Err(DiffError(r)) = plan_migration(&TestDialect, Some(&old), &new, header(None)) else {
         panic!("expected a refusal");
     };

@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use depot_core::column_default::ColumnDefault;
+use depot_core::constraint::{PhysicalCheck, PhysicalForeignKey};
+use depot_core::identity::AutoIncrement;
 
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
@@ -46,9 +48,24 @@ pub trait ColumnExt {
     fn default(self, value: serde_json::Value) -> Self;
     fn was(self, previous: &str) -> Self;
     fn physical(self, physical: &str) -> Self;
+    fn computed(self, sql: &str) -> Self;
+    fn identity(self, identity: AutoIncrement) -> Self;
+    fn comment(self, comment: &str) -> Self;
 }
 
 impl ColumnExt for PhysicalColumn {
+    fn computed(mut self, sql: &str) -> Self {
+        self.computed = Some(sql.to_string());
+        self
+    }
+    fn identity(mut self, identity: AutoIncrement) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+    fn comment(mut self, comment: &str) -> Self {
+        self.comment = Some(comment.to_string());
+        self
+    }
     fn nullable(mut self) -> Self {
         self.nullable = true;
         self
@@ -90,9 +107,45 @@ pub trait ObjectExt {
     fn was(self, previous: &str) -> Self;
     /// Another physical name; call it before `key` and `index` so generated names follow.
     fn physical(self, physical: &str) -> Self;
+    /// A check `<table>_<check>_check` with this (physical) SQL.
+    fn check(self, logical: &str, sql: &str) -> Self;
+    /// A foreign key `<table>_<key>_fkey` on these logical fields to `references` (a table of
+    /// namespace `ns` named by snake_case) and its physical columns.
+    fn fk(self, logical: &str, fields: &[&str], references: &str, columns: &[&str]) -> Self;
+    fn comment(self, comment: &str) -> Self;
 }
 
 impl ObjectExt for PhysicalObject {
+    fn check(mut self, logical: &str, sql: &str) -> Self {
+        self.checks.push(PhysicalCheck {
+            logical: logical.to_string(),
+            physical: format!("{}_{}_check", self.physical, snake(logical)),
+            sql: sql.to_string(),
+            comment: None,
+        });
+        self
+    }
+    fn fk(mut self, logical: &str, fields: &[&str], references: &str, columns: &[&str]) -> Self {
+        let own = fields.iter().map(|f| physical_of(&self, f)).collect();
+        self.foreign_keys.push(PhysicalForeignKey {
+            logical: logical.to_string(),
+            physical: format!("{}_{}_fkey", self.physical, snake(logical)),
+            columns: own,
+            references_namespace: "ns".to_string(),
+            references_logical: references.to_string(),
+            references_table: snake(references),
+            references_columns: columns.iter().map(|c| c.to_string()).collect(),
+            on_delete: Default::default(),
+            on_update: Default::default(),
+            deferrable: None,
+            comment: None,
+        });
+        self
+    }
+    fn comment(mut self, comment: &str) -> Self {
+        self.comment = Some(comment.to_string());
+        self
+    }
     fn key(mut self, fields: &[&str]) -> Self {
         let columns = fields.iter().map(|f| physical_of(&self, f)).collect();
         self.primary_key = Some(PhysicalKey {

@@ -1,0 +1,189 @@
+//! Views: dropped when gone, changed or reading something that changes; created after what
+//! they read.
+
+use super::*;
+
+impl<'a> Differ<'a> {
+    /// Views: every old view that goes away or must be recreated is dropped first (dependents
+    /// before what they read); every new or recreated view is created last (after what it reads).
+    pub(super) fn views(&mut self, refusals: &mut Vec<Refusal>) {
+        let (old, new) = (self.old, self.new);
+        let new_items: Vec<(&str, &[String])> = new
+            .views
+            .values()
+            .map(|v| (v.logical.as_str(), v.previous_names.as_slice()))
+            .collect();
+        let in_old: Vec<bool> = new_items
+            .iter()
+            .map(|(n, _)| old.views.contains_key(*n))
+            .collect();
+        let pairs = pair_by_name(
+            &in_old,
+            |n| old.views.contains_key(n),
+            &new_items,
+            |n| new.views.contains_key(n),
+            "view",
+            "",
+            refusals,
+        );
+        // New logical -> old logical.
+        let pairs: BTreeMap<&str, &str> = new_items
+            .iter()
+            .zip(&pairs.old_of)
+            .filter_map(|((n, _), o)| o.map(|o| (*n, o)))
+            .collect();
+        let successor: BTreeMap<&str, &str> = pairs.iter().map(|(n, o)| (*o, *n)).collect();
+
+        // Old views to drop (old logical names): gone, changed, or reading something that changes.
+        let mut dropped: BTreeSet<String> = BTreeSet::new();
+        for (logical, ov) in &self.old.views {
+            let recreate = match successor.get(logical.as_str()) {
+                None => true,
+                Some(n) => {
+                    let nv = &self.new.views[*n];
+                    nv.sql != ov.sql || nv.physical != ov.physical || self.reads_touched(ov)
+                }
+            };
+            if recreate {
+                dropped.insert(logical.clone());
+            }
+        }
+        // A view reading a dropped view goes too, transitively.
+        loop {
+            let more: Vec<String> = self
+                .old
+                .views
+                .iter()
+                .filter(|(l, v)| {
+                    !dropped.contains(*l) && v.reads.keys().any(|r| dropped.contains(r))
+                })
+                .map(|(l, _)| l.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            dropped.extend(more);
+        }
+
+        // Drop order: a view only once no remaining dropped view reads it.
+        let order = topological(&dropped, |v| {
+            dropped
+                .iter()
+                .filter(|u| u.as_str() != v && self.old.views[u.as_str()].reads.contains_key(v))
+                .cloned()
+                .collect()
+        });
+        match order {
+            Ok(order) => self.changes.extend(order.iter().map(|v| Change::DropView {
+                view: name_of_view(&self.old.views[v.as_str()]),
+            })),
+            Err(cycle) => refusals.push(cycle_refusal(&cycle, "deployed")),
+        }
+
+        // New views, and the successors of dropped views.
+        let created: BTreeSet<String> = self
+            .new
+            .views
+            .keys()
+            .filter(|n| match pairs.get(n.as_str()) {
+                None => true,
+                Some(o) => dropped.contains(*o),
+            })
+            .cloned()
+            .collect();
+        let creates = create_views(self.new, &created, refusals);
+        self.changes.extend(creates);
+        // Kept views: only their comments may change.
+        for (n, o) in &pairs {
+            if dropped.contains(*o) {
+                continue;
+            }
+            let (ov, nv) = (&self.old.views[*o], &self.new.views[*n]);
+            self.changes.extend(comments::changed(
+                || comments::on_view(nv),
+                &ov.comment,
+                &nv.comment,
+            ));
+        }
+    }
+
+    /// True when the old view reads a table that this migration drops or renames, or whose
+    /// columns it adds, drops, renames or retypes (the engine would refuse the change, the view
+    /// would read the wrong thing, or a `SELECT *` view would miss the new column).
+    pub(super) fn reads_touched(&self, view: &PhysicalView) -> bool {
+        view.reads.iter().any(|(object, fields)| {
+            self.touched_objects.contains(object.as_str())
+                || self.columns_changed.contains(object.as_str())
+                || fields
+                    .iter()
+                    .any(|f| self.touched_fields.contains(&(object.as_str(), f.as_str())))
+        })
+    }
+}
+
+pub(super) fn cycle_refusal(views: &[String], version: &str) -> Refusal {
+    Refusal::new(
+        views.join(", "),
+        format!(
+            "these views of the {version} version read each other in a cycle; a view cannot \
+             depend on itself"
+        ),
+    )
+}
+
+/// CreateView changes for `names` (new logical names), each after the views it reads.
+pub(super) fn create_views(
+    new: &PhysicalModel,
+    names: &BTreeSet<String>,
+    refusals: &mut Vec<Refusal>,
+) -> Vec<Change> {
+    let order = topological(names, |v| {
+        new.views[v]
+            .reads
+            .keys()
+            .filter(|r| names.contains(*r) && r.as_str() != v)
+            .cloned()
+            .collect()
+    });
+    match order {
+        Ok(order) => {
+            let mut changes = Vec::with_capacity(order.len());
+            for v in &order {
+                let view = &new.views[v.as_str()];
+                changes.push(Change::CreateView { view: view.clone() });
+                changes.extend(comments::created(|| comments::on_view(view), &view.comment));
+            }
+            changes
+        }
+        Err(cycle) => {
+            refusals.push(cycle_refusal(&cycle, "new"));
+            Vec::new()
+        }
+    }
+}
+
+/// Orders `items` so that each comes after everything `before(item)` names (a subset of
+/// `items`); ties by name. Err with the items left when they form a cycle.
+pub(super) fn topological(
+    items: &BTreeSet<String>,
+    before: impl Fn(&str) -> BTreeSet<String>,
+) -> Result<Vec<String>, Vec<String>> {
+    let mut waiting: BTreeMap<&str, BTreeSet<String>> =
+        items.iter().map(|i| (i.as_str(), before(i))).collect();
+    let mut order = Vec::with_capacity(items.len());
+    while !waiting.is_empty() {
+        let Some(next) = waiting
+            .iter()
+            .find(|(_, deps)| deps.is_empty())
+            .map(|(i, _)| *i)
+        else {
+            return Err(waiting.keys().map(|k| k.to_string()).collect());
+        };
+        waiting.remove(next);
+        for deps in waiting.values_mut() {
+            deps.remove(next);
+        }
+        order.push(next.to_string());
+    }
+    Ok(order)
+}

@@ -1,0 +1,158 @@
+//! Objects: one schema of kind object -> its table, columns, primary key, indexes (with their
+//! options) and checks; foreign keys come later (see [`super::constraints`]).
+
+use super::names::has_duplicate;
+use super::*;
+use crate::index_options::IndexField;
+
+impl<'p> Resolver<'_, 'p> {
+    pub(super) fn object(&mut self, name: &'p str, object: &'p ObjectSchema) -> PhysicalObject {
+        let physical = object
+            .sql_name
+            .clone()
+            .unwrap_or_else(|| self.naming.apply(name));
+        self.check_length(
+            &physical,
+            || format!("object `{name}`"),
+            || Loc::Schema(name).at(),
+        );
+        self.claim(&physical, Holder::Object(name), || Loc::Schema(name).at());
+        self.check_engine_limits(name, object);
+
+        // Primary-key fields first in key order, then the others by logical name (the
+        // BTreeMap's order), so the order is stable whatever the order of the input.
+        let key_fields = object
+            .primary_key
+            .iter()
+            .filter_map(|f| object.fields.get_key_value(f));
+        let other_fields = object
+            .fields
+            .iter()
+            .filter(|(f, _)| !object.primary_key.contains(f));
+        let mut columns: Vec<PhysicalColumn> = Vec::with_capacity(object.fields.len());
+        for (field_name, field) in key_fields.chain(other_fields) {
+            columns.push(PhysicalColumn {
+                logical: field_name.clone(),
+                physical: field
+                    .sql_name
+                    .clone()
+                    .unwrap_or_else(|| self.naming.apply(field_name)),
+                previous_names: field.previous_names.clone(),
+                field_type: field.field_type.clone(),
+                nullable: field.nullable,
+                // Defaults and computed expressions need every column's physical name: see
+                // `column_expressions` below.
+                default: None,
+                identity: field.auto_increment,
+                computed: None,
+                comment: field.description.clone(),
+            });
+        }
+        // Two fields with one column name are rare: look for any first, and only then go
+        // through the fields one by one to report each collision in its place.
+        let collide = has_duplicate(&columns);
+        let mut taken: BTreeMap<&str, &str> = BTreeMap::new();
+        for c in &columns {
+            let (field_name, column) = (c.logical.as_str(), c.physical.as_str());
+            self.check_length(
+                column,
+                || format!("field `{name}.{field_name}`"),
+                || Loc::Field(name, field_name).at(),
+            );
+            if !collide {
+                continue;
+            }
+            if let Some(other) = taken.insert(column, field_name) {
+                self.problems.push(Loc::Field(name, field_name).at().problem(
+                    rules::NAME_COLLISION,
+                    format!(
+                        "fields `{other}` and `{field_name}` of `{name}` both get the physical column name `{column}`; rename one or set `sqlName`"
+                    ),
+                ));
+            }
+        }
+        drop(taken);
+        // Logical field -> physical column: what expressions of this object may name.
+        let scope_columns: BTreeMap<String, String> = columns
+            .iter()
+            .map(|c| (c.logical.clone(), c.physical.clone()))
+            .collect();
+        let no_types = BTreeMap::new();
+        let scope = ExpressionScope {
+            columns: &scope_columns,
+            types: &no_types,
+        };
+        self.column_expressions(name, object, &mut columns, &scope);
+        let physical_of = |logical: &str| {
+            scope_columns
+                .get(logical)
+                .map_or_else(|| logical.to_string(), String::clone)
+        };
+
+        let primary_key = if object.primary_key.is_empty() {
+            None
+        } else {
+            let key_name = self.generated(&[&physical, &self.pkey]);
+            self.claim(&key_name, Holder::PrimaryKey(name), || {
+                Loc::PrimaryKey(name).at()
+            });
+            Some(PhysicalKey {
+                name: key_name,
+                columns: object.primary_key.iter().map(|f| physical_of(f)).collect(),
+            })
+        };
+        let mut indexes = Vec::with_capacity(object.indexes.len());
+        for (i, index) in object.indexes.iter().enumerate() {
+            let index_name =
+                self.generated(&[&physical, &self.naming.apply(&index.name), &self.idx]);
+            self.claim(&index_name, Holder::Index(&index.name, name), || {
+                Loc::Index(name, i).at()
+            });
+            let uses_options = index.where_clause.is_some()
+                || !index.include.is_empty()
+                || index.method.is_some()
+                || index.fields.iter().any(|f| !f.sort().is_default());
+            if uses_options {
+                self.refuse_feature(Feature::IndexOptions, || Loc::Index(name, i).at());
+            }
+            let where_sql = index.where_clause.as_deref().and_then(|sql| {
+                let what = format!("the `where` of index `{}` of `{name}`", index.name);
+                let at = Loc::Index(name, i).at().key("where");
+                match rewrite_expression(sql, self.dialect, &scope, &what, &at) {
+                    Ok(rewritten) => Some(rewritten.sql),
+                    Err(problem) => {
+                        self.problems.push(problem);
+                        None
+                    }
+                }
+            });
+            indexes.push(PhysicalIndex {
+                logical: index.name.clone(),
+                physical: index_name,
+                columns: index.field_names().map(physical_of).collect(),
+                unique: index.unique,
+                sort: if index.fields.iter().all(|f| f.sort().is_default()) {
+                    Vec::new()
+                } else {
+                    index.fields.iter().map(IndexField::sort).collect()
+                },
+                where_sql,
+                include: index.include.iter().map(|f| physical_of(f)).collect(),
+                method: index.method,
+                comment: index.description.clone(),
+            });
+        }
+        let checks = self.checks(name, object, &physical, &scope);
+        PhysicalObject {
+            logical: name.to_string(),
+            physical,
+            previous_names: object.previous_names.clone(),
+            columns,
+            primary_key,
+            indexes,
+            foreign_keys: Vec::new(),
+            checks,
+            comment: object.description.clone(),
+        }
+    }
+}
