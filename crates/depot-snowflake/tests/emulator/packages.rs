@@ -161,3 +161,140 @@ async fn a_new_table_with_every_supported_feature_migrates_like_a_fresh_deploy()
     )
     .await;
 }
+
+/// Customers and their orders, with the foreign key, comments and a check of SPEC §1b.
+fn shop(version: &str, second: bool) -> Value {
+    let mut order_fields = json!({
+        "id": {"type": "bigint", "autoIncrement": true, "description": "surrogate key"},
+        "customerId": {"type": "bigint"},
+        "totalCents": {"type": "bigint"}
+    });
+    let mut order = json!({"kind": "object", "description": "An order", "fields": {},
+                           "primaryKey": ["id"],
+                           "checks": [{"name": "positiveTotal", "expression": "totalCents >= 0"}]});
+    if second {
+        order_fields["note"] =
+            json!({"type": "string", "nullable": true, "description": "free text"});
+        order["foreignKeys"] = json!([{"name": "byCustomer", "fields": ["customerId"],
+            "references": {"schema": "Customer", "fields": ["id"]}, "onDelete": "restrict"}]);
+        order["description"] = json!("An order, placed by a customer");
+    }
+    order["fields"] = order_fields;
+    json!({
+        "name": "shop", "version": version,
+        "description": if second { "The shop, version two" } else { "The shop" },
+        "schemas": {
+            "Customer": {"kind": "object", "description": "Someone who orders",
+                         "fields": {"id": {"type": "bigint"},
+                                    "email": {"type": "string", "maxLength": 200}},
+                         "primaryKey": ["id"],
+                         "indexes": [{"name": "byEmail", "fields": ["email"], "unique": true}]},
+            "Order": order,
+            "Orders": {"kind": "view", "description": "Every order",
+                       "query": "SELECT id, customerId FROM Order"}
+        }
+    })
+}
+
+fn ignoring_checks(env: &Env, package: &Value) -> depot_core::Dataset {
+    let mut properties = env.properties(package);
+    properties["unenforcedChecks"] = json!("ignore");
+    depot_core::properties::parse_dataset(&properties).unwrap_or_else(|p| panic!("{p}"))
+}
+
+#[tokio::test]
+async fn checks_are_refused_for_snowflake_unless_the_dataset_ignores_them() {
+    let env = Env::new();
+    let properties = env.properties(&shop("1.0.0", false));
+    let refused = depot_core::properties::parse_dataset(&properties)
+        .map_err(|p| p.to_string())
+        .and_then(|dataset| {
+            depot_core::resolve::resolve(
+                &dataset,
+                &depot_snowflake::SnowflakeDialect,
+                &BTreeMap::new(),
+            )
+            .map(|_| ())
+            .map_err(|p| p.to_string())
+        })
+        .unwrap_err();
+    assert!(
+        refused
+            .contains("Snowflake has no CHECK constraints; set \"unenforcedChecks\": \"ignore\""),
+        "{refused}"
+    );
+    let mut session = env.session().await;
+    env.deployer()
+        .deploy(&mut session, &ignoring_checks(&env, &shop("1.0.0", false)))
+        .await
+        .unwrap();
+    // Recorded, not created: a row the check would refuse goes in.
+    session
+        .client()
+        .execute(&format!(
+            "INSERT INTO \"{NAMESPACE}\".\"ORDER\" (CUSTOMER_ID, TOTAL_CENTS) SELECT 1, -5"
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn foreign_keys_and_comments_migrate_like_a_fresh_deploy_and_keep_rows() {
+    let env = Env::new();
+    let mut session = env.session().await;
+    env.deployer()
+        .deploy(&mut session, &ignoring_checks(&env, &shop("1.0.0", false)))
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO \"pairs\".CUSTOMER (ID, EMAIL) SELECT 1, 'a@example.com'",
+        "INSERT INTO \"pairs\".\"ORDER\" (CUSTOMER_ID, TOTAL_CENTS) SELECT 1, 100",
+        // Declared, never enforced: an order of no known customer stays.
+        "INSERT INTO \"pairs\".\"ORDER\" (CUSTOMER_ID, TOTAL_CENTS) SELECT 2, 100",
+    ] {
+        session.client().execute(sql).await.unwrap();
+    }
+    env.deployer()
+        .deploy(&mut session, &ignoring_checks(&env, &shop("2.0.0", true)))
+        .await
+        .unwrap();
+    let migrated = catalog(&session).await;
+    assert_eq!(count(&session, "ORDER").await, "2");
+    assert_eq!(count(&session, "CUSTOMER").await, "1");
+    let foreign_keys: Vec<String> = env
+        .shim
+        .answered_statements()
+        .into_iter()
+        .filter(|s| s.contains("FOREIGN KEY"))
+        .collect();
+    assert_eq!(
+        foreign_keys,
+        vec![
+            "ALTER TABLE \"pairs\".\"ORDER\" ADD CONSTRAINT ORDER_BY_CUSTOMER_FKEY FOREIGN KEY \
+             (CUSTOMER_ID) REFERENCES \"pairs\".CUSTOMER (ID) ON DELETE RESTRICT"
+                .to_string()
+        ]
+    );
+
+    let fresh_env = Env::new();
+    let mut fresh = fresh_env.session().await;
+    fresh_env
+        .deployer()
+        .deploy(
+            &mut fresh,
+            &ignoring_checks(&fresh_env, &shop("2.0.0", true)),
+        )
+        .await
+        .unwrap();
+    let expected = catalog(&fresh).await;
+    assert_eq!(migrated, expected);
+    assert!(
+        expected.1.contains(&vec![
+            Some("comment".to_string()),
+            Some("ORDER".to_string()),
+            None,
+            Some("An order, placed by a customer".to_string())
+        ]),
+        "{expected:?}"
+    );
+}
