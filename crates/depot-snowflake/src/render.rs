@@ -30,6 +30,7 @@
 #![warn(clippy::wildcard_enum_match_arm)]
 
 use depot_core::change::Name;
+use depot_core::constraint::PhysicalCheck;
 use depot_core::dialect::{RenderContext, RenderError, StepDraft};
 use depot_core::field_type::{FieldType, TypeChange};
 use depot_core::identity::AutoIncrement;
@@ -295,21 +296,9 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             },
             identity.to_json()
         ))),
-        Change::AddCheck { object, check, .. } => Ok(vec![r.note(
-            phase::ADD_CONSTRAINTS,
-            format!(
-                "check {} on {} ({}) is recorded, not created: Snowflake has no CHECK \
-                 constraints",
-                check.physical,
-                r.table(&object.physical)?,
-                check.sql
-            ),
-            format!(
-                "not created: {}.{} is not enforced on Snowflake (the dataset sets \
-                 \"unenforcedChecks\": \"ignore\"); it stays in the package and the plan",
-                object.logical, check.logical
-            ),
-        )]),
+        Change::AddCheck { object, check, .. } => {
+            Ok(vec![r.check_note(phase::ADD_CONSTRAINTS, object, check)?])
+        }
         Change::DropCheck { object, check } => Ok(vec![r.note(
             phase::RELAX,
             format!(
@@ -541,6 +530,18 @@ impl Renderer<'_> {
                 ..self.index_note(phase::CREATE_OBJECTS, object, index)?
             });
         }
+        // A new table's checks come with its CreateObject (the diff's rule): recorded here.
+        let name = Name {
+            logical: object.logical.clone(),
+            physical: object.physical.clone(),
+        };
+        for check in &object.checks {
+            steps.push(StepDraft {
+                action: "addCheck".to_string(),
+                target: format!("{}.{}", object.logical, check.logical),
+                ..self.check_note(phase::CREATE_OBJECTS, &name, check)?
+            });
+        }
         Ok(steps)
     }
 
@@ -583,6 +584,30 @@ impl Renderer<'_> {
             };
             self.index_note(phase::BUILD_INDEXES, &as_object, index)
         }
+    }
+
+    /// The note of a check: Snowflake has none, so the check is recorded, not created.
+    fn check_note(
+        &self,
+        phase: u32,
+        object: &Name,
+        check: &PhysicalCheck,
+    ) -> Result<StepDraft, RenderError> {
+        Ok(self.note(
+            phase,
+            format!(
+                "check {} on {} ({}) is recorded, not created: Snowflake has no CHECK \
+                 constraints",
+                check.physical,
+                self.table(&object.physical)?,
+                check.sql
+            ),
+            format!(
+                "not created: {}.{} is not enforced on Snowflake (the dataset sets \
+                 \"unenforcedChecks\": \"ignore\"); it stays in the package and the plan",
+                object.logical, check.logical
+            ),
+        ))
     }
 
     fn index_note(

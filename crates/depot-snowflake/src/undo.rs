@@ -68,7 +68,9 @@ pub fn undo(
             );
             vec![statement.unwrap_or_else(|never| match never {})]
         }
-        Change::SetComment { target, .. } => vec![restore_comment(ns, target, before)],
+        Change::SetComment { target, .. } => {
+            restore_comment(ns, target, before).into_iter().collect()
+        }
         Change::CreateObject { object } => {
             vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
         }
@@ -201,9 +203,9 @@ fn referenced_now(before: &Before<'_>, key: &PhysicalForeignKey) -> (String, Vec
 }
 
 /// The statement that gives `target` its comment of the old version back (or removes it when
-/// the old version had none). Index and constraint comments are recorded only: a comment-only
-/// statement, which the executor does not send.
-fn restore_comment(namespace: &str, target: &CommentTarget, before: &Before<'_>) -> String {
+/// the old version had none). Index and constraint comments are recorded only: nothing to
+/// restore (`None`).
+fn restore_comment(namespace: &str, target: &CommentTarget, before: &Before<'_>) -> Option<String> {
     let sql = UndoSql {
         namespace,
         quote: quote_ident,
@@ -242,20 +244,18 @@ fn restore_comment(namespace: &str, target: &CommentTarget, before: &Before<'_>)
                 .and_then(|c| c.comment.clone());
             let table = sql.table(&object.physical);
             let col = quote_ident(&column.physical);
-            return match old {
+            return Some(match old {
                 Some(text) => format!(
                     "ALTER TABLE {table} ALTER COLUMN {col} COMMENT {}",
                     quote(&text)
                 ),
                 None => format!("ALTER TABLE {table} ALTER COLUMN {col} UNSET COMMENT"),
-            };
+            });
         }
-        CommentTarget::Index { .. } | CommentTarget::Constraint { .. } => {
-            return "-- recorded only: no Snowflake comment to restore".to_string()
-        }
+        CommentTarget::Index { .. } | CommentTarget::Constraint { .. } => return None,
     };
-    match old {
+    Some(match old {
         Some(text) => format!("COMMENT ON {kind} {name} IS {}", quote(&text)),
         None => format!("ALTER {kind} {name} UNSET COMMENT"),
-    }
+    })
 }

@@ -486,3 +486,87 @@ fn a_note_never_carries_sql_past_its_line() {
         steps[0].sql
     );
 }
+
+fn package_model(package: &serde_json::Value) -> PhysicalModel {
+    let properties = json!({
+        "environmentId": "e2e404529091ed2", "alias": "Shop", "bootstrapBucket": "b-test",
+        "package": package,
+        "location": {"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "ANALYTICS"},
+        "schemaName": "shop",
+        "unenforcedChecks": "ignore",
+    });
+    let dataset =
+        depot_core::properties::parse_dataset(&properties).unwrap_or_else(|p| panic!("{p}"));
+    depot_core::resolve::resolve(&dataset, &SnowflakeDialect, &Default::default())
+        .unwrap_or_else(|p| panic!("{p}"))
+}
+
+/// SPEC §1b's example as Snowflake can hold it (no computed field), version 1 and a version 2
+/// that narrows, re-describes, drops the check and adds a foreign key and an indexed field.
+fn shop_package(version: &str, second: bool) -> serde_json::Value {
+    let mut order = json!({
+        "kind": "object", "description": "An order; becomes the table's comment",
+        "fields": {
+            "id": {"type": "bigint", "autoIncrement": true, "description": "surrogate key"},
+            "ref": {"type": "uuid", "default": {"expression": "randomUuid"}},
+            "placedAt": {"type": "timestamptz", "default": {"expression": "now"}},
+            "tags": {"type": "array", "items": {"type": "string"}, "nullable": true, "default": ["new"]},
+            "customerId": {"type": "uuid"},
+            "totalCents": {"type": "bigint"},
+            "code": {"type": "string", "maxLength": 20, "nullable": true},
+            "note": {"type": "string", "nullable": true,
+                     "default": {"sql": {"postgres": "'n/a'::text", "snowflake": "'n/a'"}}}
+        },
+        "primaryKey": ["id"],
+        "checks": [{"name": "positiveTotal", "expression": "totalCents >= 0"}],
+        "indexes": [{"name": "openOrders", "fields": [{"field": "placedAt", "order": "desc"}],
+                     "where": "totalCents > 0", "include": ["customerId"], "description": "recent first"}]
+    });
+    if second {
+        order["description"] = json!("An order, placed by a customer");
+        order["fields"]["code"] = json!({"type": "integer", "nullable": true});
+        order["checks"] = json!([]);
+        order["foreignKeys"] = json!([{"name": "byCustomer", "fields": ["customerId"],
+            "references": {"schema": "Customer", "fields": ["id"]},
+            "onDelete": "restrict", "onUpdate": "cascade", "description": "the buyer"}]);
+    }
+    json!({
+        "name": "shop", "version": version, "description": "Orders and their customers",
+        "schemas": {
+            "Customer": {"kind": "object", "description": "Someone who orders",
+                         "fields": {"id": {"type": "uuid", "default": {"expression": "randomUuid"}},
+                                    "email": {"type": "string", "maxLength": 200}},
+                         "primaryKey": ["id"]},
+            "Order": order
+        }
+    })
+}
+
+fn plan_text(old: Option<&PhysicalModel>, new: &PhysicalModel) -> String {
+    let header = depot_core::assemble::PlanHeader {
+        migration_id: "01967b85-dd5c-7306-b067-0a06ab34d6ae".to_string(),
+        environment_id: "e2e404529091ed2".to_string(),
+        dataset_id: "6d9c7969f0b1".to_string(),
+        dataset_alias: "Shop".to_string(),
+        from_version: old.map(|_| "a".repeat(64)),
+        to_version: "b".repeat(64),
+        created_at: "2025-04-28T08:31:33.816Z".to_string(),
+    };
+    let plan = depot_core::assemble::plan_migration(&SnowflakeDialect, old, new, header)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for step in plan.phases.iter().flat_map(|p| &p.steps) {
+        let sql = step.sql.as_deref().unwrap_or_default();
+        if !depot_snowflake::executor::is_note(sql) {
+            one_statement(sql).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    depot_core::preview::render_text(&plan)
+}
+
+#[test]
+fn a_package_with_every_supported_feature_plans_from_nothing_and_migrates() {
+    let v1 = package_model(&shop_package("1.0.0", false));
+    let v2 = package_model(&shop_package("2.0.0", true));
+    insta::assert_snapshot!("shop_from_nothing", plan_text(None, &v1));
+    insta::assert_snapshot!("shop_v1_to_v2", plan_text(Some(&v1), &v2));
+}
