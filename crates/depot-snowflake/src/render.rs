@@ -49,7 +49,7 @@ use crate::sql_type::{alters_in_place, sql_type};
 mod column_copy;
 mod comment;
 
-pub use column_copy::{COPY_SUFFIX, OLD_SUFFIX};
+pub use column_copy::{copy_suffixes, COPY_SUFFIX, OLD_SUFFIX};
 
 /// Renders one change as Snowflake steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {

@@ -26,7 +26,7 @@ use depot_core::constraint::PhysicalForeignKey;
 use crate::dialect::quote_ident;
 use crate::foreign_key::add_foreign_key;
 use crate::literal::quote;
-use crate::render::{COPY_SUFFIX, OLD_SUFFIX};
+use crate::render::copy_suffixes;
 use crate::sql_type::alters_in_place;
 
 /// The statements that reverse `change`.
@@ -102,8 +102,9 @@ pub fn undo(
         | Change::SetDefault { object, column, .. } => {
             let t = table(&object.physical);
             let col = id(&column.physical);
-            let copy = id(&format!("{}{COPY_SUFFIX}", column.physical));
-            let old_name = format!("{}{OLD_SUFFIX}", column.physical);
+            let (copy_suffix, old_suffix) = copy_suffixes(change);
+            let copy = id(&format!("{}{copy_suffix}", column.physical));
+            let old_name = format!("{}{old_suffix}", column.physical);
             let old = id(&old_name);
             vec![format!(
                 "EXECUTE IMMEDIATE $$\nBEGIN\n  IF (EXISTS (SELECT 1 FROM INFORMATION_SCHEMA.COLUMNS \

@@ -570,3 +570,33 @@ fn a_package_with_every_supported_feature_plans_from_nothing_and_migrates() {
     insta::assert_snapshot!("shop_from_nothing", plan_text(None, &v1));
     insta::assert_snapshot!("shop_v1_to_v2", plan_text(Some(&v1), &v2));
 }
+
+/// A field whose type and default both change is copied twice in the alter phase; the first
+/// copy's original lives until the contract phase, so the second copy must use other names
+/// (else its swap would rename onto a column that exists).
+#[test]
+fn a_type_and_default_change_copy_the_column_under_distinct_names() {
+    let with = |t: &str, default: serde_json::Value| {
+        package_model(&json!({"name": "x", "version": "1.0.0", "schemas": {"A": {
+            "kind": "object", "primaryKey": ["id"],
+            "fields": {"id": {"type": "bigint"},
+                       "c": {"type": t, "nullable": true, "default": default}}}}}))
+    };
+    let plan = plan_text(
+        Some(&with("string", json!("5"))),
+        &with("integer", json!(6)),
+    );
+    let targets: Vec<&str> = plan
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("ALTER TABLE \"shop\".A RENAME COLUMN ")
+        })
+        .map(|rest| rest.rsplit(" TO ").next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        targets,
+        ["C__DEPOT_OLD", "C", "C__DEPOT_DEFAULT_OLD", "C"],
+        "{plan}"
+    );
+}
