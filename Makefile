@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help build test test-rust lint fuzz demo bench bench-deploy bench-snowflake bench-stall bench-lambda lambdas package infra-test cdk-app-test
+.PHONY: help build test test-rust lint fuzz demo bench bench-plan bench-deploy bench-snowflake bench-stall bench-lambda lambdas package infra-test cdk-app-test
 
 help:
 	@echo "make demo    deploy examples/dogs v1 then v2 to PostgreSQL (starts one if needed)"
@@ -52,7 +52,14 @@ demo: build
 
 bench:
 	cargo bench -p depot-bench --bench hash_plan
+	$(MAKE) bench-plan
 	$(MAKE) bench-deploy
+
+# `depot plan` end to end (release binary, process start included) on 1,000 and 10,000 generated
+# objects; prints medians and the ratio to the 500 ms target.
+bench-plan:
+	cargo build --release --locked -p depot-cli
+	cargo run --release --locked -p depot-bench --bin plan-bench
 
 bench-deploy:
 	@url=$$(scripts/ensure-postgres.sh) && DATABASE_URL="$$url" cargo run --release -p depot-bench --bin deploy-bench

@@ -114,6 +114,10 @@ pub struct PhysicalView {
     pub reads: BTreeMap<String, BTreeSet<String>>,
     /// Datasets (dependency aliases) whose objects the view reads.
     pub reads_dependencies: BTreeSet<String>,
+    /// Logical objects and views the view reads through `*`: its columns follow theirs, so it
+    /// is recreated whenever their columns change (an added column included).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub reads_every_column: BTreeSet<String>,
     /// The view's output columns, logical -> physical, when every one is known: published in
     /// the metadata, so that other datasets' views can read this view by its logical names.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -229,6 +229,18 @@ fn new_columns_indexes_and_recreated_views_get_their_comments() {
     let dog = new.objects.get_mut("Dog").unwrap();
     dog.columns
         .push(col("tag", text()).nullable().comment("a tag"));
+    // `Names` reads Dog through `*`: recreated, and its comment set again.
+    new.views
+        .get_mut("Names")
+        .unwrap()
+        .reads_every_column
+        .insert("Dog".into());
+    let mut old = old;
+    old.views
+        .get_mut("Names")
+        .unwrap()
+        .reads_every_column
+        .insert("Dog".into());
     assert_eq!(
         changes(&old, &new),
         [
@@ -454,7 +466,8 @@ fn index_options_rebuild_the_index_and_a_comment_alone_does_not() {
 
 #[test]
 fn a_select_star_view_is_recreated_when_a_column_is_added() {
-    let star = view("AllDogs", "SELECT * FROM ns.dog", &[("Dog", &[])]);
+    let mut star = view("AllDogs", "SELECT * FROM ns.dog", &[("Dog", &[])]);
+    star.reads_every_column.insert("Dog".into());
     let old = model(vec![dog()], vec![star.clone()]);
     let mut bigger = dog();
     bigger.columns.push(col("tag", text()).nullable());

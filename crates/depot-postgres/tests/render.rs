@@ -126,6 +126,7 @@ fn names_view() -> PhysicalView {
         reads_dependencies: BTreeSet::new(),
         columns: BTreeMap::new(),
         comment: None,
+        reads_every_column: Default::default(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! SnowflakeDialect: Snowflake's identifier rules and the rendering of changes as SQL.
 
-use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, Engine, Feature, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::undo::{Before, Undo};
 use depot_core::Change;
@@ -44,6 +44,30 @@ impl Dialect for SnowflakeDialect {
             Some("`INFORMATION_SCHEMA` is Snowflake's system schema".to_string())
         } else {
             None
+        }
+    }
+
+    fn refuses(&self, feature: Feature) -> Option<String> {
+        match feature {
+            Feature::Checks => Some(
+                "Snowflake has no CHECK constraints; set \"unenforcedChecks\": \"ignore\" on the \
+                 dataset to record them without creating them"
+                    .to_string(),
+            ),
+            Feature::ComputedColumns => Some(
+                "Snowflake tables have no generated (computed) columns; compute the value in a \
+                 view instead"
+                    .to_string(),
+            ),
+            Feature::AutoIncrementAlways => Some(
+                "Snowflake AUTOINCREMENT always accepts explicit values: write \
+                 \"autoIncrement\": true"
+                    .to_string(),
+            ),
+            // Indexes are recorded, not created: the plan's note says which options it kept.
+            Feature::IndexOptions => None,
+            // ARRAY, whose items are VARIANT.
+            Feature::Arrays => None,
         }
     }
 
@@ -139,6 +163,26 @@ mod tests {
         assert_eq!(d.max_string_length(), Some(16_777_216));
         assert_eq!(d.max_columns(), None);
         assert!(!d.refuses_void_columns());
+    }
+
+    #[test]
+    fn checks_computed_columns_and_always_identities_are_refused_with_the_way_out() {
+        let d = SnowflakeDialect;
+        let checks = d.refuses(Feature::Checks).unwrap();
+        assert!(
+            checks.contains("\"unenforcedChecks\": \"ignore\""),
+            "{checks}"
+        );
+        assert!(d
+            .refuses(Feature::ComputedColumns)
+            .unwrap()
+            .contains("Snowflake"));
+        assert!(d
+            .refuses(Feature::AutoIncrementAlways)
+            .unwrap()
+            .contains("\"autoIncrement\": true"));
+        assert_eq!(d.refuses(Feature::IndexOptions), None);
+        assert_eq!(d.refuses(Feature::Arrays), None);
     }
 
     #[test]

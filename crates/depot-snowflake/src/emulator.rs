@@ -22,6 +22,13 @@
 //! fakesnow does not implement `ALTER SESSION` (QUERY_TAG, STATEMENT_TIMEOUT_IN_SECONDS). The
 //! shim answers those statements itself, successfully, and records them so tests can check
 //! what a real Snowflake would have been told.
+//!
+//! Two statements Depot renders for Snowflake's metadata fail in fakesnow (DuckDB): `ALTER
+//! TABLE ... ADD CONSTRAINT ... FOREIGN KEY` (DuckDB adds no foreign key to an existing table,
+//! and would enforce one, which Snowflake never does) and `... UNSET COMMENT` (not in its
+//! grammar). Neither changes a row or a column, so the shim answers them itself, successfully,
+//! and records them ([`EmulatorShim::answered_statements`]) for tests to check; their SQL is
+//! covered by snapshots.
 
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +43,7 @@ use crate::client::SnowflakeError;
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorShim {
     session_statements: Arc<Mutex<Vec<String>>>,
+    answered_statements: Arc<Mutex<Vec<String>>>,
     one_at_a_time: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -66,6 +74,14 @@ impl EmulatorShim {
         }
     }
 
+    /// The foreign keys and comment removals the shim answered for fakesnow, in order.
+    pub fn answered_statements(&self) -> Vec<String> {
+        self.answered_statements
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
     /// The `ALTER SESSION` statements the shim answered, in order.
     pub fn session_statements(&self) -> Vec<String> {
         self.session_statements
@@ -91,6 +107,22 @@ fn is_alter_session(sql: &str) -> bool {
         .map(str::to_ascii_uppercase)
         .collect();
     words == ["ALTER", "SESSION"]
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY ...` or `ALTER ... UNSET COMMENT`: what
+/// fakesnow cannot run and Snowflake records without touching a row (see the module
+/// documentation).
+fn is_metadata_fakesnow_lacks(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let adds_foreign_key = words.starts_with(&["ALTER".to_string(), "TABLE".to_string()])
+        && words.windows(2).any(|w| w == ["ADD", "CONSTRAINT"])
+        && words.windows(2).any(|w| w == ["FOREIGN", "KEY"]);
+    let unsets_comment = words.first().is_some_and(|w| w == "ALTER")
+        && words.ends_with(&["UNSET".to_string(), "COMMENT".to_string()]);
+    adds_foreign_key || unsets_comment
 }
 
 fn respond(status: http::StatusCode, body: &Value) -> Response {
@@ -166,8 +198,17 @@ impl Middleware for EmulatorShim {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        if let Some(sql) = sql_text(&req).filter(|s| is_alter_session(s)) {
-            if let Ok(mut seen) = self.session_statements.lock() {
+        let answered = sql_text(&req).and_then(|sql| {
+            if is_alter_session(&sql) {
+                Some((&self.session_statements, sql))
+            } else if is_metadata_fakesnow_lacks(&sql) {
+                Some((&self.answered_statements, sql))
+            } else {
+                None
+            }
+        });
+        if let Some((record, sql)) = answered {
+            if let Ok(mut seen) = record.lock() {
                 seen.push(sql);
             }
             let body = json!({
@@ -251,5 +292,25 @@ mod tests {
         assert_eq!(body["data"]["validityInSeconds"], 3600);
         assert!(is_alter_session("alter  session SET QUERY_TAG = 'x'"));
         assert!(!is_alter_session("ALTER TABLE x"));
+    }
+
+    #[test]
+    fn only_foreign_keys_and_comment_removals_are_answered_for_fakesnow() {
+        assert!(is_metadata_fakesnow_lacks(
+            "ALTER TABLE \"ns\".A ADD CONSTRAINT F FOREIGN KEY (B) REFERENCES \"ns\".C (ID)"
+        ));
+        assert!(is_metadata_fakesnow_lacks(
+            "ALTER TABLE \"ns\".A UNSET COMMENT"
+        ));
+        assert!(is_metadata_fakesnow_lacks(
+            "ALTER TABLE \"ns\".A ALTER COLUMN B UNSET COMMENT"
+        ));
+        assert!(!is_metadata_fakesnow_lacks(
+            "ALTER TABLE \"ns\".A ADD CONSTRAINT U UNIQUE (B)"
+        ));
+        assert!(!is_metadata_fakesnow_lacks(
+            "COMMENT ON TABLE \"ns\".A IS 'x'"
+        ));
+        assert!(!is_metadata_fakesnow_lacks("DROP TABLE \"ns\".A"));
     }
 }

@@ -2,18 +2,20 @@
 //! `snowflake-api` (one session per run, independent steps concurrently), the state record and
 //! the per-dataset lease in the database's `__ADMIN` schema.
 //!
-//! Pure (no I/O): [`dialect`], [`keywords`], [`sql_type`], [`literal`], [`render`],
+//! Pure (no I/O): [`dialect`], [`keywords`], [`sql_type`], [`literal`], [`column_default`], [`foreign_key`], [`render`],
 //! [`precondition`], [`one_statement`]. At the side: [`client`] and its HTTP middlewares ([`endpoint`],
 //! [`round_trips`], and [`emulator`] for fakesnow only), [`admin`], [`state_store`], [`lease`],
 //! [`progress`], [`executor`], [`seeding`], and [`session`], which ties them into
 //! `depot_deploy::LocationSession`.
 pub mod admin;
 pub mod client;
+pub mod column_default;
 pub mod credentials;
 pub mod dialect;
 pub mod emulator;
 pub mod endpoint;
 pub mod executor;
+pub mod foreign_key;
 pub mod keywords;
 pub mod lease;
 pub mod literal;

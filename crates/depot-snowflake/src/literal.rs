@@ -60,8 +60,20 @@ pub fn literal(field_type: &FieldType, value: &Value) -> Result<String, String> 
             }
             Ok(format!("TO_BINARY({}, 'BASE64')", quote(b64)))
         }
-        FieldType::Array { .. } => {
-            Err("an array default is not supported on Snowflake yet".to_string())
+        // ARRAY_CONSTRUCT of the items' constants; a JSON null item is a JSON null (a SQL NULL
+        // would become `undefined`, which Snowflake leaves out of the array).
+        FieldType::Array { items } => {
+            let Value::Array(values) = value else {
+                return Err(wrong());
+            };
+            let mut parts = Vec::with_capacity(values.len());
+            for item in values {
+                parts.push(match item {
+                    Value::Null => "PARSE_JSON('null')".to_string(),
+                    item => literal(items, item)?,
+                });
+            }
+            Ok(format!("ARRAY_CONSTRUCT({})", parts.join(", ")))
         }
     }
 }
@@ -188,5 +200,30 @@ mod tests {
         );
         assert!(literal(&FieldType::Binary, &json!("not base64!")).is_err());
         assert!(literal(&FieldType::Boolean, &json!("yes")).is_err());
+    }
+
+    #[test]
+    fn arrays_are_constructed_from_their_items_constants() {
+        let tags = FieldType::Array {
+            items: Box::new(FieldType::String { max_length: None }),
+        };
+        assert_eq!(
+            literal(&tags, &json!(["a'b", null])).unwrap(),
+            "ARRAY_CONSTRUCT('a''b', PARSE_JSON('null'))"
+        );
+        assert_eq!(literal(&tags, &json!([])).unwrap(), "ARRAY_CONSTRUCT()");
+        let dates = FieldType::Array {
+            items: Box::new(FieldType::Date),
+        };
+        assert_eq!(
+            literal(&dates, &json!(["2020-01-01"])).unwrap(),
+            "ARRAY_CONSTRUCT('2020-01-01'::DATE)"
+        );
+        let why = literal(&tags, &json!("a")).unwrap_err();
+        assert!(why.contains("not a value of type"), "{why}");
+        let ints = FieldType::Array {
+            items: Box::new(FieldType::Integer),
+        };
+        assert!(literal(&ints, &json!(["x"])).is_err());
     }
 }

@@ -50,8 +50,19 @@ pub enum Precondition {
 pub fn precondition(sql: &str, default_schema: &str) -> Option<Precondition> {
     // sqlparser reads `RENAME CONSTRAINT` only in its PostgreSQL dialect; the identifier rules
     // that matter here (double quotes, case of bare words: see `stored`) are the same.
+    // Snowflake writes both actions of a foreign key after one `ON` (`ON UPDATE a DELETE b`),
+    // which sqlparser reads only in the standard form (`ON UPDATE a ON DELETE b`); the names
+    // that matter here are the same in both.
     let statements = Parser::parse_sql(&SnowflakeDialect {}, sql)
         .or_else(|_| Parser::parse_sql(&PostgreSqlDialect {}, sql))
+        .or_else(|e| match sql.rfind(" ON UPDATE ") {
+            Some(at) => {
+                let (head, actions) = sql.split_at(at);
+                let standard = format!("{head}{}", actions.replacen(" DELETE ", " ON DELETE ", 1));
+                Parser::parse_sql(&SnowflakeDialect {}, &standard)
+            }
+            None => Err(e),
+        })
         .ok()?;
     let [Statement::AlterTable(alter)] = statements.as_slice() else {
         return None;
@@ -85,6 +96,7 @@ pub fn precondition(sql: &str, default_schema: &str) -> Option<Precondition> {
             let name = match constraint {
                 TableConstraint::PrimaryKey(k) => k.name.as_ref(),
                 TableConstraint::Unique(u) => u.name.as_ref(),
+                TableConstraint::ForeignKey(f) => f.name.as_ref(),
                 _ => None,
             }?;
             Some(Precondition::ConstraintAbsent {
@@ -201,6 +213,23 @@ mod tests {
                 name: s("U")
             })
         );
+        for foreign_key in [
+            "ALTER TABLE \"ns\".DOG ADD CONSTRAINT F FOREIGN KEY (O) REFERENCES \"ns\".OWNER (ID)",
+            "ALTER TABLE \"ns\".DOG ADD CONSTRAINT F FOREIGN KEY (O) REFERENCES \"ns\".OWNER (ID) \
+             ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE",
+            "ALTER TABLE \"ns\".DOG ADD CONSTRAINT F FOREIGN KEY (O) REFERENCES \"ns\".OWNER (ID) \
+             ON UPDATE SET NULL DELETE CASCADE",
+        ] {
+            assert_eq!(
+                precondition(foreign_key, "x"),
+                Some(Precondition::ConstraintAbsent {
+                    schema: s("ns"),
+                    table: s("DOG"),
+                    name: s("F")
+                }),
+                "{foreign_key}"
+            );
+        }
         assert_eq!(
             precondition("ALTER TABLE \"ns\".DOG RENAME CONSTRAINT A TO B", "x"),
             Some(Precondition::ConstraintPresent {

@@ -17,28 +17,39 @@
 //!
 //! Indexes: Snowflake standard tables have no secondary indexes. A unique index becomes an
 //! informational `UNIQUE` constraint (recorded for tools and the optimizer, not enforced); a
-//! plain index becomes a step whose statement is only a comment saying so, which the plan
-//! preview shows and the executor does not send.
+//! plain index becomes a step whose statement is only a comment saying so (with its order,
+//! `where`, `include` and method), which the plan preview shows and the executor does not send.
+//!
+//! SPEC §1b: defaults by [`crate::column_default`]; AUTOINCREMENT inline in a new table or a new
+//! column, never added to an existing column; foreign keys declared ([`crate::foreign_key`]);
+//! checks recorded as notes (a package with checks reaches Snowflake only when the dataset
+//! ignores unenforced checks: [`crate::dialect::SnowflakeDialect`] refuses them otherwise);
+//! comments (`render/comment.rs`); a narrowing through the column copy with `NARROWS_TYPE`.
 
 // Every Change is matched by name: a new kind of change must not fall into a catch-all arm.
 #![warn(clippy::wildcard_enum_match_arm)]
 
 use depot_core::change::Name;
+use depot_core::constraint::PhysicalCheck;
 use depot_core::dialect::{RenderContext, RenderError, StepDraft};
-use depot_core::field_type::FieldType;
+use depot_core::field_type::{FieldType, TypeChange};
+use depot_core::identity::AutoIncrement;
+use depot_core::index_options::{NullsOrder, SortOrder};
 use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalObject};
 use depot_core::rename_reason::why_renamed;
 use depot_core::render_step::{ChangeRenderer, IdentifierRules};
 use depot_core::step_comment;
 use depot_core::{phase, Change, Hazard};
 
+use crate::column_default::default_sql;
 use crate::dialect::{push_quoted_ident, MAX_IDENTIFIER_BYTES};
-use crate::literal::literal;
+use crate::foreign_key::{action_sql, add_foreign_key};
 use crate::sql_type::{alters_in_place, sql_type};
 
 mod column_copy;
+mod comment;
 
-pub use column_copy::{COPY_SUFFIX, OLD_SUFFIX};
+pub use column_copy::{copy_suffixes, COPY_SUFFIX, OLD_SUFFIX};
 
 /// Renders one change as Snowflake steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
@@ -131,10 +142,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             field_type,
             default,
         } => {
-            let Some(default) = default.literal() else {
-                return Err(r.error("an expression default is not supported on Snowflake yet"));
-            };
-            let value = literal(field_type, default).map_err(|m| r.error(m))?;
+            let value = default_sql(field_type, default).map_err(|m| r.error(m))?;
             r.column_copy(
                 object,
                 column,
@@ -142,9 +150,11 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 field_type,
                 Some(&value),
                 &format!(
-                    "give {}.{} the default {default}: Snowflake adds a default only with a new \
+                    "give {}.{} the default {}: Snowflake adds a default only with a new \
                      column",
-                    object.physical, column.physical
+                    object.physical,
+                    column.physical,
+                    default.to_json()
                 ),
             )
         }
@@ -256,18 +266,146 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             format!("DROP VIEW IF EXISTS {}", r.table(&view.physical)?),
             step_comment::drop_view(view),
         )]),
-        Change::AddIdentity { .. }
-        | Change::DropIdentity { .. }
-        | Change::SetIdentity { .. }
-        | Change::AddCheck { .. }
-        | Change::DropCheck { .. }
-        | Change::AddForeignKey { .. }
-        | Change::DropForeignKey { .. }
-        | Change::SetComment { .. } => Err(r.error(format!(
-            "{} is not supported on Snowflake yet",
-            change.action()
+        Change::AddIdentity { .. } => Err(r.error(
+            "Snowflake cannot add AUTOINCREMENT to an existing column; add a new field with \
+             \"autoIncrement\": true instead (Snowflake numbers it from its own sequence), \
+             then drop or rename the old field in a later version",
+        )),
+        // AUTOINCREMENT is a sequence default: dropping the default stops the numbering and
+        // keeps every value.
+        Change::DropIdentity { object, column } => Ok(vec![r.step(
+            phase::RELAX,
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                r.table(&object.physical)?,
+                r.id(&column.physical)?
+            ),
+            format!(
+                "stop numbering new rows of {}.{}: drops its AUTOINCREMENT sequence, its values \
+                 stay (Snowflake refuses this for a column that ALTER TABLE ADD COLUMN created: \
+                 the step then fails and changes nothing)",
+                object.physical, column.physical
+            ),
+        )]),
+        Change::SetIdentity { identity, .. } => Err(r.error(format!(
+            "Snowflake has one kind of AUTOINCREMENT, which always accepts explicit values: \
+             autoIncrement {} cannot be changed to {} (write \"autoIncrement\": true)",
+            match identity {
+                AutoIncrement::ByDefault => "\"always\"",
+                AutoIncrement::Always => "true",
+            },
+            identity.to_json()
         ))),
+        Change::AddCheck { object, check, .. } => {
+            Ok(vec![r.check_note(phase::ADD_CONSTRAINTS, object, check)?])
+        }
+        Change::DropCheck { object, check } => Ok(vec![r.note(
+            phase::RELAX,
+            format!(
+                "check {} of {} was never created: Snowflake has no CHECK constraints",
+                check.physical,
+                r.table(&object.physical)?
+            ),
+            format!(
+                "nothing to drop for {}.{}: Snowflake has no CHECK constraints",
+                object.logical, check.logical
+            ),
+        )]),
+        // In the enforce phase, after the primary keys it may reference are declared there
+        // (Snowflake wants the referenced columns declared as a key first).
+        Change::AddForeignKey { object, key, .. } => {
+            let mut recorded = Vec::new();
+            if !key.on_delete.is_default() {
+                recorded.push(format!("ON DELETE {}", action_sql(key.on_delete)));
+            }
+            if !key.on_update.is_default() {
+                recorded.push(format!("ON UPDATE {}", action_sql(key.on_update)));
+            }
+            let actions = if recorded.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} {} recorded, not carried out",
+                    recorded.join(" and "),
+                    if recorded.len() == 1 { "is" } else { "are" }
+                )
+            };
+            Ok(vec![r.step(
+                phase::ENFORCE,
+                add_foreign_key(
+                    &r.table(&object.physical)?,
+                    key,
+                    &key.columns,
+                    &key.references_table,
+                    &key.references_columns,
+                    |name| r.id(name),
+                )?,
+                format!(
+                    "declare foreign key {} of {} referencing {}: informational, Snowflake \
+                     neither checks nor enforces it{actions} (skipped when it exists)",
+                    key.physical, object.physical, key.references_logical
+                ),
+            )])
+        }
+        Change::DropForeignKey { object, key } => Ok(vec![r.step(
+            phase::RELAX,
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                r.table(&object.physical)?,
+                r.id(&key.physical)?
+            ),
+            format!(
+                "drop foreign key {} of {}: {}.{} is removed or changes (skipped when it does \
+                 not exist)",
+                key.physical, object.physical, object.logical, key.logical
+            ),
+        )]),
+        Change::SetComment { target, comment } => Ok(vec![r.comment(target, comment.as_deref())?]),
     }
+}
+
+/// The options of an index Snowflake does not create, as the note records them: per-key order
+/// and nulls, `where`, `include`, method. Empty when it has none.
+fn index_options(index: &PhysicalIndex) -> String {
+    let mut parts = Vec::new();
+    for (column, sort) in index.columns.iter().zip(&index.sort) {
+        let mut key = String::new();
+        if let Some(order) = sort.order {
+            key.push_str(match order {
+                SortOrder::Asc => " ASC",
+                SortOrder::Desc => " DESC",
+            });
+        }
+        if let Some(nulls) = sort.nulls {
+            key.push_str(match nulls {
+                NullsOrder::First => " NULLS FIRST",
+                NullsOrder::Last => " NULLS LAST",
+            });
+        }
+        if !key.is_empty() {
+            parts.push(format!("{column}{key}"));
+        }
+    }
+    if let Some(method) = index.method {
+        parts.push(format!("method {}", method.name()));
+    }
+    if !index.include.is_empty() {
+        parts.push(format!("include {}", index.include.join(", ")));
+    }
+    if let Some(predicate) = &index.where_sql {
+        parts.push(format!("where {predicate}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", parts.join("; "))
+    }
+}
+
+/// `text` on one line: a note is a `--` comment, which a line break would end (and what
+/// follows would be sent as SQL).
+fn one_line(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
 }
 
 /// How Snowflake writes a name: quoted unless plain, at most 255 bytes.
@@ -294,10 +432,10 @@ impl Renderer<'_> {
     /// A step that only informs: its statement is a SQL comment, shown in the plan and its
     /// preview, never sent to Snowflake.
     fn note(&self, phase: u32, note: String, comment: String) -> StepDraft {
-        self.step(phase, format!("-- {note}"), comment)
+        self.step(phase, format!("-- {}", one_line(&note)), one_line(&comment))
     }
 
-    /// `name type [NOT NULL] [DEFAULT literal]`.
+    /// `name type [AUTOINCREMENT ...] [NOT NULL] [DEFAULT value]`.
     fn column_definition(
         &self,
         column: &PhysicalColumn,
@@ -308,17 +446,38 @@ impl Renderer<'_> {
             self.id(&column.physical)?,
             sql_type(&column.field_type)
         );
+        if column.computed.is_some() {
+            return Err(self.error(format!(
+                "{}: Snowflake tables have no generated (computed) columns",
+                column.logical
+            )));
+        }
+        match column.identity {
+            None => {}
+            // A sequence of its own, numbering rows in insertion order (ORDER), which is what
+            // PostgreSQL's identity gives; explicit values are accepted and do not move it.
+            Some(AutoIncrement::ByDefault) => {
+                out.push_str(" AUTOINCREMENT START 1 INCREMENT 1 ORDER")
+            }
+            Some(AutoIncrement::Always) => {
+                return Err(self.error(format!(
+                    "{}: Snowflake AUTOINCREMENT always accepts explicit values (write \
+                     \"autoIncrement\": true)",
+                    column.logical
+                )))
+            }
+        }
         if not_null {
             out.push_str(" NOT NULL");
         }
         if let Some(default) = &column.default {
-            let Some(default) = default.literal() else {
+            if column.identity.is_some() {
                 return Err(self.error(format!(
-                    "{}: an expression default is not supported on Snowflake yet",
+                    "{}: a Snowflake AUTOINCREMENT column cannot also have a default",
                     column.logical
                 )));
-            };
-            let value = literal(&column.field_type, default)
+            }
+            let value = default_sql(&column.field_type, default)
                 .map_err(|m| self.error(format!("{}: {m}", column.logical)))?;
             out.push_str(" DEFAULT ");
             out.push_str(&value);
@@ -371,6 +530,18 @@ impl Renderer<'_> {
                 ..self.index_note(phase::CREATE_OBJECTS, object, index)?
             });
         }
+        // A new table's checks come with its CreateObject (the diff's rule): recorded here.
+        let name = Name {
+            logical: object.logical.clone(),
+            physical: object.physical.clone(),
+        };
+        for check in &object.checks {
+            steps.push(StepDraft {
+                action: "addCheck".to_string(),
+                target: format!("{}.{}", object.logical, check.logical),
+                ..self.check_note(phase::CREATE_OBJECTS, &name, check)?
+            });
+        }
         Ok(steps)
     }
 
@@ -388,8 +559,15 @@ impl Renderer<'_> {
                 ),
                 format!(
                     "declare {}.{} as the unique constraint {}: informational, Snowflake does \
-                     not enforce it (skipped when it exists)",
-                    object.logical, index.logical, index.physical
+                     not enforce it (skipped when it exists){}",
+                    object.logical,
+                    index.logical,
+                    index.physical,
+                    match index_options(index) {
+                        options if options.is_empty() => String::new(),
+                        options =>
+                            format!("; its options ({}) are recorded only", options.trim_start()),
+                    }
                 ),
             ))
         } else {
@@ -408,6 +586,30 @@ impl Renderer<'_> {
         }
     }
 
+    /// The note of a check: Snowflake has none, so the check is recorded, not created.
+    fn check_note(
+        &self,
+        phase: u32,
+        object: &Name,
+        check: &PhysicalCheck,
+    ) -> Result<StepDraft, RenderError> {
+        Ok(self.note(
+            phase,
+            format!(
+                "check {} on {} ({}) is recorded, not created: Snowflake has no CHECK \
+                 constraints",
+                check.physical,
+                self.table(&object.physical)?,
+                check.sql
+            ),
+            format!(
+                "not created: {}.{} is not enforced on Snowflake (the dataset sets \
+                 \"unenforcedChecks\": \"ignore\"); it stays in the package and the plan",
+                object.logical, check.logical
+            ),
+        ))
+    }
+
     fn index_note(
         &self,
         phase: u32,
@@ -417,11 +619,12 @@ impl Renderer<'_> {
         Ok(self.note(
             phase,
             format!(
-                "index {} on {} ({}) is not created: Snowflake standard tables have no secondary \
-                 indexes",
+                "index {} on {} ({}){} is not created: Snowflake standard tables have no \
+                 secondary indexes",
                 index.physical,
                 self.table(&object.physical)?,
-                self.column_list(&index.columns)?
+                self.column_list(&index.columns)?,
+                index_options(index)
             ),
             format!(
                 "not built: {}.{} has no Snowflake equivalent on a standard table; it stays in \
@@ -437,10 +640,11 @@ impl Renderer<'_> {
         object: &Name,
         column: &PhysicalColumn,
     ) -> Result<Vec<StepDraft>, RenderError> {
-        // With a default, Snowflake fills existing rows with it, so NOT NULL holds at once.
-        // Without one, the column is added nullable and NOT NULL is set after (it fails if the
-        // table already holds rows, as it must).
-        let not_null_now = !column.nullable && column.default.is_some();
+        // With a default (or an AUTOINCREMENT sequence), Snowflake fills existing rows with it,
+        // so NOT NULL holds at once. Without one, the column is added nullable and NOT NULL is
+        // set after (it fails if the table already holds rows, as it must).
+        let not_null_now =
+            !column.nullable && (column.default.is_some() || column.identity.is_some());
         let mut steps = vec![self.step(
             phase::ALTER_COLUMNS,
             format!(
@@ -448,7 +652,14 @@ impl Renderer<'_> {
                 self.table(&object.physical)?,
                 self.column_definition(column, not_null_now)?
             ),
-            if column.nullable || not_null_now {
+            if column.identity.is_some() {
+                format!(
+                    "{}, numbered by its own AUTOINCREMENT sequence (Snowflake adds an \
+                     AUTOINCREMENT column only to an empty table: on one holding rows the step \
+                     fails and changes nothing)",
+                    step_comment::add_column(object, column)
+                )
+            } else if column.nullable || not_null_now {
                 step_comment::add_column(object, column)
             } else {
                 format!(
@@ -512,6 +723,7 @@ impl Renderer<'_> {
                 ),
             )]);
         }
+        let narrowing = from.change_to(to) == TypeChange::Narrowing;
         self.column_copy(
             object,
             column,
@@ -519,8 +731,9 @@ impl Renderer<'_> {
             to,
             None,
             &format!(
-                "change {}.{} from {} to {}: Snowflake alters only VARCHAR length and NUMBER \
+                "{} {}.{} from {} to {}: Snowflake alters only VARCHAR length and NUMBER \
                  precision in place",
+                if narrowing { "narrow" } else { "change" },
                 object.physical,
                 column.physical,
                 sql_type(from),

@@ -3,6 +3,12 @@
 //! rows (SPEC §1). Columns a row leaves out keep their default on insert and their value on
 //! update. Snowflake does not enforce primary keys: the MERGE is what keeps the key unique.
 //!
+//! An AUTOINCREMENT column takes a seed's explicit value as given (Snowflake's AUTOINCREMENT
+//! always accepts one), but its sequence does not move past it, and Snowflake has no statement
+//! that restarts the sequence of a column: a later insert that leaves the column out can be
+//! given a value a seed already holds. Seed AUTOINCREMENT columns with values outside the range
+//! the sequence will reach (or leave them out of the seeds).
+//!
 //! All rows go in one transaction (Snowflake runs DML in explicit transactions; only DDL
 //! commits on its own), so a failed row leaves no seed half-written.
 

@@ -107,13 +107,16 @@ impl<'a> Differ<'a> {
         }
     }
 
-    /// True when the old view reads a table that this migration drops or renames, or whose
-    /// columns it adds, drops, renames or retypes (the engine would refuse the change, the view
-    /// would read the wrong thing, or a `SELECT *` view would miss the new column).
+    /// True when the old view reads a table that this migration drops or renames, a column it
+    /// drops, renames or retypes (the engine would refuse the change, or the view would read the
+    /// wrong thing), or reads a table through `*` whose columns change in any way (a `SELECT *`
+    /// view would miss a new column). A view that names only unchanged columns stays: recreating
+    /// it would block its readers for nothing, and fail when another dataset's view reads it.
     pub(super) fn reads_touched(&self, view: &PhysicalView) -> bool {
         view.reads.iter().any(|(object, fields)| {
             self.touched_objects.contains(object.as_str())
-                || self.columns_changed.contains(object.as_str())
+                || (self.columns_changed.contains(object.as_str())
+                    && view.reads_every_column.contains(object))
                 || fields
                     .iter()
                     .any(|f| self.touched_fields.contains(&(object.as_str(), f.as_str())))

@@ -833,4 +833,12 @@ fn a_select_star_view_records_the_object_it_reads() {
         "{:?}",
         m.views["AllDogs"].reads
     );
+    assert!(m.views["AllDogs"].reads_every_column.contains("Dog"));
+    // A view naming its columns does not read every column.
+    let schemas = json!({
+        "Dog": dogs()["Dog"],
+        "Names": {"kind": "view", "query": "SELECT name FROM Dog"},
+    });
+    let m = resolved(&pg(schemas), POSTGRES);
+    assert!(m.views["Names"].reads_every_column.is_empty());
 }

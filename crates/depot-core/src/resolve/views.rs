@@ -175,6 +175,7 @@ impl<'p> Resolver<'_, 'p> {
                                 sql: rewritten.sql,
                                 reads: rewritten.reads,
                                 reads_dependencies: rewritten.reads_dependencies,
+                                reads_every_column: rewritten.reads_every_column,
                                 columns,
                                 comment: p.view.description.clone(),
                             },

@@ -205,6 +205,7 @@ pub fn view(logical: &str, sql: &str, reads: &[(&str, &[&str])]) -> PhysicalView
         reads_dependencies: BTreeSet::new(),
         columns: BTreeMap::new(),
         comment: None,
+        reads_every_column: Default::default(),
     }
 }
 

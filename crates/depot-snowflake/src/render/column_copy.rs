@@ -3,7 +3,8 @@
 
 use depot_core::change::Name;
 use depot_core::dialect::{RenderError, StepDraft};
-use depot_core::field_type::FieldType;
+use depot_core::field_type::{FieldType, TypeChange};
+use depot_core::Change;
 use depot_core::{phase, Hazard};
 
 use super::Renderer;
@@ -14,6 +15,20 @@ use crate::sql_type::sql_type;
 pub const COPY_SUFFIX: &str = "__DEPOT_COPY";
 /// The suffix the original column carries between the swap and its drop.
 pub const OLD_SUFFIX: &str = "__DEPOT_OLD";
+/// The suffixes of the copy that gives a column a default. A change of type and of default
+/// in one version copies the column twice in the same phase, and the first copy's original is
+/// dropped only in the contract phase: the second copy needs names of its own.
+pub const DEFAULT_COPY_SUFFIX: &str = "__DEPOT_DEFAULT_COPY";
+pub const DEFAULT_OLD_SUFFIX: &str = "__DEPOT_DEFAULT_OLD";
+
+/// The (copy, original) suffixes of the column copy of `change`.
+pub fn copy_suffixes(change: &Change) -> (&'static str, &'static str) {
+    if let Change::SetDefault { .. } = change {
+        (DEFAULT_COPY_SUFFIX, DEFAULT_OLD_SUFFIX)
+    } else {
+        (COPY_SUFFIX, OLD_SUFFIX)
+    }
+}
 
 impl Renderer<'_> {
     /// column_copy replaces a column by a copy of another type or with a default, in six steps
@@ -32,8 +47,9 @@ impl Renderer<'_> {
     ) -> Result<Vec<StepDraft>, RenderError> {
         let table = self.table(&object.physical)?;
         let col = self.id(&column.physical)?;
-        let copy_name = format!("{}{COPY_SUFFIX}", column.physical);
-        let old_name = format!("{}{OLD_SUFFIX}", column.physical);
+        let (copy_suffix, old_suffix) = copy_suffixes(self.change);
+        let copy_name = format!("{}{copy_suffix}", column.physical);
+        let old_name = format!("{}{old_suffix}", column.physical);
         let copy = self.id(&copy_name)?;
         let old = self.id(&old_name)?;
         let new_type = sql_type(to);
@@ -43,6 +59,19 @@ impl Renderer<'_> {
         } else {
             format!("CAST({col} AS {new_type})")
         };
+        // A narrowing cast (`string` -> `integer`, a shorter VARCHAR, less NUMBER precision)
+        // fails on a value that does not convert: the backfill is one UPDATE, so it fails whole
+        // and changes no row (CAST, never TRY_CAST, which would write NULL instead).
+        let narrowing = from.change_to(to) == TypeChange::Narrowing;
+        let mut backfill_hazards = vec![Hazard::TableRewrite, Hazard::BlocksWrites];
+        let mut backfill_why = String::new();
+        if narrowing {
+            backfill_hazards.push(Hazard::NarrowsType);
+            backfill_why = format!(
+                "; a value that does not convert to {new_type} fails this step, which then \
+                 changes no row"
+            );
+        }
         let namespace = quote(self.namespace);
         let table_name = quote(&object.physical);
         let column_name = quote(&column.physical);
@@ -64,10 +93,10 @@ impl Renderer<'_> {
                 format!(
                     "copy every value of {} into {copy_name}: rewrites the table, and rows \
                      written from now until the swap keep only the default in the copy (stop \
-                     writers to {} until this migration ends)",
+                     writers to {} until this migration ends){backfill_why}",
                     column.physical, object.physical
                 ),
-                vec![Hazard::TableRewrite, Hazard::BlocksWrites],
+                backfill_hazards,
             ),
             copy_step(
                 "keepNotNull",

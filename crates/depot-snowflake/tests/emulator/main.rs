@@ -2,8 +2,10 @@
 //! session, state and lease, whole deploys and their lifecycle, the package pairs, a failure
 //! in the middle of a plan and its resume.
 
+mod features;
 mod injection;
 mod lifecycle;
+mod packages;
 mod pairs;
 mod state;
 mod support;

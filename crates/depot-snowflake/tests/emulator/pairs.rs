@@ -108,7 +108,9 @@ async fn insert_rows(session: &SnowflakeSession, model: &PhysicalModel, n: usize
 }
 
 /// The columns of the namespace: table -> {(column, type, precision, scale, nullable)}.
-async fn shape(session: &SnowflakeSession) -> BTreeMap<String, BTreeSet<Vec<Option<String>>>> {
+pub(crate) async fn shape(
+    session: &SnowflakeSession,
+) -> BTreeMap<String, BTreeSet<Vec<Option<String>>>> {
     let rows = session
         .client()
         .query(&format!(
@@ -126,7 +128,10 @@ async fn shape(session: &SnowflakeSession) -> BTreeMap<String, BTreeSet<Vec<Opti
     out
 }
 
-async fn row_counts(session: &SnowflakeSession, model: &PhysicalModel) -> BTreeMap<String, String> {
+pub(crate) async fn row_counts(
+    session: &SnowflakeSession,
+    model: &PhysicalModel,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for object in model.objects.values() {
         let rows = session

@@ -33,6 +33,9 @@ pub struct RewrittenView {
     pub reads: BTreeMap<String, BTreeSet<String>>,
     /// Dependency aliases read.
     pub reads_dependencies: BTreeSet<String>,
+    /// Logical objects and views read through `*` (`SELECT *`, `t.*`): the view's columns
+    /// follow theirs, so it is recreated when their columns change.
+    pub reads_every_column: BTreeSet<String>,
     /// The view's output columns; `None` when some cannot be known (e.g. `*` over a view that
     /// failed). Views reading this view resolve their columns through it.
     pub columns: Option<Vec<Column>>,
@@ -55,6 +58,7 @@ pub fn rewrite_view(
         problems: Vec::new(),
         reads: BTreeMap::new(),
         reads_dependencies: BTreeSet::new(),
+        reads_every_column: BTreeSet::new(),
         scopes: Vec::new(),
         ctes: Vec::new(),
     };
@@ -72,6 +76,7 @@ pub fn rewrite_view(
         sql,
         reads: rw.reads,
         reads_dependencies: rw.reads_dependencies,
+        reads_every_column: rw.reads_every_column,
         columns,
     })
 }
@@ -94,6 +99,7 @@ struct Rewriter<'c> {
     problems: Vec<Problem>,
     reads: BTreeMap<String, BTreeSet<String>>,
     reads_dependencies: BTreeSet<String>,
+    reads_every_column: BTreeSet<String>,
     /// Enclosing SELECTs, innermost last.
     scopes: Vec<Scope>,
     /// CTEs of enclosing queries, innermost last; `None` columns: unknown.

@@ -321,6 +321,9 @@ impl Rewriter<'_> {
     /// read_all records that every column of `source` is read (a `*`) and gives them.
     pub(super) fn read_all(&mut self, source: &Source) -> Option<Vec<Column>> {
         let columns = source.columns.clone()?;
+        if let Origin::Object(name) | Origin::View(name) = &source.origin {
+            self.reads_every_column.insert(name.clone());
+        }
         for c in &columns {
             self.record(&source.origin, &c.logical);
         }
