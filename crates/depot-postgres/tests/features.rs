@@ -195,6 +195,7 @@ fn shop() -> PhysicalModel {
         ),
         reads: BTreeMap::new(),
         reads_dependencies: Default::default(),
+        reads_every_column: Default::default(),
         columns: BTreeMap::new(),
         comment: Some("cents per customer".into()),
     };
