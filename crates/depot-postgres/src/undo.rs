@@ -254,12 +254,26 @@ pub fn undo(
                 include: before.current_columns(object, &index.include),
                 ..index.clone()
             };
-            vec![index_sql(
+            let mut statements = vec![index_sql(
                 &index,
                 &before.current_columns(object, &index.columns),
                 &table(&object.physical),
                 Build::ConcurrentlyIfNotExists,
-            )]
+            )];
+            // Its comment went with it.
+            if index.comment.is_some() {
+                statements.push(Renderer::new(change, ctx).comment_sql(
+                    &CommentTarget::Index {
+                        object: object.clone(),
+                        index: Name {
+                            logical: index.logical.clone(),
+                            physical: index.physical.clone(),
+                        },
+                    },
+                    index.comment.as_deref(),
+                )?);
+            }
+            statements
         }
         Change::RenameIndex { from, to, .. } => vec![format!(
             "ALTER INDEX IF EXISTS {} RENAME TO {}",
@@ -271,11 +285,24 @@ pub fn undo(
         }
         Change::DropView { view } => {
             let old_view = view_to_restore(before, change, view)?;
-            vec![format!(
+            let mut statements = vec![format!(
                 "CREATE VIEW {} AS {}",
                 table(&old_view.physical),
                 old_view.sql
-            )]
+            )];
+            // Its comment went with it.
+            if old_view.comment.is_some() {
+                statements.push(Renderer::new(change, ctx).comment_sql(
+                    &CommentTarget::View {
+                        view: Name {
+                            logical: old_view.logical.clone(),
+                            physical: old_view.physical.clone(),
+                        },
+                    },
+                    old_view.comment.as_deref(),
+                )?);
+            }
+            statements
         }
     };
     Ok(Undo::Statements(statements))
