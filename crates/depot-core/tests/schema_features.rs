@@ -532,3 +532,18 @@ fn a_check_over_a_renamed_column_is_added_again() {
         ]
     );
 }
+
+/// A retyped column's comment is set again, as its default is: an engine that retypes by
+/// copying the column (Snowflake) builds it without either.
+#[test]
+fn a_retyped_column_gets_its_comment_again() {
+    let old = model(vec![dog()], vec![]);
+    let mut old = old;
+    old.objects.get_mut("Dog").unwrap().columns[1].comment = Some("called".into());
+    let mut new = old.clone();
+    new.objects.get_mut("Dog").unwrap().columns[1].field_type = string(300);
+    assert_eq!(
+        changes(&old, &new),
+        ["alterFieldType Dog.name", "setComment Dog.name"]
+    );
+}

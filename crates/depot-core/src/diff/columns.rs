@@ -98,10 +98,19 @@ impl<'a> Differ<'a> {
             }),
             _ => {}
         }
-        self.changes.extend(comments::changed(
-            comments::on_column(object, new),
-            &old.comment,
-            &new.comment,
-        ));
+        // Like the default: an engine that retypes by copying the column (Snowflake) builds
+        // it afresh, without its comment, so a retyped column's comment is set again.
+        if retyped {
+            self.changes.extend(comments::created(
+                comments::on_column(object, new),
+                &new.comment,
+            ));
+        } else {
+            self.changes.extend(comments::changed(
+                comments::on_column(object, new),
+                &old.comment,
+                &new.comment,
+            ));
+        }
     }
 }
