@@ -294,21 +294,30 @@ async fn a_plan_with_a_hazard_not_allowed_is_refused_listing_the_step() {
     );
 }
 
+/// A narrowing is planned (SPEC §1b) with a NARROWS_TYPE step: a dataset that does not allow
+/// the hazard is refused before anything runs, naming the field and the hazard.
 #[tokio::test]
-async fn a_narrowing_is_refused_naming_the_field() {
+async fn a_narrowing_is_refused_naming_the_field_unless_narrows_type_is_allowed() {
     let d = Deployed::new().await;
     let bad = v2(|p| p["schemas"]["Dog"]["fields"]["name"]["maxLength"] = json!(50));
-    let failure = d.refuse(&properties(&bad)).await;
-    let Failure::Deploy(DeployError::Refused(refusal)) = &failure else {
-        panic!("not refused by the planner: {failure}")
+    let mut props = properties(&bad);
+    let allowed = props["migrationOptions"]["allowedHazards"]
+        .as_array_mut()
+        .expect("the harness allows hazards");
+    allowed.retain(|h| h != "NARROWS_TYPE");
+    let failure = d.refuse(&props).await;
+    let Failure::Deploy(DeployError::Hazards(refused)) = &failure else {
+        panic!("not refused for its hazards: {failure}")
     };
-    assert!(
-        refusal.0.iter().any(|r| r.target == "Dog.name"),
-        "{failure}"
-    );
+    let step = refused
+        .steps
+        .iter()
+        .find(|s| s.hazards.contains(&Hazard::NarrowsType))
+        .unwrap_or_else(|| panic!("no NARROWS_TYPE step: {failure}"));
+    assert_eq!(step.target, "Dog.name", "{step:?}");
     assert_mentions(
         &failure.to_string(),
-        &["Dog.name", "string(200)", "string(50)"],
+        &["Dog.name", "NARROWS_TYPE", "allowedHazards", "varchar(50)"],
     );
 }
 

@@ -10,15 +10,20 @@
 #![warn(clippy::wildcard_enum_match_arm)]
 
 use depot_core::change::Name;
+use depot_core::comment::CommentTarget;
+use depot_core::constraint::{PhysicalCheck, PhysicalForeignKey};
 use depot_core::dialect::{RenderContext, RenderError};
+use depot_core::field_type::TypeChange;
+use depot_core::identity::AutoIncrement;
 use depot_core::physical::PhysicalIndex;
 use depot_core::undo::{Before, Undo};
 use depot_core::undo_sql::{view_to_restore, UndoSql};
 use depot_core::Change;
 
 use crate::dialect::quote_ident;
-use crate::literal::literal;
-use crate::render::not_null_check_name;
+use crate::render::{
+    default_sql, generated, index_sql, move_sequence_past_max, not_null_check_name, Build, Renderer,
+};
 use crate::sql_type::sql_type;
 
 /// The statements that reverse `change`, planned from `old` (None: a first deploy).
@@ -36,14 +41,116 @@ pub fn undo(
     let statements = match change {
         // The namespace stays: it may hold other things, and a schema left empty harms nothing.
         Change::CreateNamespace { .. } => Vec::new(),
-        Change::AddIdentity { .. }
-        | Change::DropIdentity { .. }
-        | Change::SetIdentity { .. }
-        | Change::AddCheck { .. }
-        | Change::DropCheck { .. }
-        | Change::AddForeignKey { .. }
-        | Change::DropForeignKey { .. }
-        | Change::SetComment { .. } => return Ok(Undo::Irreversible),
+        Change::AddIdentity { object, column, .. } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
+            table(&object.physical),
+            id(&column.physical)
+        )],
+        // The identity comes back as it was, its sequence moved past the rows inserted since.
+        Change::DropIdentity { object, column } => {
+            let old = before
+                .column(object, column)
+                .and_then(|c| c.identity)
+                .unwrap_or(AutoIncrement::ByDefault);
+            vec![
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} ADD {} AS IDENTITY",
+                    table(&object.physical),
+                    id(&column.physical),
+                    generated(old)
+                ),
+                move_sequence_past_max(&ctx.namespace, &object.physical, &column.physical)
+                    .map_err(|message| RenderError {
+                        target: change.target(),
+                        message,
+                    })?,
+            ]
+        }
+        // There are two kinds of identity: the old one is the other.
+        Change::SetIdentity {
+            object,
+            column,
+            identity,
+        } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET {}",
+            table(&object.physical),
+            id(&column.physical),
+            generated(match identity {
+                AutoIncrement::ByDefault => AutoIncrement::Always,
+                AutoIncrement::Always => AutoIncrement::ByDefault,
+            })
+        )],
+        Change::AddCheck { object, check, .. } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            table(&object.physical),
+            id(&check.physical)
+        )],
+        Change::AddForeignKey { object, key, .. } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            table(&object.physical),
+            id(&key.physical)
+        )],
+        // A dropped constraint comes back NOT VALID (a brief lock, no scan: new rows are checked
+        // at once), then is validated if the rows allow it (see `validate_if_rows_allow`), with
+        // its comment.
+        Change::DropCheck { object, check } => {
+            let r = Renderer::new(change, ctx);
+            // The expression names the old columns; a column renamed by the plan still has its
+            // new name when this runs (renames are undone later).
+            let check = PhysicalCheck {
+                sql: rename_columns(&check.sql, &renamed_columns(before, object)),
+                ..check.clone()
+            };
+            restore_constraint(
+                &r,
+                &object.physical,
+                &check.physical,
+                &r.check_definition(&check)?,
+                &Name {
+                    logical: check.logical.clone(),
+                    physical: check.physical.clone(),
+                },
+                object,
+                check.comment.as_deref(),
+            )?
+        }
+        Change::DropForeignKey { object, key } => {
+            let mut key = PhysicalForeignKey {
+                columns: before.current_columns(object, &key.columns),
+                ..key.clone()
+            };
+            // The referenced table of this dataset, as it is named while the plan runs (a
+            // rename of it is undone later).
+            if key.references_namespace == ctx.namespace {
+                if let Some(target) = before.new.objects.values().find(|o| {
+                    o.logical == key.references_logical
+                        || o.previous_names.contains(&key.references_logical)
+                }) {
+                    let target_name = Name {
+                        logical: target.logical.clone(),
+                        physical: target.physical.clone(),
+                    };
+                    key.references_columns =
+                        before.current_columns(&target_name, &key.references_columns);
+                    key.references_table = target.physical.clone();
+                }
+            }
+            let r = Renderer::new(change, ctx);
+            restore_constraint(
+                &r,
+                &object.physical,
+                &key.physical,
+                &r.foreign_key_definition(&key)?,
+                &Name {
+                    logical: key.logical.clone(),
+                    physical: key.physical.clone(),
+                },
+                object,
+                key.comment.as_deref(),
+            )?
+        }
+        Change::SetComment { target, .. } => vec![Renderer::new(change, ctx)
+            .comment_sql(target, old_comment(before, target).as_deref())?],
         Change::CreateObject { object } => {
             vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
         }
@@ -68,14 +175,26 @@ pub fn undo(
             object,
             column,
             from,
-            ..
+            to,
         } => {
             let old_type = sql_type(from);
             let col = id(&column.physical);
-            vec![format!(
+            let mut statements = vec![format!(
                 "ALTER TABLE {} ALTER COLUMN {col} TYPE {old_type} USING {col}::{old_type}",
                 table(&object.physical)
-            )]
+            )];
+            // A narrowing dropped the default first: it comes back with the old type.
+            if from.change_to(to) == TypeChange::Narrowing {
+                statements.push(
+                    restore_default(before, object, column, &table(&object.physical)).map_err(
+                        |message| RenderError {
+                            target: change.target(),
+                            message,
+                        },
+                    )?,
+                );
+            }
+            statements
         }
         Change::SetNotNull { object, column } => vec![
             format!(
@@ -130,11 +249,32 @@ pub fn undo(
                 table(&index.physical)
             )]
         }
-        Change::DropIndex { object, index } => vec![create_index(
-            index,
-            &sql.column_list(&before.current_columns(object, &index.columns)),
-            &table(&object.physical),
-        )],
+        Change::DropIndex { object, index } => {
+            let index = PhysicalIndex {
+                include: before.current_columns(object, &index.include),
+                ..index.clone()
+            };
+            let mut statements = vec![index_sql(
+                &index,
+                &before.current_columns(object, &index.columns),
+                &table(&object.physical),
+                Build::ConcurrentlyIfNotExists,
+            )];
+            // Its comment went with it.
+            if index.comment.is_some() {
+                statements.push(Renderer::new(change, ctx).comment_sql(
+                    &CommentTarget::Index {
+                        object: object.clone(),
+                        index: Name {
+                            logical: index.logical.clone(),
+                            physical: index.physical.clone(),
+                        },
+                    },
+                    index.comment.as_deref(),
+                )?);
+            }
+            statements
+        }
         Change::RenameIndex { from, to, .. } => vec![format!(
             "ALTER INDEX IF EXISTS {} RENAME TO {}",
             table(to),
@@ -145,11 +285,24 @@ pub fn undo(
         }
         Change::DropView { view } => {
             let old_view = view_to_restore(before, change, view)?;
-            vec![format!(
+            let mut statements = vec![format!(
                 "CREATE VIEW {} AS {}",
                 table(&old_view.physical),
                 old_view.sql
-            )]
+            )];
+            // Its comment went with it.
+            if old_view.comment.is_some() {
+                statements.push(Renderer::new(change, ctx).comment_sql(
+                    &CommentTarget::View {
+                        view: Name {
+                            logical: old_view.logical.clone(),
+                            physical: old_view.physical.clone(),
+                        },
+                    },
+                    old_view.comment.as_deref(),
+                )?);
+            }
+            statements
         }
     };
     Ok(Undo::Statements(statements))
@@ -166,13 +319,7 @@ fn restore_default(
     match before.column(object, column) {
         Some(old_column) => match &old_column.default {
             Some(value) => {
-                let Some(value) = value.literal() else {
-                    return Err(format!(
-                        "the old default of {} is an expression (not yet restorable)",
-                        column.logical
-                    ));
-                };
-                let value = literal(&old_column.field_type, value)
+                let value = default_sql(&old_column.field_type, value)
                     .map_err(|why| format!("the old default of {}: {why}", column.logical))?;
                 Ok(format!(
                     "ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {value}"
@@ -188,12 +335,181 @@ fn restore_default(
     }
 }
 
-/// The statement that builds `index` again, as it was, without blocking writes.
-/// (`CREATE INDEX` takes the bare index name: an index lives in its table's schema.)
-fn create_index(index: &PhysicalIndex, columns: &str, on: &str) -> String {
-    format!(
-        "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {on} ({columns})",
-        if index.unique { "UNIQUE " } else { "" },
-        quote_ident(&index.physical),
-    )
+/// Old physical name -> new physical name of the columns of `object` that the plan renames.
+fn renamed_columns(before: &Before<'_>, object: &Name) -> Vec<(String, String)> {
+    let Some(old) = before.object(object) else {
+        return Vec::new();
+    };
+    old.columns
+        .iter()
+        .filter_map(|c| {
+            let now = before.current_columns(object, std::slice::from_ref(&c.physical));
+            let now = now.into_iter().next()?;
+            (now != c.physical).then(|| (c.physical.clone(), now))
+        })
+        .collect()
+}
+
+/// `sql` (an expression as the core prints it) with each column name of `renames` replaced by
+/// its new name: names outside string constants, bare or double-quoted, not followed by `(` (a
+/// function of the same name stays).
+fn rename_columns(sql: &str, renames: &[(String, String)]) -> String {
+    if renames.is_empty() {
+        return sql.to_string();
+    }
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // A string constant, '' inside it included.
+            let start = i;
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            out.extend(&chars[start..i]);
+            continue;
+        }
+        let (name, end) = if c == '"' {
+            let mut name = String::new();
+            let mut j = i + 1;
+            while j < chars.len() {
+                if chars[j] == '"' {
+                    if chars.get(j + 1) == Some(&'"') {
+                        name.push('"');
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                name.push(chars[j]);
+                j += 1;
+            }
+            (Some(name), (j + 1).min(chars.len()))
+        } else if c.is_alphabetic() || c == '_' {
+            let mut j = i;
+            while j < chars.len()
+                && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$')
+            {
+                j += 1;
+            }
+            (Some(chars[i..j].iter().collect::<String>()), j)
+        } else {
+            (None, i + 1)
+        };
+        let called = chars[end..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+        match name.and_then(|n| renames.iter().find(|(old, _)| *old == n)) {
+            Some((_, new)) if !called => out.push_str(&quote_ident(new)),
+            Some(_) | None => out.extend(&chars[i..end]),
+        }
+        i = end;
+    }
+    out
+}
+
+/// The statements that bring back a dropped check or foreign key: added NOT VALID, validated
+/// when the rows allow it, its comment set again.
+fn restore_constraint(
+    r: &Renderer<'_>,
+    table: &str,
+    constraint: &str,
+    definition: &str,
+    name: &Name,
+    object: &Name,
+    comment: Option<&str>,
+) -> Result<Vec<String>, RenderError> {
+    let qualified = r.table(table)?;
+    let mut statements = vec![format!(
+        "ALTER TABLE {qualified} ADD {definition} NOT VALID"
+    )];
+    statements.extend(validate_if_rows_allow(&qualified, &r.id(constraint)?));
+    if comment.is_some() {
+        statements.push(r.comment_sql(
+            &CommentTarget::Constraint {
+                object: object.clone(),
+                constraint: name.clone(),
+            },
+            comment,
+        )?);
+    }
+    Ok(statements)
+}
+
+/// `VALIDATE CONSTRAINT` that leaves the constraint NOT VALID, instead of failing the undo, when
+/// a row written while it was dropped breaks it (an undo must not stop half way). None when a
+/// name holds the block's quote tag (the constraint then stays NOT VALID).
+fn validate_if_rows_allow(table: &str, constraint: &str) -> Option<String> {
+    const TAG: &str = "$depot_undo$";
+    let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}");
+    if validate.contains(TAG) {
+        return None;
+    }
+    Some(format!(
+        "DO {TAG} BEGIN {validate}; EXCEPTION WHEN foreign_key_violation OR check_violation THEN \
+         RAISE NOTICE 'left NOT VALID: a row breaks it'; END {TAG}"
+    ))
+}
+
+/// The comment `target` had in the old version (None: it had none, or did not exist).
+fn old_comment(before: &Before<'_>, target: &CommentTarget) -> Option<String> {
+    match target {
+        CommentTarget::Namespace { .. } => before.old?.comment.clone(),
+        CommentTarget::Table { object } => before.object(object)?.comment.clone(),
+        CommentTarget::View { view } => before.view(view)?.comment.clone(),
+        CommentTarget::Column { object, column } => before.column(object, column)?.comment.clone(),
+        CommentTarget::Index { object, index } => before
+            .object(object)?
+            .indexes
+            .iter()
+            .find(|i| i.logical == index.logical || i.physical == index.physical)?
+            .comment
+            .clone(),
+        CommentTarget::Constraint { object, constraint } => {
+            let old = before.object(object)?;
+            let named = |logical: &str, physical: &str| {
+                logical == constraint.logical || physical == constraint.physical
+            };
+            old.checks
+                .iter()
+                .find(|c| named(&c.logical, &c.physical))
+                .map(|c| c.comment.clone())
+                .or_else(|| {
+                    old.foreign_keys
+                        .iter()
+                        .find(|k| named(&k.logical, &k.physical))
+                        .map(|k| k.comment.clone())
+                })?
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renamed_columns_are_replaced_outside_strings_and_calls() {
+        let renames = vec![
+            ("age".to_string(), "years".to_string()),
+            ("Name".to_string(), "order".to_string()),
+        ];
+        assert_eq!(
+            rename_columns(
+                "age > 0 AND \"Name\" <> 'age' AND age(now()) IS NOT NULL AND ages = 1",
+                &renames
+            ),
+            "years > 0 AND \"order\" <> 'age' AND age(now()) IS NOT NULL AND ages = 1"
+        );
+        assert_eq!(rename_columns("it's", &[]), "it's");
+    }
 }
