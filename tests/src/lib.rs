@@ -179,23 +179,35 @@ fn sample_text(field_type: &FieldType, i: usize) -> String {
     }
 }
 
-/// Inserts `n` rows into every table of `model`.
+/// Inserts `n` rows into every table of `model`: referenced tables first (so that a foreign key
+/// on sample values finds its row), every column given a value except computed ones (identity
+/// columns too, `OVERRIDING SYSTEM VALUE` for `always`), then each identity's sequence moved past
+/// the rows, as seeding does.
 pub async fn insert_rows(client: &tokio_postgres::Client, model: &PhysicalModel, n: usize) {
-    for object in model.objects.values() {
-        // Computed columns take no values: the database writes them.
-        let written: Vec<_> = object
+    let mut objects: Vec<&PhysicalObject> = model.objects.values().collect();
+    objects.sort_by_key(|o| references_depth(model, o, &mut Vec::new()));
+    for object in objects {
+        let written: Vec<&depot_core::physical::PhysicalColumn> = object
             .columns
             .iter()
             .filter(|c| c.computed.is_none())
             .collect();
         let columns: Vec<String> = written.iter().map(|c| quote_ident(&c.physical)).collect();
+        let overriding = if written
+            .iter()
+            .any(|c| c.identity == Some(depot_core::identity::AutoIncrement::Always))
+        {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        };
         for i in 0..n {
             let values: Vec<String> = written
                 .iter()
                 .map(|c| sample_literal(&c.field_type, i))
                 .collect();
             let sql = format!(
-                "INSERT INTO {}.{} ({}) VALUES ({})",
+                "INSERT INTO {}.{} ({}){overriding} VALUES ({})",
                 quote_ident(&model.namespace),
                 quote_ident(&object.physical),
                 columns.join(", "),
@@ -206,7 +218,45 @@ pub async fn insert_rows(client: &tokio_postgres::Client, model: &PhysicalModel,
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {}", depot_postgres::pg_error::describe(&e)));
         }
+        for column in object.columns.iter().filter(|c| c.identity.is_some()) {
+            let sql = depot_postgres::render::move_sequence_past_max(
+                &model.namespace,
+                &object.physical,
+                &column.physical,
+            )
+            .expect("names without NUL");
+            client
+                .batch_execute(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {}", depot_postgres::pg_error::describe(&e)));
+        }
     }
+}
+
+/// The longest chain of foreign keys from `object` to tables of the namespace.
+fn references_depth<'m>(
+    model: &'m PhysicalModel,
+    object: &'m PhysicalObject,
+    path: &mut Vec<&'m str>,
+) -> usize {
+    path.push(&object.physical);
+    let mut deepest = 0;
+    for key in &object.foreign_keys {
+        if key.references_namespace != model.namespace
+            || path.contains(&key.references_table.as_str())
+        {
+            continue;
+        }
+        if let Some(parent) = model
+            .objects
+            .values()
+            .find(|o| o.physical == key.references_table)
+        {
+            deepest = deepest.max(1 + references_depth(model, parent, path));
+        }
+    }
+    path.pop();
+    deepest
 }
 
 /// Survivor is a new table column and the old column whose values it must keep.

@@ -54,7 +54,7 @@ pub struct Before<'a> {
 
 impl<'a> Before<'a> {
     /// The old object that object `object` (named as in the new version) was.
-    fn object(&self, object: &Name) -> Option<&'a PhysicalObject> {
+    pub fn object(&self, object: &Name) -> Option<&'a PhysicalObject> {
         let old = self.old?;
         let mut names = vec![object.logical.as_str()];
         if let Some(o) = self.new.objects.get(&object.logical) {

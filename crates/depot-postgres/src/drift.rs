@@ -4,15 +4,22 @@
 //! Compared: tables and views present or not (extra ones in the namespace included: the
 //! namespace is the dataset's own), each table's columns (type as `format_type` prints it,
 //! nullability), its primary key (name, columns) and its indexes (name, uniqueness, columns).
-//! Not compared: column defaults and view bodies, which PostgreSQL reprints in its own words
-//! (`'x'::character varying`), and constraints other than the primary key, which migrations
-//! add as steps towards NOT NULL.
+//! Also compared (SPEC §1b): comments (namespace, table, view, column, index, check, foreign
+//! key), identity (`always` / `by default`), whether a column is generated, checks and foreign
+//! keys present by name (and none other than Depot's transient NOT NULL checks), and an index's
+//! method, `INCLUDE` and whether it is partial.
+//! Not compared: column defaults, generated expressions, check and foreign key definitions,
+//! index predicates and view bodies, which PostgreSQL reprints in its own words
+//! (`'x'::character varying`).
 
 use depot_core::field_type::FieldType;
+use depot_core::identity::AutoIncrement;
+use depot_core::index_options::IndexMethod;
 use depot_core::physical::{PhysicalModel, PhysicalObject};
 use depot_deploy::Drift;
 
 use crate::introspect::{SchemaSnapshot, TableSnapshot};
+use crate::render::not_null_check_name;
 
 /// The differences between `live` (the namespace as it is) and `expected` (as deployed).
 pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
@@ -23,6 +30,13 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
             differences.push(format!("namespace {ns} does not exist"));
         }
         return Drift { differences };
+    }
+    if live.comment != expected.comment {
+        differences.push(format!(
+            "namespace {ns}: comment is {}, expected {}",
+            describe_comment(&live.comment),
+            describe_comment(&expected.comment)
+        ));
     }
     for object in expected.objects.values() {
         match live.tables.get(&object.physical) {
@@ -46,11 +60,17 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
         }
     }
     for view in expected.views.values() {
-        if !live.views.contains_key(&view.physical) {
-            differences.push(format!(
+        match live.views.get(&view.physical) {
+            None => differences.push(format!(
                 "view {ns}.{} ({}) is missing",
                 view.physical, view.logical
-            ));
+            )),
+            Some(found) => compare_comment(
+                &format!("view {ns}.{}", view.physical),
+                &found.comment,
+                &view.comment,
+                &mut differences,
+            ),
         }
     }
     for name in live.views.keys() {
@@ -91,6 +111,93 @@ fn compare_table(
                 column.physical,
                 says(found.nullable),
                 says(column.nullable)
+            ));
+        }
+        let identity = column.identity.map(|i| match i {
+            AutoIncrement::ByDefault => "by default",
+            AutoIncrement::Always => "always",
+        });
+        if found.identity.as_deref() != identity {
+            let says = |identity: Option<&str>| {
+                identity.map_or("not an identity".to_string(), |i| {
+                    format!("generated {i} as identity")
+                })
+            };
+            out.push(format!(
+                "table {table_name}: column {} is {}, expected {}",
+                column.physical,
+                says(found.identity.as_deref()),
+                says(identity)
+            ));
+        }
+        if found.generated.is_some() != column.computed.is_some() {
+            let says = |generated: bool| {
+                if generated {
+                    "generated"
+                } else {
+                    "not generated"
+                }
+            };
+            out.push(format!(
+                "table {table_name}: column {} is {}, expected {}",
+                column.physical,
+                says(found.generated.is_some()),
+                says(column.computed.is_some())
+            ));
+        }
+        compare_comment(
+            &format!("table {table_name}: column {}", column.physical),
+            &found.comment,
+            &column.comment,
+            out,
+        );
+    }
+    compare_comment(
+        &format!("table {table_name}"),
+        &live.comment,
+        &object.comment,
+        out,
+    );
+    let expected_constraints = object
+        .checks
+        .iter()
+        .map(|c| (&c.physical, &c.logical, "check", &c.comment))
+        .chain(
+            object
+                .foreign_keys
+                .iter()
+                .map(|k| (&k.physical, &k.logical, "foreign_key", &k.comment)),
+        );
+    for (physical, logical, kind, comment) in expected_constraints {
+        match live.constraints.get(physical) {
+            Some(found) if found.kind == kind => compare_comment(
+                &format!("table {table_name}: constraint {physical}"),
+                &found.comment,
+                comment,
+                out,
+            ),
+            Some(found) => out.push(format!(
+                "table {table_name}: constraint {physical} is a {}, expected a {kind}",
+                found.kind
+            )),
+            None => out.push(format!(
+                "table {table_name}: {} {physical} ({logical}) is missing",
+                kind.replace('_', " ")
+            )),
+        }
+    }
+    for (name, found) in &live.constraints {
+        let expected = object.checks.iter().any(|c| &c.physical == name)
+            || object.foreign_keys.iter().any(|k| &k.physical == name);
+        // A NOT NULL check outlives its plan only when a run stopped before dropping it.
+        let transient = object
+            .columns
+            .iter()
+            .any(|c| &not_null_check_name(&object.physical, &c.physical) == name);
+        if !expected && !transient && matches!(found.kind.as_str(), "check" | "foreign_key") {
+            out.push(format!(
+                "table {table_name}: {} {name} is not part of the deployed version",
+                found.kind.replace('_', " ")
             ));
         }
     }
@@ -143,6 +250,41 @@ fn compare_table(
             ));
         }
     }
+    for index in &object.indexes {
+        let Some(found) = live.indexes.get(&index.physical) else {
+            continue;
+        };
+        let method = index.method.unwrap_or(IndexMethod::Btree).name();
+        let uses = format!(" USING {method} (");
+        let has_include = found.definition.contains(") INCLUDE (");
+        let has_where = found.definition.contains(" WHERE ");
+        if !found.definition.contains(&uses)
+            || has_include == index.include.is_empty()
+            || has_where != index.where_sql.is_some()
+        {
+            out.push(format!(
+                "table {table_name}: index {} is `{}`, expected USING {method}{}{}",
+                index.physical,
+                found.definition,
+                if index.include.is_empty() {
+                    ""
+                } else {
+                    " with INCLUDE"
+                },
+                if index.where_sql.is_some() {
+                    ", partial"
+                } else {
+                    ""
+                }
+            ));
+        }
+        compare_comment(
+            &format!("table {table_name}: index {}", index.physical),
+            &found.comment,
+            &index.comment,
+            out,
+        );
+    }
     for name in live.indexes.keys() {
         if object.indexes.iter().all(|i| &i.physical != name) {
             out.push(format!(
@@ -150,6 +292,28 @@ fn compare_table(
             ));
         }
     }
+}
+
+/// A difference when `found` is not the `expected` comment of `what`.
+fn compare_comment(
+    what: &str,
+    found: &Option<String>,
+    expected: &Option<String>,
+    out: &mut Vec<String>,
+) {
+    if found != expected {
+        out.push(format!(
+            "{what}: comment is {}, expected {}",
+            describe_comment(found),
+            describe_comment(expected)
+        ));
+    }
+}
+
+fn describe_comment(comment: &Option<String>) -> String {
+    comment
+        .as_ref()
+        .map_or("none".to_string(), |c| format!("{c:?}"))
 }
 
 /// The type of a column of `field_type` as `format_type` prints it (Depot writes the short
@@ -188,7 +352,7 @@ fn unquote(column: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::introspect::{ColumnSnapshot, IndexSnapshot, KeySnapshot};
+    use crate::introspect::{ColumnSnapshot, ConstraintSnapshot, IndexSnapshot, KeySnapshot};
     use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey};
     use std::collections::BTreeMap;
 
@@ -247,6 +411,9 @@ mod tests {
             data_type: data_type.into(),
             nullable,
             default: None,
+            identity: None,
+            generated: None,
+            comment: None,
         };
         let table = TableSnapshot {
             columns: [
@@ -266,13 +433,16 @@ mod tests {
                     columns: vec!["\"order\"".into()],
                     definition: "CREATE INDEX dog_by_order ON dog USING btree (\"order\")".into(),
                     valid: true,
+                    comment: None,
                 },
             )]
             .into(),
             constraints: BTreeMap::new(),
+            comment: None,
         };
         SchemaSnapshot {
             exists: true,
+            comment: None,
             tables: [("dog".to_string(), table)].into(),
             views: BTreeMap::new(),
         }
@@ -296,6 +466,9 @@ mod tests {
                 data_type: "text".into(),
                 nullable: true,
                 default: None,
+                identity: None,
+                generated: None,
+                comment: None,
             },
         );
         dog.indexes.clear();
@@ -314,9 +487,58 @@ mod tests {
     }
 
     #[test]
+    fn comments_identity_generated_checks_foreign_keys_and_index_options_are_compared() {
+        let mut expected = model();
+        let dog = expected.objects.get_mut("Dog").unwrap();
+        dog.comment = Some("dogs".into());
+        dog.columns[0].identity = Some(AutoIncrement::Always);
+        dog.columns[1].computed = Some("'x'".into());
+        dog.indexes[0].include = vec!["name".into()];
+        dog.checks.push(depot_core::constraint::PhysicalCheck {
+            logical: "positive".into(),
+            physical: "dog_positive_check".into(),
+            sql: "id > 0".into(),
+            comment: None,
+        });
+        let mut live = live();
+        let table = live.tables.get_mut("dog").unwrap();
+        table.constraints.insert(
+            "dog_order_not_null".into(),
+            ConstraintSnapshot {
+                kind: "check".into(),
+                definition: "CHECK (\"order\" IS NOT NULL) NOT VALID".into(),
+                validated: false,
+                comment: None,
+            },
+        );
+        table.constraints.insert(
+            "dog_owner_fkey".into(),
+            ConstraintSnapshot {
+                kind: "foreign_key".into(),
+                definition: "FOREIGN KEY (id) REFERENCES owner(id)".into(),
+                validated: true,
+                comment: None,
+            },
+        );
+        assert_eq!(
+            compare(&live, &expected).differences,
+            vec![
+                "table ws.dog: column id is not an identity, expected generated always as identity",
+                "table ws.dog: column name is not generated, expected generated",
+                "table ws.dog: comment is none, expected \"dogs\"",
+                "table ws.dog: check dog_positive_check (positive) is missing",
+                "table ws.dog: foreign key dog_owner_fkey is not part of the deployed version",
+                "table ws.dog: index dog_by_order is `CREATE INDEX dog_by_order ON dog USING btree \
+                 (\"order\")`, expected USING btree with INCLUDE",
+            ]
+        );
+    }
+
+    #[test]
     fn a_missing_namespace_is_drift_only_when_something_was_deployed() {
         let gone = SchemaSnapshot {
             exists: false,
+            comment: None,
             tables: BTreeMap::new(),
             views: BTreeMap::new(),
         };

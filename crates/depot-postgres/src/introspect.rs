@@ -24,6 +24,8 @@ use crate::pg_error;
 pub struct SchemaSnapshot {
     /// False when the namespace does not exist (then everything else is empty).
     pub exists: bool,
+    /// The namespace's comment.
+    pub comment: Option<String>,
     pub tables: BTreeMap<String, TableSnapshot>,
     pub views: BTreeMap<String, ViewSnapshot>,
 }
@@ -38,6 +40,7 @@ pub struct TableSnapshot {
     pub indexes: BTreeMap<String, IndexSnapshot>,
     /// Constraints other than the primary key (check, unique, foreign key, exclusion) by name.
     pub constraints: BTreeMap<String, ConstraintSnapshot>,
+    pub comment: Option<String>,
 }
 
 /// ColumnSnapshot is one column.
@@ -48,6 +51,11 @@ pub struct ColumnSnapshot {
     pub nullable: bool,
     /// The default expression as PostgreSQL prints it (`false`, `'x'::text`).
     pub default: Option<String>,
+    /// `always` or `by default` for an identity column.
+    pub identity: Option<String>,
+    /// A stored generated column's expression as PostgreSQL prints it.
+    pub generated: Option<String>,
+    pub comment: Option<String>,
 }
 
 /// KeySnapshot is a primary key.
@@ -69,6 +77,7 @@ pub struct IndexSnapshot {
     pub definition: String,
     /// False for an index left INVALID by a failed concurrent build.
     pub valid: bool,
+    pub comment: Option<String>,
 }
 
 /// ConstraintSnapshot is a constraint other than the primary key.
@@ -80,6 +89,7 @@ pub struct ConstraintSnapshot {
     pub definition: String,
     /// False while a NOT VALID constraint awaits validation.
     pub validated: bool,
+    pub comment: Option<String>,
 }
 
 /// ViewSnapshot is one view (or materialized view).
@@ -88,6 +98,7 @@ pub struct ViewSnapshot {
     pub materialized: bool,
     /// `pg_get_viewdef`, whitespace collapsed, trailing `;` removed.
     pub definition: String,
+    pub comment: Option<String>,
 }
 
 /// Reads the snapshot of `namespace` in one read-only transaction (rolled back at the end).
@@ -109,22 +120,25 @@ pub async fn introspect(client: &Client, namespace: &str) -> Result<SchemaSnapsh
 }
 
 async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_postgres::Error> {
-    let exists: bool = client
+    let namespace_row = client
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)",
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), \
+                    (SELECT pg_catalog.obj_description(oid, 'pg_namespace') \
+                     FROM pg_catalog.pg_namespace WHERE nspname = $1)",
             &[&namespace],
         )
-        .await?
-        .get(0);
+        .await?;
     let mut snapshot = SchemaSnapshot {
-        exists,
+        exists: namespace_row.get(0),
+        comment: namespace_row.get(1),
         tables: BTreeMap::new(),
         views: BTreeMap::new(),
     };
 
     let tables = client
         .query(
-            "SELECT c.relname FROM pg_catalog.pg_class c \
+            "SELECT c.relname, pg_catalog.obj_description(c.oid, 'pg_class') \
+             FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
             &[&namespace],
@@ -138,6 +152,7 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
                 primary_key: None,
                 indexes: BTreeMap::new(),
                 constraints: BTreeMap::new(),
+                comment: row.get(1),
             },
         );
     }
@@ -145,7 +160,10 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
     let columns = client
         .query(
             "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
-                    NOT a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid) \
+                    NOT a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), \
+                    a.attgenerated = 's', \
+                    CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END, \
+                    pg_catalog.col_description(a.attrelid, a.attnum) \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -157,12 +175,23 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
         .await?;
     for row in columns {
         if let Some(table) = snapshot.tables.get_mut(row.get::<_, &str>(0)) {
+            // PostgreSQL keeps a generated column's expression where defaults go.
+            let expression: Option<String> = row.get(4);
+            let generated: bool = row.get(5);
+            let (default, generated) = if generated {
+                (None, expression)
+            } else {
+                (expression, None)
+            };
             table.columns.insert(
                 row.get(1),
                 ColumnSnapshot {
                     data_type: row.get(2),
                     nullable: row.get(3),
-                    default: row.get(4),
+                    default,
+                    identity: row.get(6),
+                    generated,
+                    comment: row.get(7),
                 },
             );
         }
@@ -175,7 +204,8 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
                     ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
                           JOIN pg_catalog.pg_attribute a \
                             ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
-                          ORDER BY k.ord) \
+                          ORDER BY k.ord), \
+                    pg_catalog.obj_description(con.oid, 'pg_constraint') \
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -209,6 +239,7 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
                 kind,
                 definition: row.get(3),
                 validated: row.get(4),
+                comment: row.get(6),
             },
         );
     }
@@ -218,7 +249,8 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
             "SELECT t.relname, i.relname, x.indisunique, x.indisvalid, \
                     pg_catalog.pg_get_indexdef(x.indexrelid), \
                     ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid, k, true) \
-                          FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k) \
+                          FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k), \
+                    pg_catalog.obj_description(x.indexrelid, 'pg_class') \
              FROM pg_catalog.pg_index x \
              JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
              JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
@@ -236,6 +268,7 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
                     valid: row.get(3),
                     definition: strip_namespace(row.get(4), namespace),
                     columns: row.get(5),
+                    comment: row.get(6),
                 },
             );
         }
@@ -243,7 +276,8 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
 
     let views = client
         .query(
-            "SELECT c.relname, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid, true) \
+            "SELECT c.relname, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid, true), \
+                    pg_catalog.obj_description(c.oid, 'pg_class') \
              FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')",
@@ -256,6 +290,7 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
             ViewSnapshot {
                 materialized: row.get(1),
                 definition: normalize_sql(row.get(2)),
+                comment: row.get(3),
             },
         );
     }

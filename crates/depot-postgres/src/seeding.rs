@@ -5,8 +5,14 @@
 //!
 //! All rows go in one transaction, under the same short `lock_timeout` as plan runs: seeding
 //! never queues behind a long query while blocking the table for everyone else.
+//!
+//! Identity columns keep a seed's explicit values (`OVERRIDING SYSTEM VALUE` for `GENERATED
+//! ALWAYS`), and after the rows each seeded identity's sequence is moved past the column's
+//! largest value, so that later inserts do not collide with a seeded row. Objects referenced by
+//! another's foreign key are seeded first, so that a child row finds its parent.
 
-use depot_core::physical::PhysicalModel;
+use depot_core::identity::AutoIncrement;
+use depot_core::physical::{PhysicalModel, PhysicalObject};
 use depot_core::seed_rows::{seed_rows, SeedRow};
 use depot_deploy::location::Seeds;
 use depot_deploy::{LocationError, SeedReport};
@@ -15,15 +21,66 @@ use tokio_postgres::Client;
 use crate::dialect::quote_ident;
 use crate::literal::literal;
 use crate::pg_error;
+use crate::render::move_sequence_past_max;
 use crate::retry::RetryPolicy;
 
 /// The upsert statements of `seeds` into `model`'s objects, objects in name order, rows in
 /// package order. Err names the object, row and field that cannot be written.
+/// Then one statement per seeded identity column, moving its sequence past the seeded values.
 pub fn seed_statements(model: &PhysicalModel, seeds: &Seeds) -> Result<Vec<String>, String> {
-    seed_rows(model, seeds)?
+    let mut rows = seed_rows(model, seeds)?;
+    rows.sort_by_key(|row| reference_depth(model, row.object));
+    let mut statements = rows
         .iter()
         .map(|row| upsert(&model.namespace, row))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut seeded: Vec<&PhysicalObject> = Vec::new();
+    for row in &rows {
+        if !seeded.iter().any(|o| o.physical == row.object.physical) {
+            seeded.push(row.object);
+        }
+    }
+    for object in seeded {
+        for column in object.columns.iter().filter(|c| c.identity.is_some()) {
+            statements.push(move_sequence_past_max(
+                &model.namespace,
+                &object.physical,
+                &column.physical,
+            )?);
+        }
+    }
+    Ok(statements)
+}
+
+/// How many foreign keys of the namespace lead from `object` to a table that references nothing
+/// (the longest such chain; a cycle counts each object once): seeding in ascending depth puts
+/// every parent before its children.
+fn reference_depth(model: &PhysicalModel, object: &PhysicalObject) -> usize {
+    fn depth<'m>(
+        model: &'m PhysicalModel,
+        object: &'m PhysicalObject,
+        path: &mut Vec<&'m str>,
+    ) -> usize {
+        path.push(&object.physical);
+        let mut deepest = 0;
+        for key in &object.foreign_keys {
+            if key.references_namespace != model.namespace
+                || path.contains(&key.references_table.as_str())
+            {
+                continue;
+            }
+            if let Some(parent) = model
+                .objects
+                .values()
+                .find(|o| o.physical == key.references_table)
+            {
+                deepest = deepest.max(1 + depth(model, parent, path));
+            }
+        }
+        path.pop();
+        deepest
+    }
+    depth(model, object, &mut Vec::new())
 }
 
 /// `INSERT INTO ns.t (cols) VALUES (...) ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ...`.
@@ -31,10 +88,22 @@ fn upsert(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
     let mut columns = Vec::with_capacity(row.cells.len());
     let mut values = Vec::with_capacity(row.cells.len());
     let mut updates = Vec::new();
+    let mut overriding = "";
     for cell in &row.cells {
         let name = quote_ident(&cell.column.physical);
+        if cell.column.computed.is_some() {
+            return Err(format!(
+                "seed of `{}`: `{}` is computed and cannot be given a value",
+                row.object.logical, cell.column.logical
+            ));
+        }
         values.push(cell.sql_value(literal)?);
-        if !cell.in_key {
+        let always = cell.column.identity == Some(AutoIncrement::Always);
+        if always {
+            overriding = " OVERRIDING SYSTEM VALUE";
+        }
+        // An ALWAYS identity can only be updated to DEFAULT: a seeded row keeps its value.
+        if !cell.in_key && !always {
             updates.push(format!("{name} = EXCLUDED.{name}"));
         }
         columns.push(name);
@@ -46,7 +115,7 @@ fn upsert(namespace: &str, row: &SeedRow<'_>) -> Result<String, String> {
         format!("DO UPDATE SET {}", updates.join(", "))
     };
     Ok(format!(
-        "INSERT INTO {}.{} ({}) VALUES ({}) ON CONFLICT ({}) {action}",
+        "INSERT INTO {}.{} ({}){overriding} VALUES ({}) ON CONFLICT ({}) {action}",
         quote_ident(namespace),
         quote_ident(&row.object.physical),
         columns.join(", "),
@@ -83,7 +152,7 @@ pub async fn upsert_seeds(
     tx.commit().await.map_err(fail)?;
     Ok(SeedReport {
         objects: seeds.values().filter(|rows| !rows.is_empty()).count(),
-        rows: statements.len(),
+        rows: seeds.values().map(Vec::len).sum(),
     })
 }
 
@@ -187,5 +256,58 @@ mod tests {
         assert!(seed_statements(&model(), &cats)
             .unwrap_err()
             .contains("`Cat`"));
+    }
+
+    #[test]
+    fn identity_values_are_kept_and_the_sequence_moved_past_them_after_parents_are_seeded() {
+        let mut model = model();
+        let mut owner = model.objects["Dog"].clone();
+        owner.logical = "Owner".into();
+        owner.physical = "owner".into();
+        owner.columns = vec![PhysicalColumn {
+            identity: Some(AutoIncrement::Always),
+            ..column("id", "id", FieldType::Bigint)
+        }];
+        owner.primary_key = Some(PhysicalKey {
+            name: "owner_pkey".into(),
+            columns: vec!["id".into()],
+        });
+        model.objects.insert("Owner".into(), owner);
+        // "Dog" sorts before "Owner", but a dog references its owner.
+        let dog = model.objects.get_mut("Dog").unwrap();
+        dog.columns
+            .push(column("ownerId", "owner_id", FieldType::Bigint));
+        dog.foreign_keys
+            .push(depot_core::constraint::PhysicalForeignKey {
+                logical: "byOwner".into(),
+                physical: "dog_by_owner_fkey".into(),
+                columns: vec!["owner_id".into()],
+                references_namespace: "ws".into(),
+                references_logical: "Owner".into(),
+                references_table: "owner".into(),
+                references_columns: vec!["id".into()],
+                on_delete: Default::default(),
+                on_update: Default::default(),
+                deferrable: None,
+                comment: None,
+            });
+        let seeds: Seeds = serde_json::from_value(json!({
+            "Dog": [{"id": "7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11", "ownerId": 7}],
+            "Owner": [{"id": 7}],
+        }))
+        .unwrap();
+        let statements = seed_statements(&model, &seeds).unwrap();
+        assert_eq!(
+            statements,
+            vec![
+                "INSERT INTO ws.owner (id) OVERRIDING SYSTEM VALUE VALUES (7) ON CONFLICT (id) \
+                 DO NOTHING",
+                "INSERT INTO ws.dog (id, owner_id) VALUES \
+                 ('7f1c0a52-8f3e-4d7e-9a51-2b1b3c7f0d11'::uuid, 7) ON CONFLICT (id) DO UPDATE \
+                 SET owner_id = EXCLUDED.owner_id",
+                "SELECT setval(pg_get_serial_sequence('ws.owner', 'id'), greatest(max(id), 0) + \
+                 1, false) FROM ws.owner",
+            ]
+        );
     }
 }

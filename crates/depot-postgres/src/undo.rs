@@ -10,15 +10,20 @@
 #![warn(clippy::wildcard_enum_match_arm)]
 
 use depot_core::change::Name;
+use depot_core::comment::CommentTarget;
+use depot_core::constraint::PhysicalForeignKey;
 use depot_core::dialect::{RenderContext, RenderError};
+use depot_core::field_type::TypeChange;
+use depot_core::identity::AutoIncrement;
 use depot_core::physical::PhysicalIndex;
 use depot_core::undo::{Before, Undo};
 use depot_core::undo_sql::{view_to_restore, UndoSql};
 use depot_core::Change;
 
 use crate::dialect::quote_ident;
-use crate::literal::literal;
-use crate::render::not_null_check_name;
+use crate::render::{
+    default_sql, generated, index_sql, move_sequence_past_max, not_null_check_name, Build, Renderer,
+};
 use crate::sql_type::sql_type;
 
 /// The statements that reverse `change`, planned from `old` (None: a first deploy).
@@ -36,14 +41,76 @@ pub fn undo(
     let statements = match change {
         // The namespace stays: it may hold other things, and a schema left empty harms nothing.
         Change::CreateNamespace { .. } => Vec::new(),
-        Change::AddIdentity { .. }
-        | Change::DropIdentity { .. }
-        | Change::SetIdentity { .. }
-        | Change::AddCheck { .. }
-        | Change::DropCheck { .. }
-        | Change::AddForeignKey { .. }
-        | Change::DropForeignKey { .. }
-        | Change::SetComment { .. } => return Ok(Undo::Irreversible),
+        Change::AddIdentity { object, column, .. } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP IDENTITY IF EXISTS",
+            table(&object.physical),
+            id(&column.physical)
+        )],
+        // The identity comes back as it was, its sequence moved past the rows inserted since.
+        Change::DropIdentity { object, column } => {
+            let old = before
+                .column(object, column)
+                .and_then(|c| c.identity)
+                .unwrap_or(AutoIncrement::ByDefault);
+            vec![
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} ADD {} AS IDENTITY",
+                    table(&object.physical),
+                    id(&column.physical),
+                    generated(old)
+                ),
+                move_sequence_past_max(&ctx.namespace, &object.physical, &column.physical)
+                    .map_err(|message| RenderError {
+                        target: change.target(),
+                        message,
+                    })?,
+            ]
+        }
+        // There are two kinds of identity: the old one is the other.
+        Change::SetIdentity {
+            object,
+            column,
+            identity,
+        } => vec![format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET {}",
+            table(&object.physical),
+            id(&column.physical),
+            generated(match identity {
+                AutoIncrement::ByDefault => AutoIncrement::Always,
+                AutoIncrement::Always => AutoIncrement::ByDefault,
+            })
+        )],
+        Change::AddCheck { object, check, .. } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            table(&object.physical),
+            id(&check.physical)
+        )],
+        Change::AddForeignKey { object, key, .. } => vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            table(&object.physical),
+            id(&key.physical)
+        )],
+        // A dropped constraint comes back NOT VALID: the rows it held for were not changed by
+        // the failed migration's earlier phases in a way Depot could check cheaply, and NOT VALID
+        // needs no scan (new rows are checked again at once; a later plan validates it).
+        Change::DropCheck { object, check } => vec![format!(
+            "ALTER TABLE {} ADD {} NOT VALID",
+            table(&object.physical),
+            Renderer::new(change, ctx).check_definition(check)?
+        )],
+        Change::DropForeignKey { object, key } => {
+            let key = PhysicalForeignKey {
+                columns: before.current_columns(object, &key.columns),
+                ..key.clone()
+            };
+            vec![format!(
+                "ALTER TABLE {} ADD {} NOT VALID",
+                table(&object.physical),
+                Renderer::new(change, ctx).foreign_key_definition(&key)?
+            )]
+        }
+        Change::SetComment { target, .. } => vec![Renderer::new(change, ctx)
+            .comment_sql(target, old_comment(before, target).as_deref())?],
         Change::CreateObject { object } => {
             vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
         }
@@ -68,14 +135,26 @@ pub fn undo(
             object,
             column,
             from,
-            ..
+            to,
         } => {
             let old_type = sql_type(from);
             let col = id(&column.physical);
-            vec![format!(
+            let mut statements = vec![format!(
                 "ALTER TABLE {} ALTER COLUMN {col} TYPE {old_type} USING {col}::{old_type}",
                 table(&object.physical)
-            )]
+            )];
+            // A narrowing dropped the default first: it comes back with the old type.
+            if from.change_to(to) == TypeChange::Narrowing {
+                statements.push(
+                    restore_default(before, object, column, &table(&object.physical)).map_err(
+                        |message| RenderError {
+                            target: change.target(),
+                            message,
+                        },
+                    )?,
+                );
+            }
+            statements
         }
         Change::SetNotNull { object, column } => vec![
             format!(
@@ -130,11 +209,18 @@ pub fn undo(
                 table(&index.physical)
             )]
         }
-        Change::DropIndex { object, index } => vec![create_index(
-            index,
-            &sql.column_list(&before.current_columns(object, &index.columns)),
-            &table(&object.physical),
-        )],
+        Change::DropIndex { object, index } => {
+            let index = PhysicalIndex {
+                include: before.current_columns(object, &index.include),
+                ..index.clone()
+            };
+            vec![index_sql(
+                &index,
+                &before.current_columns(object, &index.columns),
+                &table(&object.physical),
+                Build::ConcurrentlyIfNotExists,
+            )]
+        }
         Change::RenameIndex { from, to, .. } => vec![format!(
             "ALTER INDEX IF EXISTS {} RENAME TO {}",
             table(to),
@@ -166,13 +252,7 @@ fn restore_default(
     match before.column(object, column) {
         Some(old_column) => match &old_column.default {
             Some(value) => {
-                let Some(value) = value.literal() else {
-                    return Err(format!(
-                        "the old default of {} is an expression (not yet restorable)",
-                        column.logical
-                    ));
-                };
-                let value = literal(&old_column.field_type, value)
+                let value = default_sql(&old_column.field_type, value)
                     .map_err(|why| format!("the old default of {}: {why}", column.logical))?;
                 Ok(format!(
                     "ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {value}"
@@ -188,12 +268,35 @@ fn restore_default(
     }
 }
 
-/// The statement that builds `index` again, as it was, without blocking writes.
-/// (`CREATE INDEX` takes the bare index name: an index lives in its table's schema.)
-fn create_index(index: &PhysicalIndex, columns: &str, on: &str) -> String {
-    format!(
-        "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {on} ({columns})",
-        if index.unique { "UNIQUE " } else { "" },
-        quote_ident(&index.physical),
-    )
+/// The comment `target` had in the old version (None: it had none, or did not exist).
+fn old_comment(before: &Before<'_>, target: &CommentTarget) -> Option<String> {
+    match target {
+        CommentTarget::Namespace { .. } => before.old?.comment.clone(),
+        CommentTarget::Table { object } => before.object(object)?.comment.clone(),
+        CommentTarget::View { view } => before.view(view)?.comment.clone(),
+        CommentTarget::Column { object, column } => before.column(object, column)?.comment.clone(),
+        CommentTarget::Index { object, index } => before
+            .object(object)?
+            .indexes
+            .iter()
+            .find(|i| i.logical == index.logical || i.physical == index.physical)?
+            .comment
+            .clone(),
+        CommentTarget::Constraint { object, constraint } => {
+            let old = before.object(object)?;
+            let named = |logical: &str, physical: &str| {
+                logical == constraint.logical || physical == constraint.physical
+            };
+            old.checks
+                .iter()
+                .find(|c| named(&c.logical, &c.physical))
+                .map(|c| c.comment.clone())
+                .or_else(|| {
+                    old.foreign_keys
+                        .iter()
+                        .find(|k| named(&k.logical, &k.physical))
+                        .map(|k| k.comment.clone())
+                })?
+        }
+    }
 }

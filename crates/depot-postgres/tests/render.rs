@@ -5,8 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::change::Name;
-use depot_core::column_default::ColumnDefault;
+use depot_core::column_default::{ColumnDefault, PortableExpression};
+use depot_core::comment::CommentTarget;
+use depot_core::constraint::{Deferrable, PhysicalCheck, PhysicalForeignKey, ReferentialAction};
 use depot_core::dialect::{Dialect, RenderContext, StepDraft};
+use depot_core::identity::AutoIncrement;
+use depot_core::index_options::{IndexMethod, KeySort, NullsOrder, SortOrder};
 use depot_core::physical::{
     PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalModel, PhysicalObject, PhysicalView,
 };
@@ -618,4 +622,454 @@ fn migration_plan_with_every_phase() {
         Some("06aeef48489f428db3f91b3878cad61b828142f8f5b5557a2460ec9a3565e40a".into());
     let plan = plan_migration(&PostgresDialect, Some(&old), &new, header).unwrap();
     insta::assert_snapshot!(render_text(&plan));
+}
+
+// SPEC §1b: the new change kinds and options.
+
+fn positive_check() -> PhysicalCheck {
+    PhysicalCheck {
+        logical: "positiveWeight".into(),
+        physical: "dog_positive_weight_check".into(),
+        sql: "weight_kg > 0".into(),
+        comment: None,
+    }
+}
+
+fn owner_key() -> PhysicalForeignKey {
+    PhysicalForeignKey {
+        logical: "byOwner".into(),
+        physical: "dog_by_owner_fkey".into(),
+        columns: vec!["owner_id".into()],
+        references_namespace: "ws_dev_owner_src".into(),
+        references_logical: "Owners.Owner".into(),
+        references_table: "owner".into(),
+        references_columns: vec!["id".into()],
+        on_delete: ReferentialAction::Cascade,
+        on_update: ReferentialAction::NoAction,
+        deferrable: Some(Deferrable::InitiallyImmediate),
+        comment: None,
+    }
+}
+
+fn render_all(changes: Vec<Change>) -> String {
+    changes
+        .into_iter()
+        .map(render)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn create_object_with_every_column_option_checks_and_index_options() {
+    let mut object = dog_object();
+    object.columns[0] = PhysicalColumn {
+        identity: Some(AutoIncrement::Always),
+        ..column("id", "id", FieldType::Bigint, false)
+    };
+    object.columns.extend([
+        PhysicalColumn {
+            identity: Some(AutoIncrement::ByDefault),
+            ..column("number", "number", FieldType::Integer, false)
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Expression(PortableExpression::RandomUuid)),
+            ..column("ref", "ref", FieldType::Uuid, false)
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Expression(PortableExpression::RandomUuid)),
+            ..column(
+                "refText",
+                "ref_text",
+                FieldType::String { max_length: None },
+                false,
+            )
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Expression(PortableExpression::Now)),
+            ..column("seenAt", "seen_at", FieldType::Timestamptz, false)
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Expression(PortableExpression::Now)),
+            ..column("seenLocal", "seen_local", FieldType::Timestamp, false)
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Expression(PortableExpression::CurrentDate)),
+            ..column("seenOn", "seen_on", FieldType::Date, false)
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Sql("'n/a'::text".into())),
+            ..column("note", "note", FieldType::String { max_length: None }, true)
+        },
+        PhysicalColumn {
+            default: Some(ColumnDefault::Literal(json!(["a", "it's"]))),
+            ..column(
+                "tags",
+                "tags",
+                FieldType::Array {
+                    items: Box::new(FieldType::String { max_length: None }),
+                },
+                true,
+            )
+        },
+        PhysicalColumn {
+            computed: Some("(weight_kg * 1000)".into()),
+            ..column(
+                "weightG",
+                "weight_g",
+                FieldType::Decimal {
+                    precision: 9,
+                    scale: 2,
+                },
+                true,
+            )
+        },
+    ]);
+    object.checks = vec![positive_check()];
+    object.indexes.push(PhysicalIndex {
+        logical: "recent".into(),
+        physical: "dog_recent_idx".into(),
+        columns: vec!["seen_at".into(), "name".into()],
+        unique: false,
+        sort: vec![
+            KeySort {
+                order: Some(SortOrder::Desc),
+                nulls: Some(NullsOrder::Last),
+            },
+            KeySort {
+                order: Some(SortOrder::Asc),
+                nulls: Some(NullsOrder::First),
+            },
+        ],
+        where_sql: Some("vaccinated".into()),
+        include: vec!["weight_kg".into()],
+        method: Some(IndexMethod::Btree),
+        comment: None,
+    });
+    object.indexes.push(PhysicalIndex {
+        logical: "byTag".into(),
+        physical: "dog_by_tag_idx".into(),
+        columns: vec!["tags".into()],
+        method: Some(IndexMethod::Gin),
+        ..Default::default()
+    });
+    insta::assert_snapshot!(render(Change::CreateObject { object }));
+}
+
+#[test]
+fn add_columns_that_fill_existing_rows() {
+    insta::assert_snapshot!(render_all(vec![
+        Change::AddColumn {
+            object: dog(),
+            column: PhysicalColumn {
+                identity: Some(AutoIncrement::ByDefault),
+                ..column("number", "number", FieldType::Bigint, false)
+            },
+        },
+        Change::AddColumn {
+            object: dog(),
+            column: PhysicalColumn {
+                computed: Some("(weight_kg * 1000)".into()),
+                ..column("weightG", "weight_g", FieldType::Double, true)
+            },
+        },
+        Change::AddColumn {
+            object: dog(),
+            column: PhysicalColumn {
+                default: Some(ColumnDefault::Expression(PortableExpression::RandomUuid)),
+                ..column("ref", "ref", FieldType::Uuid, false)
+            },
+        },
+        Change::AddColumn {
+            object: dog(),
+            column: PhysicalColumn {
+                default: Some(ColumnDefault::Sql("random()".into())),
+                ..column("luck", "luck", FieldType::Double, true)
+            },
+        },
+        Change::AddColumn {
+            object: dog(),
+            column: PhysicalColumn {
+                default: Some(ColumnDefault::Expression(PortableExpression::Now)),
+                ..column("seenAt", "seen_at", FieldType::Timestamptz, false)
+            },
+        },
+    ]));
+}
+
+#[test]
+fn set_expression_and_sql_defaults() {
+    insta::assert_snapshot!(render_all(vec![
+        Change::SetDefault {
+            object: dog(),
+            column: name("seenOn", "seen_on"),
+            field_type: FieldType::Date,
+            default: ColumnDefault::Expression(PortableExpression::CurrentDate),
+        },
+        Change::SetDefault {
+            object: dog(),
+            column: name("note", "note"),
+            field_type: FieldType::String { max_length: None },
+            default: ColumnDefault::Sql("'n/a'::text".into()),
+        },
+    ]));
+}
+
+#[test]
+fn identity_changes() {
+    insta::assert_snapshot!(render_all(vec![
+        Change::AddIdentity {
+            object: dog(),
+            column: name("number", "number"),
+            identity: AutoIncrement::ByDefault,
+        },
+        Change::SetIdentity {
+            object: dog(),
+            column: name("number", "number"),
+            identity: AutoIncrement::Always,
+        },
+        Change::DropIdentity {
+            object: dog(),
+            column: name("number", "number"),
+        },
+    ]));
+}
+
+#[test]
+fn check_changes() {
+    insta::assert_snapshot!(render_all(vec![
+        Change::AddCheck {
+            object: dog(),
+            check: positive_check(),
+            existing: true,
+        },
+        Change::AddCheck {
+            object: dog(),
+            check: positive_check(),
+            existing: false,
+        },
+        Change::DropCheck {
+            object: dog(),
+            check: positive_check(),
+        },
+    ]));
+}
+
+#[test]
+fn foreign_key_changes() {
+    let plain = PhysicalForeignKey {
+        on_delete: ReferentialAction::NoAction,
+        on_update: ReferentialAction::SetNull,
+        deferrable: None,
+        references_namespace: "ws_dev_dog_src".into(),
+        ..owner_key()
+    };
+    insta::assert_snapshot!(render_all(vec![
+        Change::AddForeignKey {
+            object: dog(),
+            key: owner_key(),
+            existing: false,
+        },
+        Change::AddForeignKey {
+            object: dog(),
+            key: plain,
+            existing: true,
+        },
+        Change::DropForeignKey {
+            object: dog(),
+            key: owner_key(),
+        },
+    ]));
+}
+
+#[test]
+fn comment_changes() {
+    let targets = [
+        CommentTarget::Namespace {
+            namespace: "ws_dev_dog_src".into(),
+        },
+        CommentTarget::Table { object: dog() },
+        CommentTarget::View {
+            view: name("VaccinatedDog", "vaccinated_dog"),
+        },
+        CommentTarget::Column {
+            object: dog(),
+            column: name("name", "name"),
+        },
+        CommentTarget::Index {
+            object: dog(),
+            index: name("byName", "dog_by_name_idx"),
+        },
+        CommentTarget::Constraint {
+            object: dog(),
+            constraint: name("positiveWeight", "dog_positive_weight_check"),
+        },
+    ];
+    let mut changes: Vec<Change> = targets
+        .iter()
+        .map(|target| Change::SetComment {
+            target: target.clone(),
+            comment: Some("the dog's own".into()),
+        })
+        .collect();
+    changes.push(Change::SetComment {
+        target: CommentTarget::Table { object: dog() },
+        comment: None,
+    });
+    insta::assert_snapshot!(render_all(changes));
+}
+
+#[test]
+fn narrowing_type_change() {
+    // From text the cast fails by itself; from anything else a value must read back unchanged.
+    insta::assert_snapshot!(render_all(vec![
+        Change::AlterColumnType {
+            object: dog(),
+            column: name("name", "name"),
+            from: FieldType::String {
+                max_length: Some(200)
+            },
+            to: FieldType::Integer,
+        },
+        Change::AlterColumnType {
+            object: dog(),
+            column: name("weightKg", "weight_kg"),
+            from: FieldType::Decimal {
+                precision: 6,
+                scale: 2
+            },
+            to: FieldType::Integer,
+        },
+        Change::AlterColumnType {
+            object: dog(),
+            column: name("name", "name"),
+            from: FieldType::String {
+                max_length: Some(200)
+            },
+            to: FieldType::String {
+                max_length: Some(20)
+            },
+        },
+    ]));
+}
+
+#[test]
+fn create_index_with_options_on_an_existing_table() {
+    insta::assert_snapshot!(render(Change::CreateIndex {
+        object: dog(),
+        index: PhysicalIndex {
+            logical: "heavy".into(),
+            physical: "dog_heavy_idx".into(),
+            columns: vec!["weight_kg".into()],
+            unique: true,
+            sort: vec![KeySort {
+                order: Some(SortOrder::Desc),
+                nulls: None,
+            }],
+            where_sql: Some("weight_kg > 30".into()),
+            include: vec!["name".into(), "order".into()],
+            method: Some(IndexMethod::Btree),
+            comment: None,
+        },
+    }));
+}
+
+/// How every new kind is undone, as plan documents carry it.
+#[test]
+fn undo_of_the_new_kinds() {
+    use depot_core::undo::{Before, Undo};
+    let mut old = dog_model();
+    old.comment = Some("old dogs".into());
+    let dog_old = old.objects.get_mut("Dog").unwrap();
+    dog_old.checks = vec![positive_check()];
+    dog_old.foreign_keys = vec![owner_key()];
+    dog_old.columns.push(PhysicalColumn {
+        identity: Some(AutoIncrement::Always),
+        ..column("number", "number", FieldType::Bigint, false)
+    });
+    dog_old.columns[2].default = Some(ColumnDefault::Expression(PortableExpression::CurrentDate));
+    dog_old.columns[1].comment = Some("what it's called".into());
+    let new = dog_model();
+    let before = Before {
+        old: Some(&old),
+        new: &new,
+    };
+    let changes = vec![
+        Change::AddIdentity {
+            object: dog(),
+            column: name("number", "number"),
+            identity: AutoIncrement::ByDefault,
+        },
+        Change::DropIdentity {
+            object: dog(),
+            column: name("number", "number"),
+        },
+        Change::SetIdentity {
+            object: dog(),
+            column: name("number", "number"),
+            identity: AutoIncrement::ByDefault,
+        },
+        Change::AddCheck {
+            object: dog(),
+            check: positive_check(),
+            existing: true,
+        },
+        Change::DropCheck {
+            object: dog(),
+            check: positive_check(),
+        },
+        Change::AddForeignKey {
+            object: dog(),
+            key: owner_key(),
+            existing: true,
+        },
+        Change::DropForeignKey {
+            object: dog(),
+            key: owner_key(),
+        },
+        Change::SetComment {
+            target: CommentTarget::Namespace {
+                namespace: "ws_dev_dog_src".into(),
+            },
+            comment: None,
+        },
+        Change::SetComment {
+            target: CommentTarget::Column {
+                object: dog(),
+                column: name("name", "name"),
+            },
+            comment: Some("new".into()),
+        },
+        Change::SetComment {
+            target: CommentTarget::Table { object: dog() },
+            comment: Some("new".into()),
+        },
+        Change::SetDefault {
+            object: dog(),
+            column: name("birthDate", "birth_date"),
+            field_type: FieldType::Date,
+            default: ColumnDefault::Literal(json!("2020-01-01")),
+        },
+        Change::AlterColumnType {
+            object: dog(),
+            column: name("birthDate", "birth_date"),
+            from: FieldType::Date,
+            to: FieldType::Integer,
+        },
+    ];
+    let text: Vec<String> = changes
+        .iter()
+        .map(|change| {
+            let undo = PostgresDialect.undo(change, &before, &ctx()).unwrap();
+            let Undo::Statements(statements) = undo else {
+                panic!("{} is irreversible", change.action());
+            };
+            format!(
+                "-- undo {} {}\n{};\n",
+                change.action(),
+                change.target(),
+                statements.join(";\n")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(text.join("\n"));
 }
