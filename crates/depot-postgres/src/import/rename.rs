@@ -1,0 +1,152 @@
+//! Physical names to logical ones in SQL the catalog prints (a view's query, a check, a computed
+//! column, a partial index's predicate, a default): parsed with the PostgreSQL parser and renamed
+//! on the tree, never by text substitution.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Statement, VisitMut,
+    VisitorMut,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// Renames: physical relation and column names of the namespace to their logical names.
+#[derive(Debug, Default, Clone)]
+pub struct Renames {
+    pub relations: BTreeMap<String, String>,
+    pub columns: BTreeMap<String, String>,
+}
+
+impl Renames {
+    /// `expression` (one SQL expression) in logical names, or why it does not parse.
+    pub fn expression(&self, sql: &str) -> Result<String, String> {
+        let dialect = PostgreSqlDialect {};
+        let mut expr = Parser::new(&dialect)
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| format!("`{sql}` does not parse: {e}"))?;
+        let _ = VisitMut::visit(&mut expr, &mut Renamer(self));
+        Ok(expr.to_string())
+    }
+
+    /// `sql` (one query) in logical names, output column aliases included.
+    pub fn query(&self, sql: &str) -> Result<String, String> {
+        let dialect = PostgreSqlDialect {};
+        let statements = Parser::parse_sql(&dialect, sql)
+            .map_err(|e| format!("the query does not parse: {e}"))?;
+        let mut query = match <[Statement; 1]>::try_from(statements) {
+            Ok([Statement::Query(query)]) => query,
+            _ => return Err("the definition is not one query".to_string()),
+        };
+        let _ = VisitMut::visit(&mut query, &mut Renamer(self));
+        self.aliases(&mut query);
+        Ok(query.to_string())
+    }
+
+    /// The output column aliases of the query's select lists.
+    fn aliases(&self, query: &mut Query) {
+        fn body(renames: &Renames, set: &mut SetExpr) {
+            match set {
+                SetExpr::Select(select) => {
+                    for item in &mut select.projection {
+                        if let SelectItem::ExprWithAlias { alias, .. } = item {
+                            let logical = super::names::field_name(&alias.value).logical;
+                            *alias = renamed(alias, &logical);
+                        }
+                    }
+                }
+                SetExpr::SetOperation { left, right, .. } => {
+                    body(renames, left);
+                    body(renames, right);
+                }
+                SetExpr::Query(q) => renames.aliases(q),
+                _ => {}
+            }
+        }
+        body(self, &mut query.body);
+    }
+}
+
+/// The identifier `id` renamed to `logical`, keeping its quotes when it had some (a keyword
+/// such as `order` stays quoted).
+fn renamed(id: &Ident, logical: &str) -> Ident {
+    Ident {
+        value: logical.to_string(),
+        quote_style: id.quote_style,
+        span: id.span,
+    }
+}
+
+struct Renamer<'a>(&'a Renames);
+
+impl VisitorMut for Renamer<'_> {
+    type Break = ();
+
+    fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        if let [ObjectNamePart::Identifier(id)] = relation.0.as_mut_slice() {
+            if let Some(logical) = self.0.relations.get(&id.value) {
+                *id = renamed(id, logical);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    #[allow(clippy::wildcard_enum_match_arm)] // other expressions hold no name to rename
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        match expr {
+            Expr::Identifier(id) => {
+                if let Some(logical) = self.0.columns.get(&id.value) {
+                    *id = renamed(id, logical);
+                }
+            }
+            Expr::CompoundIdentifier(parts) => {
+                if let Some((column, qualifiers)) = parts.split_last_mut() {
+                    if let Some(logical) = self.0.columns.get(&column.value) {
+                        *column = renamed(column, logical);
+                    }
+                    if let [table] = qualifiers {
+                        if let Some(logical) = self.0.relations.get(&table.value) {
+                            *table = renamed(table, logical);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renames() -> Renames {
+        Renames {
+            relations: [("dog_owner".to_string(), "DogOwner".to_string())].into(),
+            columns: [
+                ("birth_date".to_string(), "birthDate".to_string()),
+                ("order".to_string(), "order".to_string()),
+            ]
+            .into(),
+        }
+    }
+
+    #[test]
+    fn renames_columns_in_expressions() {
+        assert_eq!(
+            renames().expression("(birth_date > '2020-01-01'::date)"),
+            Ok("(birthDate > '2020-01-01'::DATE)".to_string())
+        );
+    }
+
+    #[test]
+    fn renames_tables_columns_and_aliases_in_queries() {
+        assert_eq!(
+            renames().query("SELECT dog_owner.birth_date, \"order\" AS first_order FROM dog_owner"),
+            Ok("SELECT DogOwner.birthDate, \"order\" AS firstOrder FROM DogOwner".to_string())
+        );
+    }
+}
