@@ -232,6 +232,7 @@ fn every_verb_has_help() {
         "abandon",
         "run-migration",
         "diff",
+        "import",
     ] {
         let out = depot_in(dir.path(), &[verb, "--help"]).ok();
         assert!(
