@@ -32,7 +32,7 @@ pub async fn read_constraints(
     let checks = client
         .query(
             "SELECT c.relname, con.conname, pg_catalog.pg_get_expr(con.conbin, con.conrelid, true), \
-                    pg_catalog.obj_description(con.oid, 'pg_constraint') \
+                    pg_catalog.obj_description(con.oid, 'pg_constraint'), con.convalidated \
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -56,6 +56,11 @@ pub async fn read_constraints(
                 continue;
             }
         };
+        if !row.get::<_, bool>(4) {
+            warnings.push(format!(
+                "{what} is NOT VALID (rows may break it); a deploy of the package validates it"
+            ));
+        }
         let name = constraint_name(&table, &physical, "check", warnings, &what);
         out.entry(table).or_default().checks.push(Check {
             name,

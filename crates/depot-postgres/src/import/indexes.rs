@@ -29,7 +29,11 @@ pub async fn read_indexes(
                     x.indoption::int2[], pg_catalog.pg_get_expr(x.indpred, x.indrelid, true), \
                     pg_catalog.obj_description(x.indexrelid, 'pg_class'), \
                     (SELECT con.contype::text FROM pg_catalog.pg_constraint con \
-                     WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid LIMIT 1) \
+                     WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid LIMIT 1), \
+                    COALESCE((pg_catalog.to_jsonb(x) ->> 'indnullsnotdistinct')::boolean, false), \
+                    EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+                            WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
+                              AND con.condeferrable) \
              FROM pg_catalog.pg_index x \
              JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
              JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
@@ -61,6 +65,19 @@ pub async fn read_indexes(
                  unique indexes, not constraints)"
             )),
             _ => {}
+        }
+        // Neither is in the package model yet (SPEC §1b names them): say what a deploy loses.
+        if row.get::<_, bool>(10) {
+            warnings.push(format!(
+                "{what} treats nulls as equal (NULLS NOT DISTINCT), which import does not write \
+                 yet; imported with distinct nulls"
+            ));
+        }
+        if row.get::<_, bool>(11) {
+            warnings.push(format!(
+                "{what} is deferrable, which import does not write for unique keys yet; \
+                 imported as checked immediately"
+            ));
         }
         let method: String = row.get(3);
         let Some(method) = IndexMethod::from_name(&method) else {

@@ -67,6 +67,28 @@ const KINDS: &[(&str, &str)] = &[
         "foreign table {}: foreign tables are out of Depot's scope; not imported",
     ),
     (
+        "SELECT c.relname FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relpersistence = 'u' ORDER BY 1",
+        "table {}: it is UNLOGGED; a deploy of the package creates a logged table",
+    ),
+    (
+        "SELECT c.relname FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND EXISTS ( \
+           SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) ORDER BY 1",
+        "table {}: it inherits from (or is a partition of) another table, which Depot cannot express; imported as a plain table",
+    ),
+    (
+        "SELECT c.relname || '.' || a.attname FROM pg_catalog.pg_attribute a \
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 \
+           AND NOT a.attisdropped AND a.attcollation <> t.typcollation ORDER BY 1",
+        "column {}: its collation is not its type's default, which Depot cannot express; imported with the default collation",
+    ),
+    (
         "SELECT t.typname FROM pg_catalog.pg_type t \
          JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          WHERE n.nspname = $1 AND t.typtype = 'e' ORDER BY 1",
