@@ -128,6 +128,7 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
              CREATE TABLE pairs.cat (id smallint PRIMARY KEY, mood pairs.mood, name text); \
              CREATE MATERIALIZED VIEW pairs.cat_names AS SELECT name FROM pairs.cat; \
              CREATE SEQUENCE pairs.tickets; \
+             CREATE TABLE pairs.visit (id serial PRIMARY KEY); \
              CREATE UNLOGGED TABLE pairs.log (id uuid PRIMARY KEY, note text COLLATE \"C\"); \
              CREATE UNIQUE INDEX dog_name_idx ON pairs.dog (name) NULLS NOT DISTINCT; \
              ALTER TABLE pairs.dog ADD CONSTRAINT dog_named_check CHECK (name <> '') NOT VALID;",
@@ -145,6 +146,7 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
         "column cat.mood of type mood",
         "materialized view cat_names",
         "sequence tickets",
+        "column visit.id takes its default from a sequence",
         "table log: it is UNLOGGED",
         "column log.note: its collation",
         "index dog.dog_name_idx treats nulls as equal",
@@ -161,6 +163,7 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
     assert_eq!(schemas["Cat"]["fields"]["name"]["type"], "string");
     assert!(schemas["Cat"]["fields"].get("mood").is_none());
     assert!(schemas.get("CatNames").is_none());
+    assert_eq!(schemas["Visit"]["fields"]["id"]["autoIncrement"], true);
     assert_eq!(schemas["Dog"]["indexes"][0]["name"], "name");
     assert_eq!(schemas["Dog"]["checks"][0]["name"], "named");
 }

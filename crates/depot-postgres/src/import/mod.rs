@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use depot_core::identity::AutoIncrement;
 use depot_core::package::{Field, ObjectSchema, Package, Schema};
+use depot_core::FieldType;
 use depot_deploy::LocationError;
 use tokio_postgres::Client;
 
@@ -211,8 +212,23 @@ fn object_schema(
                 continue;
             }
         };
+        let serial = column.identity.is_none()
+            && matches!(field_type, FieldType::Integer | FieldType::Bigint)
+            && column
+                .default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("));
+        if serial {
+            // The sequence is not imported: the closest a package says is an identity.
+            warnings.push(format!(
+                "{what} takes its default from a sequence ({}); imported as autoIncrement (an \
+                 identity column)",
+                column.default.as_deref().unwrap_or_default()
+            ));
+        }
         let default = match column.default.as_deref() {
             None => None,
+            Some(_) if serial => None,
             Some(sql) => match defaults::field_default(sql, &field_type, &renames) {
                 Ok(d) => Some(d),
                 Err(e) => {
@@ -236,6 +252,7 @@ fn object_schema(
         let auto_increment = match column.identity.as_deref() {
             Some("always") => Some(AutoIncrement::Always),
             Some(_) => Some(AutoIncrement::ByDefault),
+            None if serial => Some(AutoIncrement::ByDefault),
             None => None,
         };
         fields.insert(
