@@ -129,6 +129,9 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
              CREATE MATERIALIZED VIEW pairs.cat_names AS SELECT name FROM pairs.cat; \
              CREATE SEQUENCE pairs.tickets; \
              CREATE TABLE pairs.visit (id serial PRIMARY KEY); \
+             CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.t (id integer PRIMARY KEY); \
+             CREATE TABLE pairs.link (id integer PRIMARY KEY REFERENCES elsewhere.t (id)); \
+             CREATE VIEW pairs.far AS SELECT id FROM elsewhere.t; \
              CREATE UNLOGGED TABLE pairs.log (id uuid PRIMARY KEY, note text COLLATE \"C\"); \
              CREATE UNIQUE INDEX dog_name_idx ON pairs.dog (name) NULLS NOT DISTINCT; \
              ALTER TABLE pairs.dog ADD CONSTRAINT dog_named_check CHECK (name <> '') NOT VALID;",
@@ -147,6 +150,8 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
         "materialized view cat_names",
         "sequence tickets",
         "column visit.id takes its default from a sequence",
+        "foreign key link.link_id_fkey references elsewhere.t",
+        "view far reads elsewhere.t",
         "table log: it is UNLOGGED",
         "column log.note: its collation",
         "index dog.dog_name_idx treats nulls as equal",

@@ -27,12 +27,13 @@ impl Renames {
             .try_with_sql(sql)
             .and_then(|mut p| p.parse_expr())
             .map_err(|e| format!("`{sql}` does not parse: {e}"))?;
-        let _ = VisitMut::visit(&mut expr, &mut Renamer(self));
+        let _ = VisitMut::visit(&mut expr, &mut Renamer::new(self));
         Ok(expr.to_string())
     }
 
-    /// `sql` (one query) in logical names, output column aliases included.
-    pub fn query(&self, sql: &str) -> Result<String, String> {
+    /// `sql` (one query) in logical names, output column aliases included, and the relations it
+    /// reads that are not the namespace's (nor its own `WITH` names).
+    pub fn query(&self, sql: &str) -> Result<(String, Vec<String>), String> {
         let dialect = PostgreSqlDialect {};
         let statements = Parser::parse_sql(&dialect, sql)
             .map_err(|e| format!("the query does not parse: {e}"))?;
@@ -40,9 +41,12 @@ impl Renames {
             Ok([Statement::Query(query)]) => query,
             _ => return Err("the definition is not one query".to_string()),
         };
-        let _ = VisitMut::visit(&mut query, &mut Renamer(self));
+        let mut renamer = Renamer::new(self);
+        let _ = VisitMut::visit(&mut query, &mut renamer);
+        let mut outside = renamer.outside;
+        outside.retain(|name| !renamer.with_names.contains(name));
         self.aliases(&mut query);
-        Ok(query.to_string())
+        Ok((query.to_string(), outside))
     }
 
     /// The output column aliases of the query's select lists.
@@ -79,16 +83,50 @@ fn renamed(id: &Ident, logical: &str) -> Ident {
     }
 }
 
-struct Renamer<'a>(&'a Renames);
+struct Renamer<'a> {
+    renames: &'a Renames,
+    /// Relations read that are not the namespace's, as written.
+    outside: Vec<String>,
+    /// The names of `WITH` queries (relations of the query itself).
+    with_names: Vec<String>,
+}
+
+impl<'a> Renamer<'a> {
+    fn new(renames: &'a Renames) -> Renamer<'a> {
+        Renamer {
+            renames,
+            outside: Vec::new(),
+            with_names: Vec::new(),
+        }
+    }
+}
 
 impl VisitorMut for Renamer<'_> {
     type Break = ();
 
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Some(with) = &query.with {
+            self.with_names.extend(
+                with.cte_tables
+                    .iter()
+                    .map(|cte| cte.alias.name.value.clone()),
+            );
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_relation(&mut self, relation: &mut ObjectName) -> ControlFlow<()> {
+        let written = relation.to_string();
         if let [ObjectNamePart::Identifier(id)] = relation.0.as_mut_slice() {
-            if let Some(logical) = self.0.relations.get(&id.value) {
+            if let Some(logical) = self.renames.relations.get(&id.value) {
                 *id = renamed(id, logical);
+                return ControlFlow::Continue(());
             }
+            if !self.outside.contains(&id.value) {
+                self.outside.push(id.value.clone());
+            }
+        } else if !self.outside.contains(&written) {
+            self.outside.push(written);
         }
         ControlFlow::Continue(())
     }
@@ -97,17 +135,17 @@ impl VisitorMut for Renamer<'_> {
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
             Expr::Identifier(id) => {
-                if let Some(logical) = self.0.columns.get(&id.value) {
+                if let Some(logical) = self.renames.columns.get(&id.value) {
                     *id = renamed(id, logical);
                 }
             }
             Expr::CompoundIdentifier(parts) => {
                 if let Some((column, qualifiers)) = parts.split_last_mut() {
-                    if let Some(logical) = self.0.columns.get(&column.value) {
+                    if let Some(logical) = self.renames.columns.get(&column.value) {
                         *column = renamed(column, logical);
                     }
                     if let [table] = qualifiers {
-                        if let Some(logical) = self.0.relations.get(&table.value) {
+                        if let Some(logical) = self.renames.relations.get(&table.value) {
                             *table = renamed(table, logical);
                         }
                     }
@@ -143,10 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn names_the_relations_a_query_reads_outside_the_namespace() {
+        let (_, outside) = renames()
+            .query("WITH w AS (SELECT 1 AS one) SELECT * FROM dog_owner, other.thing, w, cat")
+            .unwrap();
+        assert_eq!(outside, vec!["other.thing".to_string(), "cat".to_string()]);
+    }
+
+    #[test]
     fn renames_tables_columns_and_aliases_in_queries() {
         assert_eq!(
             renames().query("SELECT dog_owner.birth_date, \"order\" AS first_order FROM dog_owner"),
-            Ok("SELECT DogOwner.birthDate, \"order\" AS firstOrder FROM DogOwner".to_string())
+            Ok((
+                "SELECT DogOwner.birthDate, \"order\" AS firstOrder FROM DogOwner".to_string(),
+                vec![]
+            ))
         );
     }
 }

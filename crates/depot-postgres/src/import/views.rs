@@ -35,13 +35,22 @@ pub fn view_schema(
     warnings: &mut Warnings,
 ) -> Option<ViewSchema> {
     match renames.query(&view.definition) {
-        Ok(query) => Some(ViewSchema {
-            description: view.comment.clone(),
-            query: Some(query),
-            queries: Default::default(),
-            previous_names: Vec::new(),
-            sql_name: named.sql_name.clone(),
-        }),
+        Ok((query, outside)) => {
+            if !outside.is_empty() {
+                warnings.push(format!(
+                    "view {physical} reads {}, outside the imported schema: the package needs a \
+                     dependency dataset for it (`Alias.Schema`), else it does not deploy",
+                    outside.join(", ")
+                ));
+            }
+            Some(ViewSchema {
+                description: view.comment.clone(),
+                query: Some(query),
+                queries: Default::default(),
+                previous_names: Vec::new(),
+                sql_name: named.sql_name.clone(),
+            })
+        }
         Err(e) => {
             warnings.push(format!("view {physical}: {e}; not imported"));
             None
