@@ -125,7 +125,9 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
              CREATE TRIGGER loud BEFORE INSERT ON pairs.dog FOR EACH ROW EXECUTE FUNCTION pairs.shout(); \
              CREATE POLICY mine ON pairs.dog USING (true); \
              CREATE TYPE pairs.mood AS ENUM ('calm', 'wild'); \
-             CREATE TABLE pairs.cat (id smallint PRIMARY KEY, mood pairs.mood, name text); \
+             CREATE TABLE pairs.cat (id smallint PRIMARY KEY, mood pairs.mood, name text, \
+                                     CHECK (mood <> 'wild')); \
+             CREATE INDEX cat_by_mood_idx ON pairs.cat (mood); \
              CREATE MATERIALIZED VIEW pairs.cat_names AS SELECT name FROM pairs.cat; \
              CREATE SEQUENCE pairs.tickets; \
              CREATE TABLE pairs.visit (id serial PRIMARY KEY); \
@@ -147,6 +149,9 @@ async fn objects_a_package_cannot_express_are_warnings_naming_each() {
         "enum type mood",
         "column cat.id of type smallint",
         "column cat.mood of type mood",
+        "primary key cat.cat_pkey: it has a skipped column",
+        "index cat.cat_by_mood_idx has the skipped column mood",
+        "reads the column mood, which is skipped",
         "materialized view cat_names",
         "sequence tickets",
         "column visit.id takes its default from a sequence",

@@ -111,6 +111,19 @@ pub async fn read_constraints(
             ));
             continue;
         };
+        let (fields, target_fields): (Vec<String>, Vec<String>) = (row.get(2), row.get(5));
+        if let Some(column) = fields
+            .iter()
+            .find(|c| renames.skipped.contains(*c))
+            .or_else(|| {
+                target_fields
+                    .iter()
+                    .find(|c| target_renames.skipped.contains(*c))
+            })
+        {
+            warnings.push(format!("{what} has the skipped column {column}; skipped"));
+            continue;
+        }
         let logical = |r: &Renames, columns: Vec<String>| -> Vec<String> {
             columns
                 .into_iter()
@@ -133,10 +146,10 @@ pub async fn read_constraints(
         let name = constraint_name(&table, &physical, "fkey", warnings, &what);
         out.entry(table).or_default().foreign_keys.push(ForeignKey {
             name,
-            fields: logical(renames, row.get(2)),
+            fields: logical(renames, fields),
             references: Reference {
                 schema: target_schema.clone(),
-                fields: logical(target_renames, row.get(5)),
+                fields: logical(target_renames, target_fields),
             },
             on_delete,
             on_update,

@@ -95,6 +95,10 @@ pub async fn read_indexes(
             ));
             continue;
         }
+        if let Some(column) = columns.iter().find(|c| renames.skipped.contains(*c)) {
+            warnings.push(format!("{what} has the skipped column {column}; skipped"));
+            continue;
+        }
         let logical = |physical: &String| {
             renames
                 .columns

@@ -138,6 +138,7 @@ pub async fn import_schema(
     let mut global = Renames {
         relations: logical_tables,
         columns: BTreeMap::new(),
+        skipped: BTreeSet::new(),
     };
     for renames in table_renames.values() {
         global.columns.extend(renames.columns.clone());
@@ -209,6 +210,7 @@ fn object_schema(
                     column.data_type
                 ));
                 renames.columns.remove(physical);
+                renames.skipped.insert(physical.clone());
                 continue;
             }
         };
@@ -278,10 +280,21 @@ fn object_schema(
                     key.name
                 ));
             }
-            key.columns
+            match key
+                .columns
                 .iter()
-                .map(|c| renames.columns.get(c).cloned().unwrap_or_else(|| c.clone()))
-                .collect()
+                .map(|c| renames.columns.get(c).cloned())
+                .collect::<Option<Vec<String>>>()
+            {
+                Some(fields) => fields,
+                None => {
+                    warnings.push(format!(
+                        "primary key {table}.{}: it has a skipped column; left out",
+                        key.name
+                    ));
+                    Vec::new()
+                }
+            }
         }
     };
     let object = ObjectSchema {

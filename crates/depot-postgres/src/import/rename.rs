@@ -2,7 +2,7 @@
 //! column, a partial index's predicate, a default): parsed with the PostgreSQL parser and renamed
 //! on the tree, never by text substitution.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -17,6 +17,8 @@ use sqlparser::parser::Parser;
 pub struct Renames {
     pub relations: BTreeMap<String, String>,
     pub columns: BTreeMap<String, String>,
+    /// Columns left out of the package: an expression reading one cannot be imported.
+    pub skipped: BTreeSet<String>,
 }
 
 impl Renames {
@@ -27,7 +29,13 @@ impl Renames {
             .try_with_sql(sql)
             .and_then(|mut p| p.parse_expr())
             .map_err(|e| format!("`{sql}` does not parse: {e}"))?;
-        let _ = VisitMut::visit(&mut expr, &mut Renamer::new(self));
+        let mut renamer = Renamer::new(self);
+        let _ = VisitMut::visit(&mut expr, &mut renamer);
+        if let Some(column) = renamer.reads_skipped {
+            return Err(format!(
+                "`{sql}` reads the column {column}, which is skipped"
+            ));
+        }
         Ok(expr.to_string())
     }
 
@@ -89,6 +97,8 @@ struct Renamer<'a> {
     outside: Vec<String>,
     /// The names of `WITH` queries (relations of the query itself).
     with_names: Vec<String>,
+    /// A skipped column the SQL reads.
+    reads_skipped: Option<String>,
 }
 
 impl<'a> Renamer<'a> {
@@ -97,6 +107,7 @@ impl<'a> Renamer<'a> {
             renames,
             outside: Vec::new(),
             with_names: Vec::new(),
+            reads_skipped: None,
         }
     }
 }
@@ -137,6 +148,8 @@ impl VisitorMut for Renamer<'_> {
             Expr::Identifier(id) => {
                 if let Some(logical) = self.renames.columns.get(&id.value) {
                     *id = renamed(id, logical);
+                } else if self.renames.skipped.contains(&id.value) {
+                    self.reads_skipped = Some(id.value.clone());
                 }
             }
             Expr::CompoundIdentifier(parts) => {
@@ -169,6 +182,7 @@ mod tests {
                 ("order".to_string(), "order".to_string()),
             ]
             .into(),
+            skipped: ["mood".to_string()].into(),
         }
     }
 
@@ -178,6 +192,11 @@ mod tests {
             renames().expression("(birth_date > '2020-01-01'::date)"),
             Ok("(birthDate > '2020-01-01'::DATE)".to_string())
         );
+    }
+
+    #[test]
+    fn an_expression_reading_a_skipped_column_is_refused() {
+        assert!(renames().expression("mood <> 'wild'::mood").is_err());
     }
 
     #[test]
