@@ -144,6 +144,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Print the package that describes an existing PostgreSQL schema (tables, views, keys,
+    /// indexes, checks, foreign keys, comments). What a package cannot express is listed on
+    /// stderr, one `depot: warning:` a line. Changes nothing.
+    Import {
+        /// The schema (namespace) to read.
+        #[arg(long)]
+        schema: String,
+        /// The package name (default: the schema's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The package version.
+        #[arg(long, default_value = "1.0.0")]
+        version: String,
+        /// A dataset file whose location to read, instead of --database-url.
+        #[arg(long, visible_alias = "location")]
+        dataset: Option<PathBuf>,
+    },
     /// Give up a dataset's failed or interrupted migration: undo what it changed and go back to
     /// the deployed version (the next deploy of any version then plans from there). From a
     /// dataset file, or with --env the dataset of a cloud environment (by --id or --alias).

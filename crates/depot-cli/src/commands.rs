@@ -32,12 +32,14 @@ use crate::refusal::{InputSource, Refused};
 mod abandon_cloud;
 mod cloud_dataset;
 mod diff;
+mod import;
 mod run_cloud;
 mod seed;
 
 pub use abandon_cloud::abandon_in_cloud;
 pub use cloud_dataset::{get_dataset as get_cloud_dataset, list_datasets};
 pub use diff::diff;
+pub use import::{import, ImportArgs};
 pub use run_cloud::run_in_cloud;
 pub use seed::{seed_in_cloud, seed_local};
 
@@ -234,7 +236,10 @@ async fn connect_snowflake(
     Ok(Box::new(session))
 }
 
-async fn connect_postgres(cli: &Cli, dataset: Option<&Dataset>) -> Result<PostgresSession> {
+pub(crate) async fn connect_postgres(
+    cli: &Cli,
+    dataset: Option<&Dataset>,
+) -> Result<PostgresSession> {
     let target = dataset.map(|d| (&d.config.location, &d.config.executor));
     let options = match (&cli.database_url, target) {
         (Some(url), _) => depot_postgres::ConnectOptions::from_url(url)?,

@@ -66,6 +66,20 @@ async fn main() -> std::process::ExitCode {
             preview: false,
         } => commands::deploy(&cli, dataset).await,
         Command::Diff { dataset, format } => commands::diff(&cli, dataset, *format).await,
+        Command::Import {
+            schema,
+            name,
+            version,
+            dataset,
+        } => {
+            let args = commands::ImportArgs {
+                schema,
+                name: name.as_deref(),
+                version,
+                dataset: dataset.as_deref(),
+            };
+            commands::import(&cli, &args).await
+        }
         Command::Abandon { target } => match target.resolve() {
             Ok(Target::Local(dataset)) => commands::abandon(&cli, dataset).await,
             Ok(Target::Cloud { env, which, args }) => {

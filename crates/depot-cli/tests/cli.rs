@@ -232,6 +232,7 @@ fn every_verb_has_help() {
         "abandon",
         "run-migration",
         "diff",
+        "import",
     ] {
         let out = depot_in(dir.path(), &[verb, "--help"]).ok();
         assert!(
@@ -1618,5 +1619,44 @@ async fn diff_prints_nothing_when_live_matches_and_each_difference_otherwise() {
         !ahead.stdout.is_empty(),
         "v2 is not deployed: {}",
         ahead.stderr
+    );
+}
+
+#[tokio::test]
+async fn import_prints_a_package_that_validates_and_matches_the_live_schema() {
+    let w = World::new().await;
+    let v2 = example("dataset-v2.json");
+    w.depot(&["deploy", &v2]).ok();
+
+    let imported = w
+        .depot(&["import", "--schema", "example_dogs", "--name", "dogs"])
+        .ok();
+    assert!(
+        !imported.stderr.contains("depot: warning:"),
+        "the example imports whole:\n{}",
+        imported.stderr
+    );
+    let package = imported.json();
+    assert_eq!(package["name"], "dogs");
+    let file = w.write("imported.json", &package);
+    w.depot(&["validate", &file]).ok();
+
+    // The example's dataset around the imported package: no drift from the live schema.
+    let mut dataset: Value = serde_json::from_str(&std::fs::read_to_string(&v2).unwrap()).unwrap();
+    let properties = dataset.as_object_mut().unwrap();
+    properties.remove("packageFile");
+    properties.insert("package".into(), package);
+    let wrapped = w.write("dataset-imported.json", &dataset);
+    let diff = w.depot(&["diff", &wrapped]).ok();
+    assert_eq!(
+        diff.stdout, "",
+        "imported package differs from the live schema"
+    );
+
+    let missing = w.depot(&["import", "--schema", "no_such_schema"]).failed();
+    assert!(
+        missing.stderr.contains("no_such_schema"),
+        "{}",
+        missing.stderr
     );
 }

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod connect;
 pub mod drift;
 pub mod executor;
+pub mod import;
 pub mod introspect;
 pub mod keywords;
 pub mod lock;
