@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use sqlparser::ast::{
-    GroupByExpr, ObjectName, OrderBy, OrderByKind, Query, Select, SelectItem,
+    Expr, GroupByExpr, ObjectName, OrderBy, OrderByKind, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, TableAlias, WildcardAdditionalOptions,
 };
 
@@ -190,13 +190,20 @@ impl Rewriter<'_> {
         }
 
         let mut output: Option<Vec<Column>> = Some(Vec::new());
-        for item in &mut s.projection {
-            let columns = self.select_item(item);
+        let mut projection = Vec::with_capacity(s.projection.len());
+        for mut item in std::mem::take(&mut s.projection) {
+            let expanded = self.expand_star(&item);
+            let columns = self.select_item(&mut item);
             match (&mut output, columns) {
                 (Some(out), Some(cols)) => out.extend(cols),
                 _ => output = None,
             }
+            match expanded {
+                Some(items) => projection.extend(items),
+                None => projection.push(item),
+            }
         }
+        s.projection = projection;
         if let Some(scope) = self.scopes.last_mut() {
             scope.output = output.clone().unwrap_or_default();
         }
@@ -237,6 +244,44 @@ impl Rewriter<'_> {
         }
         self.scopes.pop();
         output
+    }
+
+    /// The columns a `*` or `t.*` stands for, written out (qualified by their source, in the
+    /// order of the new version's columns), or `None` for any other item or when they are not
+    /// all known. The engine expands `*` once, when the view is created, in the table's column
+    /// order: a migrated table (columns added at the end, a column dropped only in the contract
+    /// phase) would give the view other columns, in another order, than a fresh deploy.
+    fn expand_star(&self, item: &SelectItem) -> Option<Vec<SelectItem>> {
+        let sources: Vec<&Source> = match item {
+            SelectItem::Wildcard(options) if *options == WildcardAdditionalOptions::default() => {
+                self.scopes.last()?.sources.iter().collect()
+            }
+            SelectItem::QualifiedWildcard(
+                SelectItemQualifiedWildcardKind::ObjectName(name),
+                options,
+            ) if *options == WildcardAdditionalOptions::default() => {
+                let parts = name_parts(name)?;
+                let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+                vec![self.find_source(&refs)?]
+            }
+            _ => return None,
+        };
+        if sources.is_empty() {
+            return None;
+        }
+        let mut items = Vec::new();
+        for source in sources {
+            for column in source.columns.as_ref()? {
+                let mut parts = source.qualifier.clone();
+                parts.push(self.ident(&column.physical));
+                items.push(SelectItem::UnnamedExpr(if parts.len() == 1 {
+                    Expr::Identifier(parts.remove(0))
+                } else {
+                    Expr::CompoundIdentifier(parts)
+                }));
+            }
+        }
+        Some(items)
     }
 
     /// select_item rewrites one select-list item and gives the output columns it makes

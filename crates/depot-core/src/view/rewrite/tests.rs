@@ -114,7 +114,8 @@ fn set_operations_and_their_order_by() {
 fn wildcards_read_every_field() {
     assert_eq!(
         ok("SELECT * FROM Owner"),
-        "SELECT * FROM ws_dev_dog_src.owner"
+        "SELECT owner.id, owner.name, owner.full_name FROM ws_dev_dog_src.owner",
+        "`*` is written out in the new version's column order"
     );
     assert_eq!(
         reads("SELECT * FROM Owner"),
@@ -122,7 +123,7 @@ fn wildcards_read_every_field() {
     );
     assert_eq!(
             ok("SELECT Owner.*, d.name FROM Owner JOIN Dog d ON d.ownerId = Owner.id"),
-            "SELECT owner.*, d.name FROM ws_dev_dog_src.owner JOIN ws_dev_dog_src.dog d ON d.owner_id = owner.id"
+            "SELECT owner.id, owner.name, owner.full_name, d.name FROM ws_dev_dog_src.owner JOIN ws_dev_dog_src.dog d ON d.owner_id = owner.id"
         );
     assert_eq!(
         reads("SELECT o.* FROM Owner o JOIN Dog d ON d.ownerId = o.id"),
