@@ -546,4 +546,12 @@ fn a_retyped_column_gets_its_comment_again() {
         changes(&old, &new),
         ["alterFieldType Dog.name", "setComment Dog.name"]
     );
+    // Retyped and its comment removed: removed (found by the generated pairs).
+    new.objects.get_mut("Dog").unwrap().columns[1].comment = None;
+    let got = diff(Some(&old), &new).unwrap();
+    assert_eq!(
+        summary(&got),
+        ["alterFieldType Dog.name", "setComment Dog.name"]
+    );
+    assert!(matches!(&got[1], Change::SetComment { comment: None, .. }));
 }

@@ -100,7 +100,7 @@ impl<'a> Differ<'a> {
         }
         // Like the default: an engine that retypes by copying the column (Snowflake) builds
         // it afresh, without its comment, so a retyped column's comment is set again.
-        if retyped {
+        if retyped && new.comment.is_some() {
             self.changes.extend(comments::created(
                 comments::on_column(object, new),
                 &new.comment,
