@@ -185,9 +185,7 @@ fn sample_text(field_type: &FieldType, i: usize) -> String {
 /// columns too, `OVERRIDING SYSTEM VALUE` for `always`), then each identity's sequence moved past
 /// the rows, as seeding does.
 pub async fn insert_rows(client: &tokio_postgres::Client, model: &PhysicalModel, n: usize) {
-    let mut objects: Vec<&PhysicalObject> = model.objects.values().collect();
-    objects.sort_by_key(|o| references_depth(model, o, &mut Vec::new()));
-    for object in objects {
+    for object in depot_core::reference_order::parents_first(model) {
         // Computed columns take no values: the database writes them.
         let written: Vec<&depot_core::physical::PhysicalColumn> = object
             .columns
@@ -233,32 +231,6 @@ pub async fn insert_rows(client: &tokio_postgres::Client, model: &PhysicalModel,
                 .unwrap_or_else(|e| panic!("{sql}: {}", depot_postgres::pg_error::describe(&e)));
         }
     }
-}
-
-/// The longest chain of foreign keys from `object` to tables of the namespace.
-fn references_depth<'m>(
-    model: &'m PhysicalModel,
-    object: &'m PhysicalObject,
-    path: &mut Vec<&'m str>,
-) -> usize {
-    path.push(&object.physical);
-    let mut deepest = 0;
-    for key in &object.foreign_keys {
-        if key.references_namespace != model.namespace
-            || path.contains(&key.references_table.as_str())
-        {
-            continue;
-        }
-        if let Some(parent) = model
-            .objects
-            .values()
-            .find(|o| o.physical == key.references_table)
-        {
-            deepest = deepest.max(1 + references_depth(model, parent, path));
-        }
-    }
-    path.pop();
-    deepest
 }
 
 /// Survivor is a new table column and the old column whose values it must keep.

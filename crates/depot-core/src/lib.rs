@@ -41,6 +41,7 @@ pub mod preview;
 pub mod problem;
 pub mod properties;
 pub mod reader;
+pub mod reference_order;
 pub mod rename_reason;
 pub mod render_step;
 pub mod resolve;

@@ -13,6 +13,7 @@
 
 use depot_core::identity::AutoIncrement;
 use depot_core::physical::{PhysicalModel, PhysicalObject};
+use depot_core::reference_order::parents_first;
 use depot_core::seed_rows::{seed_rows, SeedRow};
 use depot_deploy::location::Seeds;
 use depot_deploy::{LocationError, SeedReport};
@@ -29,7 +30,14 @@ use crate::retry::RetryPolicy;
 /// Then one statement per seeded identity column, moving its sequence past the seeded values.
 pub fn seed_statements(model: &PhysicalModel, seeds: &Seeds) -> Result<Vec<String>, String> {
     let mut rows = seed_rows(model, seeds)?;
-    rows.sort_by_key(|row| reference_depth(model, row.object));
+    // Parents first, so that a row's foreign keys find their rows; a stable sort keeps each
+    // object's rows in package order.
+    let position: std::collections::HashMap<&str, usize> = parents_first(model)
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.logical.as_str(), i))
+        .collect();
+    rows.sort_by_key(|row| position.get(row.object.logical.as_str()).copied());
     let mut statements = rows
         .iter()
         .map(|row| upsert(&model.namespace, row))
@@ -50,37 +58,6 @@ pub fn seed_statements(model: &PhysicalModel, seeds: &Seeds) -> Result<Vec<Strin
         }
     }
     Ok(statements)
-}
-
-/// How many foreign keys of the namespace lead from `object` to a table that references nothing
-/// (the longest such chain; a cycle counts each object once): seeding in ascending depth puts
-/// every parent before its children.
-fn reference_depth(model: &PhysicalModel, object: &PhysicalObject) -> usize {
-    fn depth<'m>(
-        model: &'m PhysicalModel,
-        object: &'m PhysicalObject,
-        path: &mut Vec<&'m str>,
-    ) -> usize {
-        path.push(&object.physical);
-        let mut deepest = 0;
-        for key in &object.foreign_keys {
-            if key.references_namespace != model.namespace
-                || path.contains(&key.references_table.as_str())
-            {
-                continue;
-            }
-            if let Some(parent) = model
-                .objects
-                .values()
-                .find(|o| o.physical == key.references_table)
-            {
-                deepest = deepest.max(1 + depth(model, parent, path));
-            }
-        }
-        path.pop();
-        deepest
-    }
-    depth(model, object, &mut Vec::new())
 }
 
 /// `INSERT INTO ns.t (cols) VALUES (...) ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ...`.
