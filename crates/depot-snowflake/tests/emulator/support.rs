@@ -116,7 +116,7 @@ impl Env {
             "migrationOptions": {
                 "migrationMode": {"type": "synchronous"},
                 "allowedHazards": ["DELETES_DATA", "TABLE_REWRITE", "BLOCKS_WRITES", "BLOCKS_READS",
-                                   "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE"]
+                                   "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE", "NARROWS_TYPE"]
             }
         })
     }
