@@ -337,19 +337,27 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `depot deploy --preview DATASET` and `depot plan --against-live DATASET`: the plan a deploy
-/// would run now, from the live record's deployed version, with the drift check; changes nothing.
-pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
+/// The dataset file at `path`, an open session to its location, and what a deploy of it would
+/// do now (`Deployer::preview`: planned from the live record, drift checked, nothing changed).
+/// A refused package is reported in the file's own terms.
+async fn preview_dataset_file(
+    cli: &Cli,
+    path: &Path,
+) -> Result<(Dataset, Box<dyn LocationSession>, depot_deploy::Preview)> {
     let (dataset, source) = load_dataset_with_source(path)?;
     let edge = LocalEdge::new(cli, path)?;
     let mut session = connect(cli, Some(&dataset)).await?;
-    let preview = match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
-        Ok(preview) => preview,
-        Err(DeployError::Invalid(problems)) => {
-            return Err(Refused::new(&source, &problems.0).into())
-        }
-        Err(other) => return Err(other.into()),
-    };
+    match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
+        Ok(preview) => Ok((dataset, session, preview)),
+        Err(DeployError::Invalid(problems)) => Err(Refused::new(&source, &problems.0).into()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `depot deploy --preview DATASET` and `depot plan --against-live DATASET`: the plan a deploy
+/// would run now, from the live record's deployed version, with the drift check; changes nothing.
+pub async fn preview(cli: &Cli, path: &Path, format: PlanFormat) -> Result<()> {
+    let (dataset, _session, preview) = preview_dataset_file(cli, path).await?;
     let plan = &preview.prepared.plan;
     let drift = match &preview.drift {
         Some(DriftCheck::Compared(drift)) => json!(drift.differences),

@@ -6,28 +6,17 @@
 use std::path::Path;
 
 use anyhow::{bail, Result};
-use depot_deploy::{DeployError, DriftCheck};
+use depot_deploy::DriftCheck;
 use serde_json::json;
 
-use super::{connect, LocalEdge};
+use super::preview_dataset_file;
 use crate::cli::{Cli, OutputFormat};
-use crate::dataset_file::load_dataset_with_source;
-use crate::refusal::Refused;
 
 /// `depot diff DATASET [--format json|text]`.
 pub async fn diff(cli: &Cli, path: &Path, format: OutputFormat) -> Result<()> {
-    let (dataset, source) = load_dataset_with_source(path)?;
-    let edge = LocalEdge::new(cli, path)?;
-    let mut session = connect(cli, Some(&dataset)).await?;
     // The package's physical model, resolved exactly as a deploy would (naming strategy,
     // dependencies' published names), without storing or running anything.
-    let preview = match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
-        Ok(preview) => preview,
-        Err(DeployError::Invalid(problems)) => {
-            return Err(Refused::new(&source, &problems.0).into())
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let (_, mut session, preview) = preview_dataset_file(cli, path).await?;
     let expected = &preview.prepared.document.physical;
     let drift = match session.check_drift(expected).await? {
         DriftCheck::Compared(drift) => drift,
