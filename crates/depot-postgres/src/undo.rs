@@ -22,7 +22,8 @@ use depot_core::Change;
 
 use crate::dialect::quote_ident;
 use crate::render::{
-    default_sql, generated, index_sql, move_sequence_past_max, not_null_check_name, Build, Renderer,
+    default_sql, generated, index_sql, move_sequence_past_max, not_null_check_name,
+    unique_constraint_sql, Build, Renderer,
 };
 use crate::sql_type::sql_type;
 
@@ -243,11 +244,22 @@ pub fn undo(
             id(to),
             id(from)
         )],
-        Change::CreateIndex { index, .. } => {
-            vec![format!(
+        Change::CreateIndex { object, index } => {
+            let mut statements = Vec::with_capacity(2);
+            // A deferrable unique index is a constraint: dropped as one (which drops its
+            // index), if the plan got as far as attaching it.
+            if index.deferrable.is_some() {
+                statements.push(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                    table(&object.physical),
+                    id(&index.physical)
+                ));
+            }
+            statements.push(format!(
                 "DROP INDEX CONCURRENTLY IF EXISTS {}",
                 table(&index.physical)
-            )]
+            ));
+            statements
         }
         Change::DropIndex { object, index } => {
             let index = PhysicalIndex {
@@ -260,6 +272,13 @@ pub fn undo(
                 &table(&object.physical),
                 Build::ConcurrentlyIfNotExists,
             )];
+            if let Some(deferrable) = index.deferrable {
+                statements.push(unique_constraint_sql(
+                    &table(&object.physical),
+                    &id(&index.physical),
+                    deferrable,
+                ));
+            }
             // Its comment went with it.
             if index.comment.is_some() {
                 statements.push(Renderer::new(change, ctx).comment_sql(

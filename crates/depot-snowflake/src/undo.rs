@@ -149,7 +149,7 @@ pub fn undo(
             )]
         }
         // Plain indexes are never built on Snowflake: nothing to reverse.
-        Change::CreateIndex { object, index } => match index.unique {
+        Change::CreateIndex { object, index } => match index.unique && !index.has_expression() {
             true => vec![format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
                 table(&object.physical),
@@ -157,7 +157,7 @@ pub fn undo(
             )],
             false => Vec::new(),
         },
-        Change::DropIndex { object, index } => match index.unique {
+        Change::DropIndex { object, index } => match index.unique && !index.has_expression() {
             true => vec![format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
                 table(&object.physical),

@@ -9,7 +9,7 @@
 use depot_core::change::Name;
 use depot_core::column_default::{ColumnDefault, PortableExpression};
 use depot_core::comment::CommentTarget;
-use depot_core::constraint::{PhysicalCheck, PhysicalForeignKey, ReferentialAction};
+use depot_core::constraint::{Deferrable, PhysicalCheck, PhysicalForeignKey, ReferentialAction};
 use depot_core::dialect::{Dialect, RenderContext};
 use depot_core::identity::AutoIncrement;
 use depot_core::physical::{PhysicalColumn, PhysicalKey, PhysicalModel, PhysicalObject};
@@ -325,7 +325,7 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
         references_columns: vec!["ID".to_string()],
         on_delete: ReferentialAction::Cascade,
         on_update: ReferentialAction::NoAction,
-        deferrable: None,
+        deferrable: Some(Deferrable::InitiallyDeferred),
         comment: None,
     };
     let check = PhysicalCheck {
