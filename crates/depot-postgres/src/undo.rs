@@ -262,8 +262,20 @@ pub fn undo(
             statements
         }
         Change::DropIndex { object, index } => {
+            // Its expressions and predicate name the old columns; a column renamed by the plan
+            // still has its new name when this runs (renames are undone later).
+            let renames = renamed_columns(before, object);
             let index = PhysicalIndex {
                 include: before.current_columns(object, &index.include),
+                expressions: index
+                    .expressions
+                    .iter()
+                    .map(|e| e.as_deref().map(|sql| rename_columns(sql, &renames)))
+                    .collect(),
+                where_sql: index
+                    .where_sql
+                    .as_deref()
+                    .map(|sql| rename_columns(sql, &renames)),
                 ..index.clone()
             };
             let mut statements = vec![index_sql(
