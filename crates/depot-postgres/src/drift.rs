@@ -251,7 +251,7 @@ fn compare_table(
                 found.definition,
                 if found.valid { "" } else { " (INVALID)" },
                 if index.unique { "unique " } else { "" },
-                index.columns.join(", ")
+                drift_keys::key_list(index)
             ));
         }
     }

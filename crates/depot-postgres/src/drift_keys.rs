@@ -18,6 +18,18 @@ pub(crate) fn keys_match(live: &[String], index: &PhysicalIndex, columns: &[&str
         })
 }
 
+/// The index's keys as a drift line names them: columns, `(expression)`s.
+pub(crate) fn key_list(index: &PhysicalIndex) -> String {
+    index
+        .keys()
+        .map(|key| match key {
+            IndexKey::Column(c) => c.to_string(),
+            IndexKey::Expression(sql) => format!("({sql})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// When a constraint is checked, as `pg_get_constraintdef` ends: `DEFERRABLE [INITIALLY
 /// DEFERRED]`, nothing when immediate.
 pub(crate) fn deferrable_of(definition: &str) -> Option<Deferrable> {
@@ -133,5 +145,6 @@ mod tests {
             &columns
         ));
         assert!(!keys_match(&["lower(email)".into()], &index, &columns));
+        assert_eq!(key_list(&index), "(lower(\"email\")), name");
     }
 }

@@ -140,7 +140,8 @@ impl Renderer<'_> {
                 ),
             )
         }];
-        steps.extend(self.attach_unique_constraint(object, index, phase::BUILD_INDEXES)?);
+        // Attached with the primary keys built the same way, in the enforce phase.
+        steps.extend(self.attach_unique_constraint(object, index, phase::ENFORCE)?);
         Ok(steps)
     }
 
@@ -158,7 +159,7 @@ impl Renderer<'_> {
             return Ok(None);
         };
         Ok(Some(self.step_for(
-            "createIndex",
+            "attachUniqueConstraint",
             format!("{}.{}", object.logical, index.logical),
             phase,
             unique_constraint_sql(
