@@ -22,8 +22,8 @@ use depot_core::Change;
 
 use crate::dialect::quote_ident;
 use crate::render::{
-    default_sql, generated, index_sql, move_sequence_past_max, not_null_check_name,
-    unique_constraint_sql, Build, Renderer,
+    alter_deferrable_sql, default_sql, generated, index_sql, move_sequence_past_max,
+    not_null_check_name, unique_constraint_sql, Build, Renderer,
 };
 use crate::sql_type::sql_type;
 
@@ -85,6 +85,11 @@ pub fn undo(
             "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
             table(&object.physical),
             id(&check.physical)
+        )],
+        Change::AlterForeignKey { object, key, from } => vec![alter_deferrable_sql(
+            &table(&object.physical),
+            &id(&key.physical),
+            *from,
         )],
         Change::AddForeignKey { object, key, .. } => vec![format!(
             "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",

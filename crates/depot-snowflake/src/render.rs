@@ -361,6 +361,29 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             ),
         )]),
         Change::SetComment { target, comment } => Ok(vec![r.comment(target, comment.as_deref())?]),
+        // Snowflake's informational keys are declared again with their new deferrability
+        // (dropped, then added: neither checks a row).
+        Change::AlterForeignKey { object, key, .. } => {
+            let mut steps = render(
+                &Change::DropForeignKey {
+                    object: object.clone(),
+                    key: key.clone(),
+                },
+                ctx,
+            )?;
+            steps.extend(render(
+                &Change::AddForeignKey {
+                    object: object.clone(),
+                    key: key.clone(),
+                    existing: true,
+                },
+                ctx,
+            )?);
+            for step in &mut steps {
+                step.action = change.action().to_string();
+            }
+            Ok(steps)
+        }
     }
 }
 

@@ -382,6 +382,17 @@ fn changes() -> Vec<(&'static str, Change)> {
             },
         ),
         (
+            "a foreign key's deferrability changes (declared again)",
+            Change::AlterForeignKey {
+                object: order(),
+                key: PhysicalForeignKey {
+                    deferrable: Some(Deferrable::InitiallyDeferred),
+                    ..foreign_key()
+                },
+                from: None,
+            },
+        ),
+        (
             "comment on an index (recorded)",
             Change::SetComment {
                 target: CommentTarget::Index {

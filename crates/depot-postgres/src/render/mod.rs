@@ -24,6 +24,7 @@ use depot_core::step_comment;
 use depot_core::{phase, Change, Hazard};
 use sha2::{Digest, Sha256};
 
+pub use constraints::alter_deferrable_sql;
 pub use defaults::{default_sql, is_volatile};
 pub use identity::{generated, move_sequence_past_max};
 pub use indexes::{index_sql, unique_constraint_sql, Build};
@@ -203,6 +204,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             "foreign key",
         ),
         Change::SetComment { target, comment } => r.set_comment(target, comment.as_deref()),
+        Change::AlterForeignKey { object, key, .. } => r.alter_foreign_key(object, key),
     }
 }
 

@@ -345,6 +345,15 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
             key: key.clone(),
             existing: true,
         },
+        // Its deferrability changes: declared again.
+        Change::AlterForeignKey {
+            object: order.clone(),
+            key: PhysicalForeignKey {
+                deferrable: Some(Deferrable::InitiallyImmediate),
+                ..key.clone()
+            },
+            from: key.deferrable,
+        },
         Change::AddCheck {
             object: order.clone(),
             check: check.clone(),
@@ -390,12 +399,15 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
     assert_eq!(tables, vec![vec![s("ORDER"), s("An order row")]]);
     // fakesnow runs ALTER COLUMN ... COMMENT without keeping the comment: the column's
     // comment is checked by the snapshot only.
-    // The foreign key went to the shim (fakesnow cannot add one), exactly as rendered.
+    // The foreign key went to the shim (fakesnow cannot add one), exactly as rendered; then
+    // again, declared with its new deferrability.
     let answered = env.shim.answered_statements();
-    assert_eq!(answered.len(), 1, "{answered:?}");
+    assert_eq!(answered.len(), 2, "{answered:?}");
     assert!(answered[0].contains(
-        "FOREIGN KEY (CUSTOMER_ID) REFERENCES \"pairs\".CUSTOMER (ID) ON DELETE CASCADE"
+        "FOREIGN KEY (CUSTOMER_ID) REFERENCES \"pairs\".CUSTOMER (ID) ON DELETE CASCADE \
+         DEFERRABLE INITIALLY DEFERRED"
     ));
+    assert!(answered[1].ends_with("ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE"));
 
     for change in [
         Change::DropForeignKey {
@@ -415,7 +427,7 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
     ] {
         run(&session, &change).await;
     }
-    assert!(env.shim.answered_statements()[1].ends_with("UNSET COMMENT"));
+    assert!(env.shim.answered_statements()[2].ends_with("UNSET COMMENT"));
     let rows = query(
         &session,
         &format!("SELECT ID::VARCHAR, CUSTOMER_ID::VARCHAR FROM \"{NAMESPACE}\".\"ORDER\""),
