@@ -2,8 +2,9 @@
 //! and a new package derived from it by random edits (renames through `previousNames`, drops,
 //! widenings and narrowings, nullability and default changes, new fields, indexes, objects and
 //! views). The SPEC §1b features are drawn too: expression defaults, identity keys, computed
-//! columns, checks, foreign keys between objects, sorted and partial indexes, descriptions and
-//! `SELECT *` views, each added, kept or dropped by the edits. Every pair must migrate like a
+//! columns, checks, foreign keys between objects (deferrable or not), sorted, partial and
+//! expression indexes, unique ones with `nullsDistinct: false`, descriptions and `SELECT *`
+//! views, each added, kept, toggled or dropped by the edits. Every pair must migrate like a
 //! fresh deploy and keep every row ([`check_pair`]).
 //!
 //! The strategy generates a *recipe* of plain choices, and [`build`] turns any recipe into a
@@ -21,6 +22,7 @@ use std::panic::AssertUnwindSafe;
 
 use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::hash::version_hash;
+use depot_core::physical::PhysicalObject;
 use depot_postgres::PostgresDialect;
 use depot_tests::{check_pair, check_undo, dataset, model};
 use proptest::prelude::*;
@@ -218,6 +220,11 @@ struct IndexSpec {
     desc: bool,
     /// A partial index (`where id > 0`).
     partial: bool,
+    /// The key is an expression over the field (`lower(f)`, `f + 1`; a plain key on a field of
+    /// another type).
+    expression: bool,
+    /// A unique index on which nulls are equal (`"nullsDistinct": false`).
+    nulls_not_distinct: bool,
 }
 
 /// The SPEC §1b features an object may carry, each kept or toggled by the edits.
@@ -232,6 +239,8 @@ struct Extras {
     /// A nullable field `ref` with a foreign key to an earlier object's `id` (by position,
     /// modulo the earlier objects; none for the first object).
     refers: Option<usize>,
+    /// The foreign key is `"deferrable": "initiallyDeferred"`.
+    deferrable: bool,
     described: bool,
 }
 
@@ -276,6 +285,11 @@ struct ObjectEdits {
     /// Drop the foreign key (the field `ref` stays).
     drop_foreign_key: bool,
     toggle_description: bool,
+    /// Toggle the kept index's expression key and `nullsDistinct`, and the foreign key's
+    /// `deferrable`.
+    toggle_expression: bool,
+    toggle_nulls_distinct: bool,
+    toggle_deferrable: bool,
 }
 
 /// ViewSpec picks an object and a field by position (modulo what exists).
@@ -350,13 +364,19 @@ fn index() -> impl Strategy<Value = IndexSpec> {
         any::<bool>(),
         prop::bool::weighted(0.3),
         prop::bool::weighted(0.3),
+        prop::bool::weighted(0.4),
+        prop::bool::weighted(0.4),
     )
-        .prop_map(|(field, unique, desc, partial)| IndexSpec {
-            field,
-            unique,
-            desc,
-            partial,
-        })
+        .prop_map(
+            |(field, unique, desc, partial, expression, nulls_not_distinct)| IndexSpec {
+                field,
+                unique,
+                desc,
+                partial,
+                expression,
+                nulls_not_distinct,
+            },
+        )
 }
 
 fn extras() -> impl Strategy<Value = Extras> {
@@ -366,14 +386,18 @@ fn extras() -> impl Strategy<Value = Extras> {
         prop::bool::weighted(0.3),
         prop::option::weighted(0.4, 0usize..3),
         prop::bool::weighted(0.3),
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(identity, computed, check, refers, described)| Extras {
-            identity,
-            computed,
-            check,
-            refers,
-            described,
-        })
+        .prop_map(
+            |(identity, computed, check, refers, deferrable, described)| Extras {
+                identity,
+                computed,
+                check,
+                refers,
+                deferrable,
+                described,
+            },
+        )
 }
 
 fn object() -> impl Strategy<Value = ObjectSpec> {
@@ -432,6 +456,11 @@ fn object_edits() -> impl Strategy<Value = ObjectEdits> {
             prop::bool::weighted(0.2),
             prop::bool::weighted(0.2),
         ),
+        (
+            prop::bool::weighted(0.5),
+            prop::bool::weighted(0.5),
+            prop::bool::weighted(0.4),
+        ),
     )
         .prop_map(
             |(
@@ -441,6 +470,7 @@ fn object_edits() -> impl Strategy<Value = ObjectEdits> {
                 keep_index,
                 new_index,
                 (toggle_identity, drop_computed, toggle_check, drop_foreign_key, toggle_description),
+                (toggle_expression, toggle_nulls_distinct, toggle_deferrable),
             )| ObjectEdits {
                 name,
                 fields,
@@ -452,6 +482,9 @@ fn object_edits() -> impl Strategy<Value = ObjectEdits> {
                 toggle_check,
                 drop_foreign_key,
                 toggle_description,
+                toggle_expression,
+                toggle_nulls_distinct,
+                toggle_deferrable,
             },
         )
 }
@@ -531,6 +564,9 @@ impl Built {
         if let Some(target) = &self.references {
             o["foreignKeys"] = json!([{"name": "toRef", "fields": ["ref"],
                 "references": {"schema": target, "fields": ["id"]}}]);
+            if self.extras.deferrable {
+                o["foreignKeys"][0]["deferrable"] = json!("initiallyDeferred");
+            }
         }
         if self.extras.described {
             o["description"] = json!(format!("{} rows", self.name));
@@ -552,12 +588,26 @@ fn index_json(name: &str, fields: &[(String, Ty)], spec: &IndexSpec) -> Option<V
 
 fn index_on(name: &str, field: &str, ty: &Ty, spec: &IndexSpec) -> Value {
     let unique = spec.unique && ty.uniqueable();
-    let key = if spec.desc {
-        json!({"field": field, "order": "desc", "nulls": "first"})
-    } else {
-        json!(field)
+    // `lower` and `+ 1` keep the harness's distinct values distinct, so a unique index still
+    // holds; both stay valid across the type changes the edits make (strings stay strings,
+    // numbers numbers).
+    let expression = match ty {
+        Ty::Str(_) if spec.expression => Some(format!("lower({field})")),
+        Ty::Integer | Ty::Bigint | Ty::Decimal { .. } | Ty::Double if spec.expression => {
+            Some(format!("{field} + 1"))
+        }
+        _ => None,
+    };
+    let key = match (expression, spec.desc) {
+        (Some(e), true) => json!({"expression": e, "order": "desc"}),
+        (Some(e), false) => json!({"expression": e}),
+        (None, true) => json!({"field": field, "order": "desc", "nulls": "first"}),
+        (None, false) => json!(field),
     };
     let mut index = json!({"name": name, "fields": [key], "unique": unique});
+    if unique && spec.nulls_not_distinct {
+        index["nullsDistinct"] = json!(false);
+    }
     if spec.partial {
         index["where"] = json!("id > 0");
     }
@@ -689,7 +739,12 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             // The old index survives when its field does (under the field's new name).
             let j = ix.field % spec.fields.len();
             if let Some(field) = kept.get(&j) {
-                indexes.push(index_on("old1", field, &spec.fields[j].ty, ix));
+                let toggled = IndexSpec {
+                    expression: ix.expression != edits.toggle_expression,
+                    nulls_not_distinct: ix.nulls_not_distinct != edits.toggle_nulls_distinct,
+                    ..ix.clone()
+                };
+                indexes.push(index_on("old1", field, &spec.fields[j].ty, &toggled));
             }
         }
         if let Some(ix) = &edits.new_index {
@@ -700,6 +755,7 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             computed: spec.extras.computed && !edits.drop_computed,
             check: spec.extras.check != edits.toggle_check,
             refers: spec.extras.refers,
+            deferrable: spec.extras.deferrable != edits.toggle_deferrable,
             described: spec.extras.described != edits.toggle_description,
         };
         survivors.insert(i, new_objects.len());
@@ -920,7 +976,42 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
             }
         }
         let text = new.to_string();
+        // An index or foreign key option that differs between the versions of a kept object.
+        let toggled = |differs: &dyn Fn(&PhysicalObject, &PhysicalObject) -> bool| {
+            old_model
+                .objects
+                .iter()
+                .any(|(name, o)| new_model.objects.get(name).is_some_and(|n| differs(o, n)))
+        };
+        let old1 = |o: &PhysicalObject| o.indexes.iter().find(|i| i.logical == "old1").cloned();
+        let key_toggled = |o: &PhysicalObject, n: &PhysicalObject| {
+            o.foreign_keys.first().map(|k| k.deferrable)
+                != n.foreign_keys.first().map(|k| k.deferrable)
+                && !o.foreign_keys.is_empty()
+                && !n.foreign_keys.is_empty()
+        };
         for (kind, found) in [
+            (
+                "expression index",
+                text.contains("\"fields\":[{\"expression\""),
+            ),
+            ("nulls not distinct", text.contains("nullsDistinct")),
+            ("deferrable foreign key", text.contains("initiallyDeferred")),
+            (
+                "expression index toggled",
+                toggled(&|o, n| match (old1(o), old1(n)) {
+                    (Some(a), Some(b)) => a.has_expression() != b.has_expression(),
+                    _ => false,
+                }),
+            ),
+            (
+                "nullsDistinct toggled",
+                toggled(&|o, n| match (old1(o), old1(n)) {
+                    (Some(a), Some(b)) => a.nulls_distinct != b.nulls_distinct,
+                    _ => false,
+                }),
+            ),
+            ("deferrable toggled", toggled(&key_toggled)),
             ("renamed object", text.contains("\"R")),
             ("renamed field", text.contains("\"b")),
             ("new object", text.contains("\"N1\"")),
@@ -1000,6 +1091,12 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
         "description",
         "sorted index",
         "partial index",
+        "expression index",
+        "nulls not distinct",
+        "deferrable foreign key",
+        "expression index toggled",
+        "nullsDistinct toggled",
+        "deferrable toggled",
     ] {
         assert!(
             seen.get(kind).copied().unwrap_or(0) > 5,

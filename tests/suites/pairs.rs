@@ -87,6 +87,7 @@ async fn every_schema_feature_pair_that_fails_is_undone_to_the_old_version() {
         "drop_check_and_foreign_key",
         "described_things_rebuilt",
         "index_options",
+        "index_keys",
         "narrowing",
     ] {
         let case = root.join(pair);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::column_default::ColumnDefault;
 use crate::comment::CommentTarget;
-use crate::constraint::{PhysicalCheck, PhysicalForeignKey};
+use crate::constraint::{Deferrable, PhysicalCheck, PhysicalForeignKey};
 use crate::field_type::FieldType;
 use crate::identity::AutoIncrement;
 use crate::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject, PhysicalView};
@@ -144,6 +144,13 @@ pub enum Change {
         object: Name,
         key: PhysicalForeignKey,
     },
+    /// A foreign key whose only change is when it is checked: altered in place (PostgreSQL
+    /// `ALTER CONSTRAINT`, no scan), `from` being its old deferrability.
+    AlterForeignKey {
+        object: Name,
+        key: PhysicalForeignKey,
+        from: Option<Deferrable>,
+    },
     /// Sets (or, with `None`, removes) the comment of a namespace, table, view, column, index
     /// or constraint.
     SetComment {
@@ -183,6 +190,7 @@ impl Change {
             Change::DropCheck { .. } => "dropCheck",
             Change::AddForeignKey { .. } => "addForeignKey",
             Change::DropForeignKey { .. } => "dropForeignKey",
+            Change::AlterForeignKey { .. } => "alterForeignKey",
             Change::SetComment { .. } => "setComment",
         }
     }
@@ -223,7 +231,9 @@ impl Change {
             Change::AddCheck { object, check, .. } | Change::DropCheck { object, check } => {
                 format!("{}.{}", object.logical, check.logical)
             }
-            Change::AddForeignKey { object, key, .. } | Change::DropForeignKey { object, key } => {
+            Change::AddForeignKey { object, key, .. }
+            | Change::DropForeignKey { object, key }
+            | Change::AlterForeignKey { object, key, .. } => {
                 format!("{}.{}", object.logical, key.logical)
             }
             Change::SetComment { target, .. } => target.logical(),

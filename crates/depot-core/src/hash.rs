@@ -538,13 +538,22 @@ fn write_index<O: Out>(out: &mut O, index: &Index) {
         include,
         method,
         description,
+        nulls_distinct,
+        deferrable,
     } = index;
     let mut o = Obj::new(out);
+    // `deferrable` and `nullsDistinct` are written only when present: a package without them
+    // keeps the hash it had before they existed.
+    if let Some(d) = deferrable {
+        write_serialized(o.key("deferrable"), d);
+    }
     if let Some(d) = description {
         write_str(o.key("description"), d);
     }
     if fields.iter().all(|f| matches!(f, IndexField::Name(_))) {
-        write_array(o.key("fields"), fields, |out, f| write_str(out, f.field()));
+        write_array(o.key("fields"), fields, |out, f| {
+            write_str(out, f.field().unwrap_or_default())
+        });
     } else {
         write_serialized(o.key("fields"), fields);
     }
@@ -555,6 +564,9 @@ fn write_index<O: Out>(out: &mut O, index: &Index) {
         write_str(o.key("method"), m.name());
     }
     write_str(o.key("name"), name);
+    if let Some(n) = nulls_distinct {
+        write_bool(o.key("nullsDistinct"), *n);
+    }
     write_bool(o.key("unique"), *unique);
     if let Some(w) = where_clause {
         write_str(o.key("where"), w);

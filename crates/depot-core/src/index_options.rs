@@ -56,12 +56,26 @@ impl IndexMethod {
 }
 
 /// IndexField is one key of a package's index: a field name (normalized to a plain string when
-/// it has no order or nulls), or `{"field": ..., "order": ..., "nulls": ...}`.
+/// it has no order or nulls), `{"field": ..., "order": ..., "nulls": ...}`, or an expression
+/// over the row's fields, `{"expression": ..., "order": ..., "nulls": ...}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum IndexField {
     Name(String),
     Sorted(SortedField),
+    Expression(ExpressionKey),
+}
+
+/// ExpressionKey is an index key computed from the row: one SQL expression in logical names
+/// (`lower(email)`), with its order and nulls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpressionKey {
+    pub expression: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls: Option<NullsOrder>,
 }
 
 /// SortedField is an index key with its order and nulls.
@@ -76,11 +90,20 @@ pub struct SortedField {
 }
 
 impl IndexField {
-    /// The logical field the key indexes.
-    pub fn field(&self) -> &str {
+    /// The logical field the key indexes; `None` for an expression key.
+    pub fn field(&self) -> Option<&str> {
         match self {
-            IndexField::Name(name) => name,
-            IndexField::Sorted(s) => &s.field,
+            IndexField::Name(name) => Some(name),
+            IndexField::Sorted(s) => Some(&s.field),
+            IndexField::Expression(_) => None,
+        }
+    }
+
+    /// The key's expression in logical names, for an expression key.
+    pub fn expression(&self) -> Option<&str> {
+        match self {
+            IndexField::Expression(e) => Some(&e.expression),
+            IndexField::Name(_) | IndexField::Sorted(_) => None,
         }
     }
 
@@ -91,6 +114,10 @@ impl IndexField {
             IndexField::Sorted(s) => KeySort {
                 order: s.order,
                 nulls: s.nulls,
+            },
+            IndexField::Expression(e) => KeySort {
+                order: e.order,
+                nulls: e.nulls,
             },
         }
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::column_default::FieldDefault;
-use crate::constraint::{Check, ForeignKey};
+use crate::constraint::{Check, Deferrable, ForeignKey};
 use crate::field_type::FieldType;
 use crate::identity::AutoIncrement;
 use crate::index_options::{IndexField, IndexMethod};
@@ -105,12 +105,24 @@ pub struct Index {
     pub method: Option<IndexMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `Some(false)` for a unique index on which nulls are equal (`NULLS NOT DISTINCT`); the
+    /// default (`true`) is normalized away, so that it is hashed only when it says something.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_distinct: Option<bool>,
+    /// When a unique index is checked within a transaction (it becomes a UNIQUE constraint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<Deferrable>,
 }
 
 impl Index {
-    /// The logical fields of the index's keys, in key order.
+    /// The logical fields of the index's plain (non-expression) keys, in key order.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().map(IndexField::field)
+        self.fields.iter().filter_map(IndexField::field)
+    }
+
+    /// Whether a key of the index is an expression.
+    pub fn has_expression(&self) -> bool {
+        self.fields.iter().any(|f| f.expression().is_some())
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::column_default::ColumnDefault;
-use crate::constraint::{PhysicalCheck, PhysicalForeignKey};
+use crate::constraint::{Deferrable, PhysicalCheck, PhysicalForeignKey};
 use crate::field_type::FieldType;
 use crate::identity::AutoIncrement;
 use crate::index_options::{IndexMethod, KeySort};
@@ -98,6 +98,51 @@ pub struct PhysicalIndex {
     pub method: Option<IndexMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Per key (same length as `columns`) when a key is an expression: its SQL in physical,
+    /// quoted names (the key's `columns` entry is then empty). Empty when every key is a column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expressions: Vec<Option<String>>,
+    /// `Some(false)`: nulls are equal in this unique index (`NULLS NOT DISTINCT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_distinct: Option<bool>,
+    /// A deferrable unique index: built as an index, then attached as a UNIQUE constraint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferrable: Option<Deferrable>,
+}
+
+impl PhysicalIndex {
+    /// The index's keys in order: a column name, or an expression's physical SQL.
+    pub fn keys(&self) -> impl Iterator<Item = IndexKey<'_>> {
+        self.columns.iter().enumerate().map(|(i, column)| {
+            match self.expressions.get(i).and_then(Option::as_deref) {
+                Some(sql) => IndexKey::Expression(sql),
+                None => IndexKey::Column(column),
+            }
+        })
+    }
+
+    /// Whether a key is an expression.
+    pub fn has_expression(&self) -> bool {
+        self.expressions.iter().any(Option::is_some)
+    }
+
+    /// The columns of the keys that are columns (no expression), in key order.
+    pub fn key_columns(&self) -> Vec<String> {
+        self.keys()
+            .filter_map(|k| match k {
+                IndexKey::Column(c) => Some(c.to_string()),
+                IndexKey::Expression(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// IndexKey is one key of a physical index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKey<'a> {
+    Column(&'a str),
+    /// An expression in physical, quoted names.
+    Expression(&'a str),
 }
 
 /// PhysicalView is a view whose SQL is already rewritten to physical, quoted names.
@@ -190,6 +235,9 @@ impl PhysicalIndex {
         self.include.clone_from(&source.include);
         self.method = source.method;
         self.comment.clone_from(&source.comment);
+        self.expressions.clone_from(&source.expressions);
+        self.nulls_distinct = source.nulls_distinct;
+        self.deferrable = source.deferrable;
     }
 }
 

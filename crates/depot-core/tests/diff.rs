@@ -906,3 +906,77 @@ fn star_views_are_recreated_when_their_table_gains_a_column() {
         ]
     );
 }
+
+#[test]
+fn index_expressions_nulls_distinct_and_deferrable_rebuild_and_a_foreign_keys_deferrable_alters() {
+    use depot_core::constraint::Deferrable;
+    let old = model(
+        vec![
+            dog().index("byName", &["name"], true),
+            object(
+                "Toy",
+                vec![col("id", FieldType::Uuid), col("dogId", FieldType::Uuid)],
+            )
+            .key(&["id"])
+            .fk("byDog", &["dogId"], "Dog", &["id"]),
+        ],
+        vec![],
+    );
+    assert_eq!(changes(&old, &old), Vec::<String>::new());
+    let with = |edit: &dyn Fn(&mut PhysicalModel)| {
+        let mut m = old.clone();
+        edit(&mut m);
+        m
+    };
+    // Each option of the unique index rebuilds it (and so the keys that reference its table).
+    let rebuilt = [
+        "dropForeignKey Toy.byDog",
+        "dropIndex Dog.byName",
+        "createIndex Dog.byName",
+        "addForeignKey Toy.byDog",
+    ];
+    fn expression(m: &mut PhysicalModel) {
+        let ix = &mut m.objects.get_mut("Dog").unwrap().indexes[0];
+        ix.columns = vec![String::new()];
+        ix.expressions = vec![Some("lower(\"name\")".into())];
+    }
+    fn nulls_not_distinct(m: &mut PhysicalModel) {
+        m.objects.get_mut("Dog").unwrap().indexes[0].nulls_distinct = Some(false);
+    }
+    fn deferrable(m: &mut PhysicalModel) {
+        m.objects.get_mut("Dog").unwrap().indexes[0].deferrable =
+            Some(depot_core::constraint::Deferrable::InitiallyDeferred);
+    }
+    let edits: [fn(&mut PhysicalModel); 3] = [expression, nulls_not_distinct, deferrable];
+    for edit in edits {
+        assert_eq!(changes(&old, &with(&edit)), rebuilt);
+        assert_eq!(changes(&with(&edit), &old), rebuilt);
+    }
+    // A changed expression rebuilds too.
+    let lower = with(&|m| {
+        let ix = &mut m.objects.get_mut("Dog").unwrap().indexes[0];
+        ix.columns = vec![String::new()];
+        ix.expressions = vec![Some("lower(\"name\")".into())];
+    });
+    let upper = with(&|m| {
+        let ix = &mut m.objects.get_mut("Dog").unwrap().indexes[0];
+        ix.columns = vec![String::new()];
+        ix.expressions = vec![Some("upper(\"name\")".into())];
+    });
+    assert_eq!(changes(&lower, &upper), rebuilt);
+    // A foreign key's deferrability alone is altered in place, both ways.
+    let deferred = with(&|m| {
+        m.objects.get_mut("Toy").unwrap().foreign_keys[0].deferrable =
+            Some(Deferrable::InitiallyDeferred)
+    });
+    assert_eq!(changes(&old, &deferred), ["alterForeignKey Toy.byDog"]);
+    assert_eq!(changes(&deferred, &old), ["alterForeignKey Toy.byDog"]);
+    let Ok(alter) = diff(Some(&deferred), &old) else {
+        panic!()
+    };
+    assert!(matches!(
+        &alter[..],
+        [Change::AlterForeignKey { from: Some(Deferrable::InitiallyDeferred), key, .. }]
+            if key.deferrable.is_none()
+    ));
+}

@@ -18,6 +18,7 @@ use depot_core::index_options::IndexMethod;
 use depot_core::physical::{PhysicalModel, PhysicalObject};
 use depot_deploy::Drift;
 
+use crate::drift_keys;
 use crate::introspect::{SchemaSnapshot, TableSnapshot};
 use crate::render::not_null_check_name;
 
@@ -239,14 +240,18 @@ fn compare_table(
             continue;
         };
         let columns: Vec<String> = found.columns.iter().map(|c| unquote(c)).collect();
-        if found.unique != index.unique || columns != index.columns || !found.valid {
+        let table_columns: Vec<&str> = live.columns.keys().map(String::as_str).collect();
+        if found.unique != index.unique
+            || !drift_keys::keys_match(&columns, index, &table_columns)
+            || !found.valid
+        {
             out.push(format!(
                 "table {table_name}: index {} is `{}`{}, expected {}({})",
                 index.physical,
                 found.definition,
                 if found.valid { "" } else { " (INVALID)" },
                 if index.unique { "unique " } else { "" },
-                index.columns.join(", ")
+                drift_keys::key_list(index)
             ));
         }
     }
@@ -285,6 +290,7 @@ fn compare_table(
             out,
         );
     }
+    drift_keys::key_options_drift(table_name, object, live, out);
     for name in live.indexes.keys() {
         if object.indexes.iter().all(|i| &i.physical != name) {
             out.push(format!(

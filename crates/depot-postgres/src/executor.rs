@@ -104,6 +104,17 @@ pub async fn run_plan(
     if !run.record_progress {
         tracing::warn!("no __admin.dataset_state table in this database: progress is not recorded");
     }
+    let too_old = crate::server_version::check(client, plan)
+        .await
+        .map_err(|e| run.failure(first_phase, &format!("{first_phase}-begin"), &e))?;
+    if let Some(message) = too_old {
+        return Err(RunFailure {
+            phase: first_phase,
+            step_id: String::new(),
+            message,
+            last_completed_phase: None,
+        });
+    }
     for phase in phases {
         let span = tracing::info_span!("phase", phase = phase.phase, name = %phase.name);
         run.phase(client, phase).instrument(span).await?;

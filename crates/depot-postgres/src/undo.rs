@@ -22,7 +22,8 @@ use depot_core::Change;
 
 use crate::dialect::quote_ident;
 use crate::render::{
-    default_sql, generated, index_sql, move_sequence_past_max, not_null_check_name, Build, Renderer,
+    alter_deferrable_sql, default_sql, generated, index_sql, move_sequence_past_max,
+    not_null_check_name, unique_constraint_sql, Build, Renderer,
 };
 use crate::sql_type::sql_type;
 
@@ -84,6 +85,11 @@ pub fn undo(
             "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
             table(&object.physical),
             id(&check.physical)
+        )],
+        Change::AlterForeignKey { object, key, from } => vec![alter_deferrable_sql(
+            &table(&object.physical),
+            &id(&key.physical),
+            *from,
         )],
         Change::AddForeignKey { object, key, .. } => vec![format!(
             "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
@@ -243,15 +249,38 @@ pub fn undo(
             id(to),
             id(from)
         )],
-        Change::CreateIndex { index, .. } => {
-            vec![format!(
+        Change::CreateIndex { object, index } => {
+            let mut statements = Vec::with_capacity(2);
+            // A deferrable unique index is a constraint: dropped as one (which drops its
+            // index), if the plan got as far as attaching it.
+            if index.deferrable.is_some() {
+                statements.push(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                    table(&object.physical),
+                    id(&index.physical)
+                ));
+            }
+            statements.push(format!(
                 "DROP INDEX CONCURRENTLY IF EXISTS {}",
                 table(&index.physical)
-            )]
+            ));
+            statements
         }
         Change::DropIndex { object, index } => {
+            // Its expressions and predicate name the old columns; a column renamed by the plan
+            // still has its new name when this runs (renames are undone later).
+            let renames = renamed_columns(before, object);
             let index = PhysicalIndex {
                 include: before.current_columns(object, &index.include),
+                expressions: index
+                    .expressions
+                    .iter()
+                    .map(|e| e.as_deref().map(|sql| rename_columns(sql, &renames)))
+                    .collect(),
+                where_sql: index
+                    .where_sql
+                    .as_deref()
+                    .map(|sql| rename_columns(sql, &renames)),
                 ..index.clone()
             };
             let mut statements = vec![index_sql(
@@ -260,6 +289,13 @@ pub fn undo(
                 &table(&object.physical),
                 Build::ConcurrentlyIfNotExists,
             )];
+            if let Some(deferrable) = index.deferrable {
+                statements.push(unique_constraint_sql(
+                    &table(&object.physical),
+                    &id(&index.physical),
+                    deferrable,
+                ));
+            }
             // Its comment went with it.
             if index.comment.is_some() {
                 statements.push(Renderer::new(change, ctx).comment_sql(

@@ -163,6 +163,7 @@ fn shop() -> PhysicalModel {
             include: vec!["customer_id".into()],
             method: None,
             comment: Some("orders still to ship".into()),
+            ..Default::default()
         },
         PhysicalIndex {
             logical: "byTag".into(),
@@ -1021,6 +1022,7 @@ async fn defaults_narrowing_and_index_options_apply_and_undo() {
         include: vec!["name".into()],
         method: Some(IndexMethod::Btree),
         comment: None,
+        ..PhysicalIndex::default()
     };
     let mut new = pets();
     new.objects.get_mut("Dog").unwrap().indexes = vec![index.clone()];

@@ -745,6 +745,7 @@ fn create_object_with_every_column_option_checks_and_index_options() {
         include: vec!["weight_kg".into()],
         method: Some(IndexMethod::Btree),
         comment: None,
+        ..Default::default()
     });
     object.indexes.push(PhysicalIndex {
         logical: "byTag".into(),
@@ -970,6 +971,7 @@ fn create_index_with_options_on_an_existing_table() {
             include: vec!["name".into(), "order".into()],
             method: Some(IndexMethod::Btree),
             comment: None,
+            ..Default::default()
         },
     }));
 }

@@ -30,12 +30,12 @@
 #![warn(clippy::wildcard_enum_match_arm)]
 
 use depot_core::change::Name;
-use depot_core::constraint::PhysicalCheck;
+use depot_core::constraint::{Deferrable, PhysicalCheck};
 use depot_core::dialect::{RenderContext, RenderError, StepDraft};
 use depot_core::field_type::{FieldType, TypeChange};
 use depot_core::identity::AutoIncrement;
 use depot_core::index_options::{NullsOrder, SortOrder};
-use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalObject};
+use depot_core::physical::{IndexKey, PhysicalColumn, PhysicalIndex, PhysicalObject};
 use depot_core::rename_reason::why_renamed;
 use depot_core::render_step::{ChangeRenderer, IdentifierRules};
 use depot_core::step_comment;
@@ -206,7 +206,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             ),
         )]),
         Change::CreateIndex { object, index } => Ok(vec![r.index(object, index)?]),
-        Change::DropIndex { object, index } => Ok(vec![if index.unique {
+        Change::DropIndex { object, index } => Ok(vec![if declared_unique(index) {
             r.step(
                 phase::RELAX,
                 format!(
@@ -361,13 +361,42 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             ),
         )]),
         Change::SetComment { target, comment } => Ok(vec![r.comment(target, comment.as_deref())?]),
+        // Snowflake's informational keys are declared again with their new deferrability
+        // (dropped, then added: neither checks a row).
+        Change::AlterForeignKey { object, key, .. } => {
+            let mut steps = render(
+                &Change::DropForeignKey {
+                    object: object.clone(),
+                    key: key.clone(),
+                },
+                ctx,
+            )?;
+            steps.extend(render(
+                &Change::AddForeignKey {
+                    object: object.clone(),
+                    key: key.clone(),
+                    existing: true,
+                },
+                ctx,
+            )?);
+            for step in &mut steps {
+                step.action = change.action().to_string();
+            }
+            Ok(steps)
+        }
     }
 }
 
-/// The options of an index Snowflake does not create, as the note records them: per-key order
-/// and nulls, `where`, `include`, method. Empty when it has none.
+/// The options of an index Snowflake does not create, as the note records them: expression
+/// keys, per-key order and nulls, `where`, `include`, method, `nullsDistinct` and `deferrable`
+/// (Snowflake neither enforces a unique constraint nor defers one). Empty when it has none.
 fn index_options(index: &PhysicalIndex) -> String {
     let mut parts = Vec::new();
+    for (i, key) in index.keys().enumerate() {
+        if let IndexKey::Expression(sql) = key {
+            parts.push(format!("key {} the expression ({sql})", i + 1));
+        }
+    }
     for (column, sort) in index.columns.iter().zip(&index.sort) {
         let mut key = String::new();
         if let Some(order) = sort.order {
@@ -383,8 +412,25 @@ fn index_options(index: &PhysicalIndex) -> String {
             });
         }
         if !key.is_empty() {
+            let column = if column.is_empty() {
+                "the expression"
+            } else {
+                column
+            };
             parts.push(format!("{column}{key}"));
         }
+    }
+    if index.nulls_distinct == Some(false) {
+        parts.push("nulls not distinct".to_string());
+    }
+    match index.deferrable {
+        Some(Deferrable::InitiallyImmediate) => {
+            parts.push("deferrable initially immediate".to_string());
+        }
+        Some(Deferrable::InitiallyDeferred) => {
+            parts.push("deferrable initially deferred".to_string());
+        }
+        None => {}
     }
     if let Some(method) = index.method {
         parts.push(format!("method {}", method.name()));
@@ -400,6 +446,13 @@ fn index_options(index: &PhysicalIndex) -> String {
     } else {
         format!(" with {}", parts.join("; "))
     }
+}
+
+/// Whether `index` is declared on Snowflake, as a UNIQUE constraint (informational): a unique
+/// index of columns. A unique index with an expression key has no constraint form there and is
+/// a note, as a plain index is.
+fn declared_unique(index: &PhysicalIndex) -> bool {
+    index.unique && !index.has_expression()
 }
 
 /// `text` on one line: a note is a `--` comment, which a line break would end (and what
@@ -431,6 +484,18 @@ impl<'a> std::ops::Deref for Renderer<'a> {
 impl Renderer<'_> {
     /// A step that only informs: its statement is a SQL comment, shown in the plan and its
     /// preview, never sent to Snowflake.
+    /// The keys of `index` as a note lists them: quoted columns, `(expression)`s.
+    fn key_list(&self, index: &PhysicalIndex) -> Result<String, RenderError> {
+        let mut keys = Vec::with_capacity(index.columns.len());
+        for key in index.keys() {
+            keys.push(match key {
+                IndexKey::Column(c) => self.id(c)?,
+                IndexKey::Expression(sql) => format!("({sql})"),
+            });
+        }
+        Ok(keys.join(", "))
+    }
+
     fn note(&self, phase: u32, note: String, comment: String) -> StepDraft {
         self.step(phase, format!("-- {}", one_line(&note)), one_line(&comment))
     }
@@ -497,7 +562,7 @@ impl Renderer<'_> {
                 self.column_list(&key.columns)?
             ));
         }
-        for index in object.indexes.iter().filter(|i| i.unique) {
+        for index in object.indexes.iter().filter(|i| declared_unique(i)) {
             lines.push(format!(
                 "CONSTRAINT {} UNIQUE ({})",
                 self.id(&index.physical)?,
@@ -512,7 +577,7 @@ impl Renderer<'_> {
         let unique: Vec<&str> = object
             .indexes
             .iter()
-            .filter(|i| i.unique)
+            .filter(|i| declared_unique(i))
             .map(|i| i.logical.as_str())
             .collect();
         let mut comment = step_comment::create_table(&object.physical, &object.logical);
@@ -523,7 +588,7 @@ impl Renderer<'_> {
             );
         }
         let mut steps = vec![self.step(phase::CREATE_OBJECTS, sql, comment)];
-        for index in object.indexes.iter().filter(|i| !i.unique) {
+        for index in object.indexes.iter().filter(|i| !declared_unique(i)) {
             steps.push(StepDraft {
                 action: "createIndex".to_string(),
                 target: format!("{}.{}", object.logical, index.logical),
@@ -548,7 +613,7 @@ impl Renderer<'_> {
     /// The step of an index on an existing table: a unique one is declared as a constraint, a
     /// plain one is a note.
     fn index(&self, object: &Name, index: &PhysicalIndex) -> Result<StepDraft, RenderError> {
-        if index.unique {
+        if declared_unique(index) {
             Ok(self.step(
                 phase::BUILD_INDEXES,
                 format!(
@@ -623,7 +688,7 @@ impl Renderer<'_> {
                  secondary indexes",
                 index.physical,
                 self.table(&object.physical)?,
-                self.column_list(&index.columns)?,
+                self.key_list(index)?,
                 index_options(index)
             ),
             format!(

@@ -71,6 +71,30 @@ pub fn undo(
         Change::SetComment { target, .. } => {
             restore_comment(ns, target, before).into_iter().collect()
         }
+        // Declared again as it was.
+        Change::AlterForeignKey { object, key, from } => {
+            let old = PhysicalForeignKey {
+                deferrable: *from,
+                ..key.clone()
+            };
+            let (referenced, referenced_columns) = referenced_now(before, &old);
+            let statement: Result<String, std::convert::Infallible> = add_foreign_key(
+                &table(&object.physical),
+                &old,
+                &before.current_columns(object, &old.columns),
+                &referenced,
+                &referenced_columns,
+                |name| Ok(id(name)),
+            );
+            vec![
+                format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    table(&object.physical),
+                    id(&key.physical)
+                ),
+                statement.unwrap_or_else(|never| match never {}),
+            ]
+        }
         Change::CreateObject { object } => {
             vec![format!("DROP TABLE IF EXISTS {}", table(&object.physical))]
         }
@@ -149,7 +173,7 @@ pub fn undo(
             )]
         }
         // Plain indexes are never built on Snowflake: nothing to reverse.
-        Change::CreateIndex { object, index } => match index.unique {
+        Change::CreateIndex { object, index } => match index.unique && !index.has_expression() {
             true => vec![format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
                 table(&object.physical),
@@ -157,7 +181,7 @@ pub fn undo(
             )],
             false => Vec::new(),
         },
-        Change::DropIndex { object, index } => match index.unique {
+        Change::DropIndex { object, index } => match index.unique && !index.has_expression() {
             true => vec![format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
                 table(&object.physical),

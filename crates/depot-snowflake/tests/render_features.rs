@@ -122,6 +122,7 @@ fn order_table() -> PhysicalObject {
             include: vec!["CUSTOMER_ID".to_string()],
             method: Some(IndexMethod::Btree),
             comment: Some("open orders first".to_string()),
+            ..PhysicalIndex::default()
         }],
         foreign_keys: vec![foreign_key()],
         checks: vec![check()],
@@ -327,6 +328,68 @@ fn changes() -> Vec<(&'static str, Change)> {
                     column: name("id", "ID"),
                 },
                 comment: None,
+            },
+        ),
+        (
+            "create a unique index of an expression (recorded: no constraint can hold it)",
+            Change::CreateIndex {
+                object: order(),
+                index: PhysicalIndex {
+                    logical: "oneRef".to_string(),
+                    physical: "ORDER_ONE_REF_IDX".to_string(),
+                    columns: vec![String::new(), "DAY".to_string()],
+                    expressions: vec![Some("LOWER(\"NOTE\")".to_string()), None],
+                    unique: true,
+                    sort: vec![
+                        KeySort {
+                            order: Some(SortOrder::Desc),
+                            nulls: None,
+                        },
+                        KeySort::default(),
+                    ],
+                    ..PhysicalIndex::default()
+                },
+            },
+        ),
+        (
+            "drop a unique index of an expression (nothing was declared)",
+            Change::DropIndex {
+                object: order(),
+                index: PhysicalIndex {
+                    logical: "oneRef".to_string(),
+                    physical: "ORDER_ONE_REF_IDX".to_string(),
+                    columns: vec![String::new()],
+                    expressions: vec![Some("LOWER(\"NOTE\")".to_string())],
+                    unique: true,
+                    ..PhysicalIndex::default()
+                },
+            },
+        ),
+        (
+            "create a deferrable unique index whose nulls are not distinct (declared; both \
+             recorded)",
+            Change::CreateIndex {
+                object: order(),
+                index: PhysicalIndex {
+                    logical: "byRef".to_string(),
+                    physical: "ORDER_BY_REF_IDX".to_string(),
+                    columns: vec!["REF".to_string()],
+                    unique: true,
+                    nulls_distinct: Some(false),
+                    deferrable: Some(Deferrable::InitiallyDeferred),
+                    ..PhysicalIndex::default()
+                },
+            },
+        ),
+        (
+            "a foreign key's deferrability changes (declared again)",
+            Change::AlterForeignKey {
+                object: order(),
+                key: PhysicalForeignKey {
+                    deferrable: Some(Deferrable::InitiallyDeferred),
+                    ..foreign_key()
+                },
+                from: None,
             },
         ),
         (

@@ -6,9 +6,9 @@
 //!   changed one is dropped and added again, a removed one dropped. A check changes when its
 //!   SQL or physical name does (a check over a renamed column is re-added: the diff compares
 //!   physical SQL and cannot tell a rename from a new expression). A foreign key changes when
-//!   its columns (followed through renames), its referenced schema or columns, its actions,
-//!   deferrability or physical name do; a new physical name of the referenced table alone is
-//!   followed by the engine and changes nothing.
+//!   its columns (followed through renames), its referenced schema or columns, its actions or
+//!   physical name do; a new physical name of the referenced table alone is followed by the
+//!   engine and changes nothing. A changed `deferrable` alone is altered in place.
 //! - A foreign key whose referenced table of this package rebuilds its keys (primary key or
 //!   unique index dropped) or retypes a column is dropped before and added after.
 
@@ -113,15 +113,22 @@ impl<'a> Differ<'a> {
                     continue;
                 };
                 paired.insert(&nk.logical);
-                let same = carry(&ok.columns) == nk.columns
+                let same_but_deferrable = carry(&ok.columns) == nk.columns
                     && ok.physical == nk.physical
                     && ok.references_logical == nk.references_logical
                     && ok.references_columns == nk.references_columns
                     && ok.on_delete == nk.on_delete
                     && ok.on_update == nk.on_update
-                    && ok.deferrable == nk.deferrable
                     && !self.keys_rebuilt.contains(nk.references_logical.as_str());
-                if same {
+                if same_but_deferrable {
+                    // Only when it is checked changes: altered in place, no rebuild.
+                    if ok.deferrable != nk.deferrable {
+                        self.changes.push(Change::AlterForeignKey {
+                            object: object.clone(),
+                            key: nk.clone(),
+                            from: ok.deferrable,
+                        });
+                    }
                     self.changes
                         .extend(comments::changed(target, &ok.comment, &nk.comment));
                 } else {

@@ -87,7 +87,7 @@ pub fn rank(change: &Change) -> u8 {
         Change::AddCheck { .. } => 145,
         Change::AddPrimaryKey { .. } => 150,
         // After every key and unique index it may reference.
-        Change::AddForeignKey { .. } => 155,
+        Change::AddForeignKey { .. } | Change::AlterForeignKey { .. } => 155,
         Change::CreateView { .. } => 160,
         // After what it describes exists.
         Change::SetComment { .. } => 165,

@@ -99,6 +99,7 @@ impl<'a> Differ<'a> {
                 | Change::DropCheck { .. }
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
+                | Change::AlterForeignKey { .. }
                 | Change::SetComment { .. } => {}
             }
         }
@@ -171,6 +172,7 @@ impl<'a> Differ<'a> {
                 | Change::DropCheck { .. }
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
+                | Change::AlterForeignKey { .. }
                 | Change::SetComment { .. } => {}
             }
         }
@@ -230,6 +232,7 @@ impl<'a> Differ<'a> {
                 | Change::DropCheck { .. }
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
+                | Change::AlterForeignKey { .. }
                 | Change::SetComment { .. } => {}
             }
         }

@@ -222,9 +222,14 @@ impl<'a> Differ<'a> {
                         .extend(comments::created(comment_target, &ni.comment));
                 }
                 Some(oi) => {
-                    // The predicate is compared as physical SQL: one over a renamed column is
-                    // rebuilt (the diff cannot tell a rename from a new predicate).
-                    let rebuilt = carry(&oi.columns).as_ref() != Some(&ni.columns)
+                    // The predicate and expression keys are compared as physical SQL: one over
+                    // a renamed column is rebuilt (the diff cannot tell a rename from a new
+                    // expression). A changed `nullsDistinct` or `deferrable` rebuilds too:
+                    // PostgreSQL alters neither on a unique index.
+                    let rebuilt = carry(&oi.key_columns()) != Some(ni.key_columns())
+                        || oi.expressions != ni.expressions
+                        || oi.nulls_distinct != ni.nulls_distinct
+                        || oi.deferrable != ni.deferrable
                         || oi.unique != ni.unique
                         || oi.sort != ni.sort
                         || oi.where_sql != ni.where_sql

@@ -205,10 +205,13 @@ struct Resolver<'d, 'p> {
 
 mod columns;
 mod constraints;
+mod index_expressions;
 mod limits;
 mod names;
 mod objects;
 mod views;
 
+#[cfg(test)]
+mod index_expression_tests;
 #[cfg(test)]
 mod tests;

@@ -111,6 +111,9 @@ impl<'p> Resolver<'_, 'p> {
             let uses_options = index.where_clause.is_some()
                 || !index.include.is_empty()
                 || index.method.is_some()
+                || index.has_expression()
+                || index.nulls_distinct.is_some()
+                || index.deferrable.is_some()
                 || index.fields.iter().any(|f| !f.sort().is_default());
             if uses_options {
                 self.refuse_feature(Feature::IndexOptions, || Loc::Index(name, i).at());
@@ -126,10 +129,15 @@ impl<'p> Resolver<'_, 'p> {
                     }
                 }
             });
+            let expressions = self.index_expressions(name, i, index, &scope);
             indexes.push(PhysicalIndex {
                 logical: index.name.clone(),
                 physical: index_name,
-                columns: index.field_names().map(physical_of).collect(),
+                columns: index
+                    .fields
+                    .iter()
+                    .map(|f| f.field().map(physical_of).unwrap_or_default())
+                    .collect(),
                 unique: index.unique,
                 sort: if index.fields.iter().all(|f| f.sort().is_default()) {
                     Vec::new()
@@ -140,6 +148,9 @@ impl<'p> Resolver<'_, 'p> {
                 include: index.include.iter().map(|f| physical_of(f)).collect(),
                 method: index.method,
                 comment: index.description.clone(),
+                expressions,
+                nulls_distinct: index.nulls_distinct,
+                deferrable: index.deferrable,
             });
         }
         let checks = self.checks(name, object, &physical, &scope);

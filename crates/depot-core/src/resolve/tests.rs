@@ -17,14 +17,14 @@ fn dataset(location: Value, schemas: Value) -> Dataset {
     parse_dataset(&raw).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn pg(schemas: Value) -> Dataset {
+pub(super) fn pg(schemas: Value) -> Dataset {
     dataset(
         json!({"type": "postgres", "name": "main", "host": "h", "port": 5432, "database": "app"}),
         schemas,
     )
 }
 
-fn sf(schemas: Value) -> Dataset {
+pub(super) fn sf(schemas: Value) -> Dataset {
     dataset(
         json!({"type": "snowflake", "name": "sf", "account": "acme", "database": "DB"}),
         schemas,
@@ -50,7 +50,7 @@ fn breeds() -> BTreeMap<String, DependencyModel> {
     )])
 }
 
-fn dogs() -> Value {
+pub(super) fn dogs() -> Value {
     json!({
         "Dog": {
             "kind": "object",
@@ -69,12 +69,12 @@ fn dogs() -> Value {
     })
 }
 
-fn resolved(d: &Dataset, dialect: TestDialect) -> PhysicalModel {
+pub(super) fn resolved(d: &Dataset, dialect: TestDialect) -> PhysicalModel {
     resolve(d, &dialect, &breeds()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// problems resolves, expecting failure, and gives (rule, path, message) triples.
-fn problems(d: &Dataset, dialect: TestDialect) -> Vec<(&'static str, String, String)> {
+pub(super) fn problems(d: &Dataset, dialect: TestDialect) -> Vec<(&'static str, String, String)> {
     match resolve(d, &dialect, &breeds()) {
         Ok(m) => panic!("expected problems, resolved: {m:#?}"),
         Err(ps) => {
@@ -641,6 +641,7 @@ fn every_key_of_a_real_schema_resolves_to_physical_names() {
             include: vec!["breed_id".into()],
             method: Some(IndexMethod::Btree),
             comment: Some("recent dogs".into()),
+            ..PhysicalIndex::default()
         }
     );
     assert!(

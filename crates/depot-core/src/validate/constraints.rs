@@ -255,11 +255,12 @@ fn read_reference<J: JsonValue>(
     })
 }
 
-fn read_deferrable<J: JsonValue>(
+/// read_deferrable reads the `deferrable` of a foreign key or a unique index (`what`).
+pub(super) fn read_deferrable<J: JsonValue>(
     r: &mut Reader,
     value: &J,
     at: &Place<'_>,
-    what: ConstraintWhat<'_>,
+    what: impl std::fmt::Display,
 ) -> Option<Deferrable> {
     match r.str(value, at, format_args!("`deferrable` of {what}"))? {
         "initiallyImmediate" => Some(Deferrable::InitiallyImmediate),

@@ -8,11 +8,12 @@ use crate::package::Index;
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 
+use super::index_keys;
 use super::names::{check_name, Joined};
 use super::object::{check_field_entries, Declared};
 use super::package::optional_string;
 
-const INDEX_KEYS: &[&str; 9] = &[
+pub(super) const INDEX_KEYS: &[&str; 9] = &[
     "name",
     "fields",
     "unique",
@@ -29,7 +30,7 @@ const KEY_KEYS: &[&str; 4] = &["field", "order", "nulls", "expression"];
 
 /// IndexWhat names an index in messages: `index `byName``, or `the index` without a name.
 #[derive(Clone, Copy)]
-struct IndexWhat<'a>(Option<&'a str>);
+pub(super) struct IndexWhat<'a>(pub(super) Option<&'a str>);
 
 impl fmt::Display for IndexWhat<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,26 +58,6 @@ pub(super) fn read_index<J: JsonValue>(
         check_name(r, &name_at, "index name", n);
     }
     let what = IndexWhat(name.as_deref());
-    for (key, given, why) in [
-        (
-            "nullsDistinct",
-            nulls_distinct,
-            "unique indexes treat nulls as distinct",
-        ),
-        (
-            "deferrable",
-            deferrable,
-            "unique indexes are checked immediately",
-        ),
-    ] {
-        if given.is_some() {
-            r.report(
-                &at.key(key),
-                rules::NOT_SUPPORTED_YET,
-                format!("`{key}` on {what} is not supported yet ({why}): remove it"),
-            );
-        }
-    }
     let fields_at = at.key("fields");
     let fields = r
         .require(
@@ -117,7 +98,7 @@ pub(super) fn read_index<J: JsonValue>(
         for (i, f) in list.iter().enumerate() {
             let is_key = fields
                 .as_ref()
-                .is_some_and(|keys| keys.iter().any(|k| k.field() == f));
+                .is_some_and(|keys| keys.iter().any(|k| k.field() == Some(f.as_str())));
             if is_key {
                 r.report(
                     &include_at.index(i).in_field(f),
@@ -144,6 +125,20 @@ pub(super) fn read_index<J: JsonValue>(
         }
     }
     let description = optional_string(r, description, at, "description");
+    let constraint = index_keys::read_unique_options(
+        r,
+        at,
+        what,
+        index_keys::UniqueOptions {
+            unique: unique.unwrap_or(false),
+            nulls_distinct,
+            deferrable,
+            keys: fields.as_deref(),
+            has_where: where_clause.as_ref().is_some_and(Option::is_some),
+            method: method.flatten(),
+        },
+    );
+    let (nulls_distinct, deferrable) = constraint?;
     (r.problems.len() == before).then_some(Index {
         name: name?,
         fields: fields?,
@@ -152,6 +147,8 @@ pub(super) fn read_index<J: JsonValue>(
         include: include?,
         method: method?,
         description: description?,
+        nulls_distinct,
+        deferrable,
     })
 }
 
@@ -211,7 +208,7 @@ fn read_keys<J: JsonValue>(
     let names: Vec<(usize, &str)> = positions
         .iter()
         .zip(&keys)
-        .map(|(i, k)| (*i, k.field()))
+        .filter_map(|(i, k)| Some((*i, k.field()?)))
         .collect();
     check_field_entries(r, at, &names, declared, what);
     (r.problems.len() == before).then_some(keys)
@@ -232,13 +229,14 @@ fn read_key<J: JsonValue>(
         format_args!("each key of {what} (a field name, or {{\"field\", \"order\", \"nulls\"}})"),
         KEY_KEYS,
     )?;
-    if expression.is_some() {
-        r.report(
-            &at.key("expression"),
-            rules::NOT_SUPPORTED_YET,
-            format!("{what} has an expression key, which is not supported yet: index fields by name (a computed field can hold the expression)"),
-        );
-        return None;
+    if let Some(expression) = expression {
+        let (order, nulls) = read_sort(r, order, nulls, at, what);
+        let expression = index_keys::read_expression_key(r, expression, field.is_some(), at, what);
+        return Some(index_keys::normalized_expression_key(
+            expression?,
+            order?,
+            nulls?,
+        ));
     }
     let field = r
         .require(
@@ -248,6 +246,21 @@ fn read_key<J: JsonValue>(
             format_args!("the indexed field of {what}"),
         )
         .and_then(|v| r.string(v, &at.key("field"), format_args!("`field` of {what}")));
+    let (order, nulls) = read_sort(r, order, nulls, at, what);
+    let (field, order, nulls) = (field?, order?, nulls?);
+    Some(normalized_key(field, order, nulls))
+}
+
+/// read_sort reads the `order` and `nulls` of an index key (each `Some(None)` when absent,
+/// `None` when wrong).
+#[allow(clippy::type_complexity)]
+fn read_sort<J: JsonValue>(
+    r: &mut Reader,
+    order: Option<&J>,
+    nulls: Option<&J>,
+    at: &Place<'_>,
+    what: IndexWhat<'_>,
+) -> (Option<Option<SortOrder>>, Option<Option<NullsOrder>>) {
     let order = match order {
         None => Some(None),
         Some(v) => read_choice(
@@ -272,8 +285,7 @@ fn read_key<J: JsonValue>(
         )
         .map(Some),
     };
-    let (field, order, nulls) = (field?, order?, nulls?);
-    Some(normalized_key(field, order, nulls))
+    (order, nulls)
 }
 
 /// read_choice reads `key` of an index key: one of `choices` by name.
@@ -310,12 +322,7 @@ fn normalized_key(
     order: Option<SortOrder>,
     nulls: Option<NullsOrder>,
 ) -> IndexField {
-    let default_nulls = match order {
-        Some(SortOrder::Desc) => NullsOrder::First,
-        Some(SortOrder::Asc) | None => NullsOrder::Last,
-    };
-    let order = order.filter(|o| *o == SortOrder::Desc);
-    let nulls = nulls.filter(|n| *n != default_nulls);
+    let (order, nulls) = normalized_sort(order, nulls);
     if order.is_none() && nulls.is_none() {
         IndexField::Name(field)
     } else {
@@ -326,6 +333,23 @@ fn normalized_key(
         })
     }
 }
+
+/// normalized_sort drops an order or nulls that is the engines' default (ascending; nulls last
+/// ascending and first descending).
+pub(super) fn normalized_sort(
+    order: Option<SortOrder>,
+    nulls: Option<NullsOrder>,
+) -> (Option<SortOrder>, Option<NullsOrder>) {
+    let default_nulls = match order {
+        Some(SortOrder::Desc) => NullsOrder::First,
+        Some(SortOrder::Asc) | None => NullsOrder::Last,
+    };
+    (
+        order.filter(|o| *o == SortOrder::Desc),
+        nulls.filter(|n| *n != default_nulls),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse_package;
@@ -384,24 +408,6 @@ mod tests {
     #[test]
     fn bad_index_options_name_the_index_and_key() {
         let cases = [
-            (
-                json!({"name": "a", "fields": [{"expression": "lower(name)"}]}),
-                rules::NOT_SUPPORTED_YET,
-                "schemas.Dog.indexes[0].fields[0].expression",
-                "not supported yet",
-            ),
-            (
-                json!({"name": "a", "fields": ["name"], "unique": true, "nullsDistinct": false}),
-                rules::NOT_SUPPORTED_YET,
-                "schemas.Dog.indexes[0].nullsDistinct",
-                "`nullsDistinct`",
-            ),
-            (
-                json!({"name": "a", "fields": ["name"], "deferrable": "initiallyDeferred"}),
-                rules::NOT_SUPPORTED_YET,
-                "schemas.Dog.indexes[0].deferrable",
-                "`deferrable`",
-            ),
             (
                 json!({"name": "a", "fields": [{"field": "name", "order": "up"}]}),
                 rules::INVALID_VALUE,

@@ -23,6 +23,7 @@ mod default;
 mod field;
 mod generated;
 mod index;
+mod index_keys;
 mod names;
 mod object;
 mod package;

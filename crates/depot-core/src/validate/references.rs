@@ -149,8 +149,32 @@ fn check_reference<J: JsonValue>(
             .indexes
             .iter()
             .filter(|ix| ix.unique && ix.where_clause.is_none())
+            .filter(|ix| !ix.has_expression() && ix.deferrable.is_none())
             .any(|ix| same_set(&mut ix.field_names()));
     if !is_key {
+        // A unique index of expressions, or a deferrable one, identifies a row too, but the
+        // engines do not let a foreign key reference it: say which index it would have been.
+        let unreferencable = target.indexes.iter().find(|ix| {
+            ix.unique
+                && ix.where_clause.is_none()
+                && (ix.has_expression() || ix.deferrable.is_some())
+                && ix
+                    .field_names()
+                    .all(|f| fk.references.fields.iter().any(|rf| rf == f))
+        });
+        if let Some(ix) = unreferencable {
+            r.report(
+                &fields_at,
+                rules::INVALID_FOREIGN_KEY,
+                format!(
+                    "{what} references ({}) of `{target_name}`, whose unique index `{}` {}: a foreign key references the primary key or a unique index of plain fields that is checked at once",
+                    Joined(&fk.references.fields),
+                    ix.name,
+                    if ix.has_expression() { "indexes an expression" } else { "is deferrable" },
+                ),
+            );
+            return;
+        }
         r.report(
             &fields_at,
             rules::INVALID_FOREIGN_KEY,

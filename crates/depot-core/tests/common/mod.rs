@@ -314,6 +314,7 @@ impl Dialect for TestDialect {
                 draft(phase::VALIDATE, change.action()),
             ]),
             Change::SetComment { .. } => one(phase::CREATE_VIEWS),
+            Change::AlterForeignKey { .. } => one(phase::ADD_CONSTRAINTS),
         }
     }
 }

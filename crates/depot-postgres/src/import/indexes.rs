@@ -1,9 +1,13 @@
-//! Secondary indexes from `pg_index`: key columns with their order and nulls, `include`,
-//! the predicate, the method. Expression keys and other kinds Depot cannot write are warnings.
+//! Secondary indexes from `pg_index`: key columns and expressions with their order and nulls,
+//! `include`, the predicate, the method, `NULLS NOT DISTINCT`, and the deferrability of the
+//! unique constraint an index backs. Kinds Depot cannot write are warnings.
 
 use std::collections::BTreeMap;
 
-use depot_core::index_options::{IndexField, IndexMethod, NullsOrder, SortOrder, SortedField};
+use depot_core::constraint::Deferrable;
+use depot_core::index_options::{
+    ExpressionKey, IndexField, IndexMethod, NullsOrder, SortOrder, SortedField,
+};
 use depot_core::package::Index;
 use tokio_postgres::Client;
 
@@ -31,9 +35,13 @@ pub async fn read_indexes(
                     (SELECT con.contype::text FROM pg_catalog.pg_constraint con \
                      WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid LIMIT 1), \
                     COALESCE((pg_catalog.to_jsonb(x) ->> 'indnullsnotdistinct')::boolean, false), \
-                    EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
-                            WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
-                              AND con.condeferrable) \
+                    COALESCE((SELECT CASE WHEN con.condeferred THEN 2 WHEN con.condeferrable \
+                                          THEN 1 ELSE 0 END \
+                              FROM pg_catalog.pg_constraint con \
+                              WHERE con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
+                              LIMIT 1), 0), \
+                    ARRAY(SELECT pg_catalog.pg_get_indexdef(x.indexrelid, k, true) \
+                          FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k) \
              FROM pg_catalog.pg_index x \
              JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
              JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
@@ -53,32 +61,26 @@ pub async fn read_indexes(
         };
         let what = format!("index {table}.{physical}");
         let constraint: Option<String> = row.get(9);
-        match constraint.as_deref() {
-            Some("x") => {
-                warnings.push(format!(
-                    "{what} backs an exclusion constraint, which Depot cannot express; skipped"
-                ));
-                continue;
-            }
-            Some("u") => warnings.push(format!(
+        if constraint.as_deref() == Some("x") {
+            warnings.push(format!(
+                "{what} backs an exclusion constraint, which Depot cannot express; skipped"
+            ));
+            continue;
+        }
+        // A deferrable unique index is deployed as a UNIQUE constraint: it round-trips.
+        let deferrable = match row.get::<_, i32>(11) {
+            2 => Some(Deferrable::InitiallyDeferred),
+            1 => Some(Deferrable::InitiallyImmediate),
+            _ => None,
+        };
+        if constraint.as_deref() == Some("u") && deferrable.is_none() {
+            warnings.push(format!(
                 "{what} backs a unique constraint; imported as a unique index (Depot creates \
-                 unique indexes, not constraints)"
-            )),
-            _ => {}
-        }
-        // Neither is in the package model yet (SPEC §1b names them): say what a deploy loses.
-        if row.get::<_, bool>(10) {
-            warnings.push(format!(
-                "{what} treats nulls as equal (NULLS NOT DISTINCT), which import does not write \
-                 yet; imported with distinct nulls"
+                 unique indexes, not constraints, unless they are deferrable)"
             ));
         }
-        if row.get::<_, bool>(11) {
-            warnings.push(format!(
-                "{what} is deferrable, which import does not write for unique keys yet; \
-                 imported as checked immediately"
-            ));
-        }
+        // `NULLS NOT DISTINCT` (PostgreSQL 15+; false on older servers, which lack the column).
+        let nulls_distinct = row.get::<_, bool>(10).then_some(false);
         let method: String = row.get(3);
         let Some(method) = IndexMethod::from_name(&method) else {
             warnings.push(format!(
@@ -89,12 +91,7 @@ pub async fn read_indexes(
         let key_count = usize::try_from(row.get::<_, i32>(4)).unwrap_or(0);
         let columns: Vec<String> = row.get(5);
         let options: Vec<i16> = row.get(6);
-        if columns.iter().any(String::is_empty) {
-            warnings.push(format!(
-                "{what} has an expression key, which import does not read yet; skipped"
-            ));
-            continue;
-        }
+        let key_definitions: Vec<String> = row.get(12);
         if let Some(column) = columns.iter().find(|c| renames.skipped.contains(*c)) {
             warnings.push(format!("{what} has the skipped column {column}; skipped"));
             continue;
@@ -107,6 +104,7 @@ pub async fn read_indexes(
                 .unwrap_or_else(|| physical.clone())
         };
         let mut fields = Vec::new();
+        let mut unreadable = None;
         for (position, column) in columns.iter().take(key_count).enumerate() {
             let option = options.get(position).copied().unwrap_or(0);
             // pg_index.indoption: bit 0 DESC, bit 1 NULLS FIRST (the default of DESC).
@@ -118,6 +116,19 @@ pub async fn read_indexes(
                 (true, false) => Some(NullsOrder::Last),
                 _ => None,
             };
+            // An expression key (`indkey` 0): its text per `pg_get_indexdef`, in logical names.
+            if column.is_empty() {
+                let text = key_definitions.get(position).map_or("", String::as_str);
+                match renames.expression(text) {
+                    Ok(expression) => fields.push(IndexField::Expression(ExpressionKey {
+                        expression,
+                        order,
+                        nulls,
+                    })),
+                    Err(e) => unreadable = Some(format!("its expression key {text} {e}")),
+                }
+                continue;
+            }
             let field = logical(column);
             fields.push(if order.is_none() && nulls.is_none() {
                 IndexField::Name(field)
@@ -128,6 +139,10 @@ pub async fn read_indexes(
                     nulls,
                 })
             });
+        }
+        if let Some(e) = unreadable {
+            warnings.push(format!("{what}: {e}; skipped"));
+            continue;
         }
         let predicate: Option<String> = row.get(7);
         let where_clause = match predicate.map(|p| renames.expression(&p)).transpose() {
@@ -154,6 +169,8 @@ pub async fn read_indexes(
             include: columns.iter().skip(key_count).map(logical).collect(),
             method: (method != IndexMethod::Btree).then_some(method),
             description: row.get(8),
+            nulls_distinct,
+            deferrable,
         });
     }
     Ok(out)

@@ -10,6 +10,21 @@ use depot_core::{phase, Hazard};
 
 use super::Renderer;
 
+/// `ALTER TABLE table ALTER CONSTRAINT name [NOT] DEFERRABLE [INITIALLY ..]`, with `table`
+/// qualified and `name` quoted: a foreign key's deferrability, set in place.
+pub fn alter_deferrable_sql(
+    table: &str,
+    constraint: &str,
+    deferrable: Option<Deferrable>,
+) -> String {
+    let when = match deferrable {
+        None => "NOT DEFERRABLE",
+        Some(Deferrable::InitiallyImmediate) => "DEFERRABLE INITIALLY IMMEDIATE",
+        Some(Deferrable::InitiallyDeferred) => "DEFERRABLE INITIALLY DEFERRED",
+    };
+    format!("ALTER TABLE {table} ALTER CONSTRAINT {constraint} {when}")
+}
+
 /// The words of a referential action, None for the default (NO ACTION, left out).
 fn action_sql(action: ReferentialAction) -> Option<&'static str> {
     match action {
@@ -61,6 +76,33 @@ impl Renderer<'_> {
             None => {}
         }
         Ok(sql)
+    }
+
+    /// A foreign key whose deferrability alone changes, altered in place: `ALTER CONSTRAINT`
+    /// changes the catalog only (a brief lock, no scan).
+    pub(super) fn alter_foreign_key(
+        &self,
+        object: &Name,
+        key: &PhysicalForeignKey,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        Ok(vec![self.step(
+            phase::ADD_CONSTRAINTS,
+            alter_deferrable_sql(
+                &self.table(&object.physical)?,
+                &self.id(&key.physical)?,
+                key.deferrable,
+            ),
+            format!(
+                "make foreign key {} of {} {} in place (a brief lock, no scan)",
+                key.physical,
+                object.physical,
+                match key.deferrable {
+                    None => "checked at once",
+                    Some(Deferrable::InitiallyImmediate) => "deferrable, initially immediate",
+                    Some(Deferrable::InitiallyDeferred) => "deferrable, initially deferred",
+                }
+            ),
+        )])
     }
 
     /// `ADD CONSTRAINT <definition>`: in one step on a new table (nothing to scan), else NOT

@@ -1,7 +1,9 @@
-//! Secondary indexes with their options: `USING method`, per-key order and nulls, `INCLUDE`,
-//! and a partial index's `WHERE`.
+//! Secondary indexes with their options: `USING method`, per-key order and nulls, expression
+//! keys, `INCLUDE`, `NULLS NOT DISTINCT`, a partial index's `WHERE`, and the UNIQUE constraint
+//! a deferrable unique index becomes.
 
 use depot_core::change::Name;
+use depot_core::constraint::Deferrable;
 use depot_core::dialect::{RenderError, StepDraft};
 use depot_core::index_options::{NullsOrder, SortOrder};
 use depot_core::physical::PhysicalIndex;
@@ -52,7 +54,16 @@ pub fn index_sql(
         if i > 0 {
             sql.push_str(", ");
         }
-        push_quoted_ident(&mut sql, column);
+        match index.expressions.get(i).and_then(Option::as_deref) {
+            // An expression key in its own parentheses, as PostgreSQL requires of any key that
+            // is not a bare column or function call.
+            Some(expression) => {
+                sql.push('(');
+                sql.push_str(expression);
+                sql.push(')');
+            }
+            None => push_quoted_ident(&mut sql, column),
+        }
         let sort = index.sort.get(i).copied().unwrap_or_default();
         match sort.order {
             Some(SortOrder::Desc) => sql.push_str(" DESC"),
@@ -75,6 +86,9 @@ pub fn index_sql(
         }
         sql.push(')');
     }
+    if index.nulls_distinct == Some(false) {
+        sql.push_str(" NULLS NOT DISTINCT");
+    }
     if let Some(predicate) = &index.where_sql {
         sql.push_str(" WHERE (");
         sql.push_str(predicate);
@@ -92,7 +106,7 @@ impl Renderer<'_> {
         build: Build,
     ) -> Result<String, RenderError> {
         self.id(&index.physical)?;
-        self.column_list(&index.columns)?;
+        self.column_list(&index.key_columns())?;
         self.column_list(&index.include)?;
         Ok(index_sql(index, &index.columns, table, build))
     }
@@ -107,7 +121,7 @@ impl Renderer<'_> {
             hazards.push(Hazard::ValidatesData);
         }
         let table = self.table(&object.physical)?;
-        Ok(vec![StepDraft {
+        let mut steps = vec![StepDraft {
             hazards,
             transactional: false,
             ..self.step(
@@ -125,6 +139,77 @@ impl Renderer<'_> {
                     }
                 ),
             )
-        }])
+        }];
+        // Attached with the primary keys built the same way, in the enforce phase.
+        steps.extend(self.attach_unique_constraint(object, index, phase::ENFORCE)?);
+        Ok(steps)
     }
+
+    /// The step that makes a deferrable unique index the UNIQUE constraint PostgreSQL checks
+    /// at commit (only a constraint can be deferred): `ADD CONSTRAINT .. UNIQUE USING INDEX`
+    /// takes the index already built (a brief lock, no scan) and keeps its name. None for
+    /// another index.
+    pub(super) fn attach_unique_constraint(
+        &self,
+        object: &Name,
+        index: &PhysicalIndex,
+        phase: u32,
+    ) -> Result<Option<StepDraft>, RenderError> {
+        let Some(deferrable) = index.deferrable else {
+            return Ok(None);
+        };
+        Ok(Some(self.step_for(
+            "attachUniqueConstraint",
+            format!("{}.{}", object.logical, index.logical),
+            phase,
+            unique_constraint_sql(
+                &self.table(&object.physical)?,
+                &self.id(&index.physical)?,
+                deferrable,
+            ),
+            format!(
+                "attach index {} as the deferrable unique constraint of {}.{} (a brief lock, no \
+                 scan)",
+                index.physical, object.logical, index.logical
+            ),
+        )))
+    }
+
+    /// The step that drops `index`: a deferrable unique index is dropped with its constraint.
+    pub(super) fn drop_index(
+        &self,
+        object: &Name,
+        index: &PhysicalIndex,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let sql = if index.deferrable.is_some() {
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                self.table(&object.physical)?,
+                self.id(&index.physical)?
+            )
+        } else {
+            format!("DROP INDEX {}", self.table(&index.physical)?)
+        };
+        Ok(vec![self.step(
+            phase::RELAX,
+            sql,
+            format!(
+                "drop index {}: {}.{} is removed, or rebuilt with other fields",
+                index.physical, object.logical, index.logical
+            ),
+        )])
+    }
+}
+
+/// `ALTER TABLE table ADD CONSTRAINT index UNIQUE USING INDEX index DEFERRABLE INITIALLY ..`,
+/// with `table` qualified and `index` quoted.
+pub fn unique_constraint_sql(table: &str, index: &str, deferrable: Deferrable) -> String {
+    format!(
+        "ALTER TABLE {table} ADD CONSTRAINT {index} UNIQUE USING INDEX {index} DEFERRABLE \
+         INITIALLY {}",
+        match deferrable {
+            Deferrable::InitiallyImmediate => "IMMEDIATE",
+            Deferrable::InitiallyDeferred => "DEFERRED",
+        }
+    )
 }

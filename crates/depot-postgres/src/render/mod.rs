@@ -24,9 +24,10 @@ use depot_core::step_comment;
 use depot_core::{phase, Change, Hazard};
 use sha2::{Digest, Sha256};
 
+pub use constraints::alter_deferrable_sql;
 pub use defaults::{default_sql, is_volatile};
 pub use identity::{generated, move_sequence_past_max};
-pub use indexes::{index_sql, Build};
+pub use indexes::{index_sql, unique_constraint_sql, Build};
 
 use crate::dialect::{push_quoted_ident, MAX_IDENTIFIER_BYTES};
 
@@ -146,14 +147,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             step_comment::rename_primary_key(object, from, to),
         )]),
         Change::CreateIndex { object, index } => r.create_index(object, index),
-        Change::DropIndex { object, index } => Ok(vec![r.step(
-            phase::RELAX,
-            format!("DROP INDEX {}", r.table(&index.physical)?),
-            format!(
-                "drop index {}: {}.{} is removed, or rebuilt with other fields",
-                index.physical, object.logical, index.logical
-            ),
-        )]),
+        Change::DropIndex { object, index } => r.drop_index(object, index),
         Change::RenameIndex { object, from, to } => Ok(vec![r.step(
             phase::RENAME,
             format!("ALTER INDEX {} RENAME TO {}", r.table(from)?, r.id(to)?),
@@ -210,6 +204,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             "foreign key",
         ),
         Change::SetComment { target, comment } => r.set_comment(target, comment.as_deref()),
+        Change::AlterForeignKey { object, key, .. } => r.alter_foreign_key(object, key),
     }
 }
 

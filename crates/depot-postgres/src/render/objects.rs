@@ -2,6 +2,7 @@
 //! primary key and the checks inline, then its indexes (instant on an empty table). Foreign keys
 //! come as changes of their own, once every table they join exists.
 
+use depot_core::change::Name;
 use depot_core::dialect::{RenderError, StepDraft};
 use depot_core::phase;
 use depot_core::physical::{PhysicalColumn, PhysicalObject};
@@ -122,6 +123,11 @@ impl Renderer<'_> {
                     .concat(),
                 ),
             );
+            let name = Name {
+                logical: object.logical.clone(),
+                physical: object.physical.clone(),
+            };
+            steps.extend(self.attach_unique_constraint(&name, index, phase::CREATE_OBJECTS)?);
         }
         Ok(steps)
     }

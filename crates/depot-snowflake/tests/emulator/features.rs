@@ -9,7 +9,7 @@
 use depot_core::change::Name;
 use depot_core::column_default::{ColumnDefault, PortableExpression};
 use depot_core::comment::CommentTarget;
-use depot_core::constraint::{PhysicalCheck, PhysicalForeignKey, ReferentialAction};
+use depot_core::constraint::{Deferrable, PhysicalCheck, PhysicalForeignKey, ReferentialAction};
 use depot_core::dialect::{Dialect, RenderContext};
 use depot_core::identity::AutoIncrement;
 use depot_core::physical::{PhysicalColumn, PhysicalKey, PhysicalModel, PhysicalObject};
@@ -325,7 +325,7 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
         references_columns: vec!["ID".to_string()],
         on_delete: ReferentialAction::Cascade,
         on_update: ReferentialAction::NoAction,
-        deferrable: None,
+        deferrable: Some(Deferrable::InitiallyDeferred),
         comment: None,
     };
     let check = PhysicalCheck {
@@ -344,6 +344,15 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
             object: order.clone(),
             key: key.clone(),
             existing: true,
+        },
+        // Its deferrability changes: declared again.
+        Change::AlterForeignKey {
+            object: order.clone(),
+            key: PhysicalForeignKey {
+                deferrable: Some(Deferrable::InitiallyImmediate),
+                ..key.clone()
+            },
+            from: key.deferrable,
         },
         Change::AddCheck {
             object: order.clone(),
@@ -390,12 +399,15 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
     assert_eq!(tables, vec![vec![s("ORDER"), s("An order row")]]);
     // fakesnow runs ALTER COLUMN ... COMMENT without keeping the comment: the column's
     // comment is checked by the snapshot only.
-    // The foreign key went to the shim (fakesnow cannot add one), exactly as rendered.
+    // The foreign key went to the shim (fakesnow cannot add one), exactly as rendered; then
+    // again, declared with its new deferrability.
     let answered = env.shim.answered_statements();
-    assert_eq!(answered.len(), 1, "{answered:?}");
+    assert_eq!(answered.len(), 2, "{answered:?}");
     assert!(answered[0].contains(
-        "FOREIGN KEY (CUSTOMER_ID) REFERENCES \"pairs\".CUSTOMER (ID) ON DELETE CASCADE"
+        "FOREIGN KEY (CUSTOMER_ID) REFERENCES \"pairs\".CUSTOMER (ID) ON DELETE CASCADE \
+         DEFERRABLE INITIALLY DEFERRED"
     ));
+    assert!(answered[1].ends_with("ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE"));
 
     for change in [
         Change::DropForeignKey {
@@ -415,7 +427,7 @@ async fn comments_foreign_keys_and_recorded_checks_run_and_keep_rows() {
     ] {
         run(&session, &change).await;
     }
-    assert!(env.shim.answered_statements()[1].ends_with("UNSET COMMENT"));
+    assert!(env.shim.answered_statements()[2].ends_with("UNSET COMMENT"));
     let rows = query(
         &session,
         &format!("SELECT ID::VARCHAR, CUSTOMER_ID::VARCHAR FROM \"{NAMESPACE}\".\"ORDER\""),
