@@ -189,8 +189,13 @@ pub fn undo(
                 "ALTER TABLE {} ALTER COLUMN {col} TYPE {old_type} USING {col}::{old_type}",
                 table(&object.physical)
             )];
-            // A narrowing dropped the default first: it comes back with the old type.
-            if from.change_to(to) == TypeChange::Narrowing {
+            // A narrowing dropped the default first: it comes back with the old type. A
+            // widening kept it, cast to the new type (`'x'::text`): set again, it reads as a
+            // fresh deploy of the old version has it (`'x'::character varying`).
+            let had_default = before
+                .column(object, column)
+                .is_some_and(|c| c.default.is_some());
+            if from.change_to(to) == TypeChange::Narrowing || had_default {
                 statements.push(
                     restore_default(before, object, column, &table(&object.physical)).map_err(
                         |message| RenderError {
