@@ -28,6 +28,7 @@ use serde_json::json;
 use crate::cli::{Cli, OutputFormat, PlanFormat};
 use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
 use crate::refusal::{InputSource, Refused};
+use crate::stdout_json::print_json;
 
 mod abandon_cloud;
 mod cloud_dataset;
@@ -83,7 +84,7 @@ pub fn validate(path: &Path) -> Result<()> {
         "objects": package.objects().count(),
         "views": package.views().count(),
     });
-    println!("{}", serde_json::to_string_pretty(&summary)?);
+    print_json(&summary)?;
     Ok(())
 }
 
@@ -129,7 +130,7 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
     };
     let plan = plan_migration(dialect, old.as_ref().map(|(_, m)| m), &new, header)?;
     match format {
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+        PlanFormat::Json => print_json(&plan)?,
         PlanFormat::Text => print!("{}", render_text(&plan)),
         PlanFormat::Sql => print!("{}", render_sql_script(&plan)),
     }
@@ -333,7 +334,7 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
             "state": state,
         }),
     };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    print_json(&out)?;
     Ok(())
 }
 
@@ -475,7 +476,7 @@ pub async fn get_dataset(
     let lock = session.is_locked(id).await?;
     let report = state_report(&state, lock);
     match format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => print!("{}", cloud_dataset::record_table(&report)),
     }
     Ok(())
@@ -523,6 +524,6 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
             "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after, "state": state,
         }),
     };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    print_json(&out)?;
     Ok(())
 }

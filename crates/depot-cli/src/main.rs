@@ -11,6 +11,7 @@ mod cloud_env;
 mod commands;
 mod dataset_file;
 mod refusal;
+mod stdout_json;
 
 use clap::Parser;
 use cli::{Cli, Command, LogFormat, PlanFormat};
