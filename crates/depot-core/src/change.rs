@@ -103,8 +103,18 @@ pub enum Change {
     CreateView {
         view: PhysicalView,
     },
+    /// Drops a view; `materialized`: a materialized view (its stored rows and indexes go too).
     DropView {
         view: Name,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        materialized: bool,
+    },
+    /// Recomputes the rows of a kept materialized view whose sources this migration changed.
+    /// `concurrently`: it has a unique index over plain columns and every row, so readers are
+    /// not blocked.
+    RefreshMaterializedView {
+        view: Name,
+        concurrently: bool,
     },
     /// An existing integer column starts numbering new rows from its sequence (which starts
     /// after the column's largest value).
@@ -183,6 +193,7 @@ impl Change {
             Change::RenameIndex { .. } => "renameIndex",
             Change::CreateView { .. } => "createView",
             Change::DropView { .. } => "dropView",
+            Change::RefreshMaterializedView { .. } => "refreshMaterializedView",
             Change::AddIdentity { .. } => "addIdentity",
             Change::DropIdentity { .. } => "dropIdentity",
             Change::SetIdentity { .. } => "setIdentity",
@@ -222,7 +233,9 @@ impl Change {
             }
             Change::RenameIndex { object, to, .. } => format!("{}.{}", object.logical, to),
             Change::CreateView { view } => view.logical.clone(),
-            Change::DropView { view } => view.logical.clone(),
+            Change::DropView { view, .. } | Change::RefreshMaterializedView { view, .. } => {
+                view.logical.clone()
+            }
             Change::AddIdentity { object, column, .. }
             | Change::DropIdentity { object, column }
             | Change::SetIdentity { object, column, .. } => {

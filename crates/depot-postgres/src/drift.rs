@@ -15,11 +15,11 @@
 use depot_core::field_type::FieldType;
 use depot_core::identity::AutoIncrement;
 use depot_core::index_options::IndexMethod;
-use depot_core::physical::{PhysicalModel, PhysicalObject};
+use depot_core::physical::{PhysicalModel, PhysicalObject, PhysicalView};
 use depot_deploy::Drift;
 
 use crate::drift_keys;
-use crate::introspect::{SchemaSnapshot, TableSnapshot};
+use crate::introspect::{SchemaSnapshot, TableSnapshot, ViewSnapshot};
 use crate::render::not_null_check_name;
 
 /// The differences between `live` (the namespace as it is) and `expected` (as deployed).
@@ -66,12 +66,20 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
                 "view {ns}.{} ({}) is missing",
                 view.physical, view.logical
             )),
-            Some(found) => compare_comment(
-                &format!("view {ns}.{}", view.physical),
-                &found.comment,
-                &view.comment,
-                &mut differences,
-            ),
+            Some(found) => {
+                compare_comment(
+                    &format!("view {ns}.{}", view.physical),
+                    &found.comment,
+                    &view.comment,
+                    &mut differences,
+                );
+                compare_materialized(
+                    &format!("{ns}.{}", view.physical),
+                    found,
+                    view,
+                    &mut differences,
+                );
+            }
         }
     }
     for name in live.views.keys() {
@@ -82,6 +90,59 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
         }
     }
     Drift { differences }
+}
+
+/// A view's kind (plain or materialized) and a materialized view's indexes: each expected one
+/// present with its uniqueness, and no other.
+fn compare_materialized(
+    view_name: &str,
+    live: &ViewSnapshot,
+    view: &PhysicalView,
+    out: &mut Vec<String>,
+) {
+    let kind = |materialized: bool| {
+        if materialized {
+            "a materialized view"
+        } else {
+            "a plain view"
+        }
+    };
+    if live.materialized != view.materialized {
+        out.push(format!(
+            "view {view_name} is {}, expected {}",
+            kind(live.materialized),
+            kind(view.materialized)
+        ));
+        return;
+    }
+    for index in &view.indexes {
+        match live.indexes.get(&index.physical) {
+            None => out.push(format!(
+                "materialized view {view_name}: index {} ({}) is missing",
+                index.physical, index.logical
+            )),
+            Some(found) if found.unique != index.unique || !found.valid => out.push(format!(
+                "materialized view {view_name}: index {} is `{}`, expected {}({})",
+                index.physical,
+                found.definition,
+                if index.unique { "unique " } else { "" },
+                drift_keys::key_list(index)
+            )),
+            Some(found) => compare_comment(
+                &format!("materialized view {view_name}: index {}", index.physical),
+                &found.comment,
+                &index.comment,
+                out,
+            ),
+        }
+    }
+    for name in live.indexes.keys() {
+        if view.indexes.iter().all(|i| &i.physical != name) {
+            out.push(format!(
+                "materialized view {view_name}: index {name} is not part of the deployed version"
+            ));
+        }
+    }
 }
 
 fn compare_table(

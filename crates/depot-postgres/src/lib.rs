@@ -16,6 +16,7 @@ pub mod introspect;
 pub mod keywords;
 pub mod lock;
 pub mod pg_error;
+pub mod refresh;
 pub mod retry;
 pub mod seeding;
 pub mod server_version;

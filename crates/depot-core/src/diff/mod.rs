@@ -89,6 +89,8 @@ pub fn rank(change: &Change) -> u8 {
         // After every key and unique index it may reference.
         Change::AddForeignKey { .. } | Change::AlterForeignKey { .. } => 155,
         Change::CreateView { .. } => 160,
+        // After the views it may read are recreated.
+        Change::RefreshMaterializedView { .. } => 162,
         // After what it describes exists.
         Change::SetComment { .. } => 165,
         Change::DropColumn { .. } => 170,

@@ -206,6 +206,8 @@ pub fn view(logical: &str, sql: &str, reads: &[(&str, &[&str])]) -> PhysicalView
         columns: BTreeMap::new(),
         comment: None,
         reads_every_column: Default::default(),
+        materialized: false,
+        indexes: Vec::new(),
     }
 }
 
@@ -303,7 +305,9 @@ impl Dialect for TestDialect {
                 ..draft(phase::BUILD_INDEXES, change.action())
             }]),
             Change::AddPrimaryKey { .. } => one(phase::ENFORCE),
-            Change::CreateView { .. } => one(phase::CREATE_VIEWS),
+            Change::CreateView { .. } | Change::RefreshMaterializedView { .. } => {
+                one(phase::CREATE_VIEWS)
+            }
             Change::DropView { .. } => one(phase::DROP_VIEWS),
             Change::DropForeignKey { .. }
             | Change::DropCheck { .. }
