@@ -51,6 +51,10 @@ const EMULATOR_CANNOT_RUN: &[(&str, &str)] = &[
         "narrowing",
         "the column copy's EXECUTE IMMEDIATE block (Snowflake Scripting)",
     ),
+    (
+        "materialized_view",
+        "DROP MATERIALIZED VIEW: DuckDB has no materialized views, and fakesnow fails the drop",
+    ),
 ];
 
 /// Pairs whose packages Snowflake refuses at validation (SPEC §1b features it cannot hold), and
