@@ -844,6 +844,21 @@ mod tests {
                 edit(&format!("{dog}/fields/name/description"), json!("the name")),
             ),
             (
+                "view kind materializedView",
+                edit(
+                    "/package/schemas/VaccinatedDog/kind",
+                    json!("materializedView"),
+                ),
+            ),
+            (
+                "materialized view indexes",
+                edit(
+                    "/package/schemas/VaccinatedDog",
+                    json!({"kind": "materializedView", "query": "SELECT id, name FROM Dog WHERE vaccinated",
+                           "indexes": [{"name": "byId", "fields": ["id"], "unique": true}]}),
+                ),
+            ),
+            (
                 "view description",
                 edit(
                     "/package/schemas/VaccinatedDog/description",
