@@ -96,7 +96,8 @@ async fn a_kept_materialized_view_is_refreshed_when_its_table_is_migrated() {
         .expect("rows written outside Depot");
     // Not yet visible: a materialized view holds the rows of its last refresh.
     assert_eq!(counts(&env).await.len(), 2);
-    let outcome = env.deploy(&seeded(&kennel(true))).await.expect("migrate");
+    // Without seeding: the migration's own refresh step shows the rows.
+    let outcome = env.deploy(&dataset(&kennel(true))).await.expect("migrate");
     let DeployOutcome::Deployed { plan, .. } = outcome else {
         panic!("no plan ran: {outcome:?}");
     };
@@ -197,5 +198,31 @@ async fn a_source_column_change_recreates_it_and_migrating_equals_a_fresh_deploy
 #[tokio::test]
 async fn a_failed_migration_of_materialized_views_is_undone() {
     let (old, new) = pair("materialized_view");
+    check_undo(&old, &new, 3).await;
+}
+
+/// Renamed through `previousNames`: renamed in place with its index, rows kept (no refresh,
+/// no recreation), and the result is the new version deployed fresh.
+#[tokio::test]
+async fn a_renamed_materialized_view_is_renamed_in_place_and_equals_a_fresh_deploy() {
+    let (old, new) = pair("rename_materialized_view");
+    let plan = check_pair(&old, &new, 3).await;
+    let sql: Vec<String> = plan
+        .steps()
+        .filter_map(|(_, s)| s.sql.clone())
+        .filter(|s| !s.starts_with("--"))
+        .collect();
+    assert!(
+        sql.contains(&"ALTER MATERIALIZED VIEW pairs.dog_ages RENAME TO ages_of_dogs".to_string())
+            && sql.contains(
+                &"ALTER INDEX pairs.dog_ages_by_id_idx RENAME TO ages_of_dogs_by_id_idx"
+                    .to_string()
+            ),
+        "{sql:#?}"
+    );
+    assert!(
+        !plan.steps().any(|(_, s)| s.action == "dropView"),
+        "{sql:#?}"
+    );
     check_undo(&old, &new, 3).await;
 }

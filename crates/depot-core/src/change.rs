@@ -109,6 +109,14 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         materialized: bool,
     },
+    /// A materialized view renamed through `previousNames` (its rows stay), with its indexes,
+    /// whose generated names follow it: `indexes` are (old, new) physical names.
+    RenameMaterializedView {
+        from: Name,
+        to: Name,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        indexes: Vec<(String, String)>,
+    },
     /// Recomputes the rows of a kept materialized view whose sources this migration changed.
     /// `concurrently`: it has a unique index over plain columns and every row, so readers are
     /// not blocked.
@@ -194,6 +202,7 @@ impl Change {
             Change::CreateView { .. } => "createView",
             Change::DropView { .. } => "dropView",
             Change::RefreshMaterializedView { .. } => "refreshMaterializedView",
+            Change::RenameMaterializedView { .. } => "renameView",
             Change::AddIdentity { .. } => "addIdentity",
             Change::DropIdentity { .. } => "dropIdentity",
             Change::SetIdentity { .. } => "setIdentity",
@@ -212,7 +221,9 @@ impl Change {
             Change::CreateNamespace { namespace } => namespace.clone(),
             Change::CreateObject { object } => object.logical.clone(),
             Change::DropObject { object } => object.logical.clone(),
-            Change::RenameObject { to, .. } => to.logical.clone(),
+            Change::RenameObject { to, .. } | Change::RenameMaterializedView { to, .. } => {
+                to.logical.clone()
+            }
             Change::AddColumn { object, column } => {
                 format!("{}.{}", object.logical, column.logical)
             }

@@ -166,6 +166,22 @@ pub fn undo(
             table(&to.physical),
             id(&from.physical)
         )],
+        // Reversed in reverse order: the indexes, then the view (each only if renamed).
+        Change::RenameMaterializedView { from, to, indexes } => {
+            let mut statements: Vec<String> = indexes
+                .iter()
+                .rev()
+                .map(|(old, new)| {
+                    format!("ALTER INDEX IF EXISTS {} RENAME TO {}", table(new), id(old))
+                })
+                .collect();
+            statements.push(format!(
+                "ALTER MATERIALIZED VIEW IF EXISTS {} RENAME TO {}",
+                table(&to.physical),
+                id(&from.physical)
+            ));
+            statements
+        }
         Change::AddColumn { object, column } => vec![format!(
             "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
             table(&object.physical),

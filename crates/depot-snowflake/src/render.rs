@@ -269,6 +269,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             materialized: true,
         } => r.drop_materialized_view(view),
         Change::RefreshMaterializedView { view, .. } => Ok(vec![r.refresh_materialized_view(view)]),
+        Change::RenameMaterializedView { from, to, .. } => r.rename_materialized_view(from, to),
         Change::DropView {
             view,
             materialized: false,

@@ -109,6 +109,11 @@ pub fn undo(
             table(&to.physical),
             table(&from.physical)
         )],
+        Change::RenameMaterializedView { from, to, .. } => vec![format!(
+            "ALTER MATERIALIZED VIEW {} RENAME TO {}",
+            table(&to.physical),
+            table(&from.physical)
+        )],
         Change::AddColumn { object, column } => vec![format!(
             "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
             table(&object.physical),

@@ -67,7 +67,7 @@ pub fn rank(change: &Change) -> u8 {
         Change::CreateNamespace { .. } => 0,
         Change::DropView { .. } => 10,
         Change::CreateObject { .. } => 20,
-        Change::RenameObject { .. } => 30,
+        Change::RenameObject { .. } | Change::RenameMaterializedView { .. } => 30,
         Change::RenameColumn { .. } => 40,
         Change::RenamePrimaryKey { .. } | Change::RenameIndex { .. } => 50,
         // A foreign key goes before the key, index, column or table it joins.

@@ -73,6 +73,10 @@ impl<'a> Differ<'a> {
                     taken.extend(object.indexes.iter().map(|i| (i.physical.as_str(), c)));
                 }
                 Change::RenameObject { to, .. } => taken.push((&to.physical, c)),
+                Change::RenameMaterializedView { to, indexes, .. } => {
+                    taken.push((&to.physical, c));
+                    taken.extend(indexes.iter().map(|(_, to)| (to.as_str(), c)));
+                }
                 Change::RenameIndex { to, .. } | Change::RenamePrimaryKey { to, .. } => {
                     taken.push((to, c))
                 }
@@ -154,6 +158,12 @@ impl<'a> Differ<'a> {
                     }
                 }
                 Change::RenameObject { from, .. } => free(&from.physical, c, "renamed"),
+                Change::RenameMaterializedView { from, indexes, .. } => {
+                    free(&from.physical, c, "renamed");
+                    for (old, _) in indexes {
+                        free(old, c, "renamed");
+                    }
+                }
                 Change::RenameIndex { from, .. } | Change::RenamePrimaryKey { from, .. } => {
                     free(from, c, "renamed")
                 }
@@ -227,6 +237,7 @@ impl<'a> Differ<'a> {
                 Change::CreateNamespace { .. }
                 | Change::CreateObject { .. }
                 | Change::DropObject { .. }
+                | Change::RenameMaterializedView { .. }
                 | Change::RenameObject { .. }
                 | Change::AlterColumnType { .. }
                 | Change::SetNotNull { .. }

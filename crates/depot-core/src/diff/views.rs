@@ -2,6 +2,7 @@
 //! they read.
 
 use super::*;
+use crate::physical::PhysicalIndex;
 
 impl<'a> Differ<'a> {
     /// Views: every old view that goes away or must be recreated is dropped first (dependents
@@ -41,10 +42,11 @@ impl<'a> Differ<'a> {
                 None => true,
                 Some(n) => {
                     let nv = &self.new.views[*n];
+                    let renamed = nv.physical != ov.physical;
                     nv.sql != ov.sql
-                        || nv.physical != ov.physical
+                        || (renamed && !renames_in_place(ov, nv))
                         || nv.materialized != ov.materialized
-                        || nv.indexes != ov.indexes
+                        || (!renamed && nv.indexes != ov.indexes)
                         || self.reads_touched(ov)
                 }
             };
@@ -109,6 +111,19 @@ impl<'a> Differ<'a> {
                 continue;
             }
             let (ov, nv) = (&self.old.views[*o], &self.new.views[*n]);
+            if nv.physical != ov.physical {
+                self.changes.push(Change::RenameMaterializedView {
+                    from: name_of_view(ov),
+                    to: name_of_view(nv),
+                    indexes: ov
+                        .indexes
+                        .iter()
+                        .zip(&nv.indexes)
+                        .filter(|(o, n)| o.physical != n.physical)
+                        .map(|(o, n)| (o.physical.clone(), n.physical.clone()))
+                        .collect(),
+                });
+            }
             if nv.materialized && nv.reads.keys().any(|r| migrated.contains(r.as_str())) {
                 self.changes.push(Change::RefreshMaterializedView {
                     view: name_of_view(nv),
@@ -164,6 +179,24 @@ impl<'a> Differ<'a> {
                     .any(|f| self.touched_fields.contains(&(object.as_str(), f.as_str())))
         })
     }
+}
+
+/// Whether a materialized view renamed through `previousNames` keeps its rows: renamed in
+/// place (with its indexes, whose generated names follow it) when nothing else about it
+/// changes. A plain view is recreated under its new name (it holds no rows).
+fn renames_in_place(old: &PhysicalView, new: &PhysicalView) -> bool {
+    let unnamed = |i: &PhysicalIndex| PhysicalIndex {
+        physical: String::new(),
+        ..i.clone()
+    };
+    old.materialized
+        && new.materialized
+        && old.indexes.len() == new.indexes.len()
+        && old
+            .indexes
+            .iter()
+            .zip(&new.indexes)
+            .all(|(o, n)| unnamed(o) == unnamed(n))
 }
 
 pub(super) fn cycle_refusal(views: &[String], version: &str) -> Refusal {

@@ -213,3 +213,49 @@ fn a_kept_materialized_view_is_refreshed_when_a_table_it_reads_migrates() {
         "{changes:?}"
     );
 }
+
+#[test]
+fn a_renamed_materialized_view_is_renamed_in_place_unless_something_else_changes() {
+    let old = resolved(
+        &pg(counts(json!([{"name": "a", "fields": ["name"]}]))),
+        POSTGRES,
+    );
+    let renamed = |indexes: Value| {
+        let mut schemas = counts(indexes);
+        let mut view = schemas["DogNames"].take();
+        view["previousNames"] = json!(["DogNames"]);
+        schemas.as_object_mut().unwrap().remove("DogNames");
+        schemas["NameTally"] = view;
+        resolved(&pg(schemas), POSTGRES)
+    };
+    let changes = diff(
+        Some(&old),
+        &renamed(json!([{"name": "a", "fields": ["name"]}])),
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            changes.as_slice(),
+            [Change::RenameMaterializedView { from, to, indexes }]
+                if from.physical == "dog_names" && to.physical == "name_tally"
+                    && indexes == &[("dog_names_a_idx".to_string(), "name_tally_a_idx".to_string())]
+        ),
+        "{changes:?}"
+    );
+    // Renamed and its index changes: recreated under the new name.
+    let changes = diff(
+        Some(&old),
+        &renamed(json!([{"name": "a", "fields": ["name"], "unique": true}])),
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            changes.first(),
+            Some(Change::DropView {
+                materialized: true,
+                ..
+            })
+        ),
+        "{changes:?}"
+    );
+}

@@ -277,6 +277,7 @@ impl Dialect for TestDialect {
                 ..draft(phase::CONTRACT, change.action())
             }]),
             Change::RenameObject { .. }
+            | Change::RenameMaterializedView { .. }
             | Change::RenameColumn { .. }
             | Change::RenameIndex { .. }
             | Change::RenamePrimaryKey { .. } => one(phase::RENAME),

@@ -6,6 +6,7 @@
 use depot_core::change::Name;
 use depot_core::dialect::{RenderError, StepDraft};
 use depot_core::physical::PhysicalView;
+use depot_core::rename_reason::why_renamed;
 use depot_core::{phase, step_comment, Hazard};
 
 use super::indexes::Build;
@@ -67,6 +68,45 @@ impl Renderer<'_> {
             format!("DROP MATERIALIZED VIEW {}", self.table(&view.physical)?),
             step_comment::drop_view(view),
         )])
+    }
+
+    /// `ALTER MATERIALIZED VIEW ... RENAME TO`, then its indexes' generated names follow.
+    pub(super) fn rename_materialized_view(
+        &self,
+        from: &Name,
+        to: &Name,
+        indexes: &[(String, String)],
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        let mut steps = vec![self.step(
+            phase::RENAME,
+            format!(
+                "ALTER MATERIALIZED VIEW {} RENAME TO {}",
+                self.table(&from.physical)?,
+                self.id(&to.physical)?
+            ),
+            format!(
+                "rename materialized view {} to {}: {} (its rows stay)",
+                from.physical,
+                to.physical,
+                why_renamed(from, to)
+            ),
+        )];
+        for (old, new) in indexes {
+            steps.push(self.step(
+                phase::RENAME,
+                format!(
+                    "ALTER INDEX {} RENAME TO {}",
+                    self.table(old)?,
+                    self.id(new)?
+                ),
+                format!(
+                    "rename index {old} to {new}: its generated name follows the materialized \
+                     view {}",
+                    to.logical
+                ),
+            ));
+        }
+        Ok(steps)
     }
 
     pub(super) fn refresh_materialized_view(

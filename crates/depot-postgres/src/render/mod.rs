@@ -176,6 +176,9 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             format!("DROP VIEW {}", r.table(&view.physical)?),
             step_comment::drop_view(view),
         )]),
+        Change::RenameMaterializedView { from, to, indexes } => {
+            r.rename_materialized_view(from, to, indexes)
+        }
         Change::RefreshMaterializedView { view, concurrently } => {
             r.refresh_materialized_view(view, *concurrently)
         }

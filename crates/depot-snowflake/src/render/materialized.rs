@@ -6,6 +6,7 @@
 use depot_core::change::Name;
 use depot_core::dialect::{RenderError, StepDraft};
 use depot_core::physical::PhysicalView;
+use depot_core::rename_reason::why_renamed;
 use depot_core::{phase, step_comment};
 
 use super::Renderer;
@@ -56,6 +57,28 @@ impl Renderer<'_> {
                 self.table(&view.physical)?
             ),
             step_comment::drop_view(view),
+        )])
+    }
+
+    /// `ALTER MATERIALIZED VIEW ... RENAME TO` (its indexes were never built: nothing follows).
+    pub(super) fn rename_materialized_view(
+        &self,
+        from: &Name,
+        to: &Name,
+    ) -> Result<Vec<StepDraft>, RenderError> {
+        Ok(vec![self.step(
+            phase::RENAME,
+            format!(
+                "ALTER MATERIALIZED VIEW {} RENAME TO {}",
+                self.table(&from.physical)?,
+                self.table(&to.physical)?
+            ),
+            format!(
+                "rename materialized view {} to {}: {}",
+                from.physical,
+                to.physical,
+                why_renamed(from, to)
+            ),
         )])
     }
 
