@@ -226,3 +226,47 @@ async fn a_renamed_materialized_view_is_renamed_in_place_and_equals_a_fresh_depl
     );
     check_undo(&old, &new, 3).await;
 }
+
+async fn drift(env: &Env, model: &depot_core::PhysicalModel) -> Vec<String> {
+    use depot_deploy::{DriftCheck, LocationSession};
+    match env.session().await.check_drift(model).await.unwrap() {
+        DriftCheck::Compared(d) => d.differences,
+        DriftCheck::Unsupported => panic!("PostgreSQL compares"),
+    }
+}
+
+/// The drift check reads materialized views and their indexes: a dropped index, or a plain
+/// view where a materialized one belongs, is a difference.
+#[tokio::test]
+async fn a_hand_made_change_to_a_materialized_view_is_drift() {
+    let env = Env::new().await;
+    let dataset = dataset(&kennel(false));
+    env.deploy(&dataset).await.expect("deploy");
+    let model = depot_tests::model(&dataset);
+    assert_eq!(drift(&env, &model).await, Vec::<String>::new());
+    env.db
+        .client
+        .batch_execute(&format!("DROP INDEX {NAMESPACE}.name_counts_by_name_idx"))
+        .await
+        .unwrap();
+    assert_eq!(
+        drift(&env, &model).await,
+        ["materialized view pairs.name_counts: index name_counts_by_name_idx (byName) is missing"]
+    );
+    env.db
+        .client
+        .batch_execute(&format!(
+            "DROP MATERIALIZED VIEW {NAMESPACE}.name_counts; \
+             CREATE VIEW {NAMESPACE}.name_counts AS SELECT name, count(*) AS dogs \
+             FROM {NAMESPACE}.dog GROUP BY name"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        drift(&env, &model).await,
+        [
+            "view pairs.name_counts: comment is none, expected \"dogs per name\"",
+            "view pairs.name_counts is a plain view, expected a materialized view"
+        ]
+    );
+}
