@@ -15,11 +15,12 @@
 use depot_core::field_type::FieldType;
 use depot_core::identity::AutoIncrement;
 use depot_core::index_options::IndexMethod;
-use depot_core::physical::{PhysicalModel, PhysicalObject, PhysicalView};
+use depot_core::physical::{PhysicalModel, PhysicalObject};
 use depot_deploy::Drift;
 
 use crate::drift_keys;
-use crate::introspect::{SchemaSnapshot, TableSnapshot, ViewSnapshot};
+use crate::drift_materialized::compare_materialized;
+use crate::introspect::{SchemaSnapshot, TableSnapshot};
 use crate::render::not_null_check_name;
 
 /// The differences between `live` (the namespace as it is) and `expected` (as deployed).
@@ -90,59 +91,6 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
         }
     }
     Drift { differences }
-}
-
-/// A view's kind (plain or materialized) and a materialized view's indexes: each expected one
-/// present with its uniqueness, and no other.
-fn compare_materialized(
-    view_name: &str,
-    live: &ViewSnapshot,
-    view: &PhysicalView,
-    out: &mut Vec<String>,
-) {
-    let kind = |materialized: bool| {
-        if materialized {
-            "a materialized view"
-        } else {
-            "a plain view"
-        }
-    };
-    if live.materialized != view.materialized {
-        out.push(format!(
-            "view {view_name} is {}, expected {}",
-            kind(live.materialized),
-            kind(view.materialized)
-        ));
-        return;
-    }
-    for index in &view.indexes {
-        match live.indexes.get(&index.physical) {
-            None => out.push(format!(
-                "materialized view {view_name}: index {} ({}) is missing",
-                index.physical, index.logical
-            )),
-            Some(found) if found.unique != index.unique || !found.valid => out.push(format!(
-                "materialized view {view_name}: index {} is `{}`, expected {}({})",
-                index.physical,
-                found.definition,
-                if index.unique { "unique " } else { "" },
-                drift_keys::key_list(index)
-            )),
-            Some(found) => compare_comment(
-                &format!("materialized view {view_name}: index {}", index.physical),
-                &found.comment,
-                &index.comment,
-                out,
-            ),
-        }
-    }
-    for name in live.indexes.keys() {
-        if view.indexes.iter().all(|i| &i.physical != name) {
-            out.push(format!(
-                "materialized view {view_name}: index {name} is not part of the deployed version"
-            ));
-        }
-    }
 }
 
 fn compare_table(
@@ -362,7 +310,7 @@ fn compare_table(
 }
 
 /// A difference when `found` is not the `expected` comment of `what`.
-fn compare_comment(
+pub(crate) fn compare_comment(
     what: &str,
     found: &Option<String>,
     expected: &Option<String>,

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod connect;
 pub mod drift;
 mod drift_keys;
+mod drift_materialized;
 pub mod executor;
 pub mod import;
 pub mod introspect;
