@@ -144,6 +144,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Recompute the rows of a deployed dataset's materialized views (every one, or --view),
+    /// each after those it reads; CONCURRENTLY (readers go on) when a unique index allows it.
+    /// Prints the refreshed views as JSON.
+    Refresh {
+        dataset: PathBuf,
+        /// Refresh only this materialized view (logical or physical name).
+        #[arg(long)]
+        view: Option<String>,
+    },
     /// Print the package that describes an existing PostgreSQL schema (tables, views, keys,
     /// indexes, checks, foreign keys, comments). What a package cannot express is listed on
     /// stderr, one `depot: warning:` a line. Changes nothing.

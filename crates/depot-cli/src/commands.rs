@@ -34,6 +34,7 @@ mod abandon_cloud;
 mod cloud_dataset;
 mod diff;
 mod import;
+mod refresh;
 mod run_cloud;
 mod seed;
 
@@ -41,6 +42,7 @@ pub use abandon_cloud::abandon_in_cloud;
 pub use cloud_dataset::{get_dataset as get_cloud_dataset, list_datasets};
 pub use diff::diff;
 pub use import::{import, ImportArgs};
+pub use refresh::refresh;
 pub use run_cloud::run_in_cloud;
 pub use seed::{seed_in_cloud, seed_local};
 

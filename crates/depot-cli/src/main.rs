@@ -67,6 +67,9 @@ async fn main() -> std::process::ExitCode {
             preview: false,
         } => commands::deploy(&cli, dataset).await,
         Command::Diff { dataset, format } => commands::diff(&cli, dataset, *format).await,
+        Command::Refresh { dataset, view } => {
+            commands::refresh(&cli, dataset, view.as_deref()).await
+        }
         Command::Import {
             schema,
             name,

@@ -233,6 +233,7 @@ fn every_verb_has_help() {
         "run-migration",
         "diff",
         "import",
+        "refresh",
     ] {
         let out = depot_in(dir.path(), &[verb, "--help"]).ok();
         assert!(

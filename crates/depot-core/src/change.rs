@@ -103,8 +103,26 @@ pub enum Change {
     CreateView {
         view: PhysicalView,
     },
+    /// Drops a view; `materialized`: a materialized view (its stored rows and indexes go too).
     DropView {
         view: Name,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        materialized: bool,
+    },
+    /// A materialized view renamed through `previousNames` (its rows stay), with its indexes,
+    /// whose generated names follow it: `indexes` are (old, new) physical names.
+    RenameMaterializedView {
+        from: Name,
+        to: Name,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        indexes: Vec<(String, String)>,
+    },
+    /// Recomputes the rows of a kept materialized view whose sources this migration changed.
+    /// `concurrently`: it has a unique index over plain columns and every row, so readers are
+    /// not blocked.
+    RefreshMaterializedView {
+        view: Name,
+        concurrently: bool,
     },
     /// An existing integer column starts numbering new rows from its sequence (which starts
     /// after the column's largest value).
@@ -183,6 +201,8 @@ impl Change {
             Change::RenameIndex { .. } => "renameIndex",
             Change::CreateView { .. } => "createView",
             Change::DropView { .. } => "dropView",
+            Change::RefreshMaterializedView { .. } => "refreshMaterializedView",
+            Change::RenameMaterializedView { .. } => "renameView",
             Change::AddIdentity { .. } => "addIdentity",
             Change::DropIdentity { .. } => "dropIdentity",
             Change::SetIdentity { .. } => "setIdentity",
@@ -201,7 +221,9 @@ impl Change {
             Change::CreateNamespace { namespace } => namespace.clone(),
             Change::CreateObject { object } => object.logical.clone(),
             Change::DropObject { object } => object.logical.clone(),
-            Change::RenameObject { to, .. } => to.logical.clone(),
+            Change::RenameObject { to, .. } | Change::RenameMaterializedView { to, .. } => {
+                to.logical.clone()
+            }
             Change::AddColumn { object, column } => {
                 format!("{}.{}", object.logical, column.logical)
             }
@@ -222,7 +244,9 @@ impl Change {
             }
             Change::RenameIndex { object, to, .. } => format!("{}.{}", object.logical, to),
             Change::CreateView { view } => view.logical.clone(),
-            Change::DropView { view } => view.logical.clone(),
+            Change::DropView { view, .. } | Change::RefreshMaterializedView { view, .. } => {
+                view.logical.clone()
+            }
             Change::AddIdentity { object, column, .. }
             | Change::DropIdentity { object, column }
             | Change::SetIdentity { object, column, .. } => {

@@ -19,6 +19,9 @@ pub enum CommentTarget {
     View {
         view: Name,
     },
+    MaterializedView {
+        view: Name,
+    },
     Column {
         object: Name,
         column: Name,
@@ -41,7 +44,9 @@ impl CommentTarget {
         match self {
             CommentTarget::Namespace { namespace } => namespace.clone(),
             CommentTarget::Table { object } => object.logical.clone(),
-            CommentTarget::View { view } => view.logical.clone(),
+            CommentTarget::View { view } | CommentTarget::MaterializedView { view } => {
+                view.logical.clone()
+            }
             CommentTarget::Column { object, column } => {
                 format!("{}.{}", object.logical, column.logical)
             }

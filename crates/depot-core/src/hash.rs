@@ -390,7 +390,8 @@ fn write_package<O: Out>(out: &mut O, package: &Package) {
 fn write_schema<O: Out>(out: &mut O, schema: &Schema) {
     match schema {
         Schema::Object(object) => write_object_schema(out, object),
-        Schema::View(view) => write_view(out, view),
+        Schema::View(view) => write_view(out, view, "view"),
+        Schema::MaterializedView(view) => write_view(out, view, "materializedView"),
     }
 }
 
@@ -432,19 +433,25 @@ fn write_object_schema<O: Out>(out: &mut O, object: &ObjectSchema) {
     o.end();
 }
 
-fn write_view<O: Out>(out: &mut O, view: &ViewSchema) {
+/// A view of `kind` `view` or `materializedView`; a plain view has no indexes, so its hash is
+/// what it was before materialized views existed.
+fn write_view<O: Out>(out: &mut O, view: &ViewSchema, kind: &str) {
     let ViewSchema {
         description,
         query,
         queries,
         previous_names,
         sql_name,
+        indexes,
     } = view;
     let mut o = Obj::new(out);
     if let Some(d) = description {
         write_str(o.key("description"), d);
     }
-    write_str(o.key("kind"), "view");
+    if !indexes.is_empty() {
+        write_array(o.key("indexes"), indexes, write_index);
+    }
+    write_str(o.key("kind"), kind);
     if !previous_names.is_empty() {
         write_strings(o.key("previousNames"), previous_names);
     }
@@ -835,6 +842,21 @@ mod tests {
             (
                 "field description",
                 edit(&format!("{dog}/fields/name/description"), json!("the name")),
+            ),
+            (
+                "view kind materializedView",
+                edit(
+                    "/package/schemas/VaccinatedDog/kind",
+                    json!("materializedView"),
+                ),
+            ),
+            (
+                "materialized view indexes",
+                edit(
+                    "/package/schemas/VaccinatedDog",
+                    json!({"kind": "materializedView", "query": "SELECT id, name FROM Dog WHERE vaccinated",
+                           "indexes": [{"name": "byId", "fields": ["id"], "unique": true}]}),
+                ),
             ),
             (
                 "view description",

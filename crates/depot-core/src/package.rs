@@ -28,12 +28,22 @@ pub struct Package {
     pub seeds: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
-/// Schema is one logical object: a table-like `object` or a `view`.
+/// Schema is one logical object: a table-like `object`, a `view`, or a `materializedView` (a
+/// view whose rows are stored, with indexes of its own).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Schema {
     Object(ObjectSchema),
     View(ViewSchema),
+    #[serde(rename = "materializedView")]
+    MaterializedView(ViewSchema),
+}
+
+impl Schema {
+    /// Whether the schema is a materialized view.
+    pub fn is_materialized(&self) -> bool {
+        matches!(self, Schema::MaterializedView(_))
+    }
 }
 
 /// ObjectSchema becomes a table.
@@ -142,6 +152,9 @@ pub struct ViewSchema {
     pub previous_names: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sql_name: Option<String>,
+    /// Indexes of a materialized view (over its output columns); a plain view has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
 }
 
 impl ViewSchema {
@@ -159,16 +172,22 @@ impl Package {
     pub fn objects(&self) -> impl Iterator<Item = (&String, &ObjectSchema)> {
         self.schemas.iter().filter_map(|(n, s)| match s {
             Schema::Object(o) => Some((n, o)),
-            Schema::View(_) => None,
+            Schema::View(_) | Schema::MaterializedView(_) => None,
         })
     }
 
-    /// The view schemas, by logical name.
+    /// The view schemas, plain and materialized (which share the view machinery), by logical
+    /// name.
     pub fn views(&self) -> impl Iterator<Item = (&String, &ViewSchema)> {
         self.schemas.iter().filter_map(|(n, s)| match s {
-            Schema::View(v) => Some((n, v)),
+            Schema::View(v) | Schema::MaterializedView(v) => Some((n, v)),
             Schema::Object(_) => None,
         })
+    }
+
+    /// Whether schema `name` is a materialized view.
+    pub fn is_materialized(&self, name: &str) -> bool {
+        self.schemas.get(name).is_some_and(Schema::is_materialized)
     }
 }
 
@@ -189,7 +208,10 @@ mod tests {
                     "weight": {"type": "decimal", "precision": 6, "scale": 2, "nullable": true},
                     "ok": {"type": "boolean", "default": false}
                 }, "primaryKey": ["id"], "indexes": [{"name": "byName", "fields": ["name"], "unique": true}]},
-                "Names": {"kind": "view", "query": "SELECT name FROM Dog"}
+                "Names": {"kind": "view", "query": "SELECT name FROM Dog"},
+                "NameCounts": {"kind": "materializedView",
+                    "query": "SELECT name, count(*) AS dogs FROM Dog GROUP BY name",
+                    "indexes": [{"name": "byName", "fields": ["name"], "unique": true}]}
             }
         });
         let package = crate::validate::parse_package(&raw).unwrap();

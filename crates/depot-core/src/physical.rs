@@ -170,6 +170,23 @@ pub struct PhysicalView {
     /// The view's comment (the schema's description).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A materialized view: its rows are stored (PostgreSQL `CREATE MATERIALIZED VIEW`) and
+    /// refreshed when what it reads may have changed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// A materialized view's indexes, over its columns, created right after it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<PhysicalIndex>,
+}
+
+impl PhysicalView {
+    /// Whether `REFRESH MATERIALIZED VIEW CONCURRENTLY` can refresh it without blocking its
+    /// readers: PostgreSQL needs a unique index on plain columns, over every row (no `where`).
+    pub fn refreshes_concurrently(&self) -> bool {
+        self.indexes
+            .iter()
+            .any(|i| i.unique && i.where_sql.is_none() && !i.has_expression())
+    }
 }
 
 impl PhysicalObject {

@@ -95,7 +95,10 @@ mod tests {
             logical: "Dogs".to_string(),
             physical: "dogs_v".to_string(),
         };
-        let change = Change::DropView { view: view.clone() };
+        let change = Change::DropView {
+            view: view.clone(),
+            materialized: false,
+        };
         let err = view_to_restore(&before, &change, &view).unwrap_err();
         assert_eq!(err.target, change.target());
         assert_eq!(

@@ -168,6 +168,22 @@ pub trait LocationSession: Send {
             "seeding is not supported by this engine yet".to_string(),
         ))
     }
+
+    /// Recomputes the rows of the materialized views of `model` (every one, or the one `only`
+    /// names by logical or physical name), each after those it reads; gives their physical
+    /// names.
+    async fn refresh_materialized_views(
+        &mut self,
+        model: &PhysicalModel,
+        only: Option<&str>,
+    ) -> Result<Vec<String>, LocationError> {
+        let _ = (model, only);
+        Err(LocationError::Other(
+            "this engine refreshes no materialized view on demand (Snowflake keeps its \
+             materialized views current by itself)"
+                .to_string(),
+        ))
+    }
 }
 
 /// Seeds are a package's seed rows: by logical object name, each row by logical field name.

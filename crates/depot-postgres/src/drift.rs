@@ -19,6 +19,7 @@ use depot_core::physical::{PhysicalModel, PhysicalObject};
 use depot_deploy::Drift;
 
 use crate::drift_keys;
+use crate::drift_materialized::compare_materialized;
 use crate::introspect::{SchemaSnapshot, TableSnapshot};
 use crate::render::not_null_check_name;
 
@@ -66,12 +67,20 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
                 "view {ns}.{} ({}) is missing",
                 view.physical, view.logical
             )),
-            Some(found) => compare_comment(
-                &format!("view {ns}.{}", view.physical),
-                &found.comment,
-                &view.comment,
-                &mut differences,
-            ),
+            Some(found) => {
+                compare_comment(
+                    &format!("view {ns}.{}", view.physical),
+                    &found.comment,
+                    &view.comment,
+                    &mut differences,
+                );
+                compare_materialized(
+                    &format!("{ns}.{}", view.physical),
+                    found,
+                    view,
+                    &mut differences,
+                );
+            }
         }
     }
     for name in live.views.keys() {
@@ -301,7 +310,7 @@ fn compare_table(
 }
 
 /// A difference when `found` is not the `expected` comment of `what`.
-fn compare_comment(
+pub(crate) fn compare_comment(
     what: &str,
     found: &Option<String>,
     expected: &Option<String>,

@@ -99,6 +99,8 @@ pub struct ViewSnapshot {
     /// `pg_get_viewdef`, whitespace collapsed, trailing `;` removed.
     pub definition: String,
     pub comment: Option<String>,
+    /// A materialized view's indexes by name (a plain view has none).
+    pub indexes: BTreeMap<String, IndexSnapshot>,
 }
 
 /// Reads the snapshot of `namespace` in one read-only transaction (rolled back at the end).
@@ -255,22 +257,31 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
              JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
              JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
-             WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND NOT x.indisprimary",
+             WHERE n.nspname = $1 AND t.relkind IN ('r', 'p', 'm') AND NOT x.indisprimary",
             &[&namespace],
         )
         .await?;
+    // Indexes of materialized views, by view: attached once the views are read.
+    let mut view_indexes: BTreeMap<String, BTreeMap<String, IndexSnapshot>> = BTreeMap::new();
     for row in indexes {
-        if let Some(table) = snapshot.tables.get_mut(row.get::<_, &str>(0)) {
-            table.indexes.insert(
-                row.get(1),
-                IndexSnapshot {
-                    unique: row.get(2),
-                    valid: row.get(3),
-                    definition: strip_namespace(row.get(4), namespace),
-                    columns: row.get(5),
-                    comment: row.get(6),
-                },
-            );
+        let index = IndexSnapshot {
+            unique: row.get(2),
+            valid: row.get(3),
+            definition: strip_namespace(row.get(4), namespace),
+            columns: row.get(5),
+            comment: row.get(6),
+        };
+        let relation: &str = row.get(0);
+        match snapshot.tables.get_mut(relation) {
+            Some(table) => {
+                table.indexes.insert(row.get(1), index);
+            }
+            None => {
+                view_indexes
+                    .entry(relation.to_string())
+                    .or_default()
+                    .insert(row.get(1), index);
+            }
         }
     }
 
@@ -285,12 +296,15 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
         )
         .await?;
     for row in views {
+        let name: String = row.get(0);
+        let indexes = view_indexes.remove(&name).unwrap_or_default();
         snapshot.views.insert(
-            row.get(0),
+            name,
             ViewSnapshot {
                 materialized: row.get(1),
                 definition: normalize_sql(row.get(2)),
                 comment: row.get(3),
+                indexes,
             },
         );
     }

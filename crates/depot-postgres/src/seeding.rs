@@ -126,6 +126,19 @@ pub async fn upsert_seeds(
             .await
             .map_err(fail)?;
     }
+    // The materialized views reading a seeded table show its new rows, in the same
+    // transaction: readers never see the rows without them.
+    let seeded: std::collections::BTreeSet<&str> = seeds
+        .iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(object, _)| object.as_str())
+        .collect();
+    for view in crate::refresh::views_reading(model, &seeded) {
+        let statement = crate::refresh::refresh_statement(&model.namespace, view);
+        crate::executor::execute_one(&tx, &statement)
+            .await
+            .map_err(fail)?;
+    }
     tx.commit().await.map_err(fail)?;
     Ok(SeedReport {
         objects: seeds.values().filter(|rows| !rows.is_empty()).count(),

@@ -20,7 +20,7 @@ use crate::connect::{ConnectError, ConnectOptions};
 use crate::dialect::PostgresDialect;
 use crate::introspect::{self, SchemaSnapshot};
 use crate::retry::RetryPolicy;
-use crate::{admin, drift, executor, lock, seeding, state_store, undo_executor};
+use crate::{admin, drift, executor, lock, refresh, seeding, state_store, undo_executor};
 
 /// PostgresSession owns one connection and the task driving it.
 pub struct PostgresSession {
@@ -166,5 +166,13 @@ impl LocationSession for PostgresSession {
         seeds: &Seeds,
     ) -> Result<SeedReport, LocationError> {
         seeding::upsert_seeds(&mut self.client, model, seeds, &self.retry).await
+    }
+
+    async fn refresh_materialized_views(
+        &mut self,
+        model: &PhysicalModel,
+        only: Option<&str>,
+    ) -> Result<Vec<String>, LocationError> {
+        refresh::refresh_materialized_views(&self.client, model, only).await
     }
 }

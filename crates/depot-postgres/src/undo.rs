@@ -23,7 +23,7 @@ use depot_core::Change;
 use crate::dialect::quote_ident;
 use crate::render::{
     alter_deferrable_sql, default_sql, generated, index_sql, move_sequence_past_max,
-    not_null_check_name, unique_constraint_sql, Build, Renderer,
+    not_null_check_name, refresh_sql, unique_constraint_sql, Build, Renderer,
 };
 use crate::sql_type::sql_type;
 
@@ -166,6 +166,22 @@ pub fn undo(
             table(&to.physical),
             id(&from.physical)
         )],
+        // Reversed in reverse order: the indexes, then the view (each only if renamed).
+        Change::RenameMaterializedView { from, to, indexes } => {
+            let mut statements: Vec<String> = indexes
+                .iter()
+                .rev()
+                .map(|(old, new)| {
+                    format!("ALTER INDEX IF EXISTS {} RENAME TO {}", table(new), id(old))
+                })
+                .collect();
+            statements.push(format!(
+                "ALTER MATERIALIZED VIEW IF EXISTS {} RENAME TO {}",
+                table(&to.physical),
+                id(&from.physical)
+            ));
+            statements
+        }
         Change::AddColumn { object, column } => vec![format!(
             "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
             table(&object.physical),
@@ -321,29 +337,55 @@ pub fn undo(
             table(to),
             id(from)
         )],
+        Change::CreateView { view } if view.materialized => vec![format!(
+            "DROP MATERIALIZED VIEW IF EXISTS {}",
+            table(&view.physical)
+        )],
         Change::CreateView { view } => {
             vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
         }
-        Change::DropView { view } => {
+        Change::DropView { view, .. } => {
             let old_view = view_to_restore(before, change, view)?;
-            let mut statements = vec![format!(
-                "CREATE VIEW {} AS {}",
-                table(&old_view.physical),
-                old_view.sql
-            )];
-            // Its comment went with it.
+            let r = Renderer::new(change, ctx);
+            let name = Name {
+                logical: old_view.logical.clone(),
+                physical: old_view.physical.clone(),
+            };
+            let (mut statements, target) = if old_view.materialized {
+                (
+                    r.materialized_view_sql(old_view)?,
+                    CommentTarget::MaterializedView { view: name.clone() },
+                )
+            } else {
+                (
+                    vec![format!(
+                        "CREATE VIEW {} AS {}",
+                        table(&old_view.physical),
+                        old_view.sql
+                    )],
+                    CommentTarget::View { view: name.clone() },
+                )
+            };
+            // Its comments went with it.
             if old_view.comment.is_some() {
-                statements.push(Renderer::new(change, ctx).comment_sql(
-                    &CommentTarget::View {
-                        view: Name {
-                            logical: old_view.logical.clone(),
-                            physical: old_view.physical.clone(),
-                        },
+                statements.push(r.comment_sql(&target, old_view.comment.as_deref())?);
+            }
+            for index in old_view.indexes.iter().filter(|i| i.comment.is_some()) {
+                let target = CommentTarget::Index {
+                    object: name.clone(),
+                    index: Name {
+                        logical: index.logical.clone(),
+                        physical: index.physical.clone(),
                     },
-                    old_view.comment.as_deref(),
-                )?);
+                };
+                statements.push(r.comment_sql(&target, index.comment.as_deref())?);
             }
             statements
+        }
+        // A refresh changes no schema: the undo refreshes again, so that the view's rows match
+        // its tables as the undo leaves them (never CONCURRENTLY: it may run in any state).
+        Change::RefreshMaterializedView { view, .. } => {
+            vec![refresh_sql(&table(&view.physical), false)]
         }
     };
     Ok(Undo::Statements(statements))
@@ -506,7 +548,9 @@ fn old_comment(before: &Before<'_>, target: &CommentTarget) -> Option<String> {
     match target {
         CommentTarget::Namespace { .. } => before.old?.comment.clone(),
         CommentTarget::Table { object } => before.object(object)?.comment.clone(),
-        CommentTarget::View { view } => before.view(view)?.comment.clone(),
+        CommentTarget::View { view } | CommentTarget::MaterializedView { view } => {
+            before.view(view)?.comment.clone()
+        }
         CommentTarget::Column { object, column } => before.column(object, column)?.comment.clone(),
         CommentTarget::Index { object, index } => before
             .object(object)?

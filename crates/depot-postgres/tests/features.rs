@@ -199,6 +199,8 @@ fn shop() -> PhysicalModel {
         reads_every_column: Default::default(),
         columns: BTreeMap::new(),
         comment: Some("cents per customer".into()),
+        materialized: false,
+        indexes: Vec::new(),
     };
     PhysicalModel {
         namespace: NS.into(),

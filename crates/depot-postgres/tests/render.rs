@@ -127,6 +127,8 @@ fn names_view() -> PhysicalView {
         columns: BTreeMap::new(),
         comment: None,
         reads_every_column: Default::default(),
+        materialized: false,
+        indexes: Vec::new(),
     }
 }
 
@@ -456,7 +458,65 @@ fn create_view() {
 fn drop_view() {
     insta::assert_snapshot!(render(Change::DropView {
         view: name("VaccinatedDog", "vaccinated_dog"),
+        materialized: false,
     }));
+}
+
+/// A materialized view with a unique and a partial index, as the diff gives it.
+fn counts_view() -> PhysicalView {
+    PhysicalView {
+        logical: "DogCounts".into(),
+        physical: "dog_counts".into(),
+        sql: "SELECT name, count(*) AS dogs FROM ws_dev_dog_src.dog GROUP BY name".into(),
+        materialized: true,
+        indexes: vec![
+            PhysicalIndex {
+                logical: "byName".into(),
+                physical: "dog_counts_by_name_idx".into(),
+                columns: vec!["name".into()],
+                unique: true,
+                ..Default::default()
+            },
+            PhysicalIndex {
+                logical: "many".into(),
+                physical: "dog_counts_many_idx".into(),
+                columns: vec!["dogs".into()],
+                where_sql: Some("\"dogs\" > 1".into()),
+                ..Default::default()
+            },
+        ],
+        ..names_view()
+    }
+}
+
+#[test]
+fn create_materialized_view_with_its_indexes() {
+    insta::assert_snapshot!(render(Change::CreateView {
+        view: counts_view()
+    }));
+}
+
+#[test]
+fn drop_materialized_view() {
+    insta::assert_snapshot!(render(Change::DropView {
+        view: name("DogCounts", "dog_counts"),
+        materialized: true,
+    }));
+}
+
+#[test]
+fn refresh_materialized_view_concurrently_or_blocking_reads() {
+    let concurrently = render(Change::RefreshMaterializedView {
+        view: name("DogCounts", "dog_counts"),
+        concurrently: true,
+    });
+    assert!(!concurrently.contains("BLOCKS_READS"), "{concurrently}");
+    let blocking = render(Change::RefreshMaterializedView {
+        view: name("DogCounts", "dog_counts"),
+        concurrently: false,
+    });
+    assert!(blocking.contains("BLOCKS_READS"), "{blocking}");
+    insta::assert_snapshot!(format!("{concurrently}\n{blocking}"));
 }
 
 #[test]

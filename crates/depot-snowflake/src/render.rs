@@ -48,8 +48,10 @@ use crate::sql_type::{alters_in_place, sql_type};
 
 mod column_copy;
 mod comment;
+mod materialized;
 
 pub use column_copy::{copy_suffixes, COPY_SUFFIX, OLD_SUFFIX};
+pub use materialized::create_materialized_view_sql;
 
 /// Renders one change as Snowflake steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
@@ -249,6 +251,7 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 object.logical
             ),
         )]),
+        Change::CreateView { view } if view.materialized => r.create_materialized_view(view),
         Change::CreateView { view } => Ok(vec![r.step(
             phase::CREATE_VIEWS,
             format!(
@@ -261,7 +264,16 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 step_comment::create_view(view)
             ),
         )]),
-        Change::DropView { view } => Ok(vec![r.step(
+        Change::DropView {
+            view,
+            materialized: true,
+        } => r.drop_materialized_view(view),
+        Change::RefreshMaterializedView { view, .. } => Ok(vec![r.refresh_materialized_view(view)]),
+        Change::RenameMaterializedView { from, to, .. } => r.rename_materialized_view(from, to),
+        Change::DropView {
+            view,
+            materialized: false,
+        } => Ok(vec![r.step(
             phase::DROP_VIEWS,
             format!("DROP VIEW IF EXISTS {}", r.table(&view.physical)?),
             step_comment::drop_view(view),

@@ -26,7 +26,7 @@ use depot_core::constraint::PhysicalForeignKey;
 use crate::dialect::quote_ident;
 use crate::foreign_key::add_foreign_key;
 use crate::literal::quote;
-use crate::render::copy_suffixes;
+use crate::render::{copy_suffixes, create_materialized_view_sql};
 use crate::sql_type::alters_in_place;
 
 /// The statements that reverse `change`.
@@ -106,6 +106,11 @@ pub fn undo(
         }
         Change::RenameObject { from, to } => vec![format!(
             "ALTER TABLE {} RENAME TO {}",
+            table(&to.physical),
+            table(&from.physical)
+        )],
+        Change::RenameMaterializedView { from, to, .. } => vec![format!(
+            "ALTER MATERIALIZED VIEW {} RENAME TO {}",
             table(&to.physical),
             table(&from.physical)
         )],
@@ -190,11 +195,23 @@ pub fn undo(
             )],
             false => Vec::new(),
         },
+        Change::CreateView { view } if view.materialized => vec![format!(
+            "DROP MATERIALIZED VIEW IF EXISTS {}",
+            table(&view.physical)
+        )],
         Change::CreateView { view } => {
             vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
         }
-        Change::DropView { view } => {
+        // Snowflake maintains a materialized view itself: nothing was refreshed.
+        Change::RefreshMaterializedView { .. } => Vec::new(),
+        Change::DropView { view, .. } => {
             let old_view = view_to_restore(before, change, view)?;
+            if old_view.materialized {
+                return Ok(Undo::Statements(vec![create_materialized_view_sql(
+                    &table(&old_view.physical),
+                    &old_view.sql,
+                )]));
+            }
             vec![format!(
                 "CREATE OR REPLACE VIEW {} COPY GRANTS AS {}",
                 table(&old_view.physical),
@@ -260,6 +277,11 @@ fn restore_comment(namespace: &str, target: &CommentTarget, before: &Before<'_>)
         ),
         CommentTarget::View { view } => (
             "VIEW",
+            sql.table(&view.physical),
+            before.view(view).and_then(|v| v.comment.clone()),
+        ),
+        CommentTarget::MaterializedView { view } => (
+            "MATERIALIZED VIEW",
             sql.table(&view.physical),
             before.view(view).and_then(|v| v.comment.clone()),
         ),

@@ -74,8 +74,14 @@ pub(super) fn on_constraint<'n>(
 }
 
 pub(super) fn on_view(view: &PhysicalView) -> CommentTarget {
-    CommentTarget::View {
-        view: name_of_view(view),
+    if view.materialized {
+        CommentTarget::MaterializedView {
+            view: name_of_view(view),
+        }
+    } else {
+        CommentTarget::View {
+            view: name_of_view(view),
+        }
     }
 }
 

@@ -67,7 +67,7 @@ pub fn rank(change: &Change) -> u8 {
         Change::CreateNamespace { .. } => 0,
         Change::DropView { .. } => 10,
         Change::CreateObject { .. } => 20,
-        Change::RenameObject { .. } => 30,
+        Change::RenameObject { .. } | Change::RenameMaterializedView { .. } => 30,
         Change::RenameColumn { .. } => 40,
         Change::RenamePrimaryKey { .. } | Change::RenameIndex { .. } => 50,
         // A foreign key goes before the key, index, column or table it joins.
@@ -89,6 +89,8 @@ pub fn rank(change: &Change) -> u8 {
         // After every key and unique index it may reference.
         Change::AddForeignKey { .. } | Change::AlterForeignKey { .. } => 155,
         Change::CreateView { .. } => 160,
+        // After the views it may read are recreated.
+        Change::RefreshMaterializedView { .. } => 162,
         // After what it describes exists.
         Change::SetComment { .. } => 165,
         Change::DropColumn { .. } => 170,

@@ -73,12 +73,19 @@ impl<'a> Differ<'a> {
                     taken.extend(object.indexes.iter().map(|i| (i.physical.as_str(), c)));
                 }
                 Change::RenameObject { to, .. } => taken.push((&to.physical, c)),
+                Change::RenameMaterializedView { to, indexes, .. } => {
+                    taken.push((&to.physical, c));
+                    taken.extend(indexes.iter().map(|(_, to)| (to.as_str(), c)));
+                }
                 Change::RenameIndex { to, .. } | Change::RenamePrimaryKey { to, .. } => {
                     taken.push((to, c))
                 }
                 Change::CreateIndex { index, .. } => taken.push((&index.physical, c)),
                 Change::AddPrimaryKey { key, .. } => taken.push((&key.name, c)),
-                Change::CreateView { view } => taken.push((&view.physical, c)),
+                Change::CreateView { view } => {
+                    taken.push((&view.physical, c));
+                    taken.extend(view.indexes.iter().map(|i| (i.physical.as_str(), c)));
+                }
                 Change::CreateNamespace { .. }
                 | Change::DropObject { .. }
                 | Change::AddColumn { .. }
@@ -92,6 +99,7 @@ impl<'a> Differ<'a> {
                 | Change::DropPrimaryKey { .. }
                 | Change::DropIndex { .. }
                 | Change::DropView { .. }
+                | Change::RefreshMaterializedView { .. }
                 | Change::AddIdentity { .. }
                 | Change::DropIdentity { .. }
                 | Change::SetIdentity { .. }
@@ -126,6 +134,10 @@ impl<'a> Differ<'a> {
         }
         for v in self.old.views.values() {
             hold(&v.physical, OldRelation::View(v));
+            // A materialized view's indexes go with it.
+            for i in &v.indexes {
+                hold(&i.physical, OldRelation::View(v));
+            }
         }
         // When each old relation name is freed: the rank of the change that frees it, and how.
         let mut freed: BTreeMap<&str, (u8, &'static str)> = BTreeMap::new();
@@ -146,12 +158,26 @@ impl<'a> Differ<'a> {
                     }
                 }
                 Change::RenameObject { from, .. } => free(&from.physical, c, "renamed"),
+                Change::RenameMaterializedView { from, indexes, .. } => {
+                    free(&from.physical, c, "renamed");
+                    for (old, _) in indexes {
+                        free(old, c, "renamed");
+                    }
+                }
                 Change::RenameIndex { from, .. } | Change::RenamePrimaryKey { from, .. } => {
                     free(from, c, "renamed")
                 }
                 Change::DropIndex { index, .. } => free(&index.physical, c, "dropped"),
                 Change::DropPrimaryKey { key, .. } => free(&key.name, c, "dropped"),
-                Change::DropView { view } => free(&view.physical, c, "dropped"),
+                Change::DropView { view, .. } => {
+                    free(&view.physical, c, "dropped");
+                    if let Some(old) = self.old.views.get(&view.logical) {
+                        for i in &old.indexes {
+                            free(&i.physical, c, "dropped");
+                        }
+                    }
+                }
+                Change::RefreshMaterializedView { .. } => {}
                 Change::CreateNamespace { .. }
                 | Change::CreateObject { .. }
                 | Change::AddColumn { .. }
@@ -211,6 +237,7 @@ impl<'a> Differ<'a> {
                 Change::CreateNamespace { .. }
                 | Change::CreateObject { .. }
                 | Change::DropObject { .. }
+                | Change::RenameMaterializedView { .. }
                 | Change::RenameObject { .. }
                 | Change::AlterColumnType { .. }
                 | Change::SetNotNull { .. }
@@ -225,6 +252,7 @@ impl<'a> Differ<'a> {
                 | Change::RenameIndex { .. }
                 | Change::CreateView { .. }
                 | Change::DropView { .. }
+                | Change::RefreshMaterializedView { .. }
                 | Change::AddIdentity { .. }
                 | Change::DropIdentity { .. }
                 | Change::SetIdentity { .. }

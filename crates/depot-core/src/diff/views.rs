@@ -2,6 +2,7 @@
 //! they read.
 
 use super::*;
+use crate::physical::PhysicalIndex;
 
 impl<'a> Differ<'a> {
     /// Views: every old view that goes away or must be recreated is dropped first (dependents
@@ -41,7 +42,12 @@ impl<'a> Differ<'a> {
                 None => true,
                 Some(n) => {
                     let nv = &self.new.views[*n];
-                    nv.sql != ov.sql || nv.physical != ov.physical || self.reads_touched(ov)
+                    let renamed = nv.physical != ov.physical;
+                    nv.sql != ov.sql
+                        || (renamed && !renames_in_place(ov, nv))
+                        || nv.materialized != ov.materialized
+                        || (!renamed && nv.indexes != ov.indexes)
+                        || self.reads_touched(ov)
                 }
             };
             if recreate {
@@ -74,8 +80,12 @@ impl<'a> Differ<'a> {
                 .collect()
         });
         match order {
-            Ok(order) => self.changes.extend(order.iter().map(|v| Change::DropView {
-                view: name_of_view(&self.old.views[v.as_str()]),
+            Ok(order) => self.changes.extend(order.iter().map(|v| {
+                let view = &self.old.views[v.as_str()];
+                Change::DropView {
+                    view: name_of_view(view),
+                    materialized: view.materialized,
+                }
             })),
             Err(cycle) => refusals.push(cycle_refusal(&cycle, "deployed")),
         }
@@ -93,18 +103,65 @@ impl<'a> Differ<'a> {
             .collect();
         let creates = create_views(self.new, &created, refusals);
         self.changes.extend(creates);
-        // Kept views: only their comments may change.
+        // Kept views: only their comments may change; a kept materialized view is refreshed
+        // when a table it reads changes (its rows may have).
+        let migrated = self.migrated_objects();
         for (n, o) in &pairs {
             if dropped.contains(*o) {
                 continue;
             }
             let (ov, nv) = (&self.old.views[*o], &self.new.views[*n]);
+            if nv.physical != ov.physical {
+                self.changes.push(Change::RenameMaterializedView {
+                    from: name_of_view(ov),
+                    to: name_of_view(nv),
+                    indexes: ov
+                        .indexes
+                        .iter()
+                        .zip(&nv.indexes)
+                        .filter(|(o, n)| o.physical != n.physical)
+                        .map(|(o, n)| (o.physical.clone(), n.physical.clone()))
+                        .collect(),
+                });
+            }
+            if nv.materialized && nv.reads.keys().any(|r| migrated.contains(r.as_str())) {
+                self.changes.push(Change::RefreshMaterializedView {
+                    view: name_of_view(nv),
+                    concurrently: nv.refreshes_concurrently(),
+                });
+            }
             self.changes.extend(comments::changed(
                 || comments::on_view(nv),
                 &ov.comment,
                 &nv.comment,
             ));
         }
+    }
+
+    /// The (new logical) objects this migration changes in a way that may change their rows:
+    /// anything but comments and indexes.
+    fn migrated_objects(&self) -> BTreeSet<String> {
+        self.changes
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    Change::SetComment { .. }
+                        | Change::CreateIndex { .. }
+                        | Change::DropIndex { .. }
+                        | Change::RenameIndex { .. }
+                        | Change::CreateNamespace { .. }
+                )
+            })
+            .filter_map(|c| {
+                let target = c.target();
+                let object = target.split('.').next().unwrap_or_default();
+                self.new
+                    .objects
+                    .contains_key(object)
+                    .then(|| object.to_string())
+            })
+            .collect()
     }
 
     /// True when the old view reads a table that this migration drops or renames, a column it
@@ -122,6 +179,24 @@ impl<'a> Differ<'a> {
                     .any(|f| self.touched_fields.contains(&(object.as_str(), f.as_str())))
         })
     }
+}
+
+/// Whether a materialized view renamed through `previousNames` keeps its rows: renamed in
+/// place (with its indexes, whose generated names follow it) when nothing else about it
+/// changes. A plain view is recreated under its new name (it holds no rows).
+fn renames_in_place(old: &PhysicalView, new: &PhysicalView) -> bool {
+    let unnamed = |i: &PhysicalIndex| PhysicalIndex {
+        physical: String::new(),
+        ..i.clone()
+    };
+    old.materialized
+        && new.materialized
+        && old.indexes.len() == new.indexes.len()
+        && old
+            .indexes
+            .iter()
+            .zip(&new.indexes)
+            .all(|(o, n)| unnamed(o) == unnamed(n))
 }
 
 pub(super) fn cycle_refusal(views: &[String], version: &str) -> Refusal {
@@ -155,6 +230,10 @@ pub(super) fn create_views(
                 let view = &new.views[v.as_str()];
                 changes.push(Change::CreateView { view: view.clone() });
                 changes.extend(comments::created(|| comments::on_view(view), &view.comment));
+                let name = name_of_view(view);
+                for i in &view.indexes {
+                    changes.extend(comments::created(comments::on_index(&name, i), &i.comment));
+                }
             }
             changes
         }

@@ -206,12 +206,16 @@ struct Resolver<'d, 'p> {
 mod columns;
 mod constraints;
 mod index_expressions;
+mod indexes;
 mod limits;
+mod materialized;
 mod names;
 mod objects;
 mod views;
 
 #[cfg(test)]
 mod index_expression_tests;
+#[cfg(test)]
+mod materialized_tests;
 #[cfg(test)]
 mod tests;

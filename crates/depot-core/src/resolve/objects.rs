@@ -3,7 +3,6 @@
 
 use super::names::has_duplicate;
 use super::*;
-use crate::index_options::IndexField;
 
 impl<'p> Resolver<'_, 'p> {
     pub(super) fn object(&mut self, name: &'p str, object: &'p ObjectSchema) -> PhysicalObject {
@@ -101,58 +100,7 @@ impl<'p> Resolver<'_, 'p> {
                 columns: object.primary_key.iter().map(|f| physical_of(f)).collect(),
             })
         };
-        let mut indexes = Vec::with_capacity(object.indexes.len());
-        for (i, index) in object.indexes.iter().enumerate() {
-            let index_name =
-                self.generated(&[&physical, &self.naming.apply(&index.name), &self.idx]);
-            self.claim(&index_name, Holder::Index(&index.name, name), || {
-                Loc::Index(name, i).at()
-            });
-            let uses_options = index.where_clause.is_some()
-                || !index.include.is_empty()
-                || index.method.is_some()
-                || index.has_expression()
-                || index.nulls_distinct.is_some()
-                || index.deferrable.is_some()
-                || index.fields.iter().any(|f| !f.sort().is_default());
-            if uses_options {
-                self.refuse_feature(Feature::IndexOptions, || Loc::Index(name, i).at());
-            }
-            let where_sql = index.where_clause.as_deref().and_then(|sql| {
-                let what = format!("the `where` of index `{}` of `{name}`", index.name);
-                let at = Loc::Index(name, i).at().key("where");
-                match rewrite_expression(sql, self.dialect, &scope, &what, &at) {
-                    Ok(rewritten) => Some(rewritten.sql),
-                    Err(problem) => {
-                        self.problems.push(problem);
-                        None
-                    }
-                }
-            });
-            let expressions = self.index_expressions(name, i, index, &scope);
-            indexes.push(PhysicalIndex {
-                logical: index.name.clone(),
-                physical: index_name,
-                columns: index
-                    .fields
-                    .iter()
-                    .map(|f| f.field().map(physical_of).unwrap_or_default())
-                    .collect(),
-                unique: index.unique,
-                sort: if index.fields.iter().all(|f| f.sort().is_default()) {
-                    Vec::new()
-                } else {
-                    index.fields.iter().map(IndexField::sort).collect()
-                },
-                where_sql,
-                include: index.include.iter().map(|f| physical_of(f)).collect(),
-                method: index.method,
-                comment: index.description.clone(),
-                expressions,
-                nulls_distinct: index.nulls_distinct,
-                deferrable: index.deferrable,
-            });
-        }
+        let indexes = self.indexes(name, &physical, &object.indexes, &scope);
         let checks = self.checks(name, object, &physical, &scope);
         PhysicalObject {
             logical: name.to_string(),

@@ -42,7 +42,7 @@ impl<'p> Resolver<'_, 'p> {
         };
 
         // Parse every view first: the order of rewriting depends on what each reads.
-        let mut pending: BTreeMap<&str, Pending<'_>> = BTreeMap::new();
+        let mut pending: BTreeMap<&'p str, Pending<'p>> = BTreeMap::new();
         for (name, view) in dataset.package.views() {
             let at = schemas_at.key(name).in_schema(name);
             let physical = view
@@ -76,6 +76,9 @@ impl<'p> Resolver<'_, 'p> {
                 Some(sql) => match parse_view(sql, self.dialect, name, &query_at) {
                     Ok(q) => {
                         self.check_void_columns(name, &q, &query_at);
+                        if dataset.package.is_materialized(name) {
+                            self.check_materialized_shape(name, &q, &query_at);
+                        }
                         Some(q)
                     }
                     Err(p) => {
@@ -160,12 +163,27 @@ impl<'p> Resolver<'_, 'p> {
                         if let Some(rel) = catalog.views.get_mut(name) {
                             rel.columns.clone_from(&rewritten.columns);
                         }
-                        let columns = rewritten
+                        let columns: BTreeMap<String, String> = rewritten
                             .columns
                             .iter()
                             .flatten()
                             .map(|c| (c.logical.clone(), c.physical.clone()))
                             .collect();
+                        let materialized = dataset.package.is_materialized(name);
+                        if materialized && !p.reads_views.is_empty() {
+                            self.check_materialized_reads_no_view(name, &p.reads_views, &p.at);
+                        }
+                        let indexes = if materialized {
+                            let known = rewritten.columns.is_some();
+                            self.materialized_indexes(
+                                name,
+                                &p.physical,
+                                &p.view.indexes,
+                                known.then_some(&columns),
+                            )
+                        } else {
+                            Vec::new()
+                        };
                         out.insert(
                             name.to_string(),
                             PhysicalView {
@@ -178,6 +196,8 @@ impl<'p> Resolver<'_, 'p> {
                                 reads_every_column: rewritten.reads_every_column,
                                 columns,
                                 comment: p.view.description.clone(),
+                                materialized,
+                                indexes,
                             },
                         );
                     }

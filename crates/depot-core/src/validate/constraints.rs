@@ -400,7 +400,7 @@ mod tests {
     fn order(p: &crate::package::Package) -> &crate::package::ObjectSchema {
         match &p.schemas["Order"] {
             Schema::Object(o) => o,
-            Schema::View(_) => panic!(),
+            Schema::View(_) | Schema::MaterializedView(_) => panic!(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::field_type::FieldType;
 use crate::json::{JsonObject, JsonValue, View};
-use crate::package::{Field, ObjectSchema};
+use crate::package::{Field, Index, ObjectSchema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
@@ -29,8 +29,9 @@ pub(super) const OBJECT_KEYS: &[&str; 9] = &[
 ];
 
 /// Declared is every field name an object declares (every key of its `fields`, valid or not;
-/// none when `fields` is missing or not an object), borrowed from the input.
-pub(super) struct Declared<'v, J: JsonValue>(Option<&'v J::Object>);
+/// none when `fields` is missing or not an object), borrowed from the input. `.1`: any name is
+/// declared (a materialized view, whose columns are known only once its query is resolved).
+pub(super) struct Declared<'v, J: JsonValue>(Option<&'v J::Object>, bool);
 
 // Not derived: a derive would ask `J` itself to be `Copy`.
 impl<J: JsonValue> Clone for Declared<'_, J> {
@@ -43,7 +44,12 @@ impl<J: JsonValue> Copy for Declared<'_, J> {}
 
 impl<J: JsonValue> Declared<'_, J> {
     pub(super) fn contains(&self, name: &str) -> bool {
-        self.0.is_some_and(|m| m.contains_key(name))
+        self.1 || self.0.is_some_and(|m| m.contains_key(name))
+    }
+
+    /// Every name is declared: the names are checked later.
+    pub(super) fn any() -> Self {
+        Declared(None, true)
     }
 
     /// The names, sorted, separated by `, `.
@@ -97,7 +103,7 @@ pub(super) fn read_object<'v, J: JsonValue>(
     let description = optional_string(r, description, at, "description");
     let sql_name = optional_sql_name(r, sql_name, at);
 
-    let mut declared = Declared(None);
+    let mut declared = Declared(None, false);
     // Fields come in key order: collected, then built into a map at once.
     let mut fields = Vec::new();
     let mut field_previous = Vec::new();
@@ -113,7 +119,7 @@ pub(super) fn read_object<'v, J: JsonValue>(
             format!("object `{name}` has no fields: an object needs at least one"),
         ),
         Some((_, View::Object(fmap))) => {
-            declared = Declared(Some(fmap));
+            declared = Declared(Some(fmap), false);
             fields.reserve_exact(fmap.len());
             for (fname, raw) in fmap.members() {
                 let fat = fields_at.key(fname).in_field(fname);
@@ -192,40 +198,9 @@ pub(super) fn read_object<'v, J: JsonValue>(
     let mut named: Vec<(&'static str, usize, String)> = Vec::new();
     let mut indexes = Vec::new();
     if let Some(v) = indexes_value {
-        let iat = at.key("indexes");
-        match v.as_array() {
-            None => r.report(
-                &iat,
-                rules::WRONG_JSON_TYPE,
-                format!(
-                    "`indexes` must be an array of {{name, fields, unique}}, not {}",
-                    crate::lenient::kind(v)
-                ),
-            ),
-            Some(items) => {
-                indexes.reserve_exact(items.len());
-                // Names as the input spells them: a parsed index's name is its input string.
-                let mut seen: BTreeSet<&str> = BTreeSet::new();
-                for (i, raw) in items.iter().enumerate() {
-                    let ixat = iat.index(i);
-                    if let Some(ix) = read_index(r, raw, &ixat, declared) {
-                        let spelled = raw
-                            .as_object()
-                            .and_then(|o| o.get("name"))
-                            .and_then(JsonValue::as_str)
-                            .unwrap_or_default();
-                        if !seen.insert(spelled) {
-                            r.report(
-                                &ixat.key("name"),
-                                rules::DUPLICATE_INDEX,
-                                format!("object `{name}` has two indexes named `{}`", ix.name),
-                            );
-                        }
-                        named.push(("indexes", i, ix.name.clone()));
-                        indexes.push(ix);
-                    }
-                }
-            }
+        for (i, ix) in read_index_list(r, v, &at.key("indexes"), name, declared) {
+            named.push(("indexes", i, ix.name.clone()));
+            indexes.push(ix);
         }
     }
     // Index order carries no meaning: sorting keeps the normalized form (and hash) stable.
@@ -276,6 +251,68 @@ pub(super) fn read_object<'v, J: JsonValue>(
         declared,
         foreign_key_positions,
     }
+}
+
+/// read_indexes reads an `indexes` array, sorted by name (their order carries no meaning:
+/// sorting keeps the normalized form, and hash, stable).
+pub(super) fn read_indexes<J: JsonValue>(
+    r: &mut Reader,
+    v: &J,
+    iat: &Place<'_>,
+    name: &str,
+    declared: Declared<'_, J>,
+) -> Vec<Index> {
+    let mut indexes: Vec<Index> = read_index_list(r, v, iat, name, declared)
+        .into_iter()
+        .map(|(_, ix)| ix)
+        .collect();
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    indexes
+}
+
+/// read_index_list reads an `indexes` array: each index that parsed, with its position.
+fn read_index_list<J: JsonValue>(
+    r: &mut Reader,
+    v: &J,
+    iat: &Place<'_>,
+    name: &str,
+    declared: Declared<'_, J>,
+) -> Vec<(usize, Index)> {
+    let mut indexes = Vec::new();
+    match v.as_array() {
+        None => r.report(
+            iat,
+            rules::WRONG_JSON_TYPE,
+            format!(
+                "`indexes` must be an array of {{name, fields, unique}}, not {}",
+                crate::lenient::kind(v)
+            ),
+        ),
+        Some(items) => {
+            indexes.reserve_exact(items.len());
+            // Names as the input spells them: a parsed index's name is its input string.
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            for (i, raw) in items.iter().enumerate() {
+                let ixat = iat.index(i);
+                if let Some(ix) = read_index(r, raw, &ixat, declared) {
+                    let spelled = raw
+                        .as_object()
+                        .and_then(|o| o.get("name"))
+                        .and_then(JsonValue::as_str)
+                        .unwrap_or_default();
+                    if !seen.insert(spelled) {
+                        r.report(
+                            &ixat.key("name"),
+                            rules::DUPLICATE_INDEX,
+                            format!("`{name}` has two indexes named `{}`", ix.name),
+                        );
+                    }
+                    indexes.push((i, ix));
+                }
+            }
+        }
+    }
+    indexes
 }
 
 /// list_rank orders the lists of named things as an object lists them in its documentation.

@@ -206,20 +206,5 @@ mod tests {
             (1, rules::NOT_SUPPORTED_YET, "enums")
         );
         assert!(err.0[0].message.contains("`enums`"), "{}", err.0[0].message);
-        let raw = with(
-            dogs(),
-            "/schemas/Totals",
-            json!({"kind": "materializedView", "query": "SELECT 1"}),
-        );
-        let err = parse_package(&raw).unwrap_err();
-        assert_eq!(
-            (err.0.len(), err.0[0].rule, err.0[0].path.as_str()),
-            (1, rules::NOT_SUPPORTED_YET, "schemas.Totals.kind")
-        );
-        assert!(
-            err.0[0].message.contains("materializedView") && err.0[0].message.contains("Totals"),
-            "{}",
-            err.0[0].message
-        );
     }
 }

@@ -12,7 +12,7 @@ use crate::rules;
 use super::names::{check_name, check_previous_names, read_previous_names, Owner};
 use super::object::{read_object, Declared, ObjectMembers, ObjectRead, Partial, OBJECT_KEYS};
 use super::references::check_references;
-use super::view::{read_view, ViewMembers, VIEW_KEYS};
+use super::view::{read_view, ViewMembers, MATERIALIZED_VIEW_KEYS, VIEW_KEYS};
 
 /// Outline is what later checks (keys, seeds, previous names) need of a schema, even when the
 /// schema itself has problems: its declared field names stop one mistake from cascading into
@@ -121,25 +121,19 @@ fn read_schema<'v, J: JsonValue>(
             r.report(
                 &at.key("kind"),
                 rules::REQUIRED,
-                format!("schema `{name}` needs a `kind`: object or view"),
+                format!("schema `{name}` needs a `kind`: object, view or materializedView"),
             );
             None
         }
-        Some((_, View::String(k))) if k == "object" || k == "view" => Some(k),
-        Some((_, View::String("materializedView"))) => {
-            r.report(
-                &at.key("kind"),
-                rules::NOT_SUPPORTED_YET,
-                format!("schema `{name}` has kind materializedView, which is not supported yet: use a view"),
-            );
-            None
+        Some((_, View::String(k))) if k == "object" || k == "view" || k == "materializedView" => {
+            Some(k)
         }
         Some((other, _)) => {
             r.report(
                 &at.key("kind"),
                 rules::INVALID_KIND,
                 format!(
-                    "schema `{name}` has kind {}; the kinds are object and view",
+                    "schema `{name}` has kind {}; the kinds are object, view and materializedView",
                     describe_scalar(other)
                 ),
             );
@@ -198,22 +192,40 @@ fn read_schema<'v, J: JsonValue>(
                 }
             }
         }
-        Some(_) => {
-            let [_, description, query, queries, previous_names, sql_name] =
-                r.member_values(map, at, format_args!("view `{name}`"), VIEW_KEYS);
+        Some(kind) => {
+            let materialized = kind == "materializedView";
+            let [_, description, query, queries, previous_names, sql_name, indexes] =
+                if materialized {
+                    r.member_values(
+                        map,
+                        at,
+                        format_args!("materialized view `{name}`"),
+                        MATERIALIZED_VIEW_KEYS,
+                    )
+                } else {
+                    let [k, d, q, qs, p, s] =
+                        r.member_values(map, at, format_args!("view `{name}`"), VIEW_KEYS);
+                    [k, d, q, qs, p, s, None]
+                };
             let prev = read_previous_names(r, previous_names, at);
             let members = ViewMembers {
                 description,
                 query,
                 queries,
                 sql_name,
+                indexes,
             };
             let view = read_view(r, members, at, name);
             match (view, prev) {
                 (Some(mut v), Some(p)) => {
                     let check = p.clone();
                     v.previous_names = p.unwrap_or_default();
-                    (Some(Schema::View(v)), Outline::View, check, Vec::new())
+                    let schema = if materialized {
+                        Schema::MaterializedView(v)
+                    } else {
+                        Schema::View(v)
+                    };
+                    (Some(schema), Outline::View, check, Vec::new())
                 }
                 (_, prev) => (None, Outline::View, prev.flatten(), Vec::new()),
             }
@@ -289,5 +301,54 @@ mod tests {
         assert_eq!(v.query_for("snowflake"), Some("SELECT 1"));
         assert_eq!(v.query_for("postgres"), None);
         assert_eq!(v.sql_name.as_deref(), Some("v_x"));
+    }
+
+    #[test]
+    fn materialized_views_take_indexes_and_plain_views_do_not() {
+        let raw = with(
+            dogs(),
+            "/schemas/M",
+            json!({"kind": "materializedView", "query": "SELECT name FROM Dog",
+                   "indexes": [{"name": "z", "fields": ["name"]},
+                               {"name": "a", "fields": ["name"], "unique": true}]}),
+        );
+        let p = parse_package(&raw).unwrap();
+        let Schema::MaterializedView(v) = &p.schemas["M"] else {
+            panic!("{:?}", p.schemas["M"])
+        };
+        // Sorted by name, like an object's; their fields are checked once the query resolves.
+        let names: Vec<&str> = v.indexes.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["a", "z"]);
+        assert!(p.is_materialized("M") && !p.is_materialized("Dog"));
+        // A plain view has no `indexes`; a bad index of a materialized view names its path.
+        let raw = with(
+            dogs(),
+            "/schemas/V",
+            json!({"kind": "view", "query": "SELECT 1", "indexes": []}),
+        );
+        assert_eq!(
+            problems(raw),
+            [(rules::UNKNOWN_KEY, "schemas.V.indexes".to_string())]
+        );
+        let raw = with(
+            dogs(),
+            "/schemas/M",
+            json!({"kind": "materializedView", "query": "SELECT 1",
+                   "indexes": [{"name": "a", "fields": []}, {"name": "b", "fields": ["x"]}, {"name": "b", "fields": ["y"]}]}),
+        );
+        let found = problems(raw);
+        assert!(
+            found.contains(&(
+                rules::DUPLICATE_INDEX,
+                "schemas.M.indexes[2].name".to_string()
+            )),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(_, path)| path.starts_with("schemas.M.indexes[0].fields")),
+            "{found:?}"
+        );
     }
 }

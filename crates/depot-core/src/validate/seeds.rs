@@ -77,7 +77,7 @@ pub(super) fn read_seeds<J: JsonValue>(
             }) => match schemas.parsed.get(schema) {
                 Some(Schema::Object(o)) => (&o.fields, o.primary_key.as_slice(), *declared),
                 // An object without a partial outline parsed: it is always there.
-                Some(Schema::View(_)) | None => continue,
+                Some(Schema::View(_) | Schema::MaterializedView(_)) | None => continue,
             },
         };
         let Some(items) = rows.as_array() else {

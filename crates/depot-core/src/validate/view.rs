@@ -7,6 +7,7 @@ use crate::package::ViewSchema;
 use crate::reader::{Place, Reader};
 use crate::rules;
 
+use super::object::{read_indexes, Declared};
 use super::package::{optional_sql_name, optional_string};
 
 /// ENGINES are the keys allowed in a view's `queries`.
@@ -21,12 +22,26 @@ pub(super) const VIEW_KEYS: &[&str; 6] = &[
     "sqlName",
 ];
 
+/// MATERIALIZED_VIEW_KEYS are a view's keys and `indexes` (its rows are stored, so they can be
+/// indexed).
+pub(super) const MATERIALIZED_VIEW_KEYS: &[&str; 7] = &[
+    "kind",
+    "description",
+    "query",
+    "queries",
+    "previousNames",
+    "sqlName",
+    "indexes",
+];
+
 /// ViewMembers are the members of a view read by [`read_view`].
 pub(super) struct ViewMembers<'v, J> {
     pub(super) description: Option<&'v J>,
     pub(super) query: Option<&'v J>,
     pub(super) queries: Option<&'v J>,
     pub(super) sql_name: Option<&'v J>,
+    /// A materialized view's indexes (always `None` for a plain view).
+    pub(super) indexes: Option<&'v J>,
 }
 
 pub(super) fn read_view<J: JsonValue>(
@@ -40,6 +55,7 @@ pub(super) fn read_view<J: JsonValue>(
         query,
         queries: queries_value,
         sql_name,
+        indexes: indexes_value,
     } = members;
     let before = r.problems.len();
     let description = optional_string(r, description, at, "description");
@@ -81,11 +97,18 @@ pub(super) fn read_view<J: JsonValue>(
             ),
         );
     }
+    // The view's columns are known only once its query is resolved: its index fields are
+    // checked there (see `resolve::views`).
+    let indexes = match indexes_value {
+        None => Vec::new(),
+        Some(v) => read_indexes(r, v, &at.key("indexes"), name, Declared::any()),
+    };
     (r.problems.len() == before).then(|| ViewSchema {
         description: description.flatten(),
         query: query.flatten(),
         queries,
         previous_names: Vec::new(),
         sql_name: sql_name.flatten(),
+        indexes,
     })
 }

@@ -24,6 +24,7 @@
 //! with the same name rules.
 
 pub mod expression;
+pub mod materialized;
 pub mod parse;
 pub mod print;
 pub mod rewrite;

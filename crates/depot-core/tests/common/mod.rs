@@ -206,6 +206,8 @@ pub fn view(logical: &str, sql: &str, reads: &[(&str, &[&str])]) -> PhysicalView
         columns: BTreeMap::new(),
         comment: None,
         reads_every_column: Default::default(),
+        materialized: false,
+        indexes: Vec::new(),
     }
 }
 
@@ -275,6 +277,7 @@ impl Dialect for TestDialect {
                 ..draft(phase::CONTRACT, change.action())
             }]),
             Change::RenameObject { .. }
+            | Change::RenameMaterializedView { .. }
             | Change::RenameColumn { .. }
             | Change::RenameIndex { .. }
             | Change::RenamePrimaryKey { .. } => one(phase::RENAME),
@@ -303,7 +306,9 @@ impl Dialect for TestDialect {
                 ..draft(phase::BUILD_INDEXES, change.action())
             }]),
             Change::AddPrimaryKey { .. } => one(phase::ENFORCE),
-            Change::CreateView { .. } => one(phase::CREATE_VIEWS),
+            Change::CreateView { .. } | Change::RefreshMaterializedView { .. } => {
+                one(phase::CREATE_VIEWS)
+            }
             Change::DropView { .. } => one(phase::DROP_VIEWS),
             Change::DropForeignKey { .. }
             | Change::DropCheck { .. }

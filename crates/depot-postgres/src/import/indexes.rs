@@ -15,7 +15,8 @@ use super::names::part_name;
 use super::rename::Renames;
 use super::Warnings;
 
-/// Reads the indexes of the namespace's tables (their primary keys excepted), by table.
+/// Reads the indexes of the namespace's tables and materialized views named in `tables` (their
+/// primary keys excepted), by table or view.
 pub async fn read_indexes(
     client: &Client,
     namespace: &str,
@@ -47,7 +48,7 @@ pub async fn read_indexes(
              JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
              JOIN pg_catalog.pg_am am ON am.oid = i.relam \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
-             WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND NOT x.indisprimary \
+             WHERE n.nspname = $1 AND t.relkind IN ('r', 'p', 'm') AND NOT x.indisprimary \
              ORDER BY t.relname, i.relname",
             &[&namespace],
         )

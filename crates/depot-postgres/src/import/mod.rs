@@ -75,13 +75,7 @@ pub async fn import_schema(
     // Logical names of tables and views first: foreign keys and views refer to them.
     let mut taken = BTreeSet::new();
     let mut schema_names: BTreeMap<String, Named> = BTreeMap::new();
-    let relations = snapshot.tables.keys().chain(
-        snapshot
-            .views
-            .iter()
-            .filter(|(_, v)| !v.materialized)
-            .map(|(n, _)| n),
-    );
+    let relations = snapshot.tables.keys().chain(snapshot.views.keys());
     for physical in relations {
         schema_names.insert(
             physical.clone(),
@@ -147,12 +141,31 @@ pub async fn import_schema(
         let logical = field_name(&column).logical;
         global.columns.entry(column).or_insert(logical);
     }
-    for (physical, view) in snapshot.views.iter().filter(|(_, v)| !v.materialized) {
+    // A materialized view's indexes name its columns by their logical names.
+    let materialized: BTreeMap<String, Renames> = snapshot
+        .views
+        .iter()
+        .filter(|(_, v)| v.materialized)
+        .map(|(physical, _)| (physical.clone(), global.clone()))
+        .collect();
+    let mut view_indexes = if materialized.is_empty() {
+        BTreeMap::new()
+    } else {
+        indexes::read_indexes(client, namespace, &materialized, &mut warnings)
+            .await
+            .map_err(read_error)?
+    };
+    for (physical, view) in &snapshot.views {
         let named = &schema_names[physical];
-        if let Some(schema) = views::view_schema(physical, view, named, &global, &mut warnings) {
-            package
-                .schemas
-                .insert(named.logical.clone(), Schema::View(schema));
+        if let Some(mut schema) = views::view_schema(physical, view, named, &global, &mut warnings)
+        {
+            let schema = if view.materialized {
+                schema.indexes = view_indexes.remove(physical).unwrap_or_default();
+                Schema::MaterializedView(schema)
+            } else {
+                Schema::View(schema)
+            };
+            package.schemas.insert(named.logical.clone(), schema);
         }
     }
     unsupported::warn_unsupported(client, namespace, &mut warnings)

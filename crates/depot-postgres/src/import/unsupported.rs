@@ -57,12 +57,6 @@ const KINDS: &[(&str, &str)] = &[
     (
         "SELECT c.relname FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relkind = 'm' ORDER BY 1",
-        "materialized view {}: Depot does not support materialized views yet; not imported",
-    ),
-    (
-        "SELECT c.relname FROM pg_catalog.pg_class c \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND c.relkind = 'f' ORDER BY 1",
         "foreign table {}: foreign tables are out of Depot's scope; not imported",
     ),

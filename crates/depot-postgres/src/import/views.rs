@@ -9,7 +9,8 @@ use super::rename::Renames;
 use super::Warnings;
 use crate::introspect::ViewSnapshot;
 
-/// The column names of the namespace's views (a view may read another view's columns).
+/// The column names of the namespace's views, materialized ones included (a view may read
+/// another view's columns; a materialized view's indexes name its columns).
 pub async fn view_columns(
     client: &Client,
     namespace: &str,
@@ -19,7 +20,7 @@ pub async fn view_columns(
             "SELECT DISTINCT a.attname::text FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relkind = 'v' AND a.attnum > 0 ORDER BY 1",
+             WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND a.attnum > 0 ORDER BY 1",
             &[&namespace],
         )
         .await?;
@@ -49,6 +50,7 @@ pub fn view_schema(
                 queries: Default::default(),
                 previous_names: Vec::new(),
                 sql_name: named.sql_name.clone(),
+                indexes: Vec::new(),
             })
         }
         Err(e) => {

@@ -22,6 +22,9 @@ impl Renderer<'_> {
             CommentTarget::Namespace { namespace } => format!("SCHEMA {}", self.id(namespace)?),
             CommentTarget::Table { object } => format!("TABLE {}", self.table(&object.physical)?),
             CommentTarget::View { view } => format!("VIEW {}", self.table(&view.physical)?),
+            CommentTarget::MaterializedView { view } => {
+                format!("MATERIALIZED VIEW {}", self.table(&view.physical)?)
+            }
             CommentTarget::Column { object, column } => format!(
                 "COLUMN {}.{}",
                 self.table(&object.physical)?,

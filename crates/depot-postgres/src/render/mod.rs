@@ -14,6 +14,7 @@ mod constraints;
 mod defaults;
 mod identity;
 mod indexes;
+mod materialized;
 mod objects;
 
 use depot_core::change::Name;
@@ -28,6 +29,7 @@ pub use constraints::alter_deferrable_sql;
 pub use defaults::{default_sql, is_volatile};
 pub use identity::{generated, move_sequence_past_max};
 pub use indexes::{index_sql, unique_constraint_sql, Build};
+pub use materialized::refresh_sql;
 
 use crate::dialect::{push_quoted_ident, MAX_IDENTIFIER_BYTES};
 
@@ -156,16 +158,30 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
                 object.logical
             ),
         )]),
+        Change::CreateView { view } if view.materialized => r.create_materialized_view(view),
         Change::CreateView { view } => Ok(vec![r.step(
             phase::CREATE_VIEWS,
             format!("CREATE VIEW {} AS {}", r.table(&view.physical)?, view.sql),
             step_comment::create_view(view),
         )]),
-        Change::DropView { view } => Ok(vec![r.step(
+        Change::DropView {
+            view,
+            materialized: true,
+        } => r.drop_materialized_view(view),
+        Change::DropView {
+            view,
+            materialized: false,
+        } => Ok(vec![r.step(
             phase::DROP_VIEWS,
             format!("DROP VIEW {}", r.table(&view.physical)?),
             step_comment::drop_view(view),
         )]),
+        Change::RenameMaterializedView { from, to, indexes } => {
+            r.rename_materialized_view(from, to, indexes)
+        }
+        Change::RefreshMaterializedView { view, concurrently } => {
+            r.refresh_materialized_view(view, *concurrently)
+        }
         Change::AddIdentity {
             object,
             column,

@@ -26,6 +26,9 @@ impl Renderer<'_> {
             CommentTarget::Namespace { namespace } => ("SCHEMA", self.id(namespace)?),
             CommentTarget::Table { object } => ("TABLE", self.table(&object.physical)?),
             CommentTarget::View { view } => ("VIEW", self.table(&view.physical)?),
+            CommentTarget::MaterializedView { view } => {
+                ("MATERIALIZED VIEW", self.table(&view.physical)?)
+            }
             CommentTarget::Column { object, column } => (
                 "COLUMN",
                 format!(
@@ -89,6 +92,7 @@ impl Renderer<'_> {
                     CommentTarget::Namespace { .. }
                     | CommentTarget::Table { .. }
                     | CommentTarget::View { .. }
+                    | CommentTarget::MaterializedView { .. }
                     | CommentTarget::Index { .. }
                     | CommentTarget::Constraint { .. } => {
                         format!("ALTER {kind} {name} UNSET COMMENT")

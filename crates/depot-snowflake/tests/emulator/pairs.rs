@@ -51,6 +51,14 @@ const EMULATOR_CANNOT_RUN: &[(&str, &str)] = &[
         "narrowing",
         "the column copy's EXECUTE IMMEDIATE block (Snowflake Scripting)",
     ),
+    (
+        "materialized_view",
+        "DROP MATERIALIZED VIEW: DuckDB has no materialized views, and fakesnow fails the drop",
+    ),
+    (
+        "rename_materialized_view",
+        "ALTER MATERIALIZED VIEW ... RENAME TO: fakesnow's parser has no such statement",
+    ),
 ];
 
 /// Pairs whose packages Snowflake refuses at validation (SPEC §1b features it cannot hold), and
