@@ -49,7 +49,9 @@ use crate::sql_type::{alters_in_place, sql_type};
 mod column_copy;
 mod comment;
 
-pub use column_copy::{copy_suffixes, COPY_SUFFIX, OLD_SUFFIX};
+pub use column_copy::{
+    copy_suffixes, COPY_SUFFIX, DEFAULT_COPY_SUFFIX, DEFAULT_OLD_SUFFIX, OLD_SUFFIX,
+};
 
 /// Renders one change as Snowflake steps.
 pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, RenderError> {
