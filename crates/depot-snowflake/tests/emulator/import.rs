@@ -202,3 +202,53 @@ async fn objects_a_package_cannot_express_are_warnings_and_a_missing_schema_an_e
         .expect_err("a missing schema");
     assert!(error.to_string().contains("no_such_schema"), "{error}");
 }
+
+/// The drift check a deploy preview (and the asynchronous runner, before it changes anything)
+/// makes on Snowflake: a column changed by hand is named.
+#[tokio::test]
+async fn a_deploy_preview_names_the_drift_of_a_column_changed_by_hand() {
+    let env = Env::new();
+    let mut session = env.session().await;
+    let v1 = json!({"name": "p", "version": "1", "schemas": {
+        "Dog": {"kind": "object", "fields": {"id": {"type": "bigint"},
+                                            "name": {"type": "string", "nullable": true}},
+                "primaryKey": ["id"]}
+    }});
+    let mut v2 = v1.clone();
+    v2["version"] = json!("2");
+    v2["schemas"]["Dog"]["fields"]["note"] = json!({"type": "string", "nullable": true});
+    env.deployer()
+        .deploy(&mut session, &env.dataset(&v1))
+        .await
+        .expect("deploy v1");
+    let clean = env
+        .deployer()
+        .preview(&mut session, &env.dataset(&v2))
+        .await
+        .expect("preview");
+    assert_eq!(
+        clean.drift,
+        Some(DriftCheck::Compared(depot_deploy::Drift::default()))
+    );
+    session
+        .client()
+        .execute(&format!(
+            "ALTER TABLE \"{NAMESPACE}\".DOG ALTER COLUMN NAME SET DATA TYPE VARCHAR(10)"
+        ))
+        .await
+        .expect("alter by hand");
+    let drifted = env
+        .deployer()
+        .preview(&mut session, &env.dataset(&v2))
+        .await
+        .expect("preview");
+    let Some(DriftCheck::Compared(drift)) = drifted.drift else {
+        panic!("no drift check: {:?}", drifted.drift);
+    };
+    assert_eq!(
+        drift.differences,
+        vec![format!(
+            "table {NAMESPACE}.DOG: column NAME is VARCHAR(10), expected VARCHAR"
+        )]
+    );
+}
