@@ -11,8 +11,9 @@
 //!
 //! On the fakesnow emulator (`emulated`), what DuckDB cannot keep is not compared, so that a
 //! dataset as deployed shows no drift there: constraint names (DuckDB's own), unique and
-//! foreign keys (SHOW lists none), the comments of schemas, views and columns, and ARRAY
-//! (read as VARIANT). See [`crate::introspect`].
+//! foreign keys (SHOW lists none), the comments of schemas, views and columns, ARRAY (read as
+//! VARIANT), and the length of a VARCHAR read as unbounded (DuckDB forgets it when a table or
+//! column is renamed). See [`crate::introspect`].
 
 use depot_core::physical::{PhysicalModel, PhysicalObject};
 use depot_deploy::Drift;
@@ -103,9 +104,12 @@ fn compare_table(
             continue;
         };
         let expected_type = sql_type(&column.field_type);
-        // fakesnow stores ARRAY as VARIANT.
-        let emulated_array = emulated && expected_type == "ARRAY" && found.data_type == "VARIANT";
-        if found.data_type != expected_type && !emulated_array {
+        // fakesnow stores ARRAY as VARIANT, and forgets a VARCHAR's length when its table or
+        // column is renamed.
+        let emulated_quirk = emulated
+            && ((expected_type == "ARRAY" && found.data_type == "VARIANT")
+                || (expected_type.starts_with("VARCHAR(") && found.data_type == "VARCHAR"));
+        if found.data_type != expected_type && !emulated_quirk {
             out.push(format!(
                 "{what} is {}, expected {expected_type}",
                 found.data_type

@@ -16,7 +16,8 @@
 //!   empty `pk_table_name` (such rows are ignored here: a real foreign key names its target);
 //! - an AUTOINCREMENT column reads as a `nextval(...)` default instead of `IS_IDENTITY = YES`;
 //! - a default reads as DuckDB prints it (`CAST(uuid() AS TEXT)`), an ARRAY column as VARIANT,
-//!   and a view's definition as DuckDB's `CREATE VIEW` text.
+//!   and a view's definition as DuckDB's `CREATE VIEW` text;
+//! - a VARCHAR(n) reads as unbounded once its table or column has been renamed.
 
 use std::collections::BTreeMap;
 
