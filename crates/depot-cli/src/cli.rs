@@ -153,9 +153,9 @@ pub enum Command {
         #[arg(long)]
         view: Option<String>,
     },
-    /// Print the package that describes an existing PostgreSQL schema (tables, views, keys,
-    /// indexes, checks, foreign keys, comments). What a package cannot express is listed on
-    /// stderr, one `depot: warning:` a line. Changes nothing.
+    /// Print the package that describes an existing PostgreSQL or Snowflake schema (tables,
+    /// views, keys, indexes, checks, foreign keys, comments). What a package cannot express is
+    /// listed on stderr, one `depot: warning:` a line. Changes nothing.
     Import {
         /// The schema (namespace) to read.
         #[arg(long)]
@@ -166,7 +166,8 @@ pub enum Command {
         /// The package version.
         #[arg(long, default_value = "1.0.0")]
         version: String,
-        /// A dataset file whose location to read, instead of --database-url.
+        /// A dataset file whose location to read (PostgreSQL or Snowflake), instead of
+        /// --database-url.
         #[arg(long, visible_alias = "location")]
         dataset: Option<PathBuf>,
     },

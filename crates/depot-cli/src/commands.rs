@@ -219,6 +219,14 @@ async fn connect_snowflake(
     location: &depot_core::dataset::SnowflakeLocation,
     executor: &depot_core::dataset::Executor,
 ) -> Result<Box<dyn LocationSession>> {
+    Ok(Box::new(snowflake_session(location, executor).await?))
+}
+
+/// A Snowflake session on `location` as `executor` (see [`connect_snowflake`]).
+pub(crate) async fn snowflake_session(
+    location: &depot_core::dataset::SnowflakeLocation,
+    executor: &depot_core::dataset::Executor,
+) -> Result<SnowflakeSession> {
     let password = match (std::env::var("SNOWFLAKE_PASSWORD"), &location.secret_arn) {
         (Ok(p), _) => p,
         (Err(_), Some(arn)) => bail!(
@@ -236,7 +244,7 @@ async fn connect_snowflake(
     let session = SnowflakeSession::connect(location, &credentials, options)
         .await
         .with_context(|| format!("connecting to Snowflake account {}", location.account))?;
-    Ok(Box::new(session))
+    Ok(session)
 }
 
 pub(crate) async fn connect_postgres(

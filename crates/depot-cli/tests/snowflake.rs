@@ -152,3 +152,77 @@ fn an_http_endpoint_is_refused_unless_the_emulator_is_asked_for() {
         );
     }
 }
+
+/// `depot diff` and `depot import` on a Snowflake location: no drift after a deploy, the
+/// schema imported as a package whose dataset shows no drift either, and a missing schema a
+/// one-line error (drift a hand-made change causes: crates/depot-snowflake/tests/emulator).
+#[test]
+fn diff_and_import_read_a_snowflake_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("DEPOT_CLI_IMPORT_{}", std::process::id());
+    let path = write_dataset(dir.path(), &database);
+    let path = path.to_str().unwrap();
+    let pw = Some("pw-import");
+    stdout_json(&depot(dir.path(), &["deploy", path], pw));
+
+    let same = depot(dir.path(), &["diff", path], pw);
+    assert!(
+        same.status.success(),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&same.stdout), "", "no drift");
+
+    let imported = depot(
+        dir.path(),
+        &[
+            "import",
+            "--location",
+            path,
+            "--schema",
+            "ws_dev_dogs",
+            "--name",
+            "dogs",
+        ],
+        pw,
+    );
+    let package = stdout_json(&imported);
+    assert_eq!(package["schemas"]["Dog"]["primaryKey"], json!(["id"]));
+    assert_eq!(
+        package["schemas"]["Dog"]["fields"]["birthDate"]["type"],
+        "date"
+    );
+    // The plain index was never created on Snowflake: import cannot see it.
+    assert!(
+        package["schemas"]["Dog"].get("indexes").is_none(),
+        "{package}"
+    );
+    let stderr = String::from_utf8_lossy(&imported.stderr);
+    assert!(
+        stderr.contains("depot: warning: column DOG.ID is VARCHAR(36): imported as uuid"),
+        "{stderr}"
+    );
+
+    // The dataset around the imported package: no drift from the live schema.
+    let mut dataset: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    dataset["package"] = package;
+    let wrapped = dir.path().join("imported.json");
+    std::fs::write(&wrapped, serde_json::to_vec_pretty(&dataset).unwrap()).unwrap();
+    let diff = depot(dir.path(), &["diff", wrapped.to_str().unwrap()], pw);
+    assert!(
+        diff.status.success(),
+        "imported package differs: {}{}",
+        String::from_utf8_lossy(&diff.stdout),
+        String::from_utf8_lossy(&diff.stderr)
+    );
+
+    let missing = depot(
+        dir.path(),
+        &["import", "--location", path, "--schema", "no_such_schema"],
+        pw,
+    );
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("no_such_schema"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}

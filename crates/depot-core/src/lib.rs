@@ -25,6 +25,7 @@ pub mod field_type;
 pub mod hash;
 pub mod hazard;
 pub mod identity;
+pub mod import;
 pub mod index_options;
 pub mod json;
 pub mod lenient;

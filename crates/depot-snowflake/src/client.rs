@@ -180,13 +180,23 @@ impl SnowflakeClient {
 
     /// Runs one query; every value as text (cast in SQL to VARCHAR where it matters).
     pub async fn query(&self, sql: &str) -> Result<Vec<Row>, SnowflakeError> {
+        self.rows(sql, false).await
+    }
+
+    /// Runs a `SHOW` command, whose columns SQL cannot cast: its text, number and boolean
+    /// columns are read as text, the others (`created_on`, a timestamp) are `None`.
+    pub async fn show(&self, sql: &str) -> Result<Vec<Row>, SnowflakeError> {
+        self.rows(sql, true).await
+    }
+
+    async fn rows(&self, sql: &str, lenient: bool) -> Result<Vec<Row>, SnowflakeError> {
         match self.call(sql).await? {
             QueryResult::Empty => Ok(Vec::new()),
             QueryResult::Json(json) => json_rows(&json.value),
             QueryResult::Arrow(batches) => {
                 let mut rows = Vec::new();
                 for batch in &batches {
-                    rows.extend(arrow_rows(batch)?);
+                    rows.extend(arrow_rows(batch, lenient)?);
                 }
                 Ok(rows)
             }
@@ -278,7 +288,7 @@ fn json_rows(value: &serde_json::Value) -> Result<Vec<Row>, SnowflakeError> {
         .collect())
 }
 
-fn arrow_rows(batch: &RecordBatch) -> Result<Vec<Row>, SnowflakeError> {
+fn arrow_rows(batch: &RecordBatch, lenient: bool) -> Result<Vec<Row>, SnowflakeError> {
     let mut rows: Vec<Row> = vec![Vec::with_capacity(batch.num_columns()); batch.num_rows()];
     for column in batch.columns() {
         let any = column.as_any();
@@ -303,6 +313,9 @@ fn arrow_rows(batch: &RecordBatch) -> Result<Vec<Row>, SnowflakeError> {
                 a.value(i).to_string()
             } else if let Some(a) = any.downcast_ref::<BooleanArray>() {
                 a.value(i).to_string()
+            } else if lenient {
+                row.push(None);
+                continue;
             } else {
                 return Err(SnowflakeError::Unreadable(format!(
                     "a result column of Arrow type {}: cast it to VARCHAR in the query",

@@ -5,17 +5,20 @@
 //! Pure (no I/O): [`dialect`], [`keywords`], [`sql_type`], [`literal`], [`column_default`], [`foreign_key`], [`render`],
 //! [`precondition`], [`one_statement`]. At the side: [`client`] and its HTTP middlewares ([`endpoint`],
 //! [`round_trips`], and [`emulator`] for fakesnow only), [`admin`], [`state_store`], [`lease`],
-//! [`progress`], [`executor`], [`seeding`], and [`session`], which ties them into
-//! `depot_deploy::LocationSession`.
+//! [`progress`], [`executor`], [`seeding`], [`introspect`] (the catalog, for [`import`] and
+//! [`drift`]), and [`session`], which ties them into `depot_deploy::LocationSession`.
 pub mod admin;
 pub mod client;
 pub mod column_default;
 pub mod credentials;
 pub mod dialect;
+pub mod drift;
 pub mod emulator;
 pub mod endpoint;
 pub mod executor;
 pub mod foreign_key;
+pub mod import;
+pub mod introspect;
 pub mod keywords;
 pub mod lease;
 pub mod literal;

@@ -50,7 +50,9 @@ mod column_copy;
 mod comment;
 mod materialized;
 
-pub use column_copy::{copy_suffixes, COPY_SUFFIX, OLD_SUFFIX};
+pub use column_copy::{
+    copy_suffixes, COPY_SUFFIX, DEFAULT_COPY_SUFFIX, DEFAULT_OLD_SUFFIX, OLD_SUFFIX,
+};
 pub use materialized::create_materialized_view_sql;
 
 /// Renders one change as Snowflake steps.

@@ -12,8 +12,8 @@ use depot_core::undo::UndoScope;
 use depot_core::{Dialect, Plan};
 use depot_deploy::location::Seeds;
 use depot_deploy::{
-    DatasetState, LocationError, LocationSession, RunFailure, RunOptions, RunReport, SeedReport,
-    UndoFailure, UndoReport,
+    DatasetState, DriftCheck, LocationError, LocationSession, RunFailure, RunOptions, RunReport,
+    SeedReport, UndoFailure, UndoReport,
 };
 use reqwest_middleware::Middleware;
 
@@ -204,6 +204,12 @@ impl SnowflakeSession {
         &self.client
     }
 
+    /// True when the session talks to the fakesnow emulator (through its shim): what DuckDB
+    /// cannot keep is then left out of drift and import's warnings.
+    pub fn is_emulated(&self) -> bool {
+        self.options.emulator.is_some()
+    }
+
     /// HTTP round trips so far.
     pub fn round_trips(&self) -> usize {
         self.client.round_trips()
@@ -300,6 +306,15 @@ impl LocationSession for SnowflakeSession {
         scope: &UndoScope,
     ) -> Result<UndoReport, UndoFailure> {
         crate::undo_executor::undo_plan(&self.client, plan, dataset_id, scope).await
+    }
+
+    async fn check_drift(&mut self, expected: &PhysicalModel) -> Result<DriftCheck, LocationError> {
+        let live = crate::introspect::introspect(&self.client, &expected.namespace).await?;
+        Ok(DriftCheck::Compared(crate::drift::compare(
+            &live,
+            expected,
+            self.is_emulated(),
+        )))
     }
 
     async fn upsert_seeds(

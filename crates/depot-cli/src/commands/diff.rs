@@ -22,7 +22,7 @@ pub async fn diff(cli: &Cli, path: &Path, format: OutputFormat) -> Result<()> {
         DriftCheck::Compared(drift) => drift,
         DriftCheck::Unsupported => bail!(
             "this dataset's engine cannot compare a live schema with a package yet (PostgreSQL \
-             can)"
+             and Snowflake can)"
         ),
     };
     match format {

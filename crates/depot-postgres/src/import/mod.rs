@@ -26,26 +26,12 @@ use tokio_postgres::Client;
 
 use crate::introspect::{introspect, TableSnapshot};
 use crate::pg_error;
+use depot_core::import::unique;
 use names::{field_name, schema_name, Named};
 use rename::Renames;
 
-/// Imported: the package and what could not go into it.
-#[derive(Debug, Clone)]
-pub struct Imported {
-    pub package: Package,
-    /// One line per object or detail the package leaves out or changes, naming it.
-    pub warnings: Vec<String>,
-}
-
-/// Warnings collected while importing.
-#[derive(Debug, Default)]
-pub struct Warnings(pub Vec<String>);
-
-impl Warnings {
-    pub fn push(&mut self, warning: String) {
-        self.0.push(warning);
-    }
-}
+// Shared with Snowflake's import.
+pub use depot_core::import::{Imported, Warnings};
 
 /// ImportError: the schema is missing, or the catalog could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +119,7 @@ pub async fn import_schema(
         relations: logical_tables,
         columns: BTreeMap::new(),
         skipped: BTreeSet::new(),
+        ..Renames::default()
     };
     for renames in table_renames.values() {
         global.columns.extend(renames.columns.clone());
@@ -175,23 +162,6 @@ pub async fn import_schema(
         package,
         warnings: warnings.0,
     })
-}
-
-/// `named`, or when its logical name is taken, that name with a number and the physical name
-/// kept as `sqlName`.
-fn unique(named: Named, physical: &str, taken: &mut BTreeSet<String>) -> Named {
-    let mut out = named;
-    let base = out.logical.clone();
-    let mut n = 2;
-    while taken.contains(&out.logical) {
-        out = Named {
-            logical: format!("{base}{n}"),
-            sql_name: Some(physical.to_string()),
-        };
-        n += 1;
-    }
-    taken.insert(out.logical.clone());
-    out
 }
 
 /// The object schema of one table (indexes and constraints are added by the caller) and the

@@ -3,6 +3,7 @@
 //! in the middle of a plan and its resume.
 
 mod features;
+mod import;
 mod injection;
 mod lifecycle;
 mod packages;

@@ -2,7 +2,8 @@
 //! rows, migrate to new.json; the migrated schema must equal new.json deployed fresh, and every
 //! row must survive. Pairs whose plans use statements fakesnow (DuckDB) cannot run are listed
 //! in EMULATOR_CANNOT_RUN with the reason; the test checks that they do fail here (so the list
-//! stays true), and tests/render.rs snapshots their SQL.
+//! stays true), and tests/render.rs snapshots their SQL. The drift check finds nothing after
+//! either deploy.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use depot_core::physical::PhysicalModel;
 use depot_core::resolve::resolve;
 use depot_core::FieldType;
+use depot_deploy::{DriftCheck, LocationSession};
 use depot_snowflake::dialect::quote_ident;
 use depot_snowflake::{SnowflakeDialect, SnowflakeSession};
 use serde_json::Value;
@@ -191,6 +193,18 @@ pub(crate) async fn row_counts(
     out
 }
 
+/// The drift check never cries wolf: a schema as deployed or migrated matches its model.
+async fn no_drift(
+    session: &mut SnowflakeSession,
+    expected: &PhysicalModel,
+    when: &str,
+) -> Result<(), String> {
+    match session.check_drift(expected).await {
+        Ok(DriftCheck::Compared(drift)) if drift.is_empty() => Ok(()),
+        other => Err(format!("{when}: false drift: {other:?}")),
+    }
+}
+
 /// Runs one pair; Err says where it failed.
 async fn run_pair(name: &str) -> Result<(), String> {
     let dir = pairs_dir().join(name);
@@ -202,12 +216,14 @@ async fn run_pair(name: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("deploying old.json: {e}"))?;
     let old_model = model(&env, &old);
+    no_drift(&mut session, &old_model, "old.json deployed").await?;
     insert_rows(&session, &old_model, 3).await;
     let before = row_counts(&session, &old_model).await;
     env.deployer()
         .deploy(&mut session, &env.dataset(&new))
         .await
         .map_err(|e| format!("migrating to new.json: {e}"))?;
+    no_drift(&mut session, &model(&env, &new), "migrated to new.json").await?;
     let migrated = shape(&session).await;
 
     let fresh_env = Env::new();
