@@ -100,6 +100,11 @@ impl<'a> Differ<'a> {
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
                 | Change::AlterForeignKey { .. }
+                | Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::RenameEnum { .. }
+                | Change::AddEnumValue { .. }
+                | Change::RebuildEnum { .. }
                 | Change::SetComment { .. } => {}
             }
         }
@@ -173,6 +178,11 @@ impl<'a> Differ<'a> {
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
                 | Change::AlterForeignKey { .. }
+                | Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::RenameEnum { .. }
+                | Change::AddEnumValue { .. }
+                | Change::RebuildEnum { .. }
                 | Change::SetComment { .. } => {}
             }
         }
@@ -233,6 +243,11 @@ impl<'a> Differ<'a> {
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
                 | Change::AlterForeignKey { .. }
+                | Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::RenameEnum { .. }
+                | Change::AddEnumValue { .. }
+                | Change::RebuildEnum { .. }
                 | Change::SetComment { .. } => {}
             }
         }
