@@ -201,6 +201,7 @@ fn shop() -> PhysicalModel {
         comment: Some("cents per customer".into()),
     };
     PhysicalModel {
+        enums: Default::default(),
         namespace: NS.into(),
         comment: Some("the shop".into()),
         objects: BTreeMap::from([
@@ -552,6 +553,7 @@ fn pets() -> PhysicalModel {
         ..Default::default()
     }];
     PhysicalModel {
+        enums: Default::default(),
         namespace: NS.into(),
         comment: None,
         objects: BTreeMap::from([("Dog".to_string(), dog), ("Cat".to_string(), cat)]),
