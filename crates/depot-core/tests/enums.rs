@@ -90,6 +90,18 @@ fn an_enum_resolves_to_a_type_of_the_namespace_named_by_the_strategy() {
         m.objects["Order"].checks[0].sql,
         "\"status\" <> 'shipped'::\"shop\".\"order_status\""
     );
+    // So does a view's cast.
+    let mut p = shop(statuses(&["pending", "paid", "shipped"]), enum_field());
+    p["schemas"]["Paid"] = json!({"kind": "view",
+        "query": "SELECT id FROM \"Order\" WHERE status = 'paid'::OrderStatus"});
+    let m = model_of(p);
+    assert!(
+        m.views["Paid"]
+            .sql
+            .contains("'paid'::\"shop\".\"order_status\""),
+        "{}",
+        m.views["Paid"].sql
+    );
     // The object form, with sqlName.
     let m = model_of(shop(
         json!({"OrderStatus": {"values": ["pending"], "sqlName": "st", "description": "d"}}),

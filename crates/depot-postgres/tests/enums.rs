@@ -189,7 +189,16 @@ fn actions(changes: &[Change]) -> Vec<&'static str> {
 
 #[tokio::test]
 async fn a_fresh_deploy_creates_a_native_enum_that_holds_the_rows_to_its_values() {
-    let m = shop(&["pending", "paid", "shipped"]);
+    // A check and a view cast to the enum by its logical name.
+    let mut p = package(
+        json!({"OrderStatus": ["pending", "paid", "shipped"]}),
+        status_field(),
+        text(),
+    );
+    p["schemas"]["Order"]["checks"] = json!([{"name": "noteWhenShipped", "expression": "status <> 'shipped'::OrderStatus OR note IS NOT NULL"}]);
+    p["schemas"]["Paid"] = json!({"kind": "view",
+        "query": "SELECT id FROM \"Order\" WHERE status = 'paid'::OrderStatus"});
+    let m = model(p);
     let db = deployed(&m).await;
     let live = snapshot(&db).await;
     assert_eq!(live.enums["order_status"], ["pending", "paid", "shipped"]);
@@ -200,6 +209,14 @@ async fn a_fresh_deploy_creates_a_native_enum_that_holds_the_rows_to_its_values(
     insert(&db, "(1, DEFAULT), (2, 'paid')").await.unwrap();
     let error = insert(&db, "(3, 'lost')").await.unwrap_err();
     assert!(error.contains("invalid input value for enum"), "{error}");
+    let error = insert(&db, "(3, 'shipped')").await.unwrap_err();
+    assert!(error.contains("order_note_when_shipped_check"), "{error}");
+    let paid = db
+        .client
+        .query("SELECT id FROM ws_enums.paid", &[])
+        .await
+        .unwrap();
+    assert_eq!(paid.len(), 1);
     // Enum values sort in their declared order.
     let rows = db
         .client
