@@ -335,6 +335,18 @@ fn a_renamed_enum_keeps_its_columns_and_a_dropped_one_goes_last() {
         json!({"type": "enum", "enum": "Status", "default": "pending"}),
     );
     assert_eq!(summary(&changes(&old, &new)), ["renameEnum Status"]);
+    // Renamed and rebuilt: the rebuild names the type by its new name.
+    let rebuilt = unchecked(
+        json!({"Status": {"values": ["paid", "pending"], "previousNames": ["OrderStatus"]}}),
+        json!({"type": "enum", "enum": "Status", "default": "pending"}),
+    );
+    let old2 = unchecked(statuses(&["pending", "paid"]), enum_field());
+    let c = changes(&old2, &rebuilt);
+    assert_eq!(summary(&c), ["renameEnum Status", "rebuildEnum Status"]);
+    let Change::RebuildEnum { from, .. } = &c[1] else {
+        panic!("{c:?}")
+    };
+    assert_eq!((from.physical.as_str(), from.values.len()), ("status", 2));
 
     let plain = unchecked(json!({}), json!({"type": "string"}));
     assert_eq!(

@@ -344,6 +344,14 @@ async fn a_renamed_enum_keeps_its_columns_and_undoes() {
     ));
     let c = migrate_and_undo(&db, &old, &new).await;
     assert_eq!(actions(&c), ["renameEnum"]);
+    // Renamed and reordered: the type is rebuilt under its new name.
+    let new = model(package(
+        json!({"Status": {"values": ["paid", "pending"], "previousNames": ["OrderStatus"]}}),
+        json!({"type": "enum", "enum": "Status", "default": "pending"}),
+        text(),
+    ));
+    let c = migrate_and_undo(&db, &old, &new).await;
+    assert_eq!(actions(&c), ["renameEnum", "rebuildEnum"]);
 }
 
 #[tokio::test]

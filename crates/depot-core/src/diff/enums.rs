@@ -93,8 +93,12 @@ impl<'a> Differ<'a> {
                     })
                 })
                 .collect();
+            // A rename runs first (prepare phase): the type rebuilt has its new name.
             self.changes.push(Change::RebuildEnum {
-                from: old.clone(),
+                from: PhysicalEnum {
+                    physical: new.physical.clone(),
+                    ..old.clone()
+                },
                 to: new.clone(),
                 columns,
             });
