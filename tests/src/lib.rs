@@ -140,6 +140,13 @@ pub fn model(dataset: &Dataset) -> PhysicalModel {
 /// A value of `field_type` for row `i`, unique per column, never null, as a SQL literal that
 /// PostgreSQL coerces to the column's type.
 pub fn sample_literal(field_type: &FieldType, i: usize) -> String {
+    // One of the enum's values, whichever they are: the model says only the type.
+    if let FieldType::Enum { .. } = field_type {
+        let t = depot_postgres::sql_type::sql_type(field_type);
+        return format!(
+            "(enum_range(NULL::{t}))[{i} % array_length(enum_range(NULL::{t}), 1) + 1]"
+        );
+    }
     format!("'{}'", sample_text(field_type, i).replace('\'', "''"))
 }
 
@@ -170,6 +177,8 @@ fn sample_text(field_type: &FieldType, i: usize) -> String {
         FieldType::Json => format!("{{\"n\": {i}}}"),
         FieldType::Uuid => format!("00000000-0000-4000-8000-{:012}", i + 1),
         FieldType::Binary => format!("\\x{:02x}", i % 256),
+        // Arrays of enums are refused by validation; enums are sampled by `sample_literal`.
+        FieldType::Enum { .. } => String::new(),
         // A one-item array literal: the item double-quoted, its quotes and backslashes escaped.
         FieldType::Array { items } => format!(
             "{{\"{}\"}}",
@@ -269,7 +278,12 @@ fn survivors(old_object: &PhysicalObject, new_object: &PhysicalObject) -> Vec<Su
             Some(Survivor {
                 old_column: from.physical.clone(),
                 new_column: c.physical.clone(),
-                new_type: depot_postgres::sql_type::sql_type(&c.field_type),
+                // An enum type may not exist before the migration (or be renamed by it): its
+                // values compare as their text.
+                new_type: match c.field_type {
+                    FieldType::Enum { .. } => "text".to_string(),
+                    _ => depot_postgres::sql_type::sql_type(&c.field_type),
+                },
             })
         })
         .collect()

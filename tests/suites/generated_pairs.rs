@@ -41,7 +41,10 @@ enum Ty {
     Str(Option<u32>),
     Integer,
     Bigint,
-    Decimal { precision: u32, scale: u32 },
+    Decimal {
+        precision: u32,
+        scale: u32,
+    },
     Double,
     Boolean,
     Date,
@@ -51,6 +54,18 @@ enum Ty {
     Uuid,
     Time,
     Binary,
+    /// A field of the package enum [`ENUM`].
+    Enum,
+}
+
+/// The package enum every generated package declares (the same values in both versions: an
+/// added value would outlive the undo property's rollback, as PostgreSQL cannot remove one).
+const ENUM: &str = "Level";
+
+/// Its values: the harness's sample strings (`v0`, `v1`, ...), so that a string field narrows to
+/// it, and the default literal of strings.
+fn enum_values() -> Value {
+    json!(["v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "it's"])
 }
 
 impl Ty {
@@ -79,6 +94,10 @@ impl Ty {
             Ty::Uuid => "uuid",
             Ty::Time => "time",
             Ty::Binary => "binary",
+            Ty::Enum => {
+                m.insert("enum".into(), json!(ENUM));
+                "enum"
+            }
         };
         m.insert("type".into(), json!(name));
         m
@@ -111,6 +130,7 @@ impl Ty {
             Ty::Uuid => json!("00000000-0000-4000-8000-000000000999"),
             Ty::Time => json!("10:11:12.5"),
             Ty::Binary => json!("AQID/w=="),
+            Ty::Enum => json!("v1"),
         }
     }
 
@@ -141,6 +161,7 @@ impl Ty {
                 _ => None,
             },
             Ty::Timestamp => Some(Ty::Timestamptz),
+            Ty::Enum => Some(Ty::Str(None)),
             Ty::Decimal { precision, scale } if *precision < 38 => Some(Ty::Decimal {
                 precision: (precision + k).min(38),
                 scale: *scale,
@@ -154,6 +175,8 @@ impl Ty {
     fn narrowed(&self, k: u32) -> Option<Ty> {
         match self {
             Ty::Bigint => Some(Ty::Integer),
+            // The sample strings and the string default are values of the enum.
+            Ty::Str(max) if k % 4 != 3 && max.is_none_or(|n| n >= 4) => Some(Ty::Enum),
             Ty::Str(None) => Some(Ty::Str(Some(8 + k % 8))),
             Ty::Str(Some(n)) if *n > 8 => Some(Ty::Str(Some(8))),
             Ty::Decimal { precision, scale } if *precision > scale + 2 => Some(Ty::Decimal {
@@ -330,6 +353,7 @@ fn ty() -> impl Strategy<Value = Ty> {
         Just(Ty::Uuid),
         Just(Ty::Time),
         Just(Ty::Binary),
+        Just(Ty::Enum),
     ]
 }
 
@@ -641,7 +665,7 @@ fn package(version: &str, objects: &[Built], views: &[(String, String)]) -> Valu
     for (name, query) in views {
         schemas.insert(name.clone(), json!({"kind": "view", "query": query}));
     }
-    json!({"name": "gen", "version": version, "schemas": schemas})
+    json!({"name": "gen", "version": version, "enums": {ENUM: enum_values()}, "schemas": schemas})
 }
 
 /// Turns any recipe into a valid (old, new) package pair.
@@ -701,8 +725,8 @@ fn build(recipe: &Recipe) -> (Value, Value) {
             NameEdit::Rename => (format!("R{}", i + 1), Some(format!("T{}", i + 1))),
         };
         let mut fields = Vec::new();
-        // Old field position -> new logical name.
-        let mut kept: BTreeMap<usize, String> = BTreeMap::new();
+        // Old field position -> new logical name and type.
+        let mut kept: BTreeMap<usize, (String, Ty)> = BTreeMap::new();
         for (j, f) in spec.fields.iter().enumerate() {
             let e = &edits.fields[j];
             let old_name = format!("a{}", j + 1);
@@ -723,7 +747,7 @@ fn build(recipe: &Recipe) -> (Value, Value) {
                 described: f.described != e.toggle_description,
                 ..f.clone()
             };
-            kept.insert(j, new_name.clone());
+            kept.insert(j, (new_name.clone(), ty.clone()));
             fields.push((new_name, next.to_json(), ty, prev));
         }
         // Candidates for a new index: the surviving old fields.
@@ -738,13 +762,15 @@ fn build(recipe: &Recipe) -> (Value, Value) {
         if let (true, Some(ix)) = (edits.keep_index, &spec.index) {
             // The old index survives when its field does (under the field's new name).
             let j = ix.field % spec.fields.len();
-            if let Some(field) = kept.get(&j) {
+            // Its key follows the field's new type (`lower` of a string narrowed to an enum
+            // would not exist).
+            if let Some((field, ty)) = kept.get(&j) {
                 let toggled = IndexSpec {
                     expression: ix.expression != edits.toggle_expression,
                     nulls_not_distinct: ix.nulls_not_distinct != edits.toggle_nulls_distinct,
                     ..ix.clone()
                 };
-                indexes.push(index_on("old1", field, &spec.fields[j].ty, &toggled));
+                indexes.push(index_on("old1", field, ty, &toggled));
             }
         }
         if let Some(ix) = &edits.new_index {
@@ -1028,6 +1054,25 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
             ("description", text.contains("description")),
             ("sorted index", text.contains("\"desc\"")),
             ("partial index", text.contains("\"where\"")),
+            ("enum field", text.contains("\"type\":\"enum\"")),
+            (
+                "string narrowed to an enum",
+                old_model.objects.iter().any(|(name, o)| {
+                    new_model.objects.get(name).is_some_and(|n| {
+                        o.columns.iter().any(|c| {
+                            matches!(c.field_type, depot_core::FieldType::String { .. })
+                                && n.columns.iter().any(|d| {
+                                    (d.logical == c.logical
+                                        || d.previous_names.contains(&c.logical))
+                                        && matches!(
+                                            d.field_type,
+                                            depot_core::FieldType::Enum { .. }
+                                        )
+                                })
+                        })
+                    })
+                }),
+            ),
             (
                 "dropped object",
                 new_model.objects.len()
@@ -1091,6 +1136,8 @@ fn the_generator_makes_valid_distinct_names_and_every_kind_of_edit() {
         "description",
         "sorted index",
         "partial index",
+        "enum field",
+        "string narrowed to an enum",
         "expression index",
         "nulls not distinct",
         "deferrable foreign key",

@@ -89,6 +89,9 @@ async fn every_schema_feature_pair_that_fails_is_undone_to_the_old_version() {
         "index_options",
         "index_keys",
         "narrowing",
+        // Not `enums`: PostgreSQL cannot remove an enum value, so the undo of its in-place
+        // additions leaves them (crates/depot-postgres/tests/enums.rs undoes every other enum
+        // change to the old catalog).
     ] {
         let case = root.join(pair);
         let (old, new) = (read(&case.join("old.json")), read(&case.join("new.json")));

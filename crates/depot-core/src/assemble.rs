@@ -126,6 +126,11 @@ pub fn plan_migration(
             render(Change::CreateNamespace {
                 namespace: new.namespace.clone(),
             });
+            for e in new.enums.values() {
+                render(Change::CreateEnum {
+                    enum_type: e.clone(),
+                });
+            }
             let mut spare: Option<PhysicalObject> = None;
             for o in new.objects.values() {
                 let object = match spare.take() {

@@ -8,7 +8,9 @@ use crate::comment::CommentTarget;
 use crate::constraint::{Deferrable, PhysicalCheck, PhysicalForeignKey};
 use crate::field_type::FieldType;
 use crate::identity::AutoIncrement;
-use crate::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject, PhysicalView};
+use crate::physical::{
+    PhysicalColumn, PhysicalEnum, PhysicalIndex, PhysicalKey, PhysicalObject, PhysicalView,
+};
 
 /// Name is a logical name with its physical counterpart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,12 +171,51 @@ pub enum Change {
         key: PhysicalForeignKey,
         from: Option<Deferrable>,
     },
+    /// A new enum type (before the tables that use it).
+    CreateEnum {
+        enum_type: PhysicalEnum,
+    },
+    /// An enum type no column uses any more (after the tables stop using it).
+    DropEnum {
+        enum_type: PhysicalEnum,
+    },
+    /// An enum renamed through its `previousNames` (or a new `sqlName`).
+    RenameEnum {
+        from: Name,
+        to: Name,
+    },
+    /// A value added in place (PostgreSQL `ALTER TYPE ... ADD VALUE`): `before` the old value
+    /// it precedes, or at the end.
+    AddEnumValue {
+        enum_type: Name,
+        value: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<String>,
+    },
+    /// Values removed or reordered: the type is built again under its name and every column
+    /// of `columns` converted to it (rows holding a removed value fail the step).
+    RebuildEnum {
+        from: PhysicalEnum,
+        to: PhysicalEnum,
+        columns: Vec<EnumColumn>,
+    },
     /// Sets (or, with `None`, removes) the comment of a namespace, table, view, column, index
     /// or constraint.
     SetComment {
         target: CommentTarget,
         comment: Option<String>,
     },
+}
+
+/// EnumColumn is a column whose type is an enum being rebuilt, with its default (which the
+/// engine drops while converting the column, then sets again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnumColumn {
+    pub object: Name,
+    pub column: Name,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<ColumnDefault>,
 }
 
 impl Change {
@@ -212,6 +253,11 @@ impl Change {
             Change::DropForeignKey { .. } => "dropForeignKey",
             Change::AlterForeignKey { .. } => "alterForeignKey",
             Change::SetComment { .. } => "setComment",
+            Change::CreateEnum { .. } => "createEnum",
+            Change::DropEnum { .. } => "dropEnum",
+            Change::RenameEnum { .. } => "renameEnum",
+            Change::AddEnumValue { .. } => "addEnumValue",
+            Change::RebuildEnum { .. } => "rebuildEnum",
         }
     }
 
@@ -261,6 +307,12 @@ impl Change {
                 format!("{}.{}", object.logical, key.logical)
             }
             Change::SetComment { target, .. } => target.logical(),
+            Change::CreateEnum { enum_type } | Change::DropEnum { enum_type } => {
+                enum_type.logical.clone()
+            }
+            Change::RenameEnum { to, .. } => to.logical.clone(),
+            Change::AddEnumValue { enum_type, .. } => enum_type.logical.clone(),
+            Change::RebuildEnum { to, .. } => to.logical.clone(),
         }
     }
 }

@@ -85,6 +85,12 @@ pub trait Dialect {
     /// The naming strategy used when the dataset names none.
     fn default_naming(&self) -> NamingStrategy;
 
+    /// Whether package enums become enum types (PostgreSQL); else enum fields are strings whose
+    /// values the engine does not check (Snowflake).
+    fn native_enums(&self) -> bool {
+        true
+    }
+
     /// The longest identifier the engine keeps, in bytes (PostgreSQL: 63).
     fn max_identifier_bytes(&self) -> usize;
 

@@ -29,6 +29,17 @@ pub enum FieldType {
     Array {
         items: Box<FieldType>,
     },
+    /// A value of one of the package's `enums` (PostgreSQL a native enum type, Snowflake a
+    /// string).
+    Enum {
+        /// In a package: the enum's logical name. In a physical model: its physical type name.
+        #[serde(rename = "enum")]
+        name: String,
+        /// In a physical model: the namespace holding the type (None in a package), so that an
+        /// engine names the type without looking the model up.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+    },
 }
 
 /// TypeChange classifies a change from one field type to another, independent of any engine.
@@ -61,6 +72,7 @@ impl FieldType {
         "uuid",
         "binary",
         "array",
+        "enum",
     ];
 
     /// The type's name as written in a package (`string`, `decimal`, ...).
@@ -80,6 +92,7 @@ impl FieldType {
             FieldType::Uuid => "uuid",
             FieldType::Binary => "binary",
             FieldType::Array { .. } => "array",
+            FieldType::Enum { .. } => "enum",
         }
     }
 
@@ -91,6 +104,7 @@ impl FieldType {
             } => format!("string({n})"),
             FieldType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
             FieldType::Array { items } => format!("array of {}", items.describe()),
+            FieldType::Enum { name, .. } => format!("enum {name}"),
             other => other.name().to_string(),
         }
     }
@@ -126,6 +140,8 @@ impl FieldType {
                 },
             ) => s2 >= s1 && (p2 - s2) >= (p1 - s1),
             (T::Timestamp, T::Timestamptz) => true,
+            // Every value of an enum is a string; a bounded string may be too short for one.
+            (T::Enum { .. }, T::String { max_length: None }) => true,
             (T::Array { items: a }, T::Array { items: b }) => {
                 a.change_to(b) == TypeChange::Widening
             }

@@ -369,12 +369,17 @@ fn write_package<O: Out>(out: &mut O, package: &Package) {
         name,
         version,
         description,
+        enums,
         schemas,
         seeds,
     } = package;
     let mut o = Obj::new(out);
     if let Some(d) = description {
         write_str(o.key("description"), d);
+    }
+    // Hashed only when present, so that the hash of a package without enums never changes.
+    if !enums.is_empty() {
+        write_members(o.key("enums"), enums.iter(), write_serialized);
     }
     write_str(o.key("name"), name);
     write_members(o.key("schemas"), schemas.iter(), write_schema);
@@ -482,7 +487,7 @@ fn write_field<O: Out>(out: &mut O, field: &Field) {
     let (max_length, precision, scale) = match field_type {
         FieldType::String { max_length } => (*max_length, None, None),
         FieldType::Decimal { precision, scale } => (None, Some(*precision), Some(*scale)),
-        FieldType::Array { .. } => (None, None, None),
+        FieldType::Array { .. } | FieldType::Enum { .. } => (None, None, None),
         FieldType::Integer
         | FieldType::Bigint
         | FieldType::Double
@@ -512,6 +517,13 @@ fn write_field<O: Out>(out: &mut O, field: &Field) {
     }
     if let Some(d) = description {
         write_str(o.key("description"), d);
+    }
+    if let FieldType::Enum { name, namespace } = field_type {
+        write_str(o.key("enum"), name);
+        // Never set in a package (only in a physical model).
+        if let Some(n) = namespace {
+            write_str(o.key("namespace"), n);
+        }
     }
     if let FieldType::Array { items } = field_type {
         write_serialized(o.key("items"), items);

@@ -110,6 +110,11 @@ pub fn normalize<J: JsonValue>(field_type: &FieldType, value: &J) -> Result<Valu
                 _ => Ok(Value::from(s)),
             }
         }
+        // Membership in the enum is checked once the package's enums are known.
+        FieldType::Enum { .. } => {
+            let s = value.as_str().ok_or_else(|| expected("a string"))?;
+            Ok(Value::from(s))
+        }
         FieldType::Integer => {
             let n = lenient::as_i64(value).ok_or_else(|| expected("an integer"))?;
             i32::try_from(n)

@@ -22,10 +22,30 @@ pub struct Package {
     pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Enum types by logical name (SPEC §1b `enums`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, EnumType>,
     pub schemas: BTreeMap<String, Schema>,
     /// Rows per object, loaded by seeding (upsert on the primary key).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub seeds: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// EnumType is one package enum, normalized to its object form (a package may write just the
+/// list of values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnumType {
+    /// The values, in their order (PostgreSQL sorts enum values in this order).
+    pub values: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Earlier logical names: the planner renames the type instead of drop + create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_names: Vec<String>,
+    /// Explicit physical type name, overriding the naming strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_name: Option<String>,
 }
 
 /// Schema is one logical object: a table-like `object`, a `view`, or a `materializedView` (a

@@ -25,6 +25,24 @@ pub struct PhysicalModel {
     pub objects: BTreeMap<String, PhysicalObject>,
     /// Views by logical name.
     pub views: BTreeMap<String, PhysicalView>,
+    /// Enum types by logical name (PostgreSQL native enum types; Snowflake has none and keeps
+    /// them only to plan, its columns being strings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, PhysicalEnum>,
+}
+
+/// PhysicalEnum is an enum type of the dataset's namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhysicalEnum {
+    pub logical: String,
+    pub physical: String,
+    pub previous_names: Vec<String>,
+    /// The values in their order.
+    pub values: Vec<String>,
+    /// The type's comment (the enum's description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// PhysicalObject is a table.

@@ -89,6 +89,7 @@ mod tests {
 
     fn order(objects: Vec<PhysicalObject>) -> Vec<String> {
         let model = PhysicalModel {
+            enums: Default::default(),
             namespace: "ns".into(),
             comment: None,
             objects: objects

@@ -61,9 +61,6 @@ pub const MISSING_SEED_VALUE: &str = "missing-seed-value";
 
 // Package additions (SPEC §1b).
 
-/// NOT_SUPPORTED_YET: a key of SPEC §1b that this version does not build yet (`enums`,
-/// `kind: "materializedView"`, index expressions, `nullsDistinct`, deferrable indexes).
-pub const NOT_SUPPORTED_YET: &str = "not-supported-yet";
 /// CONFLICTING_KEYS: two keys of a field that exclude each other (`default` with
 /// `autoIncrement` or `computed`, `autoIncrement` with `computed` or `nullable`).
 pub const CONFLICTING_KEYS: &str = "conflicting-keys";

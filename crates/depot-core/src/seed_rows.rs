@@ -116,6 +116,7 @@ mod tests {
             comment: None,
         };
         let mut model = PhysicalModel {
+            enums: Default::default(),
             namespace: "dogs".to_string(),
             comment: None,
             objects: BTreeMap::new(),

@@ -82,6 +82,7 @@ mod tests {
     #[test]
     fn a_dropped_view_missing_from_the_old_version_is_refused_naming_it() {
         let new = PhysicalModel {
+            enums: Default::default(),
             namespace: "ns".to_string(),
             comment: None,
             objects: Default::default(),

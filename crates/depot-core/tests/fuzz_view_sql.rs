@@ -99,6 +99,8 @@ fn catalog<'a>(
     deps: &'a BTreeMap<String, DependencyModel>,
 ) -> Catalog<'a> {
     Catalog {
+        enum_types: BTreeMap::new(),
+        native_enums: true,
         namespace: "ws",
         objects: BTreeMap::from([(
             "T".to_string(),

@@ -102,6 +102,7 @@ impl Deployer<'_> {
                     )
                     .await?;
                 let empty = PhysicalModel {
+                    enums: Default::default(),
                     namespace: document.physical.namespace.clone(),
                     comment: None,
                     objects: Default::default(),

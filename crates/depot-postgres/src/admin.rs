@@ -199,6 +199,7 @@ pub fn admin_model() -> PhysicalModel {
         comment: None,
     };
     PhysicalModel {
+        enums: Default::default(),
         namespace: ADMIN_SCHEMA.to_string(),
         comment: None,
         objects: BTreeMap::from([("DatasetState".to_string(), object)]),

@@ -40,6 +40,7 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel) -> Drift {
             describe_comment(&expected.comment)
         ));
     }
+    crate::drift_enums::compare_enums(live, expected, &mut differences);
     for object in expected.objects.values() {
         match live.tables.get(&object.physical) {
             None => differences.push(format!(
@@ -352,6 +353,8 @@ pub fn catalog_type(field_type: &FieldType) -> String {
         FieldType::Uuid => "uuid".to_string(),
         FieldType::Binary => "bytea".to_string(),
         FieldType::Array { items } => format!("{}[]", catalog_type(items)),
+        // Introspection sets the search_path to the dataset's namespace, where the type lives.
+        FieldType::Enum { name, .. } => name.clone(),
     }
 }
 
@@ -414,6 +417,7 @@ mod tests {
             foreign_keys: Vec::new(),
         };
         PhysicalModel {
+            enums: Default::default(),
             namespace: "ws".into(),
             objects: [("Dog".to_string(), dog)].into(),
             views: BTreeMap::new(),
@@ -460,6 +464,7 @@ mod tests {
             comment: None,
             tables: [("dog".to_string(), table)].into(),
             views: BTreeMap::new(),
+            enums: BTreeMap::new(),
         }
     }
 
@@ -556,12 +561,14 @@ mod tests {
             comment: None,
             tables: BTreeMap::new(),
             views: BTreeMap::new(),
+            enums: BTreeMap::new(),
         };
         assert_eq!(
             compare(&gone, &model()).differences,
             vec!["namespace ws does not exist"]
         );
         let empty = PhysicalModel {
+            enums: Default::default(),
             namespace: "ws".into(),
             objects: BTreeMap::new(),
             views: BTreeMap::new(),

@@ -28,6 +28,9 @@ pub struct SchemaSnapshot {
     pub comment: Option<String>,
     pub tables: BTreeMap<String, TableSnapshot>,
     pub views: BTreeMap<String, ViewSnapshot>,
+    /// Enum types by name: their values in order.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Vec<String>>,
 }
 
 /// TableSnapshot is one table.
@@ -135,7 +138,23 @@ async fn read(client: &Client, namespace: &str) -> Result<SchemaSnapshot, tokio_
         comment: namespace_row.get(1),
         tables: BTreeMap::new(),
         views: BTreeMap::new(),
+        enums: BTreeMap::new(),
     };
+    let enums = client
+        .query(
+            "SELECT t.typname::text, \
+                    array_agg(e.enumlabel::text ORDER BY e.enumsortorder) \
+             FROM pg_catalog.pg_type t \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid \
+             WHERE n.nspname = $1 \
+             GROUP BY t.typname",
+            &[&namespace],
+        )
+        .await?;
+    for row in enums {
+        snapshot.enums.insert(row.get(0), row.get(1));
+    }
 
     let tables = client
         .query(

@@ -9,6 +9,7 @@ pub use dialect::PostgresDialect;
 pub mod admin;
 pub mod connect;
 pub mod drift;
+mod drift_enums;
 mod drift_keys;
 mod drift_materialized;
 pub mod executor;

@@ -51,6 +51,11 @@ pub fn literal(field_type: &FieldType, value: &Value) -> Result<String, String> 
         FieldType::Timestamptz => Ok(format!("{}::timestamptz", quote(text()?)?)),
         FieldType::Json => Ok(format!("{}::jsonb", quote(&value.to_string())?)),
         FieldType::Uuid => Ok(format!("{}::uuid", quote(text()?)?)),
+        FieldType::Enum { .. } => Ok(format!(
+            "{}::{}",
+            quote(text()?)?,
+            crate::sql_type::sql_type(field_type)
+        )),
         FieldType::Binary => {
             let b64 = text()?;
             if !is_base64(b64) {

@@ -195,6 +195,7 @@ mod tests {
             foreign_keys: Vec::new(),
         };
         PhysicalModel {
+            enums: Default::default(),
             namespace: "ws".into(),
             objects: [("Dog".to_string(), dog)].into(),
             views: Default::default(),

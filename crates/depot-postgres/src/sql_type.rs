@@ -43,6 +43,15 @@ pub fn push_sql_type(out: &mut String, field_type: &FieldType) {
             push_sql_type(out, items);
             out.push_str("[]");
         }
+        // The enum type, qualified by the namespace it lives in (a session's search_path
+        // does not hold the dataset's namespace).
+        FieldType::Enum { name, namespace } => {
+            if let Some(namespace) = namespace {
+                crate::dialect::push_quoted_ident(out, namespace);
+                out.push('.');
+            }
+            crate::dialect::push_quoted_ident(out, name);
+        }
     }
 }
 

@@ -201,8 +201,14 @@ pub fn undo(
         } => {
             let old_type = sql_type(from);
             let col = id(&column.physical);
+            // An enum converts to another type only through its text.
+            let through = if matches!(to, depot_core::FieldType::Enum { .. }) {
+                "::text"
+            } else {
+                ""
+            };
             let mut statements = vec![format!(
-                "ALTER TABLE {} ALTER COLUMN {col} TYPE {old_type} USING {col}::{old_type}",
+                "ALTER TABLE {} ALTER COLUMN {col} TYPE {old_type} USING {col}{through}::{old_type}",
                 table(&object.physical)
             )];
             // A narrowing dropped the default first: it comes back with the old type. A
@@ -343,6 +349,42 @@ pub fn undo(
         )],
         Change::CreateView { view } => {
             vec![format!("DROP VIEW IF EXISTS {}", table(&view.physical))]
+        }
+        Change::CreateEnum { enum_type } => {
+            vec![format!(
+                "DROP TYPE IF EXISTS {}",
+                table(&enum_type.physical)
+            )]
+        }
+        // Its phase (contract) is one transaction: it ran whole, the type is gone.
+        Change::DropEnum { enum_type } => {
+            vec![Renderer::new(change, ctx).create_enum_sql(enum_type, &enum_type.physical)?]
+        }
+        Change::RenameEnum { from, to } => vec![format!(
+            "ALTER TYPE {} RENAME TO {}",
+            table(&to.physical),
+            id(&from.physical)
+        )],
+        // PostgreSQL cannot remove a value from an enum type: the value stays, unused by the
+        // old version (which never writes it). The step's comment says so.
+        Change::AddEnumValue { .. } => Vec::new(),
+        // The type is rebuilt back, with the old version's defaults. (A rebuild that removed a
+        // value is DELETES_DATA, so never undone: this is the undo of a reordering.)
+        Change::RebuildEnum { from, to, columns } => {
+            let old_columns: Vec<depot_core::change::EnumColumn> = columns
+                .iter()
+                .map(|c| depot_core::change::EnumColumn {
+                    default: before
+                        .column(&c.object, &c.column)
+                        .and_then(|old| old.default.clone()),
+                    ..c.clone()
+                })
+                .collect();
+            Renderer::new(change, ctx)
+                .rebuild_enum(to, from, &old_columns, &[], "the migration is undone")?
+                .into_iter()
+                .map(|d| d.sql)
+                .collect()
         }
         Change::DropView { view, .. } => {
             let old_view = view_to_restore(before, change, view)?;

@@ -203,6 +203,7 @@ fn shop() -> PhysicalModel {
         indexes: Vec::new(),
     };
     PhysicalModel {
+        enums: Default::default(),
         namespace: NS.into(),
         comment: Some("the shop".into()),
         objects: BTreeMap::from([
@@ -554,6 +555,7 @@ fn pets() -> PhysicalModel {
         ..Default::default()
     }];
     PhysicalModel {
+        enums: Default::default(),
         namespace: NS.into(),
         comment: None,
         objects: BTreeMap::from([("Dog".to_string(), dog), ("Cat".to_string(), cat)]),

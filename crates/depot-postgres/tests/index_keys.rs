@@ -130,6 +130,7 @@ fn shop() -> PhysicalModel {
     }];
     pet.indexes = vec![tag_index(Some(Deferrable::InitiallyDeferred))];
     PhysicalModel {
+        enums: Default::default(),
         namespace: NS.into(),
         comment: None,
         objects: BTreeMap::from([("owner".to_string(), owner), ("pet".to_string(), pet)]),

@@ -639,6 +639,7 @@ fn header() -> PlanHeader {
 
 fn dog_model() -> PhysicalModel {
     PhysicalModel {
+        enums: Default::default(),
         namespace: "ws_dev_dog_src".into(),
         objects: BTreeMap::from([("Dog".to_string(), dog_object())]),
         views: BTreeMap::from([("VaccinatedDog".to_string(), names_view())]),

@@ -29,6 +29,11 @@ impl Dialect for SnowflakeDialect {
         MAX_IDENTIFIER_BYTES
     }
 
+    /// Snowflake has no enum types: enum fields are VARCHAR (values not enforced).
+    fn native_enums(&self) -> bool {
+        false
+    }
+
     fn max_string_length(&self) -> Option<u64> {
         Some(MAX_VARCHAR_LENGTH)
     }

@@ -329,6 +329,7 @@ mod tests {
             namespace: "pairs".into(),
             objects: [("Dog".to_string(), dog)].into(),
             views: BTreeMap::new(),
+            enums: Default::default(),
             comment: None,
         }
     }

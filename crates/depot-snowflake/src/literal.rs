@@ -15,7 +15,7 @@ pub fn literal(field_type: &FieldType, value: &Value) -> Result<String, String> 
     };
     let text = || value.as_str().ok_or_else(wrong);
     match field_type {
-        FieldType::String { .. } | FieldType::Uuid => Ok(quote(text()?)),
+        FieldType::String { .. } | FieldType::Uuid | FieldType::Enum { .. } => Ok(quote(text()?)),
         FieldType::Integer => match value.as_i64() {
             Some(n) if i32::try_from(n).is_ok() => Ok(n.to_string()),
             Some(_) | None => Err(wrong()),

@@ -375,6 +375,11 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
             ),
         )]),
         Change::SetComment { target, comment } => Ok(vec![r.comment(target, comment.as_deref())?]),
+        Change::CreateEnum { .. }
+        | Change::DropEnum { .. }
+        | Change::RenameEnum { .. }
+        | Change::AddEnumValue { .. }
+        | Change::RebuildEnum { .. } => Ok(vec![r.enum_note(change)]),
         // Snowflake's informational keys are declared again with their new deferrability
         // (dropped, then added: neither checks a row).
         Change::AlterForeignKey { object, key, .. } => {
@@ -508,6 +513,54 @@ impl Renderer<'_> {
             });
         }
         Ok(keys.join(", "))
+    }
+
+    /// Snowflake has no enum types: an enum change is recorded, its fields being VARCHAR.
+    #[allow(clippy::wildcard_enum_match_arm)] // only enum changes are rendered here
+    fn enum_note(&self, change: &Change) -> StepDraft {
+        let (phase, what) = match change {
+            Change::CreateEnum { enum_type } => (
+                phase::PREPARE,
+                format!(
+                    "enum {} ({}) is not created",
+                    enum_type.logical,
+                    enum_type.values.join(", ")
+                ),
+            ),
+            Change::DropEnum { enum_type } => (
+                phase::CONTRACT,
+                format!("enum {} is no longer in the package", enum_type.logical),
+            ),
+            Change::RenameEnum { from, to } => (
+                phase::PREPARE,
+                format!("enum {} is renamed to {}", from.logical, to.logical),
+            ),
+            Change::AddEnumValue {
+                enum_type, value, ..
+            } => (
+                phase::PREPARE,
+                format!("enum {} gains value {value}", enum_type.logical),
+            ),
+            Change::RebuildEnum { to, .. } => (
+                phase::CONTRACT,
+                format!(
+                    "enum {} now has values {}",
+                    to.logical,
+                    to.values.join(", ")
+                ),
+            ),
+            other => (
+                phase::PREPARE,
+                format!("{} {}", other.action(), other.target()),
+            ),
+        };
+        self.note(
+            phase,
+            what.clone(),
+            format!(
+                "{what}: Snowflake has no enum types, its fields are VARCHAR and their values are not enforced"
+            ),
+        )
     }
 
     fn note(&self, phase: u32, note: String, comment: String) -> StepDraft {
@@ -784,6 +837,27 @@ impl Renderer<'_> {
         from: &FieldType,
         to: &FieldType,
     ) -> Result<Vec<StepDraft>, RenderError> {
+        // An enum is a VARCHAR: to or from an unbounded string, nothing changes.
+        if crate::sql_type::stored(from) == crate::sql_type::stored(to) {
+            return Ok(vec![self.note(
+                phase::ALTER_COLUMNS,
+                format!(
+                    "{}.{} stays VARCHAR ({} to {})",
+                    self.table(&object.physical)?,
+                    self.id(&column.physical)?,
+                    from.describe(),
+                    to.describe()
+                ),
+                format!(
+                    "{}.{} changes from {} to {}: both are VARCHAR on Snowflake, which does not \
+                     check enum values",
+                    object.logical,
+                    column.logical,
+                    from.describe(),
+                    to.describe()
+                ),
+            )]);
+        }
         if alters_in_place(from, to) {
             return Ok(vec![self.step(
                 phase::ALTER_COLUMNS,

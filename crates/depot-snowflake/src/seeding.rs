@@ -108,6 +108,7 @@ mod tests {
     /// The MERGE of one row of `Dog` in namespace `pairs`.
     fn merge_of(row: Value) -> Result<String, String> {
         let model = PhysicalModel {
+            enums: Default::default(),
             namespace: "pairs".to_string(),
             objects: [("Dog".to_string(), dog())].into(),
             views: Default::default(),

@@ -38,6 +38,16 @@ pub fn sql_type(field_type: &FieldType) -> String {
         FieldType::Binary => "BINARY".to_string(),
         // Snowflake's ARRAY holds VARIANT items: the items' type is not declared.
         FieldType::Array { .. } => "ARRAY".to_string(),
+        // Snowflake has no enum types: a string, whose values Snowflake does not check.
+        FieldType::Enum { .. } => "VARCHAR".to_string(),
+    }
+}
+
+/// The type a column of `field_type` is stored as: an enum is an unbounded string.
+pub fn stored(field_type: &FieldType) -> FieldType {
+    match field_type {
+        FieldType::Enum { .. } => FieldType::String { max_length: None },
+        other => other.clone(),
     }
 }
 
@@ -57,7 +67,8 @@ fn number_shape(field_type: &FieldType) -> Option<(u32, u32)> {
         | FieldType::Json
         | FieldType::Uuid
         | FieldType::Binary
-        | FieldType::Array { .. } => None,
+        | FieldType::Array { .. }
+        | FieldType::Enum { .. } => None,
     }
 }
 
@@ -65,7 +76,7 @@ fn number_shape(field_type: &FieldType) -> Option<(u32, u32)> {
 /// VARCHAR (unbounded is the longest) or a NUMBER with more precision and the same scale.
 /// Every other change needs a copy of the column.
 pub fn alters_in_place(from: &FieldType, to: &FieldType) -> bool {
-    match (from, to) {
+    match (&stored(from), &stored(to)) {
         (FieldType::String { max_length: a }, FieldType::String { max_length: b }) => {
             match (a, b) {
                 (_, None) => true,

@@ -101,6 +101,18 @@ pub fn undo(
         Change::DropObject { .. } | Change::DropColumn { .. } | Change::DropDefault { .. } => {
             return Ok(Undo::Irreversible)
         }
+        // Recorded only (enums are VARCHAR): nothing to reverse.
+        Change::CreateEnum { .. }
+        | Change::DropEnum { .. }
+        | Change::RenameEnum { .. }
+        | Change::AddEnumValue { .. }
+        | Change::RebuildEnum { .. } => Vec::new(),
+        // To or from an enum, the column stayed VARCHAR.
+        Change::AlterColumnType { from, to, .. }
+            if crate::sql_type::stored(from) == crate::sql_type::stored(to) =>
+        {
+            Vec::new()
+        }
         Change::AlterColumnType { from, to, .. } if alters_in_place(from, to) => {
             return Ok(Undo::Irreversible)
         }

@@ -132,6 +132,7 @@ fn order_table() -> PhysicalObject {
 
 fn model(comment: Option<&str>, table: PhysicalObject) -> PhysicalModel {
     PhysicalModel {
+        enums: Default::default(),
         namespace: "shop".to_string(),
         comment: comment.map(str::to_string),
         objects: [(table.logical.clone(), table)].into(),

@@ -41,7 +41,8 @@ impl<'a> Differ<'a> {
         }
         // A narrowing too is planned in place: the engine casts and marks it NARROWS_TYPE, and
         // rows that do not convert fail the step.
-        let retyped = old.field_type.change_to(&new.field_type) != TypeChange::Same;
+        let old_type = self.renamed_enum_type(&old.field_type);
+        let retyped = old_type.change_to(&new.field_type) != TypeChange::Same;
         if retyped {
             self.touched_fields
                 .insert((&old_object.logical, &old.logical));
@@ -50,7 +51,7 @@ impl<'a> Differ<'a> {
             self.changes.push(Change::AlterColumnType {
                 object: object.clone(),
                 column: column.clone(),
-                from: old.field_type.clone(),
+                from: old_type.clone(),
                 to: new.field_type.clone(),
             });
         }

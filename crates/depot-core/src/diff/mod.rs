@@ -65,6 +65,10 @@ pub fn diff(old: Option<&PhysicalModel>, new: &PhysicalModel) -> Result<Vec<Chan
 pub fn rank(change: &Change) -> u8 {
     match change {
         Change::CreateNamespace { .. } => 0,
+        // Enum types before the tables and columns that use them.
+        Change::RenameEnum { .. } => 2,
+        Change::CreateEnum { .. } => 4,
+        Change::AddEnumValue { .. } => 6,
         Change::DropView { .. } => 10,
         Change::CreateObject { .. } => 20,
         Change::RenameObject { .. } | Change::RenameMaterializedView { .. } => 30,
@@ -95,6 +99,10 @@ pub fn rank(change: &Change) -> u8 {
         Change::SetComment { .. } => 165,
         Change::DropColumn { .. } => 170,
         Change::DropObject { .. } => 180,
+        // Once the columns that hold a removed value are gone: it deletes no more than needed.
+        Change::RebuildEnum { .. } => 185,
+        // Once no table uses it.
+        Change::DropEnum { .. } => 190,
     }
 }
 
@@ -103,6 +111,9 @@ fn create_all(new: &PhysicalModel, refusals: &mut Vec<Refusal>) -> Vec<Change> {
     let mut changes = vec![Change::CreateNamespace {
         namespace: new.namespace.clone(),
     }];
+    changes.extend(new.enums.values().map(|e| Change::CreateEnum {
+        enum_type: e.clone(),
+    }));
     changes.extend(
         new.objects
             .values()
@@ -197,6 +208,9 @@ struct Differ<'a> {
     /// New objects (logical names) whose primary key or a unique index is dropped, or a column
     /// retyped: foreign keys referencing them are dropped before and added after.
     keys_rebuilt: BTreeSet<String>,
+    /// Old physical enum type -> new physical type, for the enums this migration renames: a
+    /// column of a renamed enum keeps its type.
+    enum_renames: BTreeMap<String, String>,
 }
 
 impl<'a> Differ<'a> {
@@ -212,6 +226,7 @@ impl<'a> Differ<'a> {
             kept: Vec::new(),
             column_renames: HashMap::new(),
             keys_rebuilt: BTreeSet::new(),
+            enum_renames: BTreeMap::new(),
         }
     }
 
@@ -235,8 +250,10 @@ impl<'a> Differ<'a> {
         ) {
             self.changes.push(c);
         }
+        self.enums(refusals);
         self.objects(refusals);
         self.foreign_keys();
+        self.rebuilt_enums_are_not_read_by_views(refusals);
         self.views(refusals);
         self.check_name_reuse(refusals);
         self.changes
@@ -246,6 +263,7 @@ impl<'a> Differ<'a> {
 mod columns;
 mod comments;
 mod constraints;
+mod enums;
 mod name_reuse;
 mod objects;
 mod pairing;

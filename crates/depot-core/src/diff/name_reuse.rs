@@ -108,6 +108,11 @@ impl<'a> Differ<'a> {
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
                 | Change::AlterForeignKey { .. }
+                | Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::RenameEnum { .. }
+                | Change::AddEnumValue { .. }
+                | Change::RebuildEnum { .. }
                 | Change::SetComment { .. } => {}
             }
         }
@@ -199,6 +204,11 @@ impl<'a> Differ<'a> {
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
                 | Change::AlterForeignKey { .. }
+                | Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::RenameEnum { .. }
+                | Change::AddEnumValue { .. }
+                | Change::RebuildEnum { .. }
                 | Change::SetComment { .. } => {}
             }
         }
@@ -261,6 +271,11 @@ impl<'a> Differ<'a> {
                 | Change::AddForeignKey { .. }
                 | Change::DropForeignKey { .. }
                 | Change::AlterForeignKey { .. }
+                | Change::CreateEnum { .. }
+                | Change::DropEnum { .. }
+                | Change::RenameEnum { .. }
+                | Change::AddEnumValue { .. }
+                | Change::RebuildEnum { .. }
                 | Change::SetComment { .. } => {}
             }
         }

@@ -74,10 +74,17 @@ impl<'p> Resolver<'_, 'p> {
         if self.problems.len() > before {
             return Vec::new();
         }
-        let no_types = BTreeMap::new();
+        // Index expressions may cast to the package's enums, like an object's.
+        let types = self.enum_types.clone();
+        let types_namespace = if self.native_enums && !types.is_empty() {
+            Some(self.namespace.clone())
+        } else {
+            None
+        };
         let scope = ExpressionScope {
             columns,
-            types: &no_types,
+            types: &types,
+            types_namespace: types_namespace.as_deref(),
         };
         self.indexes(name, physical, indexes, &scope)
     }

@@ -61,6 +61,9 @@ pub fn resolve(
         checks_ignored: dataset.config.ignore_unenforced_checks,
         problems: Vec::new(),
         relations: HashMap::with_capacity(dataset.package.schemas.len() * 3),
+        enum_types: BTreeMap::new(),
+        namespace: dataset.config.schema_name.clone(),
+        native_enums: dialect.native_enums(),
     };
     r.check_engine(&dataset.config.location);
     let namespace = dataset.config.schema_name.clone();
@@ -71,6 +74,8 @@ pub fn resolve(
         || Loc::Root("schemaName").at(),
     );
 
+    // Enums first: columns and expressions name their types.
+    let enums = r.enums(&dataset.package.enums);
     let mut objects = BTreeMap::new();
     for (name, object) in dataset.package.objects() {
         objects.insert(name.clone(), r.object(name, object));
@@ -106,6 +111,7 @@ pub fn resolve(
             comment: dataset.package.description.clone(),
             objects,
             views,
+            enums,
         })
     } else {
         Err(Problems(r.problems))
@@ -145,6 +151,8 @@ enum Loc<'p> {
     PrimaryKey(&'p str),
     /// The `i`th index of a schema.
     Index(&'p str, usize),
+    /// An enum (`package.enums.<name>`).
+    Enum(&'p str),
 }
 
 impl Loc<'_> {
@@ -162,6 +170,7 @@ impl Loc<'_> {
             Loc::Field(name, field) => schema(name).key("fields").key(field).in_field(field),
             Loc::PrimaryKey(name) => schema(name).key("primaryKey"),
             Loc::Index(name, i) => schema(name).key("indexes").index(i),
+            Loc::Enum(name) => At::root().key("package").key("enums").key(name),
         }
     }
 }
@@ -174,6 +183,7 @@ enum Holder<'p> {
     /// An index (its logical name) of an object.
     Index(&'p str, &'p str),
     View(&'p str),
+    Enum(&'p str),
 }
 
 impl std::fmt::Display for Holder<'_> {
@@ -183,6 +193,8 @@ impl std::fmt::Display for Holder<'_> {
             Holder::PrimaryKey(name) => write!(f, "the primary key of `{name}`"),
             Holder::Index(index, name) => write!(f, "index `{index}` of `{name}`"),
             Holder::View(name) => write!(f, "view `{name}`"),
+            // PostgreSQL: a table's row type shares the namespace of types with enums.
+            Holder::Enum(name) => write!(f, "enum `{name}`"),
         }
     }
 }
@@ -201,10 +213,17 @@ struct Resolver<'d, 'p> {
     problems: Vec<Problem>,
     /// Physical relation name -> what claimed it.
     relations: HashMap<String, Holder<'p>>,
+    /// Logical enum name -> physical type name.
+    enum_types: BTreeMap<String, String>,
+    /// The dataset's namespace (enum types live in it).
+    namespace: String,
+    /// The engine has enum types (else enum fields are strings).
+    native_enums: bool,
 }
 
 mod columns;
 mod constraints;
+mod enums;
 mod index_expressions;
 mod indexes;
 mod limits;

@@ -37,7 +37,7 @@ impl<'p> Resolver<'_, 'p> {
                     .clone()
                     .unwrap_or_else(|| self.naming.apply(field_name)),
                 previous_names: field.previous_names.clone(),
-                field_type: field.field_type.clone(),
+                field_type: self.physical_type(&field.field_type),
                 nullable: field.nullable,
                 // Defaults and computed expressions need every column's physical name: see
                 // `column_expressions` below.
@@ -76,10 +76,17 @@ impl<'p> Resolver<'_, 'p> {
             .iter()
             .map(|c| (c.logical.clone(), c.physical.clone()))
             .collect();
-        let no_types = BTreeMap::new();
+        // Copies (the scope outlives borrows of `self`): empty, and free, without enums.
+        let types = self.enum_types.clone();
+        let types_namespace = if self.native_enums && !types.is_empty() {
+            Some(self.namespace.clone())
+        } else {
+            None
+        };
         let scope = ExpressionScope {
             columns: &scope_columns,
-            types: &no_types,
+            types: &types,
+            types_namespace: types_namespace.as_deref(),
         };
         self.column_expressions(name, object, &mut columns, &scope);
         let physical_of = |logical: &str| {

@@ -14,6 +14,8 @@ impl<'p> Resolver<'_, 'p> {
     ) -> BTreeMap<String, PhysicalView> {
         let engine = self.dialect.engine().as_str();
         let mut catalog = Catalog {
+            enum_types: self.enum_types.clone(),
+            native_enums: self.native_enums,
             namespace,
             objects: objects
                 .iter()

@@ -66,6 +66,8 @@ struct TypeMembers<'v, J> {
     scale: Option<&'v J>,
     /// An array's `items`.
     items: Option<&'v J>,
+    /// An enum field's `enum`.
+    enum_name: Option<&'v J>,
 }
 
 /// TypeOf says whose type is read: a field's, or the items of an array field.
@@ -88,6 +90,7 @@ fn read_field_type<J: JsonValue>(
         precision,
         scale,
         items,
+        enum_name,
     } = members;
     let before = r.problems.len();
     let type_name = r
@@ -147,13 +150,30 @@ fn read_field_type<J: JsonValue>(
                 items: Box::new(items?),
             }
         }
-        "enum" => {
+        "enum" if of == TypeOf::Items => {
             r.report(
                 &at.key("type"),
-                rules::NOT_SUPPORTED_YET,
-                format!("field `{name}` has type `enum`, which is not supported yet (nor are package `enums`): use a string"),
+                rules::UNKNOWN_TYPE,
+                format!("the items of array field `{name}` cannot be enums: arrays of enums are not supported"),
             );
             return None;
+        }
+        "enum" => {
+            misplaced(r, given.0, "maxLength", "string");
+            misplaced(r, given.1, "precision", "decimal");
+            misplaced(r, given.2, "scale", "decimal");
+            let enum_name = r
+                .require(
+                    enum_name,
+                    at,
+                    "enum",
+                    format_args!("enum field `{name}` needs `enum`: the name of one of the package's `enums`"),
+                )
+                .and_then(|v| r.non_empty_string(v, &at.key("enum"), "`enum`"))?;
+            FieldType::Enum {
+                name: enum_name,
+                namespace: None,
+            }
         }
         "string" => {
             misplaced(r, given.1, "precision", "decimal");
@@ -250,6 +270,7 @@ fn read_items<J: JsonValue>(
         precision,
         scale,
         items,
+        enum_name: None,
     };
     read_field_type(r, members, at, name, TypeOf::Items)
 }
@@ -291,14 +312,14 @@ pub(super) fn read_field<J: JsonValue>(
         precision,
         scale,
         items,
+        enum_name,
     };
     let field_type = read_field_type(r, type_members, at, name, TypeOf::Field);
-    // `type: "enum"` is reported with the type; `enum` elsewhere is reported here.
     if enum_name.is_some() && type_name.and_then(JsonValue::as_str) != Some("enum") {
         r.report(
             &at.key("enum"),
-            rules::NOT_SUPPORTED_YET,
-            format!("`enum` on field `{name}` is not supported yet (nor are package `enums`)"),
+            rules::INVALID_TYPE_PARAMETER,
+            format!("`enum` applies only to enum fields (`\"type\": \"enum\"`), and `{name}` is not one"),
         );
     }
     let nullable = match nullable {
@@ -569,16 +590,28 @@ mod tests {
                 "only to array fields",
             ),
             (
-                json!({"type": "enum", "enum": "Status"}),
-                rules::NOT_SUPPORTED_YET,
-                "schemas.Dog.fields.x.type",
-                "not supported yet",
+                json!({"type": "enum"}),
+                rules::REQUIRED,
+                "schemas.Dog.fields.x.enum",
+                "needs `enum`",
+            ),
+            (
+                json!({"type": "enum", "enum": "Status", "maxLength": 3}),
+                rules::INVALID_TYPE_PARAMETER,
+                "schemas.Dog.fields.x.maxLength",
+                "only to string fields",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "enum"}}),
+                rules::UNKNOWN_TYPE,
+                "schemas.Dog.fields.x.items.type",
+                "arrays of enums",
             ),
             (
                 json!({"type": "string", "enum": "Status"}),
-                rules::NOT_SUPPORTED_YET,
+                rules::INVALID_TYPE_PARAMETER,
                 "schemas.Dog.fields.x.enum",
-                "not supported yet",
+                "only to enum fields",
             ),
         ];
         for (field, rule, path, needle) in cases {

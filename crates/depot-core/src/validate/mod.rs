@@ -20,6 +20,7 @@
 
 mod constraints;
 mod default;
+mod enums;
 mod field;
 mod generated;
 mod index;

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::json::{JsonObject, JsonValue};
 use crate::package::Package;
 use crate::reader::{Place, Reader};
-use crate::rules;
 
+use super::enums::{check_enum_fields, read_enums};
 use super::schema::read_schemas;
 use super::seeds::read_seeds;
 
@@ -38,13 +38,10 @@ pub(super) fn read_package<J: JsonValue>(
         )
         .and_then(|v| r.non_empty_string(v, &at.key("version"), "the package `version`"));
     let description = optional_string(r, map.get("description"), at, "description");
-    if map.get("enums").is_some() {
-        r.report(
-            &at.key("enums"),
-            rules::NOT_SUPPORTED_YET,
-            "`enums` is not supported yet: use string fields (with a check if the values must be limited)",
-        );
-    }
+    let enums = match map.get("enums") {
+        None => Some(BTreeMap::new()),
+        Some(v) => read_enums(r, v, &at.key("enums")),
+    };
     let schemas = r
         .required(
             map,
@@ -58,10 +55,13 @@ pub(super) fn read_package<J: JsonValue>(
         (Some(_), None) | (None, _) => Some(BTreeMap::new()),
     };
     let schemas = schemas.filter(|s| s.ok)?.parsed;
+    let enums = enums?;
+    check_enum_fields(r, &at.key("schemas"), &enums, &schemas);
     Some(Package {
         name: name?,
         version: version?,
         description: description?,
+        enums,
         schemas,
         seeds: seeds?,
     })
@@ -195,16 +195,5 @@ mod tests {
         // The normalized form is itself a package that parses to the same model.
         let again = parse_package(&serde_json::from_str(&text).unwrap()).unwrap();
         assert_eq!(again, p);
-    }
-
-    #[test]
-    fn keys_not_built_yet_are_refused_by_name() {
-        let raw = with(dogs(), "/enums", json!({"Status": ["a", "b"]}));
-        let err = parse_package(&raw).unwrap_err();
-        assert_eq!(
-            (err.0.len(), err.0[0].rule, err.0[0].path.as_str()),
-            (1, rules::NOT_SUPPORTED_YET, "enums")
-        );
-        assert!(err.0[0].message.contains("`enums`"), "{}", err.0[0].message);
     }
 }

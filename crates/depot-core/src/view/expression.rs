@@ -28,6 +28,9 @@ pub struct ExpressionScope<'a> {
     pub columns: &'a BTreeMap<String, String>,
     /// Logical enum name -> physical type name (for casts like `'x'::OrderStatus`); may be empty.
     pub types: &'a BTreeMap<String, String>,
+    /// The namespace holding the types of `types`, which casts name it by; None when the engine
+    /// has no enum types: a cast to an enum then becomes a cast to a string.
+    pub types_namespace: Option<&'a str>,
 }
 
 /// RewrittenExpression: the physical SQL of the expression and the logical fields it reads.
@@ -215,7 +218,15 @@ impl ExpressionPass<'_> {
         match parts.as_slice() {
             [single] if name.0.len() == 1 => {
                 if let Some(physical) = self.scope.types.get(*single) {
-                    *name = ObjectName::from(vec![physical_ident(physical)]);
+                    match self.scope.types_namespace {
+                        Some(namespace) => {
+                            *name = ObjectName::from(vec![
+                                physical_ident(namespace),
+                                physical_ident(physical),
+                            ]);
+                        }
+                        None => *data_type = DataType::Varchar(None),
+                    }
                 }
                 ControlFlow::Continue(())
             }
@@ -337,6 +348,7 @@ mod tests {
         let scope = ExpressionScope {
             columns: &columns,
             types: &types,
+            types_namespace: Some("ns"),
         };
         rewrite_expression(sql, &dialect, &scope, "check positiveTotal", &at())
     }
@@ -380,17 +392,34 @@ mod tests {
         let scope = ExpressionScope {
             columns: &upper,
             types: &types,
+            types_namespace: None,
         };
         let r =
             rewrite_expression("totalCents + 1 > 0", &SNOWFLAKE, &scope, "check t", &at()).unwrap();
         assert_eq!(r.sql, "\"TOTAL_CENTS\" + 1 > 0");
+        // Snowflake has no enum types: a cast to an enum is a cast to a string.
+        let types = order_types();
+        let scope = ExpressionScope {
+            columns: &upper,
+            types: &types,
+            types_namespace: None,
+        };
+        let r = rewrite_expression(
+            "status <> 'x'::OrderStatus",
+            &SNOWFLAKE,
+            &scope,
+            "check t",
+            &at(),
+        )
+        .unwrap();
+        assert_eq!(r.sql, "\"STATUS\" <> 'x'::VARCHAR");
     }
 
     #[test]
     fn functions_casts_case_and_constants_are_kept() {
         assert_eq!(
             ok("CASE WHEN status = 'done'::OrderStatus THEN lower(status::text) ELSE 'x''y' END"),
-            "CASE WHEN \"status\" = 'done'::\"order_status\" THEN lower(\"status\"::TEXT) ELSE 'x''y' END"
+            "CASE WHEN \"status\" = 'done'::\"ns\".\"order_status\" THEN lower(\"status\"::TEXT) ELSE 'x''y' END"
         );
         assert_eq!(
             ok("placedAt < now() + INTERVAL '1 day'"),
@@ -498,6 +527,7 @@ mod tests {
         let scope = ExpressionScope {
             columns: &columns,
             types: &types,
+            types_namespace: None,
         };
         let r = rewrite_expression(
             "note IS NULL",

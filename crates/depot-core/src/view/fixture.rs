@@ -83,6 +83,8 @@ impl Fixture {
     pub(crate) fn catalog(&self, naming: NamingStrategy, namespace: &'static str) -> Catalog<'_> {
         let n = |s: &str| naming.apply(s);
         Catalog {
+            enum_types: BTreeMap::new(),
+            native_enums: true,
             namespace,
             objects: BTreeMap::from([
                 (

@@ -41,6 +41,11 @@ pub struct Catalog<'a> {
     pub dependencies: &'a BTreeMap<String, DependencyModel>,
     /// How output aliases become physical names.
     pub naming: NamingStrategy,
+    /// Logical enum name -> physical type, for casts (`'paid'::OrderStatus`); empty without
+    /// enums.
+    pub enum_types: BTreeMap<String, String>,
+    /// Whether enums are types of the namespace (else a cast to one is a cast to a string).
+    pub native_enums: bool,
 }
 
 impl Catalog<'_> {

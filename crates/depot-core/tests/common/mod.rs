@@ -213,6 +213,7 @@ pub fn view(logical: &str, sql: &str, reads: &[(&str, &[&str])]) -> PhysicalView
 
 pub fn model(objects: Vec<PhysicalObject>, views: Vec<PhysicalView>) -> PhysicalModel {
     PhysicalModel {
+        enums: Default::default(),
         namespace: "ns".to_string(),
         comment: None,
         objects: objects
@@ -320,6 +321,14 @@ impl Dialect for TestDialect {
             ]),
             Change::SetComment { .. } => one(phase::CREATE_VIEWS),
             Change::AlterForeignKey { .. } => one(phase::ADD_CONSTRAINTS),
+            Change::CreateEnum { .. } | Change::RenameEnum { .. } | Change::AddEnumValue { .. } => {
+                one(phase::PREPARE)
+            }
+            Change::DropEnum { .. } => one(phase::CONTRACT),
+            Change::RebuildEnum { .. } => Ok(vec![StepDraft {
+                hazards: vec![Hazard::DeletesData],
+                ..draft(phase::CONTRACT, change.action())
+            }]),
         }
     }
 }

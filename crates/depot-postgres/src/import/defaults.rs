@@ -88,7 +88,8 @@ fn literal(sql: &str, field_type: &FieldType) -> Option<Value> {
         | FieldType::Time
         | FieldType::Timestamp
         | FieldType::Timestamptz
-        | FieldType::Uuid => Some(Value::String(text)),
+        | FieldType::Uuid
+        | FieldType::Enum { .. } => Some(Value::String(text)),
         FieldType::Integer | FieldType::Bigint => text.parse::<i64>().ok().map(Value::from),
         FieldType::Decimal { .. } | FieldType::Double => {
             serde_json::from_str::<serde_json::Number>(&text)

@@ -19,7 +19,7 @@ mod views;
 use std::collections::{BTreeMap, BTreeSet};
 
 use depot_core::identity::AutoIncrement;
-use depot_core::package::{Field, ObjectSchema, Package, Schema};
+use depot_core::package::{EnumType, Field, ObjectSchema, Package, Schema};
 use depot_core::FieldType;
 use depot_deploy::LocationError;
 use tokio_postgres::Client;
@@ -69,17 +69,35 @@ pub async fn import_schema(
         );
     }
 
+    // Enum types: logical names from the physical ones, like tables'.
+    let mut enum_taken = BTreeSet::new();
+    let mut enum_names: BTreeMap<String, String> = BTreeMap::new();
+    let mut enums = BTreeMap::new();
+    for (physical, values) in &snapshot.enums {
+        let named = unique(schema_name(physical), physical, &mut enum_taken);
+        enum_names.insert(physical.clone(), named.logical.clone());
+        enums.insert(
+            named.logical,
+            EnumType {
+                values: values.clone(),
+                description: None,
+                previous_names: Vec::new(),
+                sql_name: named.sql_name,
+            },
+        );
+    }
     let mut package = Package {
         name: name.to_string(),
         version: version.to_string(),
         description: snapshot.comment.clone(),
+        enums,
         schemas: BTreeMap::new(),
         seeds: BTreeMap::new(),
     };
     let mut table_renames = BTreeMap::new();
     let mut objects = BTreeMap::new();
     for (physical, table) in &snapshot.tables {
-        let (object, renames) = object_schema(physical, table, &mut warnings);
+        let (object, renames) = object_schema(physical, table, &enum_names, &mut warnings);
         table_renames.insert(physical.clone(), renames);
         objects.insert(physical.clone(), object);
     }
@@ -169,6 +187,7 @@ pub async fn import_schema(
 fn object_schema(
     table: &str,
     snapshot: &TableSnapshot,
+    enum_names: &BTreeMap<String, String>,
     warnings: &mut Warnings,
 ) -> (ObjectSchema, Renames) {
     let mut taken = BTreeSet::new();
@@ -185,7 +204,15 @@ fn object_schema(
     for (physical, named) in named_columns {
         let column = &snapshot.columns[physical];
         let what = format!("column {table}.{physical}");
-        let field_type = match types::field_type(&column.data_type) {
+        // A type of the namespace's enums (`format_type` names it unqualified: introspection
+        // sets the search_path to the namespace).
+        let enum_type = enum_names
+            .get(column.data_type.trim_matches('"'))
+            .map(|logical| FieldType::Enum {
+                name: logical.clone(),
+                namespace: None,
+            });
+        let field_type = match enum_type.map_or_else(|| types::field_type(&column.data_type), Ok) {
             Ok(t) => t,
             Err(reason) => {
                 warnings.push(format!(

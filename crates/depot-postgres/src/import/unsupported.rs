@@ -85,12 +85,6 @@ const KINDS: &[(&str, &str)] = &[
     (
         "SELECT t.typname FROM pg_catalog.pg_type t \
          JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-         WHERE n.nspname = $1 AND t.typtype = 'e' ORDER BY 1",
-        "enum type {}: Depot does not support enums yet; not imported (columns of it are skipped)",
-    ),
-    (
-        "SELECT t.typname FROM pg_catalog.pg_type t \
-         JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          WHERE n.nspname = $1 AND t.typtype = 'd' ORDER BY 1",
         "domain {}: domains are out of Depot's scope; not imported (columns of it are skipped)",
     ),

@@ -26,6 +26,11 @@ pub fn narrowing_cast(
     to: &FieldType,
     field: &str,
 ) -> Result<String, String> {
+    // An enum converts to any other type through its text.
+    if matches!(from, FieldType::Enum { .. }) {
+        let text = format!("{col}::text");
+        return narrowing_cast(&text, &FieldType::String { max_length: None }, to, field);
+    }
     let new_type = sql_type(to);
     let parses_text =
         matches!(from, FieldType::String { .. }) && !matches!(to, FieldType::String { .. });

@@ -12,6 +12,7 @@ mod columns;
 mod comments;
 mod constraints;
 mod defaults;
+mod enums;
 mod identity;
 mod indexes;
 mod materialized;
@@ -221,6 +222,32 @@ pub fn render(change: &Change, ctx: &RenderContext) -> Result<Vec<StepDraft>, Re
         ),
         Change::SetComment { target, comment } => r.set_comment(target, comment.as_deref()),
         Change::AlterForeignKey { object, key, .. } => r.alter_foreign_key(object, key),
+        Change::CreateEnum { enum_type } => r.create_enum(enum_type),
+        Change::DropEnum { enum_type } => r.drop_enum(enum_type),
+        Change::RenameEnum { from, to } => r.rename_enum(from, to),
+        Change::AddEnumValue {
+            enum_type,
+            value,
+            before,
+        } => r.add_enum_value(enum_type, value, before.as_deref()),
+        Change::RebuildEnum { from, to, columns } => {
+            let removed = enums::removed_values(from, to);
+            let mut hazards = vec![
+                Hazard::TableRewrite,
+                Hazard::BlocksReads,
+                Hazard::BlocksWrites,
+            ];
+            let why = if removed.is_empty() {
+                "its values are reordered, which PostgreSQL cannot do in place".to_string()
+            } else {
+                hazards.insert(0, Hazard::DeletesData);
+                format!(
+                    "values {} are removed, which PostgreSQL cannot do in place",
+                    removed.join(", ")
+                )
+            };
+            r.rebuild_enum(from, to, columns, &hazards, &why)
+        }
     }
 }
 

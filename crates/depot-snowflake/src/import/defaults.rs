@@ -118,6 +118,7 @@ fn literal(expr: &Expr, field_type: &FieldType) -> Option<Value> {
     let text = constant(expr)?;
     match field_type {
         FieldType::String { .. }
+        | FieldType::Enum { .. }
         | FieldType::Date
         | FieldType::Time
         | FieldType::Timestamp

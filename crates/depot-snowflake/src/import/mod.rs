@@ -92,6 +92,8 @@ pub fn package_of(
         name: name.to_string(),
         version: version.to_string(),
         description: snapshot.comment.clone(),
+        // Snowflake has no enum types (an enum is a VARCHAR there): none to read back.
+        enums: BTreeMap::new(),
         schemas: BTreeMap::new(),
         seeds: BTreeMap::new(),
     };
@@ -148,6 +150,7 @@ pub fn package_of(
                         queries: Default::default(),
                         previous_names: Vec::new(),
                         sql_name: named.sql_name.clone(),
+                        indexes: Vec::new(),
                     }),
                 );
             }

@@ -98,6 +98,7 @@ fn added_columns() -> Vec<PhysicalColumn> {
 
 fn model(table: PhysicalObject) -> PhysicalModel {
     PhysicalModel {
+        enums: Default::default(),
         namespace: NAMESPACE.to_string(),
         comment: None,
         objects: [(table.logical.clone(), table)].into(),

@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Query, VisitMut, VisitorMut};
+use sqlparser::ast::{DataType, Expr, Ident, ObjectName, Query, VisitMut, VisitorMut};
 
 use super::{Mode, Rewriter};
 
@@ -26,6 +26,35 @@ struct ExprPass<'r, 'c> {
     rw: &'r mut Rewriter<'c>,
     depth: usize,
     mode: Mode,
+}
+
+impl ExprPass<'_, '_> {
+    /// A cast to a logical enum name (`'paid'::OrderStatus`) names the physical type, qualified
+    /// by the namespace (or a string, on an engine without enum types). Other casts stay.
+    fn enum_cast(&self, data_type: &mut DataType) {
+        let DataType::Custom(name, modifiers) = data_type else {
+            return;
+        };
+        let [part] = name.0.as_slice() else { return };
+        let Some(ident) = part.as_ident() else { return };
+        let Some(physical) = self.rw.catalog.enum_types.get(&ident.value) else {
+            return;
+        };
+        if !modifiers.is_empty() {
+            return;
+        }
+        *data_type = if self.rw.catalog.native_enums {
+            DataType::Custom(
+                ObjectName::from(vec![
+                    Ident::with_quote('"', self.rw.catalog.namespace),
+                    Ident::with_quote('"', physical.as_str()),
+                ]),
+                Vec::new(),
+            )
+        } else {
+            DataType::Varchar(None)
+        };
+    }
 }
 
 impl VisitorMut for ExprPass<'_, '_> {
@@ -52,6 +81,10 @@ impl VisitorMut for ExprPass<'_, '_> {
         let replacement = match expr {
             Expr::Identifier(id) => self.rw.column(std::slice::from_ref(id), self.mode),
             Expr::CompoundIdentifier(parts) => self.rw.column(parts, self.mode),
+            Expr::Cast { data_type, .. } => {
+                self.enum_cast(data_type);
+                None
+            }
             _ => None,
         };
         if let Some(r) = replacement {
