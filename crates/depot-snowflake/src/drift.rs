@@ -62,7 +62,33 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel, emulated: bool) 
             ));
         }
     }
-    for view in expected.views.values() {
+    for view in expected.views.values().filter(|v| v.materialized) {
+        match live.materialized_views.get(&view.physical) {
+            None => out.push(format!(
+                "materialized view {ns}.{} ({}) is missing",
+                view.physical, view.logical
+            )),
+            Some(comment) if !emulated => compare_comment(
+                &format!("materialized view {ns}.{}", view.physical),
+                comment,
+                &view.comment,
+                &mut out,
+            ),
+            Some(_) => {}
+        }
+    }
+    for name in live.materialized_views.keys() {
+        if !expected
+            .views
+            .values()
+            .any(|v| v.materialized && &v.physical == name)
+        {
+            out.push(format!(
+                "materialized view {ns}.{name} is not part of the deployed version"
+            ));
+        }
+    }
+    for view in expected.views.values().filter(|v| !v.materialized) {
         match live.views.get(&view.physical) {
             None => out.push(format!(
                 "view {ns}.{} ({}) is missing",
@@ -78,7 +104,11 @@ pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel, emulated: bool) 
         }
     }
     for name in live.views.keys() {
-        if !expected.views.values().any(|v| &v.physical == name) {
+        if !expected
+            .views
+            .values()
+            .any(|v| !v.materialized && &v.physical == name)
+        {
             out.push(format!(
                 "view {ns}.{name} is not part of the deployed version"
             ));
@@ -281,7 +311,7 @@ mod tests {
     use super::*;
     use crate::introspect::{ColumnSnapshot, KeySnapshot};
     use depot_core::field_type::FieldType;
-    use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey};
+    use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalView};
     use std::collections::BTreeMap;
 
     fn model() -> PhysicalModel {
@@ -371,9 +401,55 @@ mod tests {
             comment: None,
             tables: [("DOG".to_string(), table)].into(),
             views: BTreeMap::new(),
+            materialized_views: BTreeMap::new(),
             view_columns: Default::default(),
             other_objects: Vec::new(),
         }
+    }
+
+    /// A materialized view of the package (Snowflake lists it in TABLES, not as a plain view).
+    fn with_dog_counts(mut model: PhysicalModel, materialized: bool) -> PhysicalModel {
+        let view = PhysicalView {
+            logical: "DogCounts".into(),
+            physical: "DOG_COUNTS".into(),
+            previous_names: Vec::new(),
+            sql: "SELECT NAME, count(*) AS DOGS FROM \"pairs\".DOG GROUP BY NAME".into(),
+            reads: BTreeMap::new(),
+            reads_dependencies: Default::default(),
+            reads_every_column: Default::default(),
+            columns: BTreeMap::new(),
+            comment: None,
+            materialized,
+            indexes: Vec::new(),
+        };
+        model.views.insert("DogCounts".into(), view);
+        model
+    }
+
+    #[test]
+    fn a_deployed_materialized_view_is_found_and_a_missing_one_named() {
+        let mut with_view = live();
+        with_view
+            .materialized_views
+            .insert("DOG_COUNTS".into(), None);
+        assert_eq!(
+            compare(&with_view, &with_dog_counts(model(), true), false),
+            Drift::default()
+        );
+        // Deployed as a plain view instead, or not at all: both are drift.
+        let drift = compare(&with_view, &with_dog_counts(model(), false), false);
+        assert_eq!(
+            drift.differences,
+            [
+                "materialized view pairs.DOG_COUNTS is not part of the deployed version",
+                "view pairs.DOG_COUNTS (DogCounts) is missing",
+            ]
+        );
+        let drift = compare(&live(), &with_dog_counts(model(), true), false);
+        assert_eq!(
+            drift.differences,
+            ["materialized view pairs.DOG_COUNTS (DogCounts) is missing"]
+        );
     }
 
     #[test]

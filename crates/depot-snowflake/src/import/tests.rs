@@ -86,6 +86,7 @@ fn keys_comments_defaults_and_views_become_the_package() {
         },
     );
     let snapshot = SchemaSnapshot {
+        materialized_views: BTreeMap::new(),
         exists: true,
         comment: Some("the shop".into()),
         tables: [
