@@ -10,6 +10,7 @@ pub mod drift;
 pub mod error;
 pub mod events;
 pub mod failure_report;
+pub mod import_error;
 mod interruption;
 pub mod lifecycle;
 pub mod location;
@@ -30,6 +31,7 @@ pub use drift::{Drift, DriftCheck};
 pub use error::DeployError;
 pub use events::{EventSink, LocalEventLog};
 pub use failure_report::FailureReported;
+pub use import_error::ImportError;
 pub use lifecycle::{Baseline, Progress, Status, Transition};
 pub use location::{
     LocationError, LocationSession, RunFailure, RunOptions, RunReport, UndoFailure, UndoReport,

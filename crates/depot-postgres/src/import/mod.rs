@@ -21,7 +21,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use depot_core::identity::AutoIncrement;
 use depot_core::package::{EnumType, Field, ObjectSchema, Package, Schema};
 use depot_core::FieldType;
-use depot_deploy::LocationError;
 use tokio_postgres::Client;
 
 use crate::introspect::{introspect, TableSnapshot};
@@ -33,14 +32,8 @@ use rename::Renames;
 // Shared with Snowflake's import.
 pub use depot_core::import::{Imported, Warnings};
 
-/// ImportError: the schema is missing, or the catalog could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("schema {0} does not exist in this database")]
-    MissingSchema(String),
-    #[error(transparent)]
-    Location(#[from] LocationError),
-}
+// The same error on both engines.
+pub use depot_deploy::ImportError;
 
 /// Reads `namespace` and writes the package `name` at `version` that describes it.
 pub async fn import_schema(

@@ -27,7 +27,6 @@ use depot_core::import::{generated_part, unique, Imported, Warnings};
 use depot_core::naming::NamingStrategy;
 use depot_core::package::{Field, Index, ObjectSchema, Package, Schema, ViewSchema};
 use depot_core::FieldType;
-use depot_deploy::LocationError;
 
 use crate::client::SnowflakeClient;
 use crate::introspect::{introspect, SchemaSnapshot, TableSnapshot};
@@ -35,14 +34,8 @@ use crate::introspect::{introspect, SchemaSnapshot, TableSnapshot};
 /// Snowflake's default naming strategy, whose inverse gives the logical names.
 const STRATEGY: NamingStrategy = NamingStrategy::UpperSnakeCase;
 
-/// ImportError: the schema is missing, or the catalog could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("schema {0} does not exist in this database")]
-    MissingSchema(String),
-    #[error(transparent)]
-    Location(#[from] LocationError),
-}
+// The same error on both engines.
+pub use depot_deploy::ImportError;
 
 /// Reads `schema` and writes the package `name` at `version` that describes it. `emulated`:
 /// the session is fakesnow's, whose constraint names are its own (not warned about).
