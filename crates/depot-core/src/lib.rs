@@ -12,6 +12,7 @@
 
 pub mod assemble;
 pub mod borrowed_json;
+pub mod catalog;
 pub mod change;
 pub mod column_default;
 pub mod comment;
