@@ -14,304 +14,34 @@
 //! foreign keys (SHOW lists none), the comments of schemas, views and columns, ARRAY (read as
 //! VARIANT), and the length of a VARCHAR read as unbounded (DuckDB forgets it when a table or
 //! column is renamed). See [`crate::introspect`].
+//!
+//! Both sides become a [`depot_core::catalog::Catalog`] ([`crate::drift_catalog`]); the
+//! comparison itself is the core's, shared with PostgreSQL.
 
-use depot_core::physical::{PhysicalModel, PhysicalObject};
+use depot_core::catalog;
+use depot_core::physical::PhysicalModel;
 use depot_deploy::Drift;
 
-use crate::introspect::{SchemaSnapshot, TableSnapshot};
-use crate::render::{COPY_SUFFIX, DEFAULT_COPY_SUFFIX, DEFAULT_OLD_SUFFIX, OLD_SUFFIX};
-use crate::sql_type::sql_type;
+use crate::drift_catalog::{expected_catalog, live_catalog};
+use crate::introspect::SchemaSnapshot;
 
 /// The differences between `live` (the schema as it is) and `expected` (as deployed).
 pub fn compare(live: &SchemaSnapshot, expected: &PhysicalModel, emulated: bool) -> Drift {
-    let ns = &expected.namespace;
-    let mut out = Vec::new();
-    if !live.exists {
-        if !expected.objects.is_empty() || !expected.views.is_empty() {
-            out.push(format!("schema {ns} does not exist"));
-        }
-        return Drift { differences: out };
-    }
-    if !emulated {
-        compare_comment(
-            &format!("schema {ns}"),
-            &live.comment,
-            &expected.comment,
-            &mut out,
-        );
-    }
-    for object in expected.objects.values() {
-        match live.tables.get(&object.physical) {
-            None => out.push(format!(
-                "table {ns}.{} ({}) is missing",
-                object.physical, object.logical
-            )),
-            Some(table) => compare_table(
-                &format!("{ns}.{}", object.physical),
-                table,
-                object,
-                emulated,
-                &mut out,
-            ),
-        }
-    }
-    for name in live.tables.keys() {
-        if !expected.objects.values().any(|o| &o.physical == name) {
-            out.push(format!(
-                "table {ns}.{name} is not part of the deployed version"
-            ));
-        }
-    }
-    for view in expected.views.values().filter(|v| v.materialized) {
-        match live.materialized_views.get(&view.physical) {
-            None => out.push(format!(
-                "materialized view {ns}.{} ({}) is missing",
-                view.physical, view.logical
-            )),
-            Some(comment) if !emulated => compare_comment(
-                &format!("materialized view {ns}.{}", view.physical),
-                comment,
-                &view.comment,
-                &mut out,
-            ),
-            Some(_) => {}
-        }
-    }
-    for name in live.materialized_views.keys() {
-        if !expected
-            .views
-            .values()
-            .any(|v| v.materialized && &v.physical == name)
-        {
-            out.push(format!(
-                "materialized view {ns}.{name} is not part of the deployed version"
-            ));
-        }
-    }
-    for view in expected.views.values().filter(|v| !v.materialized) {
-        match live.views.get(&view.physical) {
-            None => out.push(format!(
-                "view {ns}.{} ({}) is missing",
-                view.physical, view.logical
-            )),
-            Some(found) if !emulated => compare_comment(
-                &format!("view {ns}.{}", view.physical),
-                &found.comment,
-                &view.comment,
-                &mut out,
-            ),
-            Some(_) => {}
-        }
-    }
-    for name in live.views.keys() {
-        if !expected
-            .views
-            .values()
-            .any(|v| !v.materialized && &v.physical == name)
-        {
-            out.push(format!(
-                "view {ns}.{name} is not part of the deployed version"
-            ));
-        }
-    }
-    Drift { differences: out }
-}
-
-fn compare_table(
-    table_name: &str,
-    live: &TableSnapshot,
-    object: &PhysicalObject,
-    emulated: bool,
-    out: &mut Vec<String>,
-) {
-    for column in &object.columns {
-        let what = format!("table {table_name}: column {}", column.physical);
-        let Some(found) = live.columns.get(&column.physical) else {
-            out.push(format!(
-                "table {table_name}: column {} ({}) is missing",
-                column.physical, column.logical
-            ));
-            continue;
-        };
-        let expected_type = sql_type(&column.field_type);
-        // fakesnow stores ARRAY as VARIANT, and forgets a VARCHAR's length when its table or
-        // column is renamed.
-        let emulated_quirk = emulated
-            && ((expected_type == "ARRAY" && found.data_type == "VARIANT")
-                || (expected_type.starts_with("VARCHAR(") && found.data_type == "VARCHAR"));
-        if found.data_type != expected_type && !emulated_quirk {
-            out.push(format!(
-                "{what} is {}, expected {expected_type}",
-                found.data_type
-            ));
-        }
-        if found.nullable != column.nullable {
-            let says = |nullable: bool| if nullable { "nullable" } else { "NOT NULL" };
-            out.push(format!(
-                "{what} is {}, expected {}",
-                says(found.nullable),
-                says(column.nullable)
-            ));
-        }
-        if found.identity != column.identity.is_some() {
-            let says = |identity: bool| {
-                if identity {
-                    "AUTOINCREMENT"
-                } else {
-                    "not AUTOINCREMENT"
-                }
-            };
-            out.push(format!(
-                "{what} is {}, expected {}",
-                says(found.identity),
-                says(column.identity.is_some())
-            ));
-        }
-        if !emulated {
-            compare_comment(&what, &found.comment, &column.comment, out);
-        }
-    }
-    compare_comment(
-        &format!("table {table_name}"),
-        &live.comment,
-        &object.comment,
-        out,
-    );
-    for name in &live.column_order {
-        let expected = object.columns.iter().any(|c| &c.physical == name);
-        if !expected && !is_copy_column(name, object) {
-            out.push(format!(
-                "table {table_name}: column {name} is not part of the deployed version"
-            ));
-        }
-    }
-    match (&object.primary_key, &live.primary_key) {
-        (None, None) => {}
-        (Some(key), None) => out.push(format!(
-            "table {table_name}: primary key {} is missing",
-            key.name
-        )),
-        (None, Some(key)) => out.push(format!(
-            "table {table_name}: primary key {} is not part of the deployed version",
-            key.name
-        )),
-        (Some(expected), Some(found)) => {
-            let same_name = emulated || expected.name == found.name;
-            if !same_name || expected.columns != found.columns {
-                out.push(format!(
-                    "table {table_name}: primary key is {} ({}), expected {} ({})",
-                    found.name,
-                    found.columns.join(", "),
-                    expected.name,
-                    expected.columns.join(", ")
-                ));
-            }
-        }
-    }
-    if emulated {
-        return;
-    }
-    // A unique index of columns is declared as a UNIQUE constraint; the rest are not created.
-    let declared = object
-        .indexes
-        .iter()
-        .filter(|i| i.unique && !i.has_expression());
-    for index in declared.clone() {
-        match live.unique_keys.get(&index.physical) {
-            None => out.push(format!(
-                "table {table_name}: unique constraint {} ({}) is missing",
-                index.physical, index.logical
-            )),
-            Some(found) if found.columns != index.columns => out.push(format!(
-                "table {table_name}: unique constraint {} is on ({}), expected ({})",
-                index.physical,
-                found.columns.join(", "),
-                index.columns.join(", ")
-            )),
-            Some(_) => {}
-        }
-    }
-    for name in live.unique_keys.keys() {
-        if !declared.clone().any(|i| &i.physical == name) {
-            out.push(format!(
-                "table {table_name}: unique constraint {name} is not part of the deployed version"
-            ));
-        }
-    }
-    for key in &object.foreign_keys {
-        match live.foreign_keys.get(&key.physical) {
-            None => out.push(format!(
-                "table {table_name}: foreign key {} ({}) is missing",
-                key.physical, key.logical
-            )),
-            Some(found)
-                if found.columns != key.columns
-                    || found.references_table != key.references_table
-                    || found.references_columns != key.references_columns =>
-            {
-                out.push(format!(
-                    "table {table_name}: foreign key {} is ({}) -> {}.{} ({}), expected ({}) -> \
-                     {}.{} ({})",
-                    key.physical,
-                    found.columns.join(", "),
-                    found.references_schema,
-                    found.references_table,
-                    found.references_columns.join(", "),
-                    key.columns.join(", "),
-                    key.references_namespace,
-                    key.references_table,
-                    key.references_columns.join(", ")
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    for name in live.foreign_keys.keys() {
-        if object.foreign_keys.iter().all(|k| &k.physical != name) {
-            out.push(format!(
-                "table {table_name}: foreign key {name} is not part of the deployed version"
-            ));
-        }
-    }
-}
-
-/// A column a column copy left behind (`NAME__DEPOT_COPY`, `NAME__DEPOT_OLD`): only a run that
-/// stopped half-way leaves one, and resuming it finishes (or drops) it.
-fn is_copy_column(name: &str, object: &PhysicalObject) -> bool {
-    [
-        COPY_SUFFIX,
-        OLD_SUFFIX,
-        DEFAULT_COPY_SUFFIX,
-        DEFAULT_OLD_SUFFIX,
-    ]
-    .iter()
-    .filter_map(|suffix| name.strip_suffix(suffix))
-    .any(|base| object.columns.iter().any(|c| c.physical == base))
-}
-
-/// A difference when `found` is not the `expected` comment of `what`.
-fn compare_comment(
-    what: &str,
-    found: &Option<String>,
-    expected: &Option<String>,
-    out: &mut Vec<String>,
-) {
-    if found != expected {
-        let says = |c: &Option<String>| c.as_ref().map_or("none".to_string(), |c| format!("{c:?}"));
-        out.push(format!(
-            "{what}: comment is {}, expected {}",
-            says(found),
-            says(expected)
-        ));
+    let expected = expected_catalog(expected, emulated);
+    let live = live_catalog(live, &expected.namespace, emulated);
+    Drift {
+        differences: catalog::compare(&live, &expected),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::introspect::{ColumnSnapshot, KeySnapshot};
+    use crate::introspect::{ColumnSnapshot, KeySnapshot, TableSnapshot};
     use depot_core::field_type::FieldType;
-    use depot_core::physical::{PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalView};
+    use depot_core::physical::{
+        PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalObject, PhysicalView,
+    };
     use std::collections::BTreeMap;
 
     fn model() -> PhysicalModel {

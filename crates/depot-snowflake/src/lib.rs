@@ -13,6 +13,7 @@ pub mod column_default;
 pub mod credentials;
 pub mod dialect;
 pub mod drift;
+mod drift_catalog;
 pub mod emulator;
 pub mod endpoint;
 pub mod executor;
