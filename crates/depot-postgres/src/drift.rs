@@ -12,8 +12,8 @@
 //! index predicates and view bodies, which PostgreSQL reprints in its own words
 //! (`'x'::character varying`).
 //!
-//! Both sides become a [`depot_core::catalog::Catalog`] ([`crate::drift_live`],
-//! [`crate::drift_expected`]); the comparison itself is the core's, shared with Snowflake.
+//! Both sides become a [`depot_core::catalog::Catalog`] (`drift_live`,
+//! `drift_expected`); the comparison itself is the core's, shared with Snowflake.
 
 use depot_core::catalog;
 use depot_core::physical::PhysicalModel;

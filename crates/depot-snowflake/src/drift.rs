@@ -15,7 +15,7 @@
 //! VARIANT), and the length of a VARCHAR read as unbounded (DuckDB forgets it when a table or
 //! column is renamed). See [`crate::introspect`].
 //!
-//! Both sides become a [`depot_core::catalog::Catalog`] ([`crate::drift_catalog`]); the
+//! Both sides become a [`depot_core::catalog::Catalog`] (`drift_catalog`); the
 //! comparison itself is the core's, shared with PostgreSQL.
 
 use depot_core::catalog;
