@@ -64,10 +64,8 @@ pub(crate) fn live_catalog(live: &SchemaSnapshot, namespace: &str, emulated: boo
 }
 
 fn live_table(table: &TableSnapshot, emulated: bool) -> Table {
-    let unordered = table
-        .columns
-        .keys()
-        .filter(|name| !table.column_order.contains(name));
+    let ordered: std::collections::BTreeSet<&String> = table.column_order.iter().collect();
+    let unordered = table.columns.keys().filter(|name| !ordered.contains(name));
     let columns = table
         .column_order
         .iter()
