@@ -230,7 +230,10 @@ mod limits;
 mod materialized;
 mod names;
 mod objects;
+mod salvaged;
 mod views;
+
+pub use salvaged::resolve_salvage;
 
 #[cfg(test)]
 mod index_expression_tests;

@@ -52,6 +52,11 @@ impl<J: JsonValue> Declared<'_, J> {
         Declared(None, true)
     }
 
+    /// Every declared name, in input order (none for [`Declared::any`]).
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.into_iter().flat_map(|m| m.keys())
+    }
+
     /// The names, sorted, separated by `, `.
     pub(super) fn list(&self) -> String {
         let mut names: Vec<&str> = self.0.iter().flat_map(|m| m.keys()).collect();
@@ -60,9 +65,9 @@ impl<J: JsonValue> Declared<'_, J> {
     }
 }
 
-/// Partial is what parsed of an object that did not parse as a whole: its valid fields and its
-/// primary key.
-pub(super) type Partial = (BTreeMap<String, Field>, Vec<String>);
+/// Partial is what parsed of an object that did not parse as a whole: its valid fields, its
+/// primary key, and its indexes, foreign keys and checks that parsed.
+pub(super) type Partial = ObjectSchema;
 
 /// ObjectMembers are the members of an object read by [`read_object`].
 pub(super) struct ObjectMembers<'v, J> {
@@ -232,19 +237,20 @@ pub(super) fn read_object<'v, J: JsonValue>(
     check_unique_names(r, at, name, &named);
     let foreign_key_positions = foreign_keys.iter().map(|(i, _)| *i).collect();
 
+    let object = ObjectSchema {
+        foreign_keys: foreign_keys.into_iter().map(|(_, fk)| fk).collect(),
+        checks: checks.into_iter().map(|(_, c)| c).collect(),
+        description: description.flatten(),
+        fields,
+        primary_key,
+        indexes,
+        previous_names: Vec::new(),
+        sql_name: sql_name.flatten(),
+    };
     let object = if r.problems.len() == before {
-        Ok(ObjectSchema {
-            foreign_keys: foreign_keys.into_iter().map(|(_, fk)| fk).collect(),
-            checks: checks.into_iter().map(|(_, c)| c).collect(),
-            description: description.flatten(),
-            fields,
-            primary_key,
-            indexes,
-            previous_names: Vec::new(),
-            sql_name: sql_name.flatten(),
-        })
+        Ok(object)
     } else {
-        Err((fields, primary_key))
+        Err(object)
     };
     ObjectRead {
         object,
