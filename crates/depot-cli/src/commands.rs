@@ -12,7 +12,7 @@ use depot_core::hash::version_hash;
 use depot_core::policy::check_hazards;
 use depot_core::preview::render_text;
 use depot_core::properties::parse_dataset;
-use depot_core::resolve::{resolve, resolve_salvage};
+use depot_core::resolve::{place_in_input, resolve, resolve_salvage};
 use depot_core::sql_script::render_sql_script;
 use depot_core::validate::{parse_package_salvaging, Salvage};
 use depot_core::Dataset;
@@ -59,7 +59,7 @@ pub fn validate(path: &Path) -> Result<()> {
         Err((problems, salvage)) => {
             let mut all = problems.0;
             if let Some(salvage) = salvage {
-                all.extend(salvage_problems(&salvage));
+                all.extend(salvage_problems(&salvage, &raw));
             }
             return Err(Refused::new(&source, &all).into());
         }
@@ -69,7 +69,8 @@ pub fn validate(path: &Path) -> Result<()> {
         file: path.to_path_buf(),
         package_file: Some(path.to_path_buf()),
     };
-    let own = resolution_problems(&raw, &package.name);
+    let mut own = resolution_problems(&raw, &package.name);
+    place_in_input(&mut own, &package, &raw);
     if !own.is_empty() {
         return Err(Refused::new(&in_package, &own).into());
     }
@@ -118,20 +119,26 @@ fn resolution_problems(raw: &serde_json::Value, name: &str) -> Vec<depot_core::P
 
 /// The problems found resolving the sound part of a package with problems, placed in the
 /// package file like the problems of reading it.
-fn salvage_problems(salvage: &Salvage) -> Vec<depot_core::Problem> {
+fn salvage_problems(salvage: &Salvage, raw: &serde_json::Value) -> Vec<depot_core::Problem> {
     let empty = json!({"name": "probe", "version": "0", "schemas": {}});
     let Ok(dataset) = parse_dataset(&probe(&empty, "probe")) else {
         return Vec::new();
     };
-    resolve_salvage(salvage, &dataset.config, &PostgresDialect, &BTreeMap::new())
-        .into_iter()
-        .map(|mut p| {
-            if let Some(rest) = p.path.strip_prefix("package.") {
-                p.path = rest.to_string();
-            }
-            p
-        })
-        .collect()
+    resolve_salvage(
+        salvage,
+        raw,
+        &dataset.config,
+        &PostgresDialect,
+        &BTreeMap::new(),
+    )
+    .into_iter()
+    .map(|mut p| {
+        if let Some(rest) = p.path.strip_prefix("package.") {
+            p.path = rest.to_string();
+        }
+        p
+    })
+    .collect()
 }
 
 fn heck_snake(name: &str) -> String {

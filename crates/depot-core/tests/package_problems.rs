@@ -13,7 +13,7 @@ use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::{DependencyModel, Metadata, PhysicalModel, SchemaMetadata};
 use depot_core::properties::parse_dataset;
-use depot_core::resolve::{resolve, resolve_salvage};
+use depot_core::resolve::{place_in_input, resolve, resolve_salvage};
 use depot_core::validate::parse_package_salvaging;
 use depot_core::{Change, Problems};
 use serde_json::{json, Value};
@@ -98,7 +98,13 @@ fn dataset_of(package: Value) -> Value {
 /// come after those of reading the package.
 fn check(raw: &Value) -> Result<PhysicalModel, Problems> {
     let mut problems = match parse_dataset(raw) {
-        Ok(dataset) => return resolve(&dataset, &PgLike, &dependencies()),
+        Ok(dataset) => {
+            return resolve(&dataset, &PgLike, &dependencies()).map_err(|mut problems| {
+                // Entries of sorted lists are placed where the input has them.
+                place_in_input(&mut problems.0, &dataset.package, &raw["package"]);
+                problems
+            });
+        }
         Err(problems) => problems,
     };
     let Some(package) = raw.get("package") else {
@@ -111,6 +117,7 @@ fn check(raw: &Value) -> Result<PhysicalModel, Problems> {
         if let Ok(probe) = parse_dataset(&config) {
             problems.0.extend(resolve_salvage(
                 &salvage,
+                package,
                 &probe.config,
                 &PgLike,
                 &dependencies(),

@@ -10,23 +10,24 @@ use crate::physical::DependencyModel;
 use crate::problem::Problem;
 use crate::validate::{parse_package, Salvage};
 
-use super::resolve;
+use super::{place_in_input, resolve};
 
-/// resolve_salvage resolves `salvage` as a package of a dataset configured by `config`, and
-/// gives the problems found that are news (see [`Salvage::keeps`]), placed under `package`
-/// like every problem of resolution.
+/// resolve_salvage resolves `salvage` of package `raw` (its JSON) as a package of a dataset
+/// configured by `config`, and gives the problems found that are news (see
+/// [`Salvage::keeps`]), placed under `package` like every problem of resolution.
 pub fn resolve_salvage(
     salvage: &Salvage,
+    raw: &serde_json::Value,
     config: &DatasetConfig,
     dialect: &dyn Dialect,
     dependencies: &BTreeMap<String, DependencyModel>,
 ) -> Vec<Problem> {
     // Read again, as every package that is resolved is: what resolution assumes of a package
     // holds of it, or nothing is said (its problems are the ones reported already).
-    let Ok(raw) = serde_json::to_value(&salvage.package) else {
+    let Ok(sound) = serde_json::to_value(&salvage.package) else {
         return Vec::new();
     };
-    let Ok(package) = parse_package(&raw) else {
+    let Ok(package) = parse_package(&sound) else {
         return Vec::new();
     };
     let dataset = Dataset {
@@ -36,10 +37,11 @@ pub fn resolve_salvage(
     };
     match resolve(&dataset, dialect, dependencies) {
         Ok(_) => Vec::new(),
-        Err(problems) => problems
-            .0
-            .into_iter()
-            .filter(|p| salvage.keeps(p))
-            .collect(),
+        Err(mut problems) => {
+            // Placed where the input has them first: that is where problems of reading are.
+            place_in_input(&mut problems.0, &salvage.package, raw);
+            problems.0.retain(|p| salvage.keeps(p));
+            problems.0
+        }
     }
 }

@@ -139,6 +139,10 @@ pub(super) fn salvage<J: JsonValue>(
                     continue;
                 }
                 let mut o = base.clone();
+                // Two entries of one name (a problem reported already) cannot be told apart
+                // by name, which is how a problem of one is placed: neither is resolved.
+                o.indexes = once_each(std::mem::take(&mut o.indexes), |ix| &ix.name);
+                o.checks = once_each(std::mem::take(&mut o.checks), |c| &c.name);
                 let no_field = BTreeSet::new();
                 let spoiled = spoiled_fields.get(*name).unwrap_or(&no_field);
                 let filled = fill_fields(&mut o, &names, spoiled, &salvaged_enums);
@@ -280,6 +284,14 @@ fn placeholder() -> Field {
         previous_names: Vec::new(),
         sql_name: None,
     }
+}
+
+/// once_each keeps the entries of `list` whose name no other entry has.
+fn once_each<T>(list: Vec<T>, name: impl Fn(&T) -> &String) -> Vec<T> {
+    let names: Vec<String> = list.iter().map(|e| name(e).clone()).collect();
+    list.into_iter()
+        .filter(|e| names.iter().filter(|n| *n == name(e)).count() == 1)
+        .collect()
 }
 
 /// words splits SQL text into its identifier-like words (quoted or not).
