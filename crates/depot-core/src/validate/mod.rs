@@ -23,6 +23,7 @@ mod default;
 mod enum_uses;
 mod enums;
 mod field;
+mod foreign_keys;
 mod generated;
 mod index;
 mod index_keys;

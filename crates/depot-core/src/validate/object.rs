@@ -10,8 +10,9 @@ use crate::package::{Field, Index, ObjectSchema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
-use super::constraints::{check_unique_names, read_checks, read_foreign_keys, NamedAt};
+use super::constraints::{check_unique_names, read_checks, NamedAt};
 use super::field::read_field;
+use super::foreign_keys::read_foreign_keys;
 use super::index::read_index;
 use super::names::{check_name, check_previous_names, Joined, Owner};
 use super::package::{optional_sql_name, optional_string};
