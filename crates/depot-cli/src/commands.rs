@@ -12,9 +12,9 @@ use depot_core::hash::version_hash;
 use depot_core::policy::check_hazards;
 use depot_core::preview::render_text;
 use depot_core::properties::parse_dataset;
-use depot_core::resolve::resolve;
+use depot_core::resolve::{place_in_input, resolve, resolve_salvage};
 use depot_core::sql_script::render_sql_script;
-use depot_core::validate::parse_package;
+use depot_core::validate::{parse_package_salvaging, Salvage};
 use depot_core::Dataset;
 use depot_deploy::{
     clock, DeployError, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog,
@@ -47,37 +47,32 @@ pub use run_cloud::run_in_cloud;
 pub use seed::{seed_in_cloud, seed_local};
 
 /// `depot validate PACKAGE`: every problem, or a short summary.
+///
+/// A package with problems is also resolved as far as its sound part goes, so that the problems
+/// only resolution finds (view queries, expressions, indexes of materialized views, physical
+/// names) are reported with the others rather than after they are fixed.
 pub fn validate(path: &Path) -> Result<()> {
     let raw = read_json(path)?;
     let source = InputSource::file(path);
-    let package = parse_package(&raw).map_err(|p| Refused::new(&source, &p.0))?;
-    // Naming collisions, identifier limits and view references depend on the engine's rules:
-    // check them as a PostgreSQL dataset with the default naming would see them.
-    let probe = json!({
-        "environmentId": "000000000000000",
-        "alias": "Validate",
-        "bootstrapBucket": "local",
-        "location": {"type": "postgres", "name": "local", "host": "localhost", "port": 5432, "database": "postgres"},
-        "schemaName": heck_snake(&package.name),
-        "package": raw,
-    });
+    let package = match parse_package_salvaging(&raw) {
+        Ok(package) => package,
+        Err((problems, salvage)) => {
+            let mut all = problems.0;
+            if let Some(salvage) = salvage {
+                all.extend(salvage_problems(&salvage, &raw));
+            }
+            return Err(Refused::new(&source, &all).into());
+        }
+    };
     // Problems of the probe are under `package`: the package file's own paths.
     let in_package = InputSource {
         file: path.to_path_buf(),
         package_file: Some(path.to_path_buf()),
     };
-    let dataset = parse_dataset(&probe).map_err(|p| Refused::new(&in_package, &p.0))?;
-    if let Err(problems) = resolve(&dataset, &PostgresDialect, &BTreeMap::new()) {
-        // The probe's namespace is not the package's (a package named `pgTools` is fine; its
-        // dataset's `schemaName` may not be `pg_tools`): only the package's own problems count.
-        let own: Vec<_> = problems
-            .0
-            .iter()
-            .filter(|p| p.path.starts_with("package"))
-            .collect();
-        if !own.is_empty() {
-            return Err(Refused::new(&in_package, own).into());
-        }
+    let mut own = resolution_problems(&raw, &package.name);
+    place_in_input(&mut own, &package, &raw);
+    if !own.is_empty() {
+        return Err(Refused::new(&in_package, &own).into());
     }
     let summary = json!({
         "valid": true,
@@ -88,6 +83,62 @@ pub fn validate(path: &Path) -> Result<()> {
     });
     print_json(&summary)?;
     Ok(())
+}
+
+/// The probe dataset of package `raw`: naming collisions, identifier limits and view references
+/// depend on the engine's rules, so they are checked as a PostgreSQL dataset with the default
+/// naming would see them.
+fn probe(raw: &serde_json::Value, name: &str) -> serde_json::Value {
+    json!({
+        "environmentId": "000000000000000",
+        "alias": "Validate",
+        "bootstrapBucket": "local",
+        "location": {"type": "postgres", "name": "local", "host": "localhost", "port": 5432, "database": "postgres"},
+        "schemaName": heck_snake(name),
+        "package": raw,
+    })
+}
+
+/// The problems of package `raw` (which parses) found resolving it, placed under `package`.
+fn resolution_problems(raw: &serde_json::Value, name: &str) -> Vec<depot_core::Problem> {
+    let dataset = match parse_dataset(&probe(raw, name)) {
+        Ok(dataset) => dataset,
+        Err(problems) => return problems.0,
+    };
+    match resolve(&dataset, &PostgresDialect, &BTreeMap::new()) {
+        Ok(_) => Vec::new(),
+        // The probe's namespace is not the package's (a package named `pgTools` is fine; its
+        // dataset's `schemaName` may not be `pg_tools`): only the package's own problems count.
+        Err(problems) => problems
+            .0
+            .into_iter()
+            .filter(|p| p.path.starts_with("package"))
+            .collect(),
+    }
+}
+
+/// The problems found resolving the sound part of a package with problems, placed in the
+/// package file like the problems of reading it.
+fn salvage_problems(salvage: &Salvage, raw: &serde_json::Value) -> Vec<depot_core::Problem> {
+    let empty = json!({"name": "probe", "version": "0", "schemas": {}});
+    let Ok(dataset) = parse_dataset(&probe(&empty, "probe")) else {
+        return Vec::new();
+    };
+    resolve_salvage(
+        salvage,
+        raw,
+        &dataset.config,
+        &PostgresDialect,
+        &BTreeMap::new(),
+    )
+    .into_iter()
+    .map(|mut p| {
+        if let Some(rest) = p.path.strip_prefix("package.") {
+            p.path = rest.to_string();
+        }
+        p
+    })
+    .collect()
 }
 
 fn heck_snake(name: &str) -> String {

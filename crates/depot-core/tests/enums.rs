@@ -201,6 +201,59 @@ fn bad_enums_and_enum_fields_are_refused_naming_enum_schema_and_field() {
     }
 }
 
+/// A broken enum hides nothing: the fields that use it, and the other enum fields, are checked
+/// in the same pass, and a field of the broken enum is never told the enum is unknown.
+#[test]
+fn a_broken_enum_is_reported_with_every_problem_of_the_fields() {
+    let mut package = shop(
+        json!({"OrderStatus": ["pending", "paid", "pending"], "Colour": {"values": ["red"], "sqlName": ""}}),
+        json!({"type": "enum", "enum": "OrderStatus", "default": "lost"}),
+    );
+    let order = &mut package["schemas"]["Order"];
+    order["fields"]["colour"] = json!({"type": "enum", "enum": "Colour", "default": "blue"});
+    order["fields"]["size"] = json!({"type": "enum", "enum": "Size"});
+    // A problem elsewhere in the object does not hide its enum fields' problems either.
+    order["fields"]["weight"] = json!({"type": "integer", "default": "heavy"});
+    package["seeds"] = json!({"Order": [{"id": 1, "status": "gone", "size": "s"}]});
+    let got: Vec<(String, String)> = problems(package)
+        .into_iter()
+        .map(|(rule, path, _)| (rule, path))
+        .collect();
+    let want = [
+        ("empty-value", "package.enums.Colour.sqlName"),
+        ("invalid-value", "package.enums.OrderStatus[2]"),
+        (
+            "invalid-default",
+            "package.schemas.Order.fields.weight.default",
+        ),
+        ("invalid-seed-value", "package.seeds.Order[0].status"),
+        (
+            "invalid-default",
+            "package.schemas.Order.fields.colour.default",
+        ),
+        ("unknown-schema", "package.schemas.Order.fields.size.enum"),
+        (
+            "invalid-default",
+            "package.schemas.Order.fields.status.default",
+        ),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(r, p)| (r.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(got, want);
+
+    // An enum whose values cannot be read is still declared: its fields are not told otherwise.
+    let mut package = shop(json!({"OrderStatus": 5}), enum_field());
+    package["schemas"]["Order"]
+        .as_object_mut()
+        .unwrap()
+        .remove("checks");
+    let got = problems(package);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].1, "package.enums.OrderStatus");
+}
+
 #[test]
 fn an_enum_named_like_a_table_collides() {
     let got = problems(shop(json!({"Order": ["a"]}), json!({"type": "string"})));

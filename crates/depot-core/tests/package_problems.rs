@@ -1,6 +1,6 @@
 //! Data-driven checks of validation and resolution. Every package under `tests/data/invalid`
-//! and every dataset under `tests/data/invalid-datasets` must fail, and their problem lists are
-//! snapshotted (`tests/snapshots/package_problems__*.snap`); every package under
+//! and every dataset under `tests/data/invalid-datasets` must fail, and their problem lists (all
+//! of them at once: those of reading, then those of resolving what is sound) are snapshotted (`tests/snapshots/package_problems__*.snap`); every package under
 //! `tests/data/valid` must resolve, and its physical model is snapshotted.
 //!
 //! Packages are deployed as a PostgreSQL dataset (alias `WsDevDogSrc`) with one dependency,
@@ -13,7 +13,8 @@ use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::{DependencyModel, Metadata, PhysicalModel, SchemaMetadata};
 use depot_core::properties::parse_dataset;
-use depot_core::resolve::resolve;
+use depot_core::resolve::{place_in_input, resolve, resolve_salvage};
+use depot_core::validate::parse_package_salvaging;
 use depot_core::{Change, Problems};
 use serde_json::{json, Value};
 
@@ -92,10 +93,38 @@ fn dataset_of(package: Value) -> Value {
     })
 }
 
-/// check parses dataset properties and resolves them, as deployment does.
+/// check parses dataset properties and resolves them, as deployment does. When the package
+/// has problems, the sound part of it is resolved too, as `depot validate` does: its problems
+/// come after those of reading the package.
 fn check(raw: &Value) -> Result<PhysicalModel, Problems> {
-    let dataset = parse_dataset(raw)?;
-    resolve(&dataset, &PgLike, &dependencies())
+    let mut problems = match parse_dataset(raw) {
+        Ok(dataset) => {
+            return resolve(&dataset, &PgLike, &dependencies()).map_err(|mut problems| {
+                // Entries of sorted lists are placed where the input has them.
+                place_in_input(&mut problems.0, &dataset.package, &raw["package"]);
+                problems
+            });
+        }
+        Err(problems) => problems,
+    };
+    let Some(package) = raw.get("package") else {
+        return Err(problems);
+    };
+    if let Err((_, Some(salvage))) = parse_package_salvaging(package) {
+        // The dataset's configuration, read beside a package that parses.
+        let mut config = raw.clone();
+        config["package"] = json!({"name": "probe", "version": "0", "schemas": {}});
+        if let Ok(probe) = parse_dataset(&config) {
+            problems.0.extend(resolve_salvage(
+                &salvage,
+                package,
+                &probe.config,
+                &PgLike,
+                &dependencies(),
+            ));
+        }
+    }
+    Err(problems)
 }
 
 fn files(folder: &str) -> Vec<(String, Value)> {

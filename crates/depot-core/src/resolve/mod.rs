@@ -230,7 +230,12 @@ mod limits;
 mod materialized;
 mod names;
 mod objects;
+mod positions;
+mod salvaged;
 mod views;
+
+pub use positions::place_in_input;
+pub use salvaged::resolve_salvage;
 
 #[cfg(test)]
 mod index_expression_tests;

@@ -1,12 +1,11 @@
 //! Enums: the package's `enums` (SPEC §1b), each a list of values or an object with `values`,
-//! `description`, `previousNames` and `sqlName`; and, once every schema is read, the fields
-//! that use them (the enum exists, a literal default is one of its values).
+//! `description`, `previousNames` and `sqlName`. The fields and seed values that use them are
+//! checked in `enum_uses`, also against an enum with problems of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::column_default::FieldDefault;
 use crate::json::JsonValue;
-use crate::package::{EnumType, Schema};
+use crate::package::EnumType;
 use crate::reader::{Place, Reader};
 use crate::rules;
 
@@ -18,12 +17,32 @@ const ENUM_KEYS: &[&str; 4] = &["values", "description", "previousNames", "sqlNa
 /// The longest enum value: PostgreSQL stores a label in 63 bytes (NAMEDATALEN - 1).
 pub const MAX_VALUE_BYTES: usize = 63;
 
-/// read_enums reads `enums`: an object of enums by logical name.
-pub(super) fn read_enums<J: JsonValue>(
-    r: &mut Reader,
-    value: &J,
-    at: &Place<'_>,
-) -> Option<BTreeMap<String, EnumType>> {
+/// Enums is what was read of `enums`. An enum with a problem (a value listed twice, a bad
+/// `sqlName`) is still declared: fields that use it are not told it is unknown, and their
+/// defaults and seed values are checked against the values that could be read.
+#[derive(Default)]
+pub(super) struct Enums {
+    /// The enums that parsed.
+    pub(super) parsed: BTreeMap<String, EnumType>,
+    /// Every declared enum, with its values when they were read as a list of strings.
+    pub(super) declared: BTreeMap<String, Option<Vec<String>>>,
+    /// No problem was found in `enums`.
+    pub(super) ok: bool,
+}
+
+impl Enums {
+    /// No `enums`: none declared, nothing wrong.
+    pub(super) fn none() -> Enums {
+        Enums {
+            ok: true,
+            ..Enums::default()
+        }
+    }
+}
+
+/// read_enums reads `enums`: an object of enums by logical name. `None` when `enums` is not
+/// an object (no enum name is known then).
+pub(super) fn read_enums<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>) -> Option<Enums> {
     let Some(map) = value.as_object() else {
         r.report(
             at,
@@ -37,10 +56,13 @@ pub(super) fn read_enums<J: JsonValue>(
     };
     let before = r.problems.len();
     let mut enums = BTreeMap::new();
+    let mut declared = BTreeMap::new();
     for (name, raw) in crate::json::JsonObject::members(map) {
         let item = at.key(name);
         check_name(r, &item, "enum", name);
-        if let Some(e) = read_enum(r, raw, &item, name) {
+        let (parsed, values) = read_enum(r, raw, &item, name);
+        declared.insert(name.to_string(), values);
+        if let Some(e) = parsed {
             enums.insert(name.to_string(), e);
         }
     }
@@ -53,33 +75,44 @@ pub(super) fn read_enums<J: JsonValue>(
         at,
         Owner::Schema,
         &previous,
-        |n| enums.contains_key(n),
+        |n| declared.contains_key(n),
         "enum",
     );
-    (r.problems.len() == before).then_some(enums)
+    Some(Enums {
+        parsed: enums,
+        declared,
+        ok: r.problems.len() == before,
+    })
 }
 
+/// read_enum reads one enum: the enum when it parsed, and its values when they were read as a
+/// list of strings (even with problems of their own).
 fn read_enum<J: JsonValue>(
     r: &mut Reader,
     raw: &J,
     at: &Place<'_>,
     name: &str,
-) -> Option<EnumType> {
+) -> (Option<EnumType>, Option<Vec<String>>) {
     if raw.as_array().is_some() {
-        let values = read_values(r, raw, at, name)?;
-        return Some(EnumType {
-            values,
+        let Some((values, ok)) = read_values(r, raw, at, name) else {
+            return (None, None);
+        };
+        let parsed = ok.then(|| EnumType {
+            values: values.clone(),
             description: None,
             previous_names: Vec::new(),
             sql_name: None,
         });
+        return (parsed, Some(values));
     }
-    let [values, description, previous_names, sql_name] = r.members(
+    let Some([values, description, previous_names, sql_name]) = r.members(
         raw,
         at,
         format_args!("enum `{name}` (a list of values, or an object with `values`)"),
         ENUM_KEYS,
-    )?;
+    ) else {
+        return (None, None);
+    };
     let values = r
         .require(
             values,
@@ -91,22 +124,30 @@ fn read_enum<J: JsonValue>(
     let description = optional_string(r, description, at, "description");
     let previous_names = read_previous_names(r, previous_names, at);
     let sql_name = optional_sql_name(r, sql_name, at);
-    Some(EnumType {
-        values: values?,
-        description: description?,
-        previous_names: previous_names?.unwrap_or_default(),
-        sql_name: sql_name?,
-    })
+    let Some((values, values_ok)) = values else {
+        return (None, None);
+    };
+    let parsed = match (values_ok, description, previous_names, sql_name) {
+        (true, Some(description), Some(previous_names), Some(sql_name)) => Some(EnumType {
+            values: values.clone(),
+            description,
+            previous_names: previous_names.unwrap_or_default(),
+            sql_name,
+        }),
+        _ => None,
+    };
+    (parsed, Some(values))
 }
 
 /// read_values reads an enum's values: at least one, each a non-empty string of at most
-/// [`MAX_VALUE_BYTES`] without NUL, no value twice.
+/// [`MAX_VALUE_BYTES`] without NUL, no value twice. The list is given when it is a list of
+/// strings, with whether its values are valid.
 fn read_values<J: JsonValue>(
     r: &mut Reader,
     raw: &J,
     at: &Place<'_>,
     name: &str,
-) -> Option<Vec<String>> {
+) -> Option<(Vec<String>, bool)> {
     let before = r.problems.len();
     let values = r.string_list(raw, at, format_args!("the values of enum `{name}`"))?;
     if values.is_empty() && r.problems.len() == before {
@@ -150,54 +191,10 @@ fn read_values<J: JsonValue>(
             );
         }
     }
-    (r.problems.len() == before).then_some(values)
-}
-
-/// check_enum_fields reports fields of type `enum` that name no enum of the package, and
-/// literal defaults that are not a value of their enum.
-pub(super) fn check_enum_fields(
-    r: &mut Reader,
-    at: &Place<'_>,
-    enums: &BTreeMap<String, EnumType>,
-    schemas: &BTreeMap<String, Schema>,
-) {
-    for (schema, s) in schemas {
-        let Schema::Object(o) = s else { continue };
-        for (field, f) in &o.fields {
-            let crate::field_type::FieldType::Enum { name, .. } = &f.field_type else {
-                continue;
-            };
-            let place = at.key(schema).in_schema(schema);
-            let place = place.key("fields");
-            let place = place.key(field).in_field(field);
-            let Some(e) = enums.get(name) else {
-                let known: Vec<&str> = enums.keys().map(String::as_str).collect();
-                r.report(
-                    &place.key("enum"),
-                    rules::UNKNOWN_SCHEMA,
-                    format!(
-                        "field `{field}` of `{schema}` uses enum `{name}`, which the package's `enums` do not declare{}",
-                        if known.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (declared: {})", known.join(", "))
-                        }
-                    ),
-                );
-                continue;
-            };
-            if let Some(FieldDefault::Literal(serde_json::Value::String(v))) = &f.default {
-                if !e.values.contains(v) {
-                    r.report(
-                        &place.key("default"),
-                        rules::INVALID_DEFAULT,
-                        format!(
-                            "the default `{v}` of field `{field}` is not a value of enum `{name}` ({})",
-                            e.values.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-    }
+    // A non-string entry was skipped: the list is not the enum's values.
+    let complete = raw
+        .as_array()
+        .is_some_and(|items| items.len() == values.len());
+    let ok = r.problems.len() == before;
+    complete.then_some((values, ok))
 }

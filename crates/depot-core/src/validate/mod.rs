@@ -15,13 +15,15 @@
 //! kind to `object` or `view`, an object's members are read by `field` (with `default` and
 //! `generated` for its default and `autoIncrement`/`computed`), `index` and `constraints`
 //! (foreign keys and checks), `references` checks foreign keys against their targets once every
-//! schema is read, `seeds` checks rows against what parsed, and `names` holds the name rules
-//! they share.
+//! schema is read, `enum_uses` checks the fields that use enums, `seeds` checks rows against
+//! what parsed, and `names` holds the name rules they share.
 
 mod constraints;
 mod default;
+mod enum_uses;
 mod enums;
 mod field;
+mod foreign_keys;
 mod generated;
 mod index;
 mod index_keys;
@@ -29,6 +31,7 @@ mod names;
 mod object;
 mod package;
 mod references;
+mod salvage;
 mod schema;
 mod seeds;
 #[cfg(test)]
@@ -43,6 +46,7 @@ use crate::package::Package;
 use crate::problem::Problems;
 use crate::reader::{Place, Reader};
 
+pub use salvage::Salvage;
 pub use view::ENGINES;
 
 use package::read_package;
@@ -57,15 +61,26 @@ pub fn parse_package(raw: &Value) -> Result<Package, Problems> {
 pub fn parse_package_json<J: JsonValue>(raw: &J) -> Result<Package, Problems> {
     let mut r = Reader::default();
     report_nul_characters(&mut r, raw, &Place::root());
-    let package = read_package(&mut r, raw, &Place::root());
+    let package = read_package(&mut r, raw, &Place::root(), None);
     r.finish(package)
+}
+
+/// [`parse_package`], giving with the problems of a package the sound part of it, when there is
+/// one: resolving it finds the problems that only resolution finds (view queries, expressions,
+/// physical names), to report them with the others (see [`Salvage::keeps`]).
+pub fn parse_package_salvaging(raw: &Value) -> Result<Package, (Problems, Option<Box<Salvage>>)> {
+    let mut r = Reader::default();
+    report_nul_characters(&mut r, raw, &Place::root());
+    let mut salvage = None;
+    let package = read_package(&mut r, raw, &Place::root(), Some(&mut salvage));
+    r.finish(package).map_err(|p| (p, salvage))
 }
 
 /// [`parse_package_json`] of a package inside a document whose strings were already checked
 /// for NUL characters (dataset properties).
 pub(crate) fn parse_package_json_checked<J: JsonValue>(raw: &J) -> Result<Package, Problems> {
     let mut r = Reader::default();
-    let package = read_package(&mut r, raw, &Place::root());
+    let package = read_package(&mut r, raw, &Place::root(), None);
     r.finish(package)
 }
 

@@ -10,8 +10,9 @@ use crate::package::{Field, Index, ObjectSchema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
-use super::constraints::{check_unique_names, read_checks, read_foreign_keys, NamedAt};
+use super::constraints::{check_unique_names, read_checks, NamedAt};
 use super::field::read_field;
+use super::foreign_keys::read_foreign_keys;
 use super::index::read_index;
 use super::names::{check_name, check_previous_names, Joined, Owner};
 use super::package::{optional_sql_name, optional_string};
@@ -52,6 +53,11 @@ impl<J: JsonValue> Declared<'_, J> {
         Declared(None, true)
     }
 
+    /// Every declared name, in input order (none for [`Declared::any`]).
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.into_iter().flat_map(|m| m.keys())
+    }
+
     /// The names, sorted, separated by `, `.
     pub(super) fn list(&self) -> String {
         let mut names: Vec<&str> = self.0.iter().flat_map(|m| m.keys()).collect();
@@ -60,9 +66,9 @@ impl<J: JsonValue> Declared<'_, J> {
     }
 }
 
-/// Partial is what parsed of an object that did not parse as a whole: its valid fields and its
-/// primary key.
-pub(super) type Partial = (BTreeMap<String, Field>, Vec<String>);
+/// Partial is what parsed of an object that did not parse as a whole: its valid fields, its
+/// primary key, and its indexes, foreign keys and checks that parsed.
+pub(super) type Partial = ObjectSchema;
 
 /// ObjectMembers are the members of an object read by [`read_object`].
 pub(super) struct ObjectMembers<'v, J> {
@@ -232,19 +238,20 @@ pub(super) fn read_object<'v, J: JsonValue>(
     check_unique_names(r, at, name, &named);
     let foreign_key_positions = foreign_keys.iter().map(|(i, _)| *i).collect();
 
+    let object = ObjectSchema {
+        foreign_keys: foreign_keys.into_iter().map(|(_, fk)| fk).collect(),
+        checks: checks.into_iter().map(|(_, c)| c).collect(),
+        description: description.flatten(),
+        fields,
+        primary_key,
+        indexes,
+        previous_names: Vec::new(),
+        sql_name: sql_name.flatten(),
+    };
     let object = if r.problems.len() == before {
-        Ok(ObjectSchema {
-            foreign_keys: foreign_keys.into_iter().map(|(_, fk)| fk).collect(),
-            checks: checks.into_iter().map(|(_, c)| c).collect(),
-            description: description.flatten(),
-            fields,
-            primary_key,
-            indexes,
-            previous_names: Vec::new(),
-            sql_name: sql_name.flatten(),
-        })
+        Ok(object)
     } else {
-        Err((fields, primary_key))
+        Err(object)
     };
     ObjectRead {
         object,

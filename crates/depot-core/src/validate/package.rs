@@ -7,7 +7,9 @@ use crate::json::{JsonObject, JsonValue};
 use crate::package::Package;
 use crate::reader::{Place, Reader};
 
-use super::enums::{check_enum_fields, read_enums};
+use super::enum_uses::check_enum_fields;
+use super::enums::{read_enums, Enums};
+use super::salvage::Salvage;
 use super::schema::read_schemas;
 use super::seeds::read_seeds;
 
@@ -20,10 +22,13 @@ const PACKAGE_KEYS: &[&str] = &[
     "enums",
 ];
 
+/// read_package reads a package. When it has problems and `salvage` is given, the sound part
+/// of it is put there (see [`super::salvage`]).
 pub(super) fn read_package<J: JsonValue>(
     r: &mut Reader,
     raw: &J,
     at: &Place<'_>,
+    salvage: Option<&mut Option<Box<Salvage>>>,
 ) -> Option<Package> {
     let map = r.object(raw, at, "a package", PACKAGE_KEYS)?;
     let name = r
@@ -39,7 +44,7 @@ pub(super) fn read_package<J: JsonValue>(
         .and_then(|v| r.non_empty_string(v, &at.key("version"), "the package `version`"));
     let description = optional_string(r, map.get("description"), at, "description");
     let enums = match map.get("enums") {
-        None => Some(BTreeMap::new()),
+        None => Some(Enums::none()),
         Some(v) => read_enums(r, v, &at.key("enums")),
     };
     let schemas = r
@@ -50,13 +55,28 @@ pub(super) fn read_package<J: JsonValue>(
             "an object of schemas by name (it may be empty)",
         )
         .and_then(|v| read_schemas(r, v, &at.key("schemas")));
+    let seeds_from = r.problems.len();
     let seeds = match (map.get("seeds"), &schemas) {
-        (Some(v), Some(schemas)) => read_seeds(r, v, &at.key("seeds"), schemas),
+        (Some(v), Some(schemas)) => read_seeds(r, v, &at.key("seeds"), schemas, enums.as_ref()),
         (Some(_), None) | (None, _) => Some(BTreeMap::new()),
     };
+    // Every field that parsed is checked against every enum that was read, also when either
+    // has problems of its own: fixing one never reveals the other.
+    let seeds_problems = seeds_from..r.problems.len();
+    if let (Some(enums), Some(schemas)) = (&enums, &schemas) {
+        check_enum_fields(r, &at.key("schemas"), enums, schemas);
+    }
+    if let (Some(out), false) = (salvage, r.problems.is_empty()) {
+        *out = super::salvage::salvage(
+            &r.problems,
+            seeds_problems,
+            enums.as_ref(),
+            schemas.as_ref(),
+        )
+        .map(Box::new);
+    }
     let schemas = schemas.filter(|s| s.ok)?.parsed;
-    let enums = enums?;
-    check_enum_fields(r, &at.key("schemas"), &enums, &schemas);
+    let enums = enums.filter(|e| e.ok)?.parsed;
     Some(Package {
         name: name?,
         version: version?,

@@ -14,7 +14,7 @@ use super::constraints::ConstraintWhat;
 use super::names::Joined;
 use super::schema::Outline;
 
-/// check_references checks the foreign keys of every parsed object whose target is a schema of
+/// check_references checks the foreign keys of every object (what parsed of it) whose target is a schema of
 /// the package: it is an object, the referenced fields are its primary key or the fields of
 /// one of its (non-partial) unique indexes, and paired fields have the same type.
 /// `positions` gives, per object, the input position of each of its (sorted) foreign keys.
@@ -25,11 +25,13 @@ pub(super) fn check_references<J: JsonValue>(
     outlines: &BTreeMap<&str, Outline<'_, J>>,
     positions: &BTreeMap<&str, Vec<usize>>,
 ) {
-    for (owner, schema) in parsed {
-        let Schema::Object(object) = schema else {
+    // Also the foreign keys that parsed of an object with problems elsewhere: a wrong target is
+    // reported with them, not after they are fixed.
+    for (owner, outline) in outlines {
+        let Some(object) = outline.object(owner, parsed) else {
             continue;
         };
-        let Some(positions) = positions.get(owner.as_str()) else {
+        let Some(positions) = positions.get(owner) else {
             continue;
         };
         let oat = at.key(owner).in_schema(owner);

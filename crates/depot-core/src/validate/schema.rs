@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::json::{JsonObject, JsonValue, View};
-use crate::package::Schema;
+use crate::package::{ObjectSchema, Schema};
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 
@@ -20,13 +20,34 @@ use super::view::{read_view, ViewMembers, MATERIALIZED_VIEW_KEYS, VIEW_KEYS};
 pub(super) enum Outline<'v, J: JsonValue> {
     Object {
         declared: Declared<'v, J>,
-        /// The fields that parsed and the primary key, when the object did not parse as a
-        /// whole; when it did, they are in its [`crate::package::ObjectSchema`] (not copied here).
-        partial: Option<Partial>,
+        /// What parsed of the object (fields, keys, indexes, constraints), when it did not parse
+        /// as a whole; when it did, it is in [`Schemas::parsed`] (not copied here).
+        partial: Option<Box<Partial>>,
     },
     View,
     /// The kind is missing or wrong: nothing more is known.
     Unknown,
+}
+
+impl<J: JsonValue> Outline<'_, J> {
+    /// The object `name` of this outline, or what parsed of it when it did not parse as a
+    /// whole; `None` for a view or a schema of unknown kind.
+    pub(super) fn object<'a>(
+        &'a self,
+        name: &str,
+        parsed: &'a BTreeMap<String, Schema>,
+    ) -> Option<&'a ObjectSchema> {
+        match self {
+            Outline::Object {
+                partial: Some(o), ..
+            } => Some(o.as_ref()),
+            Outline::Object { partial: None, .. } => match parsed.get(name) {
+                Some(Schema::Object(o)) => Some(o),
+                Some(Schema::View(_) | Schema::MaterializedView(_)) | None => None,
+            },
+            Outline::View | Outline::Unknown => None,
+        }
+    }
 }
 
 /// Schemas is every schema that parsed, with the outline of every declared schema.
@@ -179,16 +200,17 @@ fn read_schema<'v, J: JsonValue>(
                 (Ok(o), None) => {
                     let outline = Outline::Object {
                         declared,
-                        partial: Some((o.fields, o.primary_key)),
+                        partial: Some(Box::new(o)),
                     };
-                    (None, outline, None, Vec::new())
+                    (None, outline, None, foreign_key_positions)
                 }
+                // What parsed of it, its foreign keys too: their targets are checked.
                 (Err(partial), prev) => {
                     let outline = Outline::Object {
                         declared,
-                        partial: Some(partial),
+                        partial: Some(Box::new(partial)),
                     };
-                    (None, outline, prev.flatten(), Vec::new())
+                    (None, outline, prev.flatten(), foreign_key_positions)
                 }
             }
         }

@@ -11,6 +11,8 @@ use crate::package::{Field, Schema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
+use super::enum_uses::enum_seed_problem;
+use super::enums::Enums;
 use super::object::Declared;
 use super::schema::{Outline, Schemas};
 
@@ -21,6 +23,7 @@ pub(super) fn read_seeds<J: JsonValue>(
     value: &J,
     at: &Place<'_>,
     schemas: &Schemas<'_, J>,
+    enums: Option<&Enums>,
 ) -> Option<Seeds> {
     let before = r.problems.len();
     let Some(map) = value.as_object() else {
@@ -69,8 +72,8 @@ pub(super) fn read_seeds<J: JsonValue>(
             Some(Outline::Unknown) => continue,
             Some(Outline::Object {
                 declared,
-                partial: Some((fields, primary_key)),
-            }) => (fields, primary_key.as_slice(), *declared),
+                partial: Some(o),
+            }) => (&o.fields, o.primary_key.as_slice(), *declared),
             Some(Outline::Object {
                 declared,
                 partial: None,
@@ -105,7 +108,14 @@ pub(super) fn read_seeds<J: JsonValue>(
         let mut out = Vec::new();
         for (i, row) in items.iter().enumerate() {
             let rat = sat.index(i);
-            if let Some(row) = read_seed_row(r, row, &rat, schema, fields, primary_key, declared) {
+            let shape = RowShape {
+                schema,
+                fields,
+                primary_key,
+                declared,
+                enums,
+            };
+            if let Some(row) = read_seed_row(r, row, &rat, &shape) {
                 // Normalized values are equal exactly when their JSON text is (JSON values are
                 // not `Ord`, their text is).
                 let key: Vec<&Value> = primary_key.iter().filter_map(|k| row.get(k)).collect();
@@ -130,15 +140,29 @@ pub(super) fn read_seeds<J: JsonValue>(
     (r.problems.len() == before).then_some(seeds)
 }
 
+/// RowShape is what a seed row of an object is checked against.
+struct RowShape<'a, 'v, J: JsonValue> {
+    schema: &'a str,
+    fields: &'a BTreeMap<String, Field>,
+    primary_key: &'a [String],
+    declared: Declared<'v, J>,
+    /// The package's enums, when `enums` could be read: enum values are checked against them.
+    enums: Option<&'a Enums>,
+}
+
 fn read_seed_row<J: JsonValue>(
     r: &mut Reader,
     raw: &J,
     at: &Place<'_>,
-    schema: &str,
-    fields: &BTreeMap<String, Field>,
-    primary_key: &[String],
-    declared: Declared<'_, J>,
+    shape: &RowShape<'_, '_, J>,
 ) -> Option<Map<String, Value>> {
+    let RowShape {
+        schema,
+        fields,
+        primary_key,
+        declared,
+        enums,
+    } = *shape;
     let before = r.problems.len();
     let Some(map) = raw.as_object() else {
         r.report(
@@ -191,6 +215,10 @@ fn read_seed_row<J: JsonValue>(
         }
         match literal::normalize(&field.field_type, value) {
             Ok(v) => {
+                if let Some(message) = enum_seed_problem(enums, name, &field.field_type, &v) {
+                    r.report(&fat, rules::INVALID_SEED_VALUE, message);
+                    continue;
+                }
                 row.insert(name.to_string(), v);
             }
             Err(e) => r.report(
