@@ -83,7 +83,7 @@ fn read(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn model(env: &Env, package: &Value) -> PhysicalModel {
+pub(crate) fn model(env: &Env, package: &Value) -> PhysicalModel {
     resolve(&env.dataset(package), &SnowflakeDialect, &BTreeMap::new()).unwrap()
 }
 
@@ -207,32 +207,42 @@ async fn no_drift(
     }
 }
 
-/// Runs one pair; Err says where it failed.
+/// Runs one pair of tests/pairs; Err says where it failed.
 async fn run_pair(name: &str) -> Result<(), String> {
     let dir = pairs_dir().join(name);
     let (old, new) = (read(&dir.join("old.json")), read(&dir.join("new.json")));
+    migrate_pair(name, &old, &new).await
+}
+
+/// Rows added to every table of old.json before the migration.
+const ROWS: usize = 3;
+
+/// Deploys `old`, adds rows, migrates to `new`: the migrated schema must equal `new` deployed
+/// fresh, every row must survive and the drift check must find nothing after either deploy.
+/// Err says which deploy failed; a differing schema or a lost row panics, naming `name`.
+pub(crate) async fn migrate_pair(name: &str, old: &Value, new: &Value) -> Result<(), String> {
     let env = Env::new();
     let mut session = env.session().await;
     env.deployer()
-        .deploy(&mut session, &env.dataset(&old))
+        .deploy(&mut session, &env.dataset(old))
         .await
         .map_err(|e| format!("deploying old.json: {e}"))?;
-    let old_model = model(&env, &old);
+    let old_model = model(&env, old);
     no_drift(&mut session, &old_model, "old.json deployed").await?;
-    insert_rows(&session, &old_model, 3).await;
+    insert_rows(&session, &old_model, ROWS).await;
     let before = row_counts(&session, &old_model).await;
     env.deployer()
-        .deploy(&mut session, &env.dataset(&new))
+        .deploy(&mut session, &env.dataset(new))
         .await
         .map_err(|e| format!("migrating to new.json: {e}"))?;
-    no_drift(&mut session, &model(&env, &new), "migrated to new.json").await?;
+    no_drift(&mut session, &model(&env, new), "migrated to new.json").await?;
     let migrated = shape(&session).await;
 
     let fresh_env = Env::new();
     let mut fresh = fresh_env.session().await;
     fresh_env
         .deployer()
-        .deploy(&mut fresh, &fresh_env.dataset(&new))
+        .deploy(&mut fresh, &fresh_env.dataset(new))
         .await
         .map_err(|e| format!("deploying new.json fresh: {e}"))?;
     let expected = shape(&fresh).await;
@@ -242,7 +252,7 @@ async fn run_pair(name: &str) -> Result<(), String> {
     );
 
     // Rows survive in every table that continues one of old.json (by name or previous name).
-    let new_model = model(&env, &new);
+    let new_model = model(&env, new);
     let after = row_counts(&session, &new_model).await;
     for object in new_model.objects.values() {
         let source = std::iter::once(&object.logical)
