@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::change::Change;
 use crate::dialect::{Dialect, RenderContext};
-use crate::diff::{create_all_after_objects, diff, DiffError, Refusal};
+use crate::diff::{create_all_after_objects, diff_for, DiffError, Refusal};
 use crate::phase;
 use crate::physical::{PhysicalModel, PhysicalObject};
 use crate::plan::{Phase, Plan, Step, FORMAT_VERSION};
@@ -114,7 +114,7 @@ pub fn plan_migration(
     };
     match old {
         Some(_) => {
-            for change in diff(old, new)? {
+            for change in diff_for(dialect, old, new)? {
                 render(change);
             }
         }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
+use crate::field_type::FieldType;
 use crate::hazard::Hazard;
 use crate::naming::NamingStrategy;
 use crate::undo::{Before, Undo};
@@ -115,6 +116,16 @@ pub trait Dialect {
     /// Whether a view column of type `void` (a `NULL::void` cast, `pg_sleep(...)`) must be
     /// refused: the engine cannot create a view with one.
     fn refuses_void_columns(&self) -> bool {
+        false
+    }
+
+    /// Whether a column's default survives, as written, when the engine changes the column's
+    /// type from `from` to `to` (its rendering of `AlterColumnType`). When it does, the diff
+    /// does not set an unchanged default again after the type change; when it does not (the
+    /// default, so a new engine is safe), the default is set again so it reads as a fresh
+    /// deploy's does.
+    fn keeps_default_through_type_change(&self, from: &FieldType, to: &FieldType) -> bool {
+        let _ = (from, to);
         false
     }
 

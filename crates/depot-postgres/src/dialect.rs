@@ -3,7 +3,7 @@
 use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::undo::{Before, Undo};
-use depot_core::Change;
+use depot_core::{Change, FieldType};
 
 /// PostgresDialect renders Depot changes as PostgreSQL statements.
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,6 +37,13 @@ impl Dialect for PostgresDialect {
 
     fn max_columns(&self) -> Option<usize> {
         Some(MAX_COLUMNS)
+    }
+
+    /// ALTER COLUMN ... TYPE keeps the default expression as it was written, cast to the old
+    /// type (`'x'::character varying` after a widening to text): it is set again, so it reads
+    /// as a fresh deploy's does.
+    fn keeps_default_through_type_change(&self, _from: &FieldType, _to: &FieldType) -> bool {
+        false
     }
 
     fn reserved_namespace(&self, namespace: &str) -> Option<String> {

@@ -3,7 +3,7 @@
 use depot_core::dialect::{Dialect, Engine, Feature, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::undo::{Before, Undo};
-use depot_core::Change;
+use depot_core::{Change, FieldType};
 
 /// SnowflakeDialect renders Depot changes as Snowflake statements.
 #[derive(Debug, Default, Clone, Copy)]
@@ -74,6 +74,14 @@ impl Dialect for SnowflakeDialect {
             // ARRAY, whose items are VARIANT.
             Feature::Arrays => None,
         }
+    }
+
+    /// A type change made in place (`ALTER COLUMN ... SET DATA TYPE`, or none for an enum that
+    /// stays VARCHAR) leaves the column's default as it was; the column copy of any other type
+    /// change builds a new column without it.
+    fn keeps_default_through_type_change(&self, from: &FieldType, to: &FieldType) -> bool {
+        crate::sql_type::stored(from) == crate::sql_type::stored(to)
+            || crate::sql_type::alters_in_place(from, to)
     }
 
     fn quote_ident(&self, ident: &str) -> String {

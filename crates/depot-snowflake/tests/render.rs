@@ -147,3 +147,34 @@ fn admin_and_lease_statements() {
     ));
     insta::assert_snapshot!(text);
 }
+
+/// integer -> bigint is a NUMBER given more precision, which Snowflake makes in place and which
+/// keeps the column's default: the unchanged default is not set again, so the column is not
+/// copied (no rewrite of the table, no EXECUTE IMMEDIATE block), and the plan is the one
+/// statement, with nothing to undo (Snowflake cannot narrow it back in place).
+#[test]
+fn an_in_place_widening_keeps_the_default_without_copying_the_column() {
+    let with = |t: &str| {
+        json!({"name": "widen", "version": "1.0.0", "schemas": {"T1": {
+            "kind": "object", "primaryKey": ["id"],
+            "fields": {"id": {"type": "bigint"}, "a1": {"type": t, "default": 7}}}}})
+    };
+    let old = model(&with("integer")).unwrap();
+    let new = model(&with("bigint")).unwrap();
+    let plan = plan_migration(
+        &SnowflakeDialect,
+        Some(&old),
+        &new,
+        header(Some(&"a".repeat(64))),
+    )
+    .unwrap();
+    let steps: Vec<_> = plan.steps().map(|(_, s)| s).collect();
+    assert_eq!(steps.len(), 1, "{}", render_text(&plan));
+    assert_eq!(
+        steps[0].sql.as_deref(),
+        Some("ALTER TABLE \"pairs\".T1 ALTER COLUMN A1 SET DATA TYPE NUMBER(19,0)")
+    );
+    assert!(steps[0].hazards.is_empty(), "{:?}", steps[0].hazards);
+    assert!(steps[0].undo.is_empty(), "{:?}", steps[0].undo);
+    insta::assert_snapshot!(render_text(&plan));
+}

@@ -67,8 +67,12 @@ impl<'a> Differ<'a> {
             (true, true) | (false, false) => {}
         }
         // A default keeps the type it was written for (`'x'::character varying` after a widening
-        // to text): set it again after a type change, so it reads as a fresh deploy's does.
-        if old.default != new.default || (retyped && new.default.is_some()) {
+        // to text): set it again after a type change, so it reads as a fresh deploy's does;
+        // unless the engine keeps it as written through this type change (Snowflake's in-place
+        // SET DATA TYPE), where setting it again would copy the column for nothing.
+        let reset =
+            retyped && new.default.is_some() && !(self.keeps_default)(&old_type, &new.field_type);
+        if old.default != new.default || reset {
             match &new.default {
                 Some(default) => self.changes.push(Change::SetDefault {
                     object: object.clone(),

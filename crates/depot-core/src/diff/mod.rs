@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::change::{Change, Name};
 use crate::comment::CommentTarget;
-use crate::field_type::TypeChange;
+use crate::dialect::Dialect;
+use crate::field_type::{FieldType, TypeChange};
 use crate::physical::{PhysicalColumn, PhysicalModel, PhysicalObject, PhysicalView};
 
 /// DiffError lists every change the planner refuses (narrowings, ...), each with its target.
@@ -42,12 +43,34 @@ impl Refusal {
     }
 }
 
-/// Computes the changes from `old` (None: nothing deployed) to `new`.
+/// Computes the changes from `old` (None: nothing deployed) to `new`, for an engine that keeps
+/// no default through a type change (the default of [`Dialect::keeps_default_through_type_change`]):
+/// a retyped column's default is set again.
 pub fn diff(old: Option<&PhysicalModel>, new: &PhysicalModel) -> Result<Vec<Change>, DiffError> {
+    diff_with(old, new, &|_, _| false)
+}
+
+/// [`diff`] for the engine of `dialect`: a retyped column whose default the engine keeps
+/// through the type change, and that keeps it in `new`, has no SetDefault.
+pub fn diff_for(
+    dialect: &dyn Dialect,
+    old: Option<&PhysicalModel>,
+    new: &PhysicalModel,
+) -> Result<Vec<Change>, DiffError> {
+    diff_with(old, new, &|from, to| {
+        dialect.keeps_default_through_type_change(from, to)
+    })
+}
+
+fn diff_with(
+    old: Option<&PhysicalModel>,
+    new: &PhysicalModel,
+    keeps_default: KeepsDefault<'_>,
+) -> Result<Vec<Change>, DiffError> {
     let mut refusals = Vec::new();
     let mut changes = match old {
         None => create_all(new, &mut refusals),
-        Some(old) => Differ::new(old, new).run(&mut refusals),
+        Some(old) => Differ::new(old, new, keeps_default).run(&mut refusals),
     };
     if !refusals.is_empty() {
         return Err(DiffError(refusals));
@@ -186,10 +209,15 @@ fn name_of_view(v: &PhysicalView) -> Name {
     }
 }
 
+/// Whether the engine keeps a column's default through a change of its type (from, to).
+type KeepsDefault<'k> = &'k dyn Fn(&FieldType, &FieldType) -> bool;
+
 /// Differ holds the two versions and what the diff learns while walking them.
 struct Differ<'a> {
     old: &'a PhysicalModel,
     new: &'a PhysicalModel,
+    /// The engine's [`Dialect::keeps_default_through_type_change`].
+    keeps_default: KeepsDefault<'a>,
     changes: Vec<Change>,
     /// Old objects whose table is dropped or renamed (old logical names).
     touched_objects: BTreeSet<&'a str>,
@@ -214,10 +242,15 @@ struct Differ<'a> {
 }
 
 impl<'a> Differ<'a> {
-    fn new(old: &'a PhysicalModel, new: &'a PhysicalModel) -> Differ<'a> {
+    fn new(
+        old: &'a PhysicalModel,
+        new: &'a PhysicalModel,
+        keeps_default: KeepsDefault<'a>,
+    ) -> Differ<'a> {
         Differ {
             old,
             new,
+            keeps_default,
             changes: Vec::new(),
             touched_objects: BTreeSet::new(),
             touched_fields: BTreeSet::new(),
