@@ -11,3 +11,4 @@ mod packages;
 mod pairs;
 mod state;
 mod support;
+mod widening;
