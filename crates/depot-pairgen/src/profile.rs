@@ -16,9 +16,8 @@ pub struct Profile {
     pub add_identity: bool,
     /// New fields of an existing table that are NOT NULL (with a default).
     pub not_null_new_fields: bool,
-    /// A default given to an existing column, or set again: by a type change of a column that
-    /// keeps its default (the core then sets the default again, whatever the engine). Dropping a
-    /// default is always drawn.
+    /// A default given to an existing column, or changed. Dropping a default, and keeping one
+    /// through a type change, are always drawn.
     pub set_default: bool,
     /// A description removed (from an object or a field); adding one is always drawn.
     pub drop_descriptions: bool,
@@ -57,9 +56,8 @@ impl Profile {
             // fakesnow: DuckDB cannot ADD COLUMN ... NOT NULL (EMULATOR_CANNOT_RUN).
             not_null_new_fields: false,
             // A default on an existing column is the column copy's EXECUTE IMMEDIATE block,
-            // which fakesnow cannot run (EMULATOR_CANNOT_RUN). Also after an in-place type
-            // change: the core sets the kept default again (Snowflake copies the column for
-            // it, a needless rewrite: reported, integer -> bigint with `"default": 7`).
+            // which fakesnow cannot run (EMULATOR_CANNOT_RUN). A default kept through an
+            // in-place type change is not set again (the dialect says Snowflake keeps it).
             set_default: false,
             // fakesnow has no UNSET COMMENT: the shim answers it without running it
             // (depot-snowflake's emulator.rs), so the comment stays.

@@ -16,17 +16,21 @@ pub(crate) struct FieldSpec {
 }
 
 impl FieldSpec {
+    /// The default this field writes when its type is `ty` (each type has its own literal).
+    pub(crate) fn default_as(&self, ty: &Ty) -> Value {
+        match (self.expression, ty.expression_default()) {
+            (true, Some(e)) => json!({ "expression": e }),
+            _ => ty.default_literal(),
+        }
+    }
+
     pub(crate) fn to_json(&self) -> Value {
         let mut m = self.ty.to_json();
         if self.nullable {
             m.insert("nullable".into(), json!(true));
         }
         if self.default {
-            let default = match (self.expression, self.ty.expression_default()) {
-                (true, Some(e)) => json!({ "expression": e }),
-                _ => self.ty.default_literal(),
-            };
-            m.insert("default".into(), default);
+            m.insert("default".into(), self.default_as(&self.ty));
         }
         if self.described {
             m.insert("description".into(), json!("it's described"));

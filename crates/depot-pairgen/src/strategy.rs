@@ -240,7 +240,7 @@ pub fn recipe(profile: Profile) -> impl Strategy<Value = Recipe> {
 
 /// Leaves out the edits of `spec` that `profile` cannot make, where that depends on the old
 /// object: AUTOINCREMENT added to its key, type changes it does not draw, defaults given or
-/// changed, descriptions removed. (For PostgreSQL nothing changes.)
+/// changed (by a type change whose default literal differs), descriptions removed. (For PostgreSQL nothing changes.)
 fn fit_edits(
     profile: Profile,
     spec: ObjectSpec,
@@ -277,10 +277,16 @@ fn fit_edits(
         if !f.default {
             e.toggle_default = false;
         } else if !e.toggle_default {
-            // The default stays, and the core sets a kept default again after any type change
-            // (crates/depot-core/src/diff/columns.rs): no type change then.
-            e.widen = None;
-            e.narrow = None;
+            // The default stays through a type change only when the new type's literal is the
+            // old one (integer -> bigint keeps 7; a decimal's is "1"): else it is changed.
+            let to = e
+                .widen
+                .and_then(|k| f.ty.widened(k))
+                .or_else(|| e.narrow.and_then(|k| f.ty.narrowed(k)));
+            if to.is_some_and(|to| f.default_as(&to) != f.default_as(&f.ty)) {
+                e.widen = None;
+                e.narrow = None;
+            }
         }
     }
     (spec, edits)
