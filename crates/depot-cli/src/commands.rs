@@ -154,12 +154,13 @@ pub fn hash(path: &Path) -> Result<()> {
 
 /// `depot plan DATASET [--from OLD]`: the plan from OLD (or nothing) to DATASET, offline.
 ///
-/// On large packages the work is mostly reading, hashing and resolving; the two datasets are
-/// read on two threads and the version hash is computed beside the resolution (the bench's
-/// 10,000 objects are two 14 MB files).
+/// On large packages the work is mostly reading, hashing and resolving: the old dataset is read,
+/// hashed and resolved on a second thread, and the new version is hashed beside its resolution
+/// (the bench's 10,000 objects are two 14 MB files). A package is dropped once resolved and
+/// hashed, so that planning reuses its memory rather than fault in fresh pages.
 pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
-    let (loaded, old_loaded) = std::thread::scope(|s| {
-        let old = from.map(|old_path| s.spawn(move || load_with_version(old_path)));
+    let (loaded, old) = std::thread::scope(|s| {
+        let old = from.map(|old_path| s.spawn(move || load_resolved(old_path)));
         (load_dataset_with_source(path), old.map(join))
     });
     let (dataset, source) = loaded?;
@@ -171,45 +172,63 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
         (join(hash), new)
     });
     let new = new.map_err(|p| Refused::new(&source, &p.0))?;
-    let old = match old_loaded.transpose()? {
-        Some((old, old_source, old_version)) => {
-            let model = resolve(&old, dialect, &BTreeMap::new())
-                .map_err(|p| Refused::new(&old_source, &p.0))?;
-            Some((old_version, model))
+    let Dataset {
+        config, dataset_id, ..
+    } = dataset;
+    let old = old.transpose()?;
+    if let (Some(old), Some(old_path)) = (&old, from) {
+        if old.engine != dialect.engine() {
+            bail!(
+                "{}: a {} dataset cannot be planned from {}, a {} dataset",
+                path.display(),
+                dialect.engine().as_str(),
+                old_path.display(),
+                old.engine.as_str()
+            );
         }
-        None => None,
-    };
+    }
     let header = PlanHeader {
         migration_id: clock::new_migration_id(),
-        environment_id: dataset.config.environment_id.clone(),
-        dataset_id: dataset
-            .dataset_id
-            .clone()
-            .unwrap_or_else(|| "000000000000".into()),
-        dataset_alias: dataset.config.alias.clone(),
-        from_version: old.as_ref().map(|(h, _)| h.clone()),
+        environment_id: config.environment_id.clone(),
+        dataset_id: dataset_id.unwrap_or_else(|| "000000000000".into()),
+        dataset_alias: config.alias.clone(),
+        from_version: old.as_ref().map(|o| o.version.clone()),
         to_version,
         created_at: clock::now_millis(),
     };
-    let plan = plan_migration(dialect, old.as_ref().map(|(_, m)| m), &new, header)?;
+    let plan = plan_migration(dialect, old.as_ref().map(|o| &o.model), &new, header)?;
     match format {
         PlanFormat::Json => print_json(&plan)?,
         PlanFormat::Text => print!("{}", render_text(&plan)),
         PlanFormat::Sql => print!("{}", render_sql_script(&plan)),
     }
-    if let Err(refused) = check_hazards(&plan, &dataset.config.migration_options.allowed_hazards) {
+    if let Err(refused) = check_hazards(&plan, &config.migration_options.allowed_hazards) {
         eprintln!("note: a deploy of this plan would be refused:\n{refused}");
     }
     Ok(())
 }
 
-/// The dialect of the dataset's engine.
-/// The old dataset of `depot plan --from`, checked, with its version hash.
-fn load_with_version(path: &Path) -> Result<(Dataset, InputSource, String)> {
+/// The old dataset of `depot plan --from`: its engine, version hash and model.
+struct OldVersion {
+    engine: depot_core::Engine,
+    version: String,
+    model: depot_core::physical::PhysicalModel,
+}
+
+/// Reads, checks, hashes and resolves the old dataset of `depot plan --from`, with its own
+/// engine's dialect (the caller refuses a plan across engines).
+fn load_resolved(path: &Path) -> Result<OldVersion> {
     let (dataset, source) = load_dataset_with_source(path)?;
     no_dependencies_offline(&dataset, path)?;
+    let dialect = dialect_of(&dataset);
     let version = version_hash(&dataset.config, &dataset.package);
-    Ok((dataset, source, version))
+    let model =
+        resolve(&dataset, dialect, &BTreeMap::new()).map_err(|p| Refused::new(&source, &p.0))?;
+    Ok(OldVersion {
+        engine: dialect.engine(),
+        version,
+        model,
+    })
 }
 
 /// A scoped thread's result; its panic goes on in the caller (as if it had run there).
@@ -219,6 +238,7 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
+/// The dialect of the dataset's engine.
 fn dialect_of(dataset: &Dataset) -> &'static dyn depot_core::Dialect {
     match &dataset.config.location {
         Location::Postgres(_) => &PostgresDialect,

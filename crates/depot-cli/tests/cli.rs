@@ -504,6 +504,31 @@ fn hash_prints_the_hash_alone_and_ignores_key_order_whitespace_and_scalar_form()
 }
 
 #[test]
+fn plan_from_a_dataset_of_another_engine_is_refused_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dogs("1.0.0", json!({"id": {"type": "integer"}}));
+    let postgres = dataset_file("Dogs", "dogs", package, "synchronous", json!([]));
+    let mut snowflake = postgres.clone();
+    snowflake["location"] =
+        json!({"type": "snowflake", "name": "main", "account": "xy12345", "database": "APP"});
+    let pg_path = dir.path().join("pg.json");
+    let sf_path = dir.path().join("sf.json");
+    std::fs::write(&pg_path, postgres.to_string()).unwrap();
+    std::fs::write(&sf_path, snowflake.to_string()).unwrap();
+    let (pg, sf) = (pg_path.to_str().unwrap(), sf_path.to_str().unwrap());
+    depot_in(dir.path(), &["plan", pg, "--from", pg]).ok();
+    let out = depot_in(dir.path(), &["plan", pg, "--from", sf]).failed_at_once();
+    assert!(
+        out.stderr
+            .contains("a postgres dataset cannot be planned from")
+            && out.stderr.contains("sf.json, a snowflake dataset"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no plan is printed: {}", out.stdout);
+}
+
+#[test]
 fn plan_from_nothing_and_from_an_old_version_in_json_and_text() {
     let dir = tempfile::tempdir().unwrap();
     let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
