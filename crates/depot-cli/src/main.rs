@@ -1,10 +1,9 @@
 //! `depot`: the command line of SPEC §9. Thin: arguments in, library calls, JSON out. Any
 //! failure exits non-zero with the reason on stderr, first line first.
 
-// mimalloc, not glibc's malloc: hashing and planning a large package make millions of small
-// allocations, where glibc's spent half the time (depot-bench's `stages` example).
+// mimalloc, keeping what it frees: see depot-allocator for why.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: depot_allocator::MiMalloc = depot_allocator::MiMalloc;
 
 mod cli;
 mod cloud_env;
@@ -40,6 +39,7 @@ fn init_tracing(format: LogFormat) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
+    depot_allocator::keep_freed_memory();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     let lock_wait = std::time::Duration::from_secs(cli.lock_wait);
