@@ -1,9 +1,10 @@
 //! `depot`: the command line of SPEC §9. Thin: arguments in, library calls, JSON out. Any
 //! failure exits non-zero with the reason on stderr, first line first.
 
-// mimalloc, keeping what it frees: see depot-allocator for why.
+// mimalloc, not glibc's malloc: hashing and planning a large package make millions of small
+// allocations, where glibc's spent half the time (depot-bench's `stages` example).
 #[global_allocator]
-static ALLOCATOR: depot_allocator::MiMalloc = depot_allocator::MiMalloc;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
 mod cloud_env;
@@ -39,7 +40,6 @@ fn init_tracing(format: LogFormat) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    depot_allocator::keep_freed_memory();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     let lock_wait = std::time::Duration::from_secs(cli.lock_wait);

@@ -12,15 +12,13 @@ compile_error!(
 );
 
 // mimalloc, not glibc's malloc: hashing and planning a large package make millions of small
-// allocations, where glibc's spent half the time (depot-bench's `stages` example); it keeps
-// the memory it frees (depot-allocator says why). It adds
+// allocations, where glibc's spent half the time (depot-bench's `stages` example). It adds
 // 1-2 ms to cold init (README, Benchmarks), so the runner and forwarder, which never
 // plan, keep glibc's.
 #[global_allocator]
-static ALLOCATOR: depot_allocator::MiMalloc = depot_allocator::MiMalloc;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    depot_allocator::keep_freed_memory();
     depot_lambda::runtime::run(Box::new(depot_lambda::PostgresEngine)).await
 }
