@@ -95,10 +95,7 @@ fn expected_table(object: &PhysicalObject) -> Table {
         logical: object.logical.clone(),
         columns,
         comment: object.comment.clone(),
-        primary_key: object.primary_key.as_ref().map(|k| PrimaryKey {
-            name: Some(k.name.clone()),
-            columns: k.columns.clone(),
-        }),
+        primary_key: object.primary_key.as_ref().map(PrimaryKey::expected),
         unique_keys: Default::default(),
         indexes: expected_indexes(&object.indexes),
         constraints: checks.chain(foreign_keys).collect(),

@@ -249,10 +249,7 @@ fn expected_table(object: &PhysicalObject, emulated: bool) -> Table {
         logical: object.logical.clone(),
         columns,
         comment: object.comment.clone(),
-        primary_key: object.primary_key.as_ref().map(|k| PrimaryKey {
-            name: Some(k.name.clone()),
-            columns: k.columns.clone(),
-        }),
+        primary_key: object.primary_key.as_ref().map(PrimaryKey::expected),
         unique_keys,
         indexes: BTreeMap::new(),
         constraints,

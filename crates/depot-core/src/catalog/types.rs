@@ -96,6 +96,16 @@ pub struct PrimaryKey {
     pub columns: Vec<String>,
 }
 
+impl PrimaryKey {
+    /// The primary key a deployed model declares, as both engines expect to find it.
+    pub fn expected(key: &crate::physical::PhysicalKey) -> PrimaryKey {
+        PrimaryKey {
+            name: Some(key.name.clone()),
+            columns: key.columns.clone(),
+        }
+    }
+}
+
 /// UniqueKey is a unique constraint on columns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UniqueKey {
