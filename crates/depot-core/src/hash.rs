@@ -607,10 +607,11 @@ fn write_serialized<O: Out, T: Serialize + ?Sized>(out: &mut O, value: &T) {
 mod tests {
     use super::*;
     use crate::properties::parse_dataset;
+    use crate::view::test_dialect::TEST_ENGINES;
     use serde_json::json;
 
     fn hash_of(raw: &Value) -> String {
-        let d = parse_dataset(raw).unwrap_or_else(|e| panic!("{e}"));
+        let d = parse_dataset(raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{e}"));
         version_hash(&d.config, &d.package)
     }
 
@@ -1248,7 +1249,7 @@ mod tests {
         let rewritten: Value = serde_json::from_str(BASE_REWRITTEN).unwrap();
         let mut longest = 0;
         for raw in [base(), rewritten, everything(), bench_like] {
-            let d = parse_dataset(&raw).unwrap_or_else(|e| panic!("{e}"));
+            let d = parse_dataset(&raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{e}"));
             let hashed = Hashed {
                 dataset: &d.config,
                 package: &d.package,

@@ -1,6 +1,7 @@
 //! Shared test fixtures for the properties tests: a valid package, the SPEC §2 example, a
 //! minimal dataset, and helpers to change one key and to list the problems found.
 
+use crate::view::test_dialect::TEST_ENGINES;
 use serde_json::{json, Value};
 
 use super::parse_dataset;
@@ -47,7 +48,7 @@ pub(super) fn minimal() -> Value {
 }
 
 pub(super) fn problems(raw: Value) -> Vec<(&'static str, String)> {
-    match parse_dataset(&raw) {
+    match parse_dataset(&raw, &TEST_ENGINES) {
         Ok(d) => panic!("expected problems, parsed: {d:?}"),
         Err(ps) => ps.0.into_iter().map(|p| (p.rule, p.path)).collect(),
     }

@@ -2,7 +2,7 @@ use super::*;
 use crate::package::ObjectSchema;
 use crate::physical::{Metadata, SchemaMetadata};
 use crate::properties::parse_dataset;
-use crate::view::test_dialect::{TestDialect, POSTGRES, SNOWFLAKE};
+use crate::view::test_dialect::{TestDialect, POSTGRES, SNOWFLAKE, TEST_ENGINES};
 use serde_json::{json, Value};
 
 fn dataset(location: Value, schemas: Value) -> Dataset {
@@ -14,7 +14,7 @@ fn dataset(location: Value, schemas: Value) -> Dataset {
         "dependencies": {"Breeds": "WsDevBreeds"},
         "package": {"name": "dogs", "version": "1", "schemas": schemas},
     });
-    parse_dataset(&raw).unwrap_or_else(|e| panic!("{e}"))
+    parse_dataset(&raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub(super) fn pg(schemas: Value) -> Dataset {
@@ -90,7 +90,7 @@ pub(super) fn problems(d: &Dataset, dialect: TestDialect) -> Vec<(&'static str, 
 struct Limited;
 
 impl Dialect for Limited {
-    fn engine(&self) -> Engine {
+    fn engine(&self) -> crate::dialect::EngineId {
         POSTGRES.engine()
     }
     fn default_naming(&self) -> NamingStrategy {
