@@ -4,7 +4,8 @@
 //! ([`Location::to_typed`]) to connect. Only ARNs of secrets are ever held, never their values.
 //!
 //! The JSON is the one of SPEC §2: `{"type": "postgres", "name": ..., <settings>}`, the settings
-//! in the order of the engine's schema.
+//! in the order of the engine's schema (as read from properties, or from a document Depot wrote;
+//! a location read from a `serde_json::Value` has them in that map's order).
 
 use std::fmt;
 
@@ -16,8 +17,9 @@ use serde_json::{Map, Value};
 use crate::dialect::EngineId;
 use crate::engine::EnginePlugin;
 
-/// Location is a storage engine instance: its engine, name and settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Location is a storage engine instance: its engine, name and settings. Two locations are
+/// equal when they set the same keys to the same values, in whatever order they were read.
+#[derive(Debug, Clone)]
 pub struct Location {
     engine: EngineId,
     name: String,
@@ -133,6 +135,20 @@ impl Location {
     }
 }
 
+impl PartialEq for Location {
+    fn eq(&self, other: &Location) -> bool {
+        self.engine == other.engine
+            && self.name == other.name
+            && self.settings.len() == other.settings.len()
+            && self
+                .settings
+                .iter()
+                .all(|(key, value)| other.setting(key) == Some(value))
+    }
+}
+
+impl Eq for Location {}
+
 impl Serialize for Location {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2 + self.settings.len()))?;
@@ -183,5 +199,70 @@ impl<'de> Visitor<'de> for LocationVisitor {
             name: name.ok_or_else(|| de::Error::missing_field("name"))?,
             settings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+    use crate::dialect::Dialect;
+    use crate::view::test_dialect::{POSTGRES, SNOWFLAKE};
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Typed {
+        name: String,
+        host: String,
+        port: u16,
+        database: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+    }
+
+    fn typed() -> Typed {
+        Typed {
+            name: "main".into(),
+            host: "db".into(),
+            port: 5432,
+            database: "app".into(),
+            user: None,
+        }
+    }
+
+    #[test]
+    fn a_location_is_written_type_name_then_settings_in_the_schemas_order() {
+        let location = Location::from_typed(&POSTGRES, &typed()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&location).unwrap(),
+            r#"{"type":"postgres","name":"main","host":"db","port":5432,"database":"app"}"#
+        );
+        let read: Location = serde_json::from_value(json!(
+            {"type": "postgres", "name": "main", "host": "db", "port": 5432, "database": "app"}
+        ))
+        .unwrap();
+        assert_eq!(read, location);
+        assert_eq!(read.to_typed::<Typed>(&POSTGRES.engine()).unwrap(), typed());
+    }
+
+    #[test]
+    fn the_typed_location_of_another_engine_or_shape_is_a_typed_error() {
+        let location = Location::from_typed(&POSTGRES, &typed()).unwrap();
+        assert!(matches!(
+            location.to_typed::<Typed>(&SNOWFLAKE.engine()),
+            Err(LocationError::OtherEngine { .. })
+        ));
+        let odd: Location = serde_json::from_value(json!(
+            {"type": "postgres", "name": "main", "host": "db", "port": 5432, "database": "app", "warehouse": "W"}
+        ))
+        .unwrap();
+        assert!(matches!(
+            odd.to_typed::<Typed>(&POSTGRES.engine()),
+            Err(LocationError::Settings { .. })
+        ));
+        let no_type = serde_json::from_value::<Location>(json!({"name": "main"}));
+        assert!(no_type.is_err());
     }
 }

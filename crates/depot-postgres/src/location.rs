@@ -74,3 +74,74 @@ impl EnginePlugin for PostgresDialect {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use depot_core::engine::Engines;
+    use depot_core::properties::parse_dataset;
+    use depot_core::rules;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    const ENGINES: Engines<'static> = Engines::new(&[&PostgresDialect]);
+
+    fn properties(location: Value, executor: Value) -> Value {
+        json!({
+            "environmentId": "e2e404529091ed2", "alias": "WsDevDogSrc", "bootstrapBucket": "bkt",
+            "location": location, "executor": executor,
+            "package": {"name": "dogs", "version": "1", "schemas": {}},
+        })
+    }
+
+    #[test]
+    fn a_postgres_location_reads_into_its_typed_form_and_back() {
+        let raw = properties(
+            json!({"type": "postgres", "name": "main", "host": "db", "port": "5432",
+                   "database": "app", "secretArn": "arn:aws:secretsmanager:eu-west-1:1:secret:x"}),
+            json!({"name": "migrations"}),
+        );
+        let dataset = parse_dataset(&raw, &ENGINES).unwrap();
+        let location = &dataset.config.location;
+        let pg = PostgresLocation::from_location(location).unwrap();
+        assert_eq!(
+            (pg.host.as_str(), pg.port, pg.user.as_deref()),
+            ("db", 5432, None)
+        );
+        assert_eq!(&pg.to_location().unwrap(), location);
+        assert_eq!(
+            serde_json::to_string(location).unwrap(),
+            r#"{"type":"postgres","name":"main","host":"db","port":5432,"database":"app","secretArn":"arn:aws:secretsmanager:eu-west-1:1:secret:x"}"#
+        );
+        assert_eq!(
+            dataset.config.naming_strategy,
+            depot_core::naming::NamingStrategy::SnakeCase
+        );
+    }
+
+    #[test]
+    fn its_keys_and_executor_rules_are_checked() {
+        let raw = properties(
+            json!({"type": "postgres", "name": "main", "host": "db", "port": "five",
+                   "database": "app", "password": "x"}),
+            json!({"name": "migrations", "iamAuth": true}),
+        );
+        let problems = parse_dataset(&raw, &ENGINES).unwrap_err().0;
+        let found: Vec<(&str, &str)> = problems.iter().map(|p| (p.rule, p.path.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (rules::SECRET_IN_PROPERTIES, "location.password"),
+                (rules::INVALID_VALUE, "location.port"),
+                (rules::REQUIRED, "executor.iamAuth"),
+            ]
+        );
+        // The location's user is the one an IAM token is made for.
+        let raw = properties(
+            json!({"type": "postgres", "name": "main", "host": "db", "port": 5432,
+                   "database": "app", "user": "depot"}),
+            json!({"name": "migrations", "iamAuth": true}),
+        );
+        assert!(parse_dataset(&raw, &ENGINES).is_ok());
+    }
+}

@@ -88,3 +88,86 @@ impl EnginePlugin for SnowflakeDialect {
         Ok(format!("snowflake://{}/{}", sf.account, sf.database))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use depot_core::engine::Engines;
+    use depot_core::properties::parse_dataset;
+    use depot_core::rules;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    const ENGINES: Engines<'static> = Engines::new(&[&SnowflakeDialect]);
+
+    fn properties(location: Value, executor: Value) -> Value {
+        json!({
+            "environmentId": "e2e404529091ed2", "alias": "WsDevDogSrc", "bootstrapBucket": "bkt",
+            "location": location, "executor": executor,
+            "package": {"name": "dogs", "version": "1", "schemas": {}},
+        })
+    }
+
+    #[test]
+    fn a_snowflake_location_reads_into_its_typed_form_and_back() {
+        let raw = properties(
+            json!({"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "DB",
+                   "endpoint": "https://localhost:8080", "warehouse": "W"}),
+            json!({"name": "migrations", "role": "R"}),
+        );
+        let dataset = parse_dataset(&raw, &ENGINES).unwrap();
+        let location = &dataset.config.location;
+        let sf = SnowflakeLocation::from_location(location).unwrap();
+        assert_eq!(sf.endpoint.as_deref(), Some("https://localhost:8080"));
+        assert_eq!(&sf.to_location().unwrap(), location);
+        assert_eq!(
+            serde_json::to_string(location).unwrap(),
+            r#"{"type":"snowflake","name":"sf","account":"acme-x1","database":"DB","warehouse":"W","endpoint":"https://localhost:8080"}"#
+        );
+        assert_eq!(dataset.config.schema_name, "WS_DEV_DOG_SRC");
+    }
+
+    #[test]
+    fn its_keys_and_executor_rules_are_checked() {
+        let found = |raw: &Value| {
+            let problems = parse_dataset(raw, &ENGINES).unwrap_err().0;
+            problems
+                .into_iter()
+                .map(|p| (p.rule, p.path, p.message))
+                .collect::<Vec<_>>()
+        };
+        let bad_endpoint = properties(
+            json!({"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "DB",
+                   "endpoint": "localhost:4566"}),
+            json!({"name": "migrations"}),
+        );
+        let problems = found(&bad_endpoint);
+        assert_eq!(
+            (problems.len(), problems[0].0, problems[0].1.as_str()),
+            (1, rules::INVALID_VALUE, "location.endpoint")
+        );
+        let iam = properties(
+            json!({"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "DB",
+                   "user": "DEPOT"}),
+            json!({"name": "migrations", "iamAuth": true}),
+        );
+        let problems = found(&iam);
+        let rules_at: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|(rule, path, _)| (*rule, path.as_str()))
+            .collect();
+        // Refused, and (the location's user being no IAM token's) missing its user.
+        assert_eq!(
+            rules_at,
+            [
+                (rules::INVALID_VALUE, "executor.iamAuth"),
+                (rules::REQUIRED, "executor.iamAuth"),
+            ]
+        );
+        assert_eq!(
+            problems[0].2,
+            "`executor.iamAuth` applies to PostgreSQL locations only; a Snowflake executor is a \
+             `warehouse` and a `role`"
+        );
+    }
+}
