@@ -131,7 +131,6 @@ pub(super) fn read_port<J: JsonValue>(r: &mut Reader, value: &J, at: &Place<'_>)
 
 #[cfg(test)]
 mod tests {
-    use crate::view::test_dialect::TEST_ENGINES;
     use std::collections::BTreeSet;
 
     use serde_json::{json, Value};
@@ -140,6 +139,7 @@ mod tests {
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, problems, set};
     use crate::rules;
+    use crate::view::test_dialect::TEST_ENGINES;
 
     fn with_executor(executor: Value) -> Value {
         set(minimal(), "/executor", executor)

@@ -171,7 +171,6 @@ fn read_hazards<J: JsonValue>(
 
 #[cfg(test)]
 mod tests {
-    use crate::view::test_dialect::TEST_ENGINES;
     use std::collections::BTreeSet;
 
     use serde_json::json;
@@ -180,6 +179,7 @@ mod tests {
     use crate::hazard::Hazard;
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, set};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn lock_timeout_ms_is_whole_milliseconds_in_range_as_a_number_or_a_string() {

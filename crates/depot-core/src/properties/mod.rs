@@ -287,7 +287,6 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J, engines: &Engines<'_>) ->
 
 #[cfg(test)]
 mod tests {
-    use crate::view::test_dialect::TEST_ENGINES;
     use std::collections::BTreeSet;
 
     use serde_json::json;
@@ -295,6 +294,7 @@ mod tests {
     use super::*;
     use crate::hazard::Hazard;
     use crate::properties::test_support::{minimal, package, problems, set, spec_example};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn the_spec_example_parses() {

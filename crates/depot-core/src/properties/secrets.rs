@@ -45,12 +45,12 @@ pub(super) fn report_secrets<J: JsonValue>(r: &mut Reader, value: &J, at: &Place
 
 #[cfg(test)]
 mod tests {
-    use crate::view::test_dialect::TEST_ENGINES;
     use serde_json::json;
 
     use super::*;
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, set};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn secrets_are_refused_without_echoing_them() {

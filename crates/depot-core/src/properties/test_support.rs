@@ -1,10 +1,10 @@
 //! Shared test fixtures for the properties tests: a valid package, the SPEC §2 example, a
 //! minimal dataset, and helpers to change one key and to list the problems found.
 
-use crate::view::test_dialect::TEST_ENGINES;
 use serde_json::{json, Value};
 
 use super::parse_dataset;
+use crate::view::test_dialect::TEST_ENGINES;
 
 pub(super) fn package() -> Value {
     json!({

@@ -93,11 +93,11 @@ pub(super) fn read_plan_transformer<J: JsonValue>(
 
 #[cfg(test)]
 mod tests {
-    use crate::view::test_dialect::TEST_ENGINES;
     use serde_json::{json, Value};
 
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, problems, set};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn a_plan_transformer_is_a_lambda_or_a_command_and_part_of_the_hash() {
