@@ -126,9 +126,14 @@ pub fn properties(package: &Value) -> Value {
     })
 }
 
+/// The engines a harness dataset may live on: PostgreSQL, the engine of these suites.
+pub const ENGINES: depot_core::engine::Engines<'static> =
+    depot_core::engine::Engines::new(&[&depot_postgres::PostgresDialect]);
+
 /// A harness dataset around `package`.
 pub fn dataset(package: &Value) -> Dataset {
-    parse_dataset(&properties(package)).unwrap_or_else(|p| panic!("invalid test dataset: {p}"))
+    parse_dataset(&properties(package), &ENGINES)
+        .unwrap_or_else(|p| panic!("invalid test dataset: {p}"))
 }
 
 /// The physical model of a harness dataset.

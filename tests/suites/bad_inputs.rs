@@ -83,7 +83,7 @@ impl Deployed {
             "v1 sent attempted, deployed, migration-plan"
         );
         assert_eq!(plan_files(&before.files), 1, "v1 stored one plan");
-        let failure = match parse_dataset(properties) {
+        let failure = match parse_dataset(properties, &depot_tests::ENGINES) {
             Err(problems) => Failure::Parse(problems),
             Ok(v2) => match self.env.deploy(&v2).await {
                 Ok(outcome) => panic!("the bad v2 was deployed: {outcome:?}"),

@@ -61,7 +61,7 @@ enum Outcome {
 }
 
 async fn deploy(env: &Env, package: &Value) -> Outcome {
-    match parse_dataset(&properties(package)) {
+    match parse_dataset(&properties(package), &depot_tests::ENGINES) {
         Err(problems) => Outcome::Refused(problems.to_string()),
         Ok(dataset) => match env.deploy(&dataset).await {
             Ok(_) => Outcome::Deployed,

@@ -93,7 +93,7 @@ async fn asynchronous_mode_hands_the_plan_to_the_runner() {
     let env = Env::new().await;
     let mut props = properties(&package(json!({"id": {"type": "bigint"}})));
     props["migrationOptions"]["migrationMode"] = json!({"type": "asynchronous", "eventBusArn": "arn:aws:events:eu-west-1:000000000000:event-bus/depot"});
-    let v1 = depot_core::properties::parse_dataset(&props).unwrap();
+    let v1 = depot_core::properties::parse_dataset(&props, &depot_tests::ENGINES).unwrap();
     let hash = depot_core::hash::version_hash(&v1.config, &v1.package);
 
     let outcome = env.deploy(&v1).await.unwrap();

@@ -48,7 +48,8 @@ fn kennel(extra_field: bool) -> Value {
 fn seeded(package: &Value) -> depot_core::Dataset {
     let mut properties = depot_tests::properties(package);
     properties["migrationOptions"]["triggerSeeding"] = json!(true);
-    depot_core::properties::parse_dataset(&properties).expect("a valid dataset")
+    depot_core::properties::parse_dataset(&properties, &depot_tests::ENGINES)
+        .expect("a valid dataset")
 }
 
 async fn counts(env: &Env) -> Vec<(String, i64)> {

@@ -253,7 +253,7 @@ async fn a_failed_seeding_is_failed_not_deployed_and_a_corrected_version_moves_o
         p["seeds"] = json!({"Dog": [{"id": 10, "name": "Ada"}, {"id": 11, "name": second_name}]});
         let mut props = properties(&p);
         props["migrationOptions"]["triggerSeeding"] = json!(true);
-        depot_core::properties::parse_dataset(&props).unwrap()
+        depot_core::properties::parse_dataset(&props, &depot_tests::ENGINES).unwrap()
     };
     let v2 = seeded("2", "Ada");
     let err = env.deploy(&v2).await.unwrap_err();

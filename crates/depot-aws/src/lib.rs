@@ -3,6 +3,7 @@
 //! - [`S3DocumentStore`]: environment documents and plans in the bootstrap bucket (SPEC §4).
 //! - [`EventBridgeSink`]: `migration-plan` and `migration-lifecycle` events (SPEC §6).
 //! - [`secrets`]: a location's credentials from Secrets Manager, by `secretArn` (SPEC §2).
+//! - [`ENGINES`]: the engines the cloud side serves, handed to the dataset reader.
 //! - [`location_connect`]: a session on a dataset's location, with its secret's credentials.
 //! - [`fifo_queue`]: the FIFO queue that debounces `migration-plan` events for the runner.
 //! - [`AwsClients`]: the SDK clients, built once from the standard AWS configuration.
@@ -16,6 +17,7 @@
 //! and error messages name the ARN or `s3://` URI, never a credential.
 
 pub mod config;
+pub mod engines;
 #[cfg(feature = "operator")]
 pub mod environment;
 pub mod eventbridge_sink;
@@ -31,6 +33,7 @@ pub mod secrets;
 pub mod trust;
 
 pub use config::{load_sdk_config, load_sdk_config_for, AwsClients};
+pub use engines::ENGINES;
 #[cfg(feature = "operator")]
 pub use environment::{check_environment_id, CloudEnvironment, EnvironmentError, FoundDataset};
 pub use eventbridge_sink::{EventBridgeSink, RetryPolicy};

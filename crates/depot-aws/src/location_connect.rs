@@ -9,10 +9,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use depot_core::dataset::{DatasetConfig, Executor, Location, PostgresLocation, SnowflakeLocation};
+use depot_core::dataset::{DatasetConfig, Executor};
+use depot_core::location::LocationError;
 use depot_deploy::location::LocationSession;
-use depot_postgres::{ConnectOptions, PostgresSession, RetryPolicy};
-use depot_snowflake::{Auth, Credentials, Secret, SessionOptions, SnowflakeSession};
+use depot_postgres::dialect::POSTGRES;
+use depot_postgres::{ConnectOptions, PostgresLocation, PostgresSession, RetryPolicy};
+use depot_snowflake::dialect::SNOWFLAKE;
+use depot_snowflake::{
+    Auth, Credentials, Secret, SessionOptions, SnowflakeLocation, SnowflakeSession,
+};
 
 use crate::config::load_sdk_config;
 use crate::rds_auth::RdsAuthTokens;
@@ -74,15 +79,29 @@ pub async fn open_session(
     secrets: &aws_sdk_secretsmanager::Client,
     settings: &ConnectSettings,
 ) -> Result<Box<dyn LocationSession>, ConnectError> {
-    match &config.location {
-        Location::Postgres(pg) => Ok(Box::new(
-            open_postgres(pg, &config.executor, secrets, settings)
+    let location = &config.location;
+    let unreadable = |e: LocationError| ConnectError {
+        location: location.name().to_string(),
+        message: e.to_string(),
+    };
+    let engine = location.engine();
+    if *engine == POSTGRES {
+        let pg = PostgresLocation::from_location(location).map_err(unreadable)?;
+        Ok(Box::new(
+            open_postgres(&pg, &config.executor, secrets, settings)
                 .await?
                 .with_retry_policy(RetryPolicy::for_dataset(&config.migration_options)),
-        )),
-        Location::Snowflake(sf) => Ok(Box::new(
-            open_snowflake(sf, &config.executor, secrets).await?,
-        )),
+        ))
+    } else if *engine == SNOWFLAKE {
+        let sf = SnowflakeLocation::from_location(location).map_err(unreadable)?;
+        Ok(Box::new(
+            open_snowflake(&sf, &config.executor, secrets).await?,
+        ))
+    } else {
+        Err(ConnectError {
+            location: location.name().to_string(),
+            message: format!("no session opens on a {engine} location here"),
+        })
     }
 }
 

@@ -42,7 +42,8 @@ const SIZES: [usize; 3] = [100, 1_000, 10_000];
 
 fn dataset(objects: usize, next: bool) -> Dataset {
     let raw: serde_json::Value = serde_json::from_str(&properties_text(objects, next)).unwrap();
-    parse_dataset(&raw).unwrap_or_else(|p| panic!("invalid bench dataset: {p}"))
+    parse_dataset(&raw, &depot_bench::ENGINES)
+        .unwrap_or_else(|p| panic!("invalid bench dataset: {p}"))
 }
 
 fn model(dataset: &Dataset) -> PhysicalModel {
@@ -96,7 +97,7 @@ fn over_texts<T>(c: &mut Criterion, name: &str, run: impl Fn(&str) -> T) {
 fn hash_plan(c: &mut Criterion) {
     over_texts(c, "hash_plan", |text| {
         let raw = borrowed_json::from_str(text).unwrap();
-        let dataset = parse_dataset_json(&raw).unwrap();
+        let dataset = parse_dataset_json(&raw, &depot_bench::ENGINES).unwrap();
         let mut header = header(None);
         header.to_version = version_hash(&dataset.config, &dataset.package);
         plan_migration(&PostgresDialect, None, &model(&dataset), header).unwrap()
@@ -106,7 +107,7 @@ fn hash_plan(c: &mut Criterion) {
 fn parse_hash(c: &mut Criterion) {
     over_texts(c, "parse_hash", |text| {
         let raw = borrowed_json::from_str(text).unwrap();
-        let dataset = parse_dataset_json(&raw).unwrap();
+        let dataset = parse_dataset_json(&raw, &depot_bench::ENGINES).unwrap();
         version_hash(&dataset.config, &dataset.package)
     });
 }
@@ -114,7 +115,7 @@ fn parse_hash(c: &mut Criterion) {
 fn parse_hash_value(c: &mut Criterion) {
     over_texts(c, "parse_hash_value", |text| {
         let raw: serde_json::Value = serde_json::from_str(text).unwrap();
-        let dataset = parse_dataset(&raw).unwrap();
+        let dataset = parse_dataset(&raw, &depot_bench::ENGINES).unwrap();
         version_hash(&dataset.config, &dataset.package)
     });
 }

@@ -54,7 +54,7 @@ fn header() -> PlanHeader {
 fn stage(name: &str, n: usize) -> Box<dyn FnMut()> {
     let text = properties_text(n, false);
     let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let dataset = parse_dataset(&raw).unwrap();
+    let dataset = parse_dataset(&raw, &depot_bench::ENGINES).unwrap();
     let deps = BTreeMap::new();
     let model = resolve(&dataset, &PostgresDialect, &deps).unwrap();
     match name {
@@ -67,14 +67,14 @@ fn stage(name: &str, n: usize) -> Box<dyn FnMut()> {
             let text: &'static str = Box::leak(text.into_boxed_str());
             let borrowed = borrowed_json::from_str(text).unwrap();
             Box::new(move || {
-                black_box(parse_dataset_json(&borrowed).unwrap());
+                black_box(parse_dataset_json(&borrowed, &depot_bench::ENGINES).unwrap());
             })
         }
         "value_from_str" => Box::new(move || {
             black_box(serde_json::from_str::<serde_json::Value>(&text).unwrap());
         }),
         "parse_dataset_value" => Box::new(move || {
-            black_box(parse_dataset(&raw).unwrap());
+            black_box(parse_dataset(&raw, &depot_bench::ENGINES).unwrap());
         }),
         "version_hash" => Box::new(move || {
             black_box(version_hash(&dataset.config, &dataset.package));
@@ -97,7 +97,12 @@ fn stage(name: &str, n: usize) -> Box<dyn FnMut()> {
         }),
         "plan_update" => {
             let next: serde_json::Value = serde_json::from_str(&properties_text(n, true)).unwrap();
-            let next = resolve(&parse_dataset(&next).unwrap(), &PostgresDialect, &deps).unwrap();
+            let next = resolve(
+                &parse_dataset(&next, &depot_bench::ENGINES).unwrap(),
+                &PostgresDialect,
+                &deps,
+            )
+            .unwrap();
             Box::new(move || {
                 black_box(plan_migration(&PostgresDialect, Some(&model), &next, header()).unwrap());
             })
@@ -172,7 +177,7 @@ fn hash_parts() {
     ];
     for n in [100, 1_000, 10_000] {
         let raw: serde_json::Value = serde_json::from_str(&properties_text(n, false)).unwrap();
-        let d = parse_dataset(&raw).unwrap();
+        let d = parse_dataset(&raw, &depot_bench::ENGINES).unwrap();
         let runs = if n >= 10_000 { 3 } else { 7 };
         let mut parts = vec![Vec::new(); 6];
         for _ in 0..runs {

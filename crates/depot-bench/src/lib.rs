@@ -6,7 +6,13 @@
 //! identity column, an expression default, a foreign key to the previous object, a check, a
 //! partial index, a sorted index key and descriptions.
 
+use depot_core::engine::Engines;
+use depot_postgres::PostgresDialect;
+use depot_snowflake::SnowflakeDialect;
 use serde_json::{json, Map, Value};
+
+/// The engines a benchmark's dataset may live on.
+pub const ENGINES: Engines<'static> = Engines::new(&[&PostgresDialect, &SnowflakeDialect]);
 
 /// The namespace benchmark datasets deploy into.
 pub const NAMESPACE: &str = "bench";
@@ -181,7 +187,7 @@ mod tests {
     fn both_versions_validate() {
         for next in [false, true] {
             let raw = properties(&package(20, next), "bench");
-            if let Err(problems) = depot_core::properties::parse_dataset(&raw) {
+            if let Err(problems) = depot_core::properties::parse_dataset(&raw, &crate::ENGINES) {
                 panic!("next={next}: {problems}");
             }
         }

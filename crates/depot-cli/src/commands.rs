@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use depot_core::assemble::{plan_migration, PlanHeader};
-use depot_core::dataset::Location;
 use depot_core::hash::version_hash;
 use depot_core::policy::check_hazards;
 use depot_core::preview::render_text;
@@ -20,13 +19,14 @@ use depot_deploy::{
     clock, DeployError, DeployOutcome, Deployer, DriftCheck, LocalDocumentStore, LocalEventLog,
     LocationSession, RunOutcome, RunPayload,
 };
-use depot_postgres::{PostgresDialect, PostgresSession};
-use depot_snowflake::SnowflakeSession;
+use depot_postgres::{PostgresDialect, PostgresLocation, PostgresSession};
+use depot_snowflake::{SnowflakeLocation, SnowflakeSession};
 
 use serde_json::json;
 
 use crate::cli::{Cli, OutputFormat, PlanFormat};
 use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
+use crate::engines::{dialect_of, ENGINES};
 use crate::refusal::{InputSource, Refused};
 use crate::stdout_json::print_json;
 
@@ -101,7 +101,7 @@ fn probe(raw: &serde_json::Value, name: &str) -> serde_json::Value {
 
 /// The problems of package `raw` (which parses) found resolving it, placed under `package`.
 fn resolution_problems(raw: &serde_json::Value, name: &str) -> Vec<depot_core::Problem> {
-    let dataset = match parse_dataset(&probe(raw, name)) {
+    let dataset = match parse_dataset(&probe(raw, name), &ENGINES) {
         Ok(dataset) => dataset,
         Err(problems) => return problems.0,
     };
@@ -121,7 +121,7 @@ fn resolution_problems(raw: &serde_json::Value, name: &str) -> Vec<depot_core::P
 /// package file like the problems of reading it.
 fn salvage_problems(salvage: &Salvage, raw: &serde_json::Value) -> Vec<depot_core::Problem> {
     let empty = json!({"name": "probe", "version": "0", "schemas": {}});
-    let Ok(dataset) = parse_dataset(&probe(&empty, "probe")) else {
+    let Ok(dataset) = parse_dataset(&probe(&empty, "probe"), &ENGINES) else {
         return Vec::new();
     };
     resolve_salvage(
@@ -165,7 +165,7 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
     });
     let (dataset, source) = loaded?;
     no_dependencies_offline(&dataset, path)?;
-    let dialect = dialect_of(&dataset);
+    let dialect = dialect_of(&dataset)?;
     let (to_version, new) = std::thread::scope(|s| {
         let hash = s.spawn(|| version_hash(&dataset.config, &dataset.package));
         let new = resolve(&dataset, dialect, &BTreeMap::new());
@@ -210,7 +210,7 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
 
 /// The old dataset of `depot plan --from`: its engine, version hash and model.
 struct OldVersion {
-    engine: depot_core::Engine,
+    engine: depot_core::EngineId,
     version: String,
     model: depot_core::physical::PhysicalModel,
 }
@@ -220,7 +220,7 @@ struct OldVersion {
 fn load_resolved(path: &Path) -> Result<OldVersion> {
     let (dataset, source) = load_dataset_with_source(path)?;
     no_dependencies_offline(&dataset, path)?;
-    let dialect = dialect_of(&dataset);
+    let dialect = dialect_of(&dataset)?;
     let version = version_hash(&dataset.config, &dataset.package);
     let model =
         resolve(&dataset, dialect, &BTreeMap::new()).map_err(|p| Refused::new(&source, &p.0))?;
@@ -236,14 +236,6 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     handle
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// The dialect of the dataset's engine.
-fn dialect_of(dataset: &Dataset) -> &'static dyn depot_core::Dialect {
-    match &dataset.config.location {
-        Location::Postgres(_) => &PostgresDialect,
-        Location::Snowflake(_) => &depot_snowflake::SnowflakeDialect,
-    }
 }
 
 fn no_dependencies_offline(dataset: &Dataset, path: &Path) -> Result<()> {
@@ -302,8 +294,8 @@ impl LocalEdge {
 /// Connects to the dataset's location, or to `--database-url` when given.
 async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<Box<dyn LocationSession>> {
     if let (None, Some(dataset)) = (&cli.database_url, dataset) {
-        if let Location::Snowflake(location) = &dataset.config.location {
-            return connect_snowflake(location, &dataset.config.executor).await;
+        if let Ok(location) = SnowflakeLocation::from_location(&dataset.config.location) {
+            return connect_snowflake(&location, &dataset.config.executor).await;
         }
     }
     Ok(Box::new(connect_postgres(cli, dataset).await?))
@@ -312,7 +304,7 @@ async fn connect(cli: &Cli, dataset: Option<&Dataset>) -> Result<Box<dyn Locatio
 /// A Snowflake session. The password comes from SNOWFLAKE_PASSWORD (local use: a location with
 /// a `secretArn` is for the Lambdas, which read the secret); it is never printed.
 async fn connect_snowflake(
-    location: &depot_core::dataset::SnowflakeLocation,
+    location: &SnowflakeLocation,
     executor: &depot_core::dataset::Executor,
 ) -> Result<Box<dyn LocationSession>> {
     Ok(Box::new(snowflake_session(location, executor).await?))
@@ -320,7 +312,7 @@ async fn connect_snowflake(
 
 /// A Snowflake session on `location` as `executor` (see [`connect_snowflake`]).
 pub(crate) async fn snowflake_session(
-    location: &depot_core::dataset::SnowflakeLocation,
+    location: &SnowflakeLocation,
     executor: &depot_core::dataset::Executor,
 ) -> Result<SnowflakeSession> {
     let password = match (std::env::var("SNOWFLAKE_PASSWORD"), &location.secret_arn) {
@@ -356,16 +348,14 @@ pub(crate) async fn connect_postgres(
             executor.name
         ),
         // The executor's writer endpoint and user, as the Lambdas connect.
-        (None, Some((Location::Postgres(location), executor))) => {
-            depot_postgres::ConnectOptions::for_executor(
-                location,
+        (None, Some((location, executor))) => match PostgresLocation::from_location(location) {
+            Ok(location) => depot_postgres::ConnectOptions::for_executor(
+                &location,
                 executor,
                 std::env::var("PGPASSWORD").ok().as_deref(),
-            )
-        }
-        (None, Some((Location::Snowflake(_), _))) => {
-            bail!("a Snowflake location is reached without --database-url")
-        }
+            ),
+            Err(_) => bail!("a Snowflake location is reached without --database-url"),
+        },
         (None, None) => bail!(
             "no database to connect to: pass --database-url (or set DATABASE_URL), or --dataset \
              FILE for the dataset's location"

@@ -7,6 +7,8 @@ use anyhow::{anyhow, Context, Result};
 use depot_core::borrowed_json::{self, ParseError};
 use depot_core::json::{JsonObject, JsonValue};
 use depot_core::properties::parse_dataset_json;
+
+use crate::engines::ENGINES;
 use depot_core::Dataset;
 
 use crate::refusal::{InputSource, Refused};
@@ -76,7 +78,7 @@ pub fn load_dataset_with_source(path: &Path) -> Result<(Dataset, InputSource)> {
         object.insert("package", package);
         source.package_file = Some(package_path);
     }
-    let dataset =
-        parse_dataset_json(&raw).map_err(|problems| Refused::new(&source, &problems.0))?;
+    let dataset = parse_dataset_json(&raw, &ENGINES)
+        .map_err(|problems| Refused::new(&source, &problems.0))?;
     Ok((dataset, source))
 }

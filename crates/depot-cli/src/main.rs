@@ -10,6 +10,7 @@ mod cli;
 mod cloud_env;
 mod commands;
 mod dataset_file;
+mod engines;
 mod refusal;
 mod stdout_json;
 

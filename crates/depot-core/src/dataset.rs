@@ -10,6 +10,8 @@ use crate::hazard::Hazard;
 use crate::naming::NamingStrategy;
 use crate::package::Package;
 
+pub use crate::location::Location;
+
 /// DatasetConfig is everything of SPEC §2 except the package itself and CloudFormation's keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -19,7 +21,7 @@ pub struct DatasetConfig {
     pub bootstrap_bucket: String,
     pub location: Location,
     pub executor: Executor,
-    /// The namespace (PostgreSQL schema) the dataset's objects live in; used as given.
+    /// The namespace (schema) the dataset's objects live in; used as given.
     pub schema_name: String,
     pub naming_strategy: NamingStrategy,
     /// Alias usable in view queries -> another dataset (alias or id) of the same environment.
@@ -81,46 +83,6 @@ impl PlanTransformerConfig {
             (None, None) => "(none)".to_string(),
         }
     }
-}
-
-/// Location is a storage engine instance. Only ARNs of secrets are ever held, never their values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum Location {
-    Postgres(PostgresLocation),
-    Snowflake(SnowflakeLocation),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PostgresLocation {
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-    pub database: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_arn: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SnowflakeLocation {
-    pub name: String,
-    pub account: String,
-    pub database: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub warehouse: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    /// Host override for PrivateLink or a local emulator (`https://host:port`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_arn: Option<String>,
 }
 
 /// Executor names the compute/credentials used for an operation.

@@ -1,6 +1,9 @@
 //! Dialect: what an engine contributes to planning. The core stays engine-agnostic; an engine
 //! crate implements this trait to give its identifier rules and to render changes as SQL.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
@@ -9,21 +12,28 @@ use crate::hazard::Hazard;
 use crate::naming::NamingStrategy;
 use crate::undo::{Before, Undo};
 
-/// Engine is the kind of location a dataset lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    Postgres,
-    Snowflake,
+/// EngineId names an engine: the location's `type` (`postgres`), a plan's `engine`, the key of a
+/// view's `queries`. The core knows no engine by name; each engine crate declares its own id as
+/// a constant (`EngineId::new("postgres")`) and compares with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EngineId(Cow<'static, str>);
+
+impl EngineId {
+    /// The id an engine crate declares.
+    pub const fn new(id: &'static str) -> EngineId {
+        EngineId(Cow::Borrowed(id))
+    }
+
+    /// The SPEC spelling (`postgres`, `snowflake`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-impl Engine {
-    /// The SPEC spelling (`postgres`, `snowflake`), also the key of a view's `queries`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Engine::Postgres => "postgres",
-            Engine::Snowflake => "snowflake",
-        }
+impl fmt::Display for EngineId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -77,11 +87,15 @@ pub enum Feature {
     IndexOptions,
     /// Array fields.
     Arrays,
+    /// A materialized view that reads a view of the package rather than a table.
+    MaterializedViewOverView,
 }
 
-/// Dialect is an engine's contribution to planning.
-pub trait Dialect {
-    fn engine(&self) -> Engine;
+/// Dialect is an engine's contribution to planning. Its rules hold no state, so a dialect is
+/// shared freely between threads and tasks.
+pub trait Dialect: Sync {
+    /// The engine's id (`postgres`): what a location's `type` and a plan's `engine` say.
+    fn engine(&self) -> EngineId;
 
     /// The naming strategy used when the dataset names none.
     fn default_naming(&self) -> NamingStrategy;
@@ -133,6 +147,13 @@ pub trait Dialect {
     /// constraints; ...`), or `None` when it can.
     fn refuses(&self, feature: Feature) -> Option<String> {
         let _ = feature;
+        None
+    }
+
+    /// Why the engine cannot materialize `query` (the shape its materialized views allow),
+    /// naming the engine and what to do instead, or `None` when it can.
+    fn refuses_materialized_query(&self, query: &sqlparser::ast::Query) -> Option<String> {
+        let _ = query;
         None
     }
 

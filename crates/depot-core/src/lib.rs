@@ -1,8 +1,11 @@
 //! Depot's pure core.
 //!
 //! Everything here is a function of its inputs: no I/O, no async, no clock, no engine
-//! connection. Engines plug in through [`Dialect`], which gives identifier rules and renders the
-//! closed set of [`Change`]s as SQL steps.
+//! connection, and no engine named. Engines plug in through one boundary,
+//! [`engine::EnginePlugin`]: its [`Dialect`] gives identifier rules, limits and refusals and
+//! renders the closed set of [`Change`]s as SQL steps; its location schema and executor rules
+//! say the dataset properties that are its own. The edge (a binary) chooses the engines
+//! ([`engine::Engines`]) it hands to the dataset reader.
 //!
 //! The flow: raw JSON (a `serde_json::Value`, or text read by [`borrowed_json::from_str`]) ->
 //! [`validate::parse_package`] / [`properties::parse_dataset`] (every problem reported at once)
@@ -22,6 +25,7 @@ pub mod dialect;
 pub mod diff;
 pub mod document;
 pub mod dropped_table;
+pub mod engine;
 pub mod field_type;
 pub mod hash;
 pub mod hazard;
@@ -31,6 +35,7 @@ pub mod index_options;
 pub mod json;
 pub mod lenient;
 pub mod literal;
+pub mod location;
 pub mod naming;
 pub mod nul;
 pub mod package;
@@ -58,7 +63,7 @@ pub mod view;
 
 pub use change::Change;
 pub use dataset::{Dataset, DatasetConfig};
-pub use dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+pub use dialect::{Dialect, EngineId, RenderContext, RenderError, StepDraft};
 pub use document::EnvironmentDocument;
 pub use field_type::FieldType;
 pub use hazard::Hazard;

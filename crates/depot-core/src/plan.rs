@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::change::Change;
-use crate::dialect::Engine;
+use crate::dialect::EngineId;
 use crate::hazard::Hazard;
 use crate::physical::Metadata;
 
@@ -20,7 +20,7 @@ pub struct Plan {
     pub environment_id: String,
     pub dataset_id: String,
     pub dataset_alias: String,
-    pub engine: Engine,
+    pub engine: EngineId,
     pub from_version: Option<String>,
     pub to_version: String,
     pub created_at: String,

@@ -28,7 +28,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::Value;
 use sqlparser::parser::Parser;
 
-use crate::dialect::Engine;
+use crate::dialect::Dialect;
 use crate::hazard::Hazard;
 use crate::plan::{Phase, Plan, Step};
 
@@ -73,11 +73,13 @@ fn one_line(text: &str) -> String {
 }
 
 /// Checks the plan a transformer returned for Depot's `original` and the dataset's `allowed`
-/// hazards; Ok is the plan to store and run.
+/// hazards; Ok is the plan to store and run. `dialect` is the plan's engine's: a new step's SQL
+/// must parse as that engine's.
 pub fn check_transformed(
     original: &Plan,
     mut output: Value,
     allowed: &BTreeSet<Hazard>,
+    dialect: &dyn Dialect,
 ) -> Result<Plan, TransformRefusal> {
     let Some(object) = output.as_object_mut() else {
         return Err(refuse(
@@ -96,7 +98,7 @@ pub fn check_transformed(
         .map_err(|e| refuse(None, "plan-shape", format!("not a plan document: {e}")))?;
     check_identity(original, &plan)?;
     check_phases(&plan)?;
-    check_steps(original, &plan, allowed)?;
+    check_steps(original, &plan, allowed, dialect)?;
     Ok(plan)
 }
 
@@ -211,6 +213,7 @@ fn check_steps(
     original: &Plan,
     plan: &Plan,
     allowed: &BTreeSet<Hazard>,
+    dialect: &dyn Dialect,
 ) -> Result<(), TransformRefusal> {
     let known: Vec<Known<'_>> = original
         .steps()
@@ -237,7 +240,7 @@ fn check_steps(
                 }
                 check_depot_step(&known[i], phase, step)?;
             }
-            None => check_new_step(original.engine, phase, step)?,
+            None => check_new_step(dialect, phase, step)?,
         }
         let refused: Vec<&str> = step
             .hazards
@@ -326,7 +329,11 @@ fn check_depot_step(known: &Known<'_>, phase: &Phase, step: &Step) -> Result<(),
     Ok(())
 }
 
-fn check_new_step(engine: Engine, phase: &Phase, step: &Step) -> Result<(), TransformRefusal> {
+fn check_new_step(
+    dialect: &dyn Dialect,
+    phase: &Phase,
+    step: &Step,
+) -> Result<(), TransformRefusal> {
     let Some(sql) = &step.sql else {
         return Err(refuse(
             Some(step),
@@ -338,9 +345,9 @@ fn check_new_step(engine: Engine, phase: &Phase, step: &Step) -> Result<(), Tran
             ),
         ));
     };
-    let statement = one_statement(engine, step, sql)?;
+    let statement = one_statement(dialect, step, sql)?;
     for undo in &step.undo {
-        one_statement(engine, step, undo)?;
+        one_statement(dialect, step, undo)?;
     }
     let implied = implied_hazards(&statement);
     let undeclared: Vec<&str> = implied
@@ -373,16 +380,16 @@ fn check_new_step(engine: Engine, phase: &Phase, step: &Step) -> Result<(), Tran
 
 /// Parses `sql` with the engine's dialect; Ok is the statement in canonical form (upper-case
 /// keywords), when it is exactly one.
-fn one_statement(engine: Engine, step: &Step, sql: &str) -> Result<String, TransformRefusal> {
-    let dialect: &dyn sqlparser::dialect::Dialect = match engine {
-        Engine::Postgres => &sqlparser::dialect::PostgreSqlDialect {},
-        Engine::Snowflake => &sqlparser::dialect::SnowflakeDialect {},
-    };
-    let statements = Parser::parse_sql(dialect, sql).map_err(|e| {
+fn one_statement(
+    dialect: &dyn Dialect,
+    step: &Step,
+    sql: &str,
+) -> Result<String, TransformRefusal> {
+    let statements = Parser::parse_sql(dialect.parser_dialect(), sql).map_err(|e| {
         refuse(
             Some(step),
             "sql-unparsable",
-            format!("its SQL does not parse as {}: {e}", engine.as_str()),
+            format!("its SQL does not parse as {}: {e}", dialect.engine()),
         )
     })?;
     match statements.as_slice() {
@@ -447,6 +454,7 @@ fn runs_in_a_transaction(canonical: &str) -> bool {
 mod tests {
     use super::*;
     use crate::physical::Metadata;
+    use crate::view::test_dialect::POSTGRES;
     use serde_json::json;
 
     fn step(id: &str, action: &str, sql: &str, hazards: &[Hazard]) -> Step {
@@ -469,7 +477,7 @@ mod tests {
             environment_id: "e2e404529091ed2".into(),
             dataset_id: "6d9c7969f0b1".into(),
             dataset_alias: "Dogs".into(),
-            engine: Engine::Postgres,
+            engine: POSTGRES.engine(),
             from_version: Some("a".repeat(64)),
             to_version: "b".repeat(64),
             created_at: "2025-04-28T08:31:33.816Z".into(),
@@ -522,7 +530,7 @@ mod tests {
     }
 
     fn refusal(plan: Value) -> TransformRefusal {
-        check_transformed(&original(), plan, &allowed()).unwrap_err()
+        check_transformed(&original(), plan, &allowed(), &POSTGRES).unwrap_err()
     }
 
     #[test]
@@ -533,19 +541,19 @@ mod tests {
                     "sql": "COMMENT ON TABLE ns.dog IS 'adjusted'", "hazards": []}]),
         );
         plan.as_object_mut().unwrap().remove("metadata");
-        let checked = check_transformed(&original(), plan, &allowed()).unwrap();
+        let checked = check_transformed(&original(), plan, &allowed(), &POSTGRES).unwrap();
         assert_eq!(checked.phases.len(), 3);
         let analyze = with_phase(
             true,
             json!([{"id": "1500-1", "action": "analyze", "target": "Dog",
                     "sql": "ANALYZE ns.dog", "hazards": []}]),
         );
-        check_transformed(&original(), analyze, &allowed()).unwrap();
+        check_transformed(&original(), analyze, &allowed(), &POSTGRES).unwrap();
         assert_eq!(checked.metadata, original().metadata);
         // Unchanged, the plan passes as it is.
         let same = serde_json::to_value(original()).unwrap();
         assert_eq!(
-            check_transformed(&original(), same, &allowed()).unwrap(),
+            check_transformed(&original(), same, &allowed(), &POSTGRES).unwrap(),
             original()
         );
     }
@@ -682,7 +690,7 @@ mod tests {
             "steps": [{"id": "1500-1", "action": index_step["action"], "target": "Dog",
                        "sql": index_step["sql"], "hazards": ["INDEX_BUILD"]}]
         }));
-        assert!(check_transformed(&original(), moved.clone(), &allowed()).is_ok());
+        assert!(check_transformed(&original(), moved.clone(), &allowed(), &POSTGRES).is_ok());
         moved["phases"][2]["transactional"] = json!(true);
         assert_eq!(refusal(moved).rule, "not-transactional");
     }

@@ -100,7 +100,7 @@ mod tests {
     use super::*;
     use crate::physical::Metadata;
     use crate::plan::{Phase, Step, FORMAT_VERSION};
-    use crate::Engine;
+    use crate::EngineId;
 
     fn step(id: &str, action: &str, sql: Option<&str>, hazards: Vec<Hazard>) -> Step {
         Step {
@@ -122,7 +122,7 @@ mod tests {
             environment_id: "e2e404529091ed2".into(),
             dataset_id: "6d9c7969f0b1".into(),
             dataset_alias: "Dogs".into(),
-            engine: Engine::Postgres,
+            engine: EngineId::new("postgres"),
             from_version: None,
             to_version: "1".repeat(64),
             created_at: "2025-04-28T08:31:33.816Z".into(),

@@ -168,7 +168,7 @@ pub fn phases_to_undo<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::Engine;
+    use crate::dialect::EngineId;
     use crate::plan::{Phase, Plan};
 
     fn step(id: &str, hazards: Vec<Hazard>, undo: &[&str]) -> Step {
@@ -191,7 +191,7 @@ mod tests {
             environment_id: "e".into(),
             dataset_id: "d".into(),
             dataset_alias: "a".into(),
-            engine: Engine::Postgres,
+            engine: EngineId::new("postgres"),
             from_version: None,
             to_version: "v".into(),
             created_at: "t".into(),

@@ -5,11 +5,15 @@
 //! Inputs: every case under `tests/data`, each also with every value in it replaced in turn by
 //! values of every JSON kind, and texts only text can hold (repeated keys, escapes).
 
+#[path = "common/engines.rs"]
+mod engines;
+
 use std::path::Path;
 
 use depot_core::borrowed_json;
 use depot_core::properties::{parse_dataset, parse_dataset_json};
 use depot_core::validate::{parse_package, parse_package_json};
+use engines::TEST_ENGINES;
 use serde_json::{json, Value};
 
 fn dataset_of(package: Value) -> Value {
@@ -76,8 +80,8 @@ fn assert_same(text: &str) {
         Err(e) => panic!("{text}: {e}"),
     };
     assert_eq!(
-        parse_dataset(&value),
-        parse_dataset_json(&borrowed),
+        parse_dataset(&value, &TEST_ENGINES),
+        parse_dataset_json(&borrowed, &TEST_ENGINES),
         "dataset {text}"
     );
     assert_eq!(

@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::engines::TEST_ENGINES;
 use common::*;
 use depot_core::change::Change;
 use depot_core::diff::{diff, DiffError};
@@ -49,7 +50,7 @@ fn enum_field() -> Value {
 }
 
 fn resolved(package: Value) -> Result<PhysicalModel, Problems> {
-    let dataset = parse_dataset(&dataset_of(package))?;
+    let dataset = parse_dataset(&dataset_of(package), &TEST_ENGINES)?;
     resolve(&dataset, &TestDialect, &BTreeMap::new())
 }
 
@@ -267,7 +268,7 @@ fn an_enum_named_like_a_table_collides() {
 #[test]
 fn enums_enter_the_hash_only_when_present() {
     let hash = |package: Value| {
-        let d = parse_dataset(&dataset_of(package)).unwrap();
+        let d = parse_dataset(&dataset_of(package), &TEST_ENGINES).unwrap();
         version_hash(&d.config, &d.package)
     };
     let plain = json!({"name": "shop", "version": "1", "schemas": {"Order": {"kind": "object",

@@ -7,6 +7,9 @@
 //! (or, for text that is not JSON, a parse error). The number of cases is `PROPTEST_CASES`
 //! (`make fuzz` raises it); the default keeps `cargo test` to seconds.
 
+#[path = "common/engines.rs"]
+mod engines;
+
 use std::path::Path;
 
 use depot_core::borrowed_json::{self, ParseError};
@@ -14,6 +17,7 @@ use depot_core::literal::normalize;
 use depot_core::properties::{parse_dataset, parse_dataset_json};
 use depot_core::validate::{parse_package, parse_package_json};
 use depot_core::{FieldType, Problem, Problems};
+use engines::TEST_ENGINES;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -61,10 +65,10 @@ fn validate_value(value: &Value) {
     if let Err(p) = parse_package(value) {
         assert_located(&p, &shown());
     }
-    if let Err(p) = parse_dataset(value) {
+    if let Err(p) = parse_dataset(value, &TEST_ENGINES) {
         assert_located(&p, &shown());
     }
-    if let Err(p) = parse_dataset(&dataset_of(value.clone())) {
+    if let Err(p) = parse_dataset(&dataset_of(value.clone()), &TEST_ENGINES) {
         assert_located(&p, &shown());
     }
 }
@@ -76,7 +80,7 @@ fn validate_text(text: &str) {
             if let Err(p) = parse_package_json(&json) {
                 assert_located(&p, text);
             }
-            if let Err(p) = parse_dataset_json(&json) {
+            if let Err(p) = parse_dataset_json(&json, &TEST_ENGINES) {
                 assert_located(&p, text);
             }
             validate_value(&json_value(&json));

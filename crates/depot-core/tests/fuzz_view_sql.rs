@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, EngineId, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::DependencyModel;
 use depot_core::reader::At;
@@ -20,11 +20,20 @@ use sqlparser::parser::Parser;
 
 /// An engine's identifier and literal rules without the engine crate: PostgreSQL doubles `'`
 /// only (standard_conforming_strings on), Snowflake also doubles `\`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Postgres,
+    Snowflake,
+}
+
 struct Rules(Engine);
 
 impl Dialect for Rules {
-    fn engine(&self) -> Engine {
-        self.0
+    fn engine(&self) -> EngineId {
+        match self.0 {
+            Engine::Postgres => EngineId::new("postgres"),
+            Engine::Snowflake => EngineId::new("snowflake"),
+        }
     }
     fn default_naming(&self) -> NamingStrategy {
         NamingStrategy::SnakeCase

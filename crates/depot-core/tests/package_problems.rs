@@ -6,16 +6,20 @@
 //! Packages are deployed as a PostgreSQL dataset (alias `WsDevDogSrc`) with one dependency,
 //! `Breeds`, whose deployed metadata has an object `Breed {id, breedName}`.
 
+#[path = "common/engines.rs"]
+mod engines;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, EngineId, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::{DependencyModel, Metadata, PhysicalModel, SchemaMetadata};
 use depot_core::properties::parse_dataset;
 use depot_core::resolve::{place_in_input, resolve, resolve_salvage};
 use depot_core::validate::parse_package_salvaging;
 use depot_core::{Change, Problems};
+use engines::TEST_ENGINES;
 use serde_json::{json, Value};
 
 /// PgLike has PostgreSQL's identifier rules (63 bytes, lowercase unquoted, a few reserved
@@ -25,8 +29,8 @@ struct PgLike;
 const RESERVED: &[&str] = &["order", "user", "select", "from", "where", "table", "group"];
 
 impl Dialect for PgLike {
-    fn engine(&self) -> Engine {
-        Engine::Postgres
+    fn engine(&self) -> EngineId {
+        EngineId::new("postgres")
     }
     fn default_naming(&self) -> NamingStrategy {
         NamingStrategy::SnakeCase
@@ -97,7 +101,7 @@ fn dataset_of(package: Value) -> Value {
 /// has problems, the sound part of it is resolved too, as `depot validate` does: its problems
 /// come after those of reading the package.
 fn check(raw: &Value) -> Result<PhysicalModel, Problems> {
-    let mut problems = match parse_dataset(raw) {
+    let mut problems = match parse_dataset(raw, &TEST_ENGINES) {
         Ok(dataset) => {
             return resolve(&dataset, &PgLike, &dependencies()).map_err(|mut problems| {
                 // Entries of sorted lists are placed where the input has them.
@@ -114,7 +118,7 @@ fn check(raw: &Value) -> Result<PhysicalModel, Problems> {
         // The dataset's configuration, read beside a package that parses.
         let mut config = raw.clone();
         config["package"] = json!({"name": "probe", "version": "0", "schemas": {}});
-        if let Ok(probe) = parse_dataset(&config) {
+        if let Ok(probe) = parse_dataset(&config, &TEST_ENGINES) {
             problems.0.extend(resolve_salvage(
                 &salvage,
                 package,
@@ -204,7 +208,7 @@ fn valid_packages_normalize_their_literals() {
         .into_iter()
         .find(|(n, _)| n == "every-type")
         .unwrap();
-    let dataset = parse_dataset(&dataset_of(raw)).unwrap();
+    let dataset = parse_dataset(&dataset_of(raw), &TEST_ENGINES).unwrap();
     let normalized = serde_json::to_value(&dataset.package).unwrap();
     insta::assert_json_snapshot!(
         "valid__every-type__normalized",

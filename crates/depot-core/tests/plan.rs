@@ -97,7 +97,7 @@ fn groups_steps_by_phase_in_ascending_order_with_numbered_ids() {
         ]
     );
     assert_eq!(plan.metadata, new().metadata());
-    assert_eq!(plan.engine, depot_core::Engine::Postgres);
+    assert_eq!(plan.engine.as_str(), "postgres");
     assert_eq!(plan.from_version.as_deref(), Some(OLD_HASH));
     assert_eq!(plan.format_version, depot_core::plan::FORMAT_VERSION);
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, EngineId, RenderContext, RenderError, StepDraft};
 use depot_core::diff::{diff, diff_for};
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::PhysicalModel;
@@ -15,8 +15,8 @@ use serde_json::json;
 struct KeepsWidenedDefault;
 
 impl Dialect for KeepsWidenedDefault {
-    fn engine(&self) -> Engine {
-        Engine::Snowflake
+    fn engine(&self) -> EngineId {
+        EngineId::new("snowflake")
     }
     fn default_naming(&self) -> NamingStrategy {
         TestDialect.default_naming()

@@ -4,7 +4,7 @@
 
 use depot_core::dataset::DatasetConfig;
 use depot_core::plan_transform::check_transformed;
-use depot_core::Plan;
+use depot_core::{Dialect, Plan};
 
 use crate::error::DeployError;
 use crate::plan_transformer::PlanTransformer;
@@ -19,6 +19,7 @@ pub(crate) struct TransformedPlan {
 pub(crate) async fn transform_plan(
     transformer: &dyn PlanTransformer,
     config: &DatasetConfig,
+    dialect: &dyn Dialect,
     plan: Plan,
 ) -> Result<TransformedPlan, DeployError> {
     let Some(transformer_config) = &config.plan_transformer else {
@@ -38,8 +39,8 @@ pub(crate) async fn transform_plan(
                 one_line(&reason)
             ))
         })?;
-    let transformed = check_transformed(&plan, output, &config.migration_options.allowed_hazards)
-        .map_err(|refusal| {
+    let allowed = &config.migration_options.allowed_hazards;
+    let transformed = check_transformed(&plan, output, allowed, dialect).map_err(|refusal| {
         DeployError::TransformRefused(format!(
             "plan transformer {what}: its plan is refused: {refusal}; nothing was changed"
         ))

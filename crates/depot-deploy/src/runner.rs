@@ -368,7 +368,7 @@ fn is_version_hash(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use depot_core::dialect::Engine;
+    use depot_core::dialect::EngineId;
     use depot_core::physical::Metadata;
     use depot_core::plan::Phase;
 
@@ -379,7 +379,7 @@ mod tests {
             environment_id: "e".into(),
             dataset_id: "d".into(),
             dataset_alias: "A".into(),
-            engine: Engine::Postgres,
+            engine: EngineId::new("postgres"),
             from_version: Some("v1".into()),
             to_version: "v2".into(),
             created_at: "2025-04-28T08:31:33.816Z".into(),

@@ -142,7 +142,7 @@ async fn run_statement<C: UndoConnection + ?Sized>(
 mod tests {
     use std::sync::Mutex;
 
-    use depot_core::dialect::Engine;
+    use depot_core::dialect::EngineId;
     use depot_core::hazard::Hazard;
     use depot_core::physical::Metadata;
     use depot_core::plan::{Phase, Step};
@@ -227,7 +227,7 @@ mod tests {
             environment_id: "e".into(),
             dataset_id: "d".into(),
             dataset_alias: "a".into(),
-            engine: Engine::Postgres,
+            engine: EngineId::new("postgres"),
             from_version: None,
             to_version: "v".into(),
             created_at: "t".into(),

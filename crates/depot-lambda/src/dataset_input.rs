@@ -2,8 +2,8 @@
 //! from its `packageUri` (an `s3://` URI, for packages too large for CloudFormation's
 //! properties), then validated with every problem named.
 
+use depot_aws::ENGINES;
 use depot_core::borrowed_json::{self, BorrowedJson, ParseError};
-use depot_core::dataset::Location;
 use depot_core::properties::{parse_dataset, parse_dataset_json};
 use depot_core::{Dataset, Problem, Problems};
 use depot_deploy::documents::DocumentError;
@@ -52,7 +52,7 @@ pub async fn load_dataset(
 ) -> Result<Dataset, DatasetInputError> {
     let mut raw = properties.clone();
     let Some(object) = raw.as_object_mut() else {
-        return Ok(parse_dataset(&raw)?);
+        return Ok(parse_dataset(&raw, &ENGINES)?);
     };
     // CloudFormation's own keys are not part of the dataset.
     object.remove("ServiceToken");
@@ -62,7 +62,7 @@ pub async fn load_dataset(
         .and_then(Value::as_str)
         .map(str::to_string)
     else {
-        return Ok(parse_dataset(&raw)?);
+        return Ok(parse_dataset(&raw, &ENGINES)?);
     };
     if object.contains_key("package") {
         return Err(DatasetInputError::PackageTwice);
@@ -86,7 +86,7 @@ pub async fn load_dataset(
     if let Some(object) = dataset.as_object_mut() {
         object.insert("package", package);
     }
-    Ok(parse_dataset_json(&dataset)?)
+    Ok(parse_dataset_json(&dataset, &ENGINES)?)
 }
 
 async fn fetch_package_text(
@@ -121,11 +121,13 @@ pub fn split_s3_uri(uri: &str) -> Option<(&str, &str)> {
 /// the old one).
 pub fn place(dataset: &Dataset) -> String {
     let config = &dataset.config;
-    let location = match &config.location {
-        Location::Postgres(pg) => format!("postgres://{}:{}/{}", pg.host, pg.port, pg.database),
-        Location::Snowflake(sf) => format!("snowflake://{}/{}", sf.account, sf.database),
-    };
-    format!("{}|{location}", config.environment_id)
+    let location = &config.location;
+    // The dataset was read with `ENGINES`, so its engine is one of them and knows the place.
+    let place = ENGINES
+        .find(location.engine().as_str())
+        .and_then(|engine| engine.place(location).ok())
+        .unwrap_or_else(|| format!("{}://{}", location.engine(), location.name()));
+    format!("{}|{place}", config.environment_id)
 }
 
 /// A dataset id is 12 lowercase hex characters (SPEC §2).

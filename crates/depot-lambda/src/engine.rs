@@ -7,6 +7,8 @@ use async_trait::async_trait;
 use depot_aws::{open_postgres, open_snowflake, ConnectSettings};
 use depot_core::dataset::{DatasetConfig, Location};
 use depot_deploy::location::LocationSession;
+use depot_postgres::PostgresLocation;
+use depot_snowflake::SnowflakeLocation;
 
 /// Engine is one function's engine.
 #[async_trait]
@@ -33,10 +35,7 @@ pub fn function_name(location_type: &str) -> &'static str {
 
 /// Refuses a location of another engine, saying which function serves it.
 pub fn check(engine: &dyn Engine, location: &Location) -> Result<(), String> {
-    let kind = match location {
-        Location::Postgres(_) => "postgres",
-        Location::Snowflake(_) => "snowflake",
-    };
+    let kind = location.engine().as_str();
     if kind == engine.location_type() {
         return Ok(());
     }
@@ -63,10 +62,9 @@ impl Engine for PostgresEngine {
         secrets: &aws_sdk_secretsmanager::Client,
         settings: &ConnectSettings,
     ) -> Result<Box<dyn LocationSession>, String> {
-        let Location::Postgres(location) = &config.location else {
-            return Err("not a postgres location".to_string());
-        };
-        match open_postgres(location, &config.executor, secrets, settings).await {
+        let location = PostgresLocation::from_location(&config.location)
+            .map_err(|e| format!("not a postgres location: {e}"))?;
+        match open_postgres(&location, &config.executor, secrets, settings).await {
             // The dataset's own lock timeout (`migrationOptions.lockTimeoutMs`), else the default.
             Ok(session) => Ok(Box::new(session.with_retry_policy(
                 depot_postgres::RetryPolicy::for_dataset(&config.migration_options),
@@ -91,10 +89,9 @@ impl Engine for SnowflakeEngine {
         secrets: &aws_sdk_secretsmanager::Client,
         _settings: &ConnectSettings,
     ) -> Result<Box<dyn LocationSession>, String> {
-        let Location::Snowflake(location) = &config.location else {
-            return Err("not a snowflake location".to_string());
-        };
-        match open_snowflake(location, &config.executor, secrets).await {
+        let location = SnowflakeLocation::from_location(&config.location)
+            .map_err(|e| format!("not a snowflake location: {e}"))?;
+        match open_snowflake(&location, &config.executor, secrets).await {
             Ok(session) => Ok(Box::new(session)),
             Err(e) => Err(e.to_string()),
         }

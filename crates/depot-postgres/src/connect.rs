@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use depot_core::dataset::{Executor, PostgresLocation};
+use depot_core::dataset::Executor;
 use depot_deploy::LocationError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -33,6 +33,7 @@ use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::location::PostgresLocation;
 use crate::pg_error;
 
 /// How long a connection attempt may take when the URL sets no `connect_timeout`.

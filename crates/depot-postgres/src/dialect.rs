@@ -1,6 +1,6 @@
 //! PostgresDialect: PostgreSQL identifier rules and the rendering of changes as SQL.
 
-use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, EngineId, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::undo::{Before, Undo};
 use depot_core::{Change, FieldType};
@@ -8,6 +8,9 @@ use depot_core::{Change, FieldType};
 /// PostgresDialect renders Depot changes as PostgreSQL statements.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PostgresDialect;
+
+/// PostgreSQL's engine id: a location's `type`, a plan's `engine`.
+pub const POSTGRES: EngineId = EngineId::new("postgres");
 
 /// PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 pub const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -19,8 +22,8 @@ pub const MAX_VARCHAR_LENGTH: u64 = 10_485_760;
 pub const MAX_COLUMNS: usize = 1_600;
 
 impl Dialect for PostgresDialect {
-    fn engine(&self) -> Engine {
-        Engine::Postgres
+    fn engine(&self) -> EngineId {
+        POSTGRES
     }
 
     fn default_naming(&self) -> NamingStrategy {

@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use depot_core::dialect::{Dialect, Engine, RenderContext};
+use depot_core::dialect::{Dialect, RenderContext};
 use depot_core::plan::{Phase, Plan, Step};
 use depot_deploy::{RunFailure, RunOptions, RunReport};
 use sqlparser::ast::{Ident, Statement};
@@ -82,11 +82,11 @@ pub async fn run_plan(
         last_phase = ?options.last_phase,
         "plan run started"
     );
-    if plan.engine != Engine::Postgres {
+    if plan.engine != crate::dialect::POSTGRES {
         return Err(RunFailure {
             phase: first_phase,
             step_id: String::new(),
-            message: format!("the plan is for {}, not postgres", plan.engine.as_str()),
+            message: format!("the plan is for {}, not postgres", plan.engine),
             last_completed_phase: None,
         });
     }

@@ -1,11 +1,13 @@
 //! Depot's PostgreSQL engine.
 pub mod dialect;
 pub mod literal;
+pub mod location;
 pub mod render;
 pub mod sql_type;
 pub mod undo;
 pub mod undo_executor;
 pub use dialect::PostgresDialect;
+pub use location::PostgresLocation;
 pub mod admin;
 pub mod connect;
 pub mod drift;

@@ -44,7 +44,8 @@ fn model(package: Value) -> PhysicalModel {
         "schemaName": NS,
         "package": package,
     });
-    let dataset = parse_dataset(&raw).unwrap_or_else(|p| panic!("{p}"));
+    let dataset = parse_dataset(&raw, &depot_core::engine::Engines::new(&[&PostgresDialect]))
+        .unwrap_or_else(|p| panic!("{p}"));
     resolve(&dataset, &PostgresDialect, &BTreeMap::new()).unwrap_or_else(|p| panic!("{p}"))
 }
 

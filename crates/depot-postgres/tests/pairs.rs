@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use depot_core::assemble::{plan_migration, PlanHeader};
 use depot_core::dataset::{
-    DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, PostgresLocation,
-    RemovalPolicy,
+    DatasetConfig, Executor, MigrationMode, MigrationOptions, RemovalPolicy,
 };
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::PhysicalModel;
@@ -15,7 +14,7 @@ use depot_core::preview::render_text;
 use depot_core::resolve::resolve;
 use depot_core::validate::parse_package;
 use depot_core::{Dataset, Hazard};
-use depot_postgres::PostgresDialect;
+use depot_postgres::{PostgresDialect, PostgresLocation};
 
 fn pairs_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/pairs")
@@ -26,14 +25,16 @@ fn config() -> DatasetConfig {
         environment_id: "e2e404529091ed2".into(),
         alias: "Pairs".into(),
         bootstrap_bucket: "sdp-bootstrap-000000000000-eu-west-1".into(),
-        location: Location::Postgres(PostgresLocation {
+        location: PostgresLocation {
             name: "main".into(),
             host: "127.0.0.1".into(),
             port: 5432,
             database: "test".into(),
             user: None,
             secret_arn: None,
-        }),
+        }
+        .to_location()
+        .expect("a postgres location"),
         executor: Executor::named("migrations"),
         schema_name: "pairs".into(),
         naming_strategy: NamingStrategy::SnakeCase,

@@ -10,13 +10,13 @@ use arrow_array::{
     Array, BooleanArray, Float64Array, Int16Array, Int32Array, Int64Array, Int8Array,
     LargeStringArray, RecordBatch, StringArray,
 };
-use depot_core::dataset::SnowflakeLocation;
 use reqwest_middleware::Middleware;
 use snowflake_api::{AuthArgs, AuthType, CertificateArgs, PasswordArgs, QueryResult};
 use snowflake_api::{SnowflakeApi, SnowflakeApiBuilder, SnowflakeApiError};
 
 use crate::credentials::{Auth, Credentials};
 use crate::endpoint::EndpointOverride;
+use crate::location::SnowflakeLocation;
 use crate::one_statement::{one_statement, NotOneStatement};
 use crate::round_trips::RoundTripCounter;
 

@@ -1,8 +1,9 @@
 //! SnowflakeDialect: Snowflake's identifier rules and the rendering of changes as SQL.
 
-use depot_core::dialect::{Dialect, Engine, Feature, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, EngineId, Feature, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::undo::{Before, Undo};
+use depot_core::view::materialized::single_table_broken_rule;
 use depot_core::{Change, FieldType};
 
 /// SnowflakeDialect renders Depot changes as Snowflake statements.
@@ -13,12 +14,15 @@ pub struct SnowflakeDialect;
 /// names outside ASCII.
 pub const MAX_IDENTIFIER_BYTES: usize = 255;
 
+/// Snowflake's engine id: a location's `type`, a plan's `engine`.
+pub const SNOWFLAKE: EngineId = EngineId::new("snowflake");
+
 /// The longest VARCHAR Snowflake declares, in characters (16 MB).
 pub const MAX_VARCHAR_LENGTH: u64 = 16_777_216;
 
 impl Dialect for SnowflakeDialect {
-    fn engine(&self) -> Engine {
-        Engine::Snowflake
+    fn engine(&self) -> EngineId {
+        SNOWFLAKE
     }
 
     fn default_naming(&self) -> NamingStrategy {
@@ -73,7 +77,21 @@ impl Dialect for SnowflakeDialect {
             Feature::IndexOptions => None,
             // ARRAY, whose items are VARIANT.
             Feature::Arrays => None,
+            Feature::MaterializedViewOverView => {
+                Some("a Snowflake materialized view reads one table, not a view".to_string())
+            }
         }
+    }
+
+    /// A Snowflake materialized view reads one table, without joins, subqueries, set
+    /// operations, window functions, ORDER BY, LIMIT or HAVING.
+    fn refuses_materialized_query(&self, query: &sqlparser::ast::Query) -> Option<String> {
+        single_table_broken_rule(query).map(|rule| {
+            format!(
+                "a Snowflake materialized view needs {rule}; use a view, or give \
+                 `queries.snowflake`"
+            )
+        })
     }
 
     /// A type change made in place (`ALTER COLUMN ... SET DATA TYPE`, or none for an enum that

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use depot_core::dialect::{Dialect, Engine, RenderContext};
+use depot_core::dialect::{Dialect, RenderContext};
 use depot_core::plan::{Phase, Plan, Step};
 use depot_deploy::{RunFailure, RunOptions, RunReport};
 use futures::StreamExt;
@@ -97,11 +97,11 @@ pub async fn run_plan(
         completed: HashSet::new(),
         progress: ProgressLog::new(client, &options.dataset_id, &plan.migration_id),
     };
-    if plan.engine != Engine::Snowflake {
+    if plan.engine != crate::dialect::SNOWFLAKE {
         return Err(run.failure(
             first_phase,
             "",
-            format!("the plan is for {}, not snowflake", plan.engine.as_str()),
+            format!("the plan is for {}, not snowflake", plan.engine),
         ));
     }
     let begin = format!("{first_phase}-begin");

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use depot_core::dataset::{Executor, SnowflakeLocation};
+use depot_core::dataset::Executor;
+
 use depot_core::physical::PhysicalModel;
 use depot_core::undo::UndoScope;
 use depot_core::{Dialect, Plan};
@@ -22,6 +23,7 @@ use crate::credentials::Credentials;
 use crate::dialect::{quote_ident, SnowflakeDialect};
 use crate::emulator::EmulatorShim;
 use crate::executor::{self, HeldLease, RunSettings};
+use crate::location::SnowflakeLocation;
 use crate::{admin, lease, seeding, state_store};
 
 /// SessionOptions tune a session. The defaults suit a production location.

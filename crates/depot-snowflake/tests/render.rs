@@ -23,7 +23,11 @@ fn model(package: &Value) -> Result<PhysicalModel, String> {
         "location": {"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "ANALYTICS"},
         "schemaName": "pairs",
     });
-    let dataset = parse_dataset(&properties).unwrap_or_else(|p| panic!("{p}"));
+    let dataset = parse_dataset(
+        &properties,
+        &depot_core::engine::Engines::new(&[&SnowflakeDialect]),
+    )
+    .unwrap_or_else(|p| panic!("{p}"));
     resolve(&dataset, &SnowflakeDialect, &BTreeMap::new()).map_err(|p| p.to_string())
 }
 

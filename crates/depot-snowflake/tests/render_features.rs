@@ -559,8 +559,11 @@ fn package_model(package: &serde_json::Value) -> PhysicalModel {
         "schemaName": "shop",
         "unenforcedChecks": "ignore",
     });
-    let dataset =
-        depot_core::properties::parse_dataset(&properties).unwrap_or_else(|p| panic!("{p}"));
+    let dataset = depot_core::properties::parse_dataset(
+        &properties,
+        &depot_core::engine::Engines::new(&[&SnowflakeDialect]),
+    )
+    .unwrap_or_else(|p| panic!("{p}"));
     depot_core::resolve::resolve(&dataset, &SnowflakeDialect, &Default::default())
         .unwrap_or_else(|p| panic!("{p}"))
 }

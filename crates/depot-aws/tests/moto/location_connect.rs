@@ -6,8 +6,8 @@
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use depot_aws::{open_postgres, ConnectSettings, RdsAuthTokens};
-use depot_core::dataset::{Endpoint, Executor, PostgresLocation};
-use depot_postgres::ConnectOptions;
+use depot_core::dataset::{Endpoint, Executor};
+use depot_postgres::{ConnectOptions, PostgresLocation};
 use depot_testkit::TestDatabase;
 use serde_json::json;
 

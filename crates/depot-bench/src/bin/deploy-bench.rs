@@ -226,7 +226,8 @@ async fn depot_deploy_once(
 
     let started = Instant::now();
     let raw: serde_json::Value = serde_json::from_str(text)?;
-    let dataset = parse_dataset(&raw).map_err(|p| format!("invalid bench dataset: {p}"))?;
+    let dataset = parse_dataset(&raw, &depot_bench::ENGINES)
+        .map_err(|p| format!("invalid bench dataset: {p}"))?;
     let parse = started.elapsed();
     let t = Instant::now();
     let session = PostgresSession::connect(&options).await?;

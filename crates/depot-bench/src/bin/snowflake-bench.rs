@@ -14,10 +14,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use depot_core::dataset::{Location, SnowflakeLocation};
 use depot_core::properties::parse_dataset;
 use depot_deploy::{DeployOutcome, Deployer, LocalDocumentStore, LocalEventLog};
-use depot_snowflake::{Credentials, EmulatorShim, SessionOptions, SnowflakeSession};
+use depot_snowflake::{
+    Credentials, EmulatorShim, SessionOptions, SnowflakeLocation, SnowflakeSession,
+};
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 use serde_json::{json, Map, Value};
@@ -72,11 +73,9 @@ async fn deploy(endpoint: &str, concurrency: usize, latency: Duration) -> Measur
                      "user": "DEPOT", "endpoint": endpoint},
         "executor": {"name": "bench"}, "schemaName": "bench",
     });
-    let dataset = parse_dataset(&properties).expect("a valid bench dataset");
-    let Location::Snowflake(location) = &dataset.config.location else {
-        unreachable!("a snowflake location")
-    };
-    let location: SnowflakeLocation = location.clone();
+    let dataset = parse_dataset(&properties, &depot_bench::ENGINES).expect("a valid bench dataset");
+    let location =
+        SnowflakeLocation::from_location(&dataset.config.location).expect("a snowflake location");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let documents = LocalDocumentStore::new(dir.path());
     let events = LocalEventLog::new(dir.path().join("events.jsonl"));

@@ -121,7 +121,7 @@ async fn one_run(admin: &str, policy: &RetryPolicy, reader: Duration) -> Result<
     let mut session = PostgresSession::connect(&options)
         .await?
         .with_retry_policy(policy.clone());
-    let first = parse_dataset(&v1()).map_err(|e| e.to_string())?;
+    let first = parse_dataset(&v1(), &depot_bench::ENGINES).map_err(|e| e.to_string())?;
     deployer.deploy(&mut session, &first).await?;
     let setup = connect(&db.url).await?;
     setup
@@ -165,7 +165,7 @@ async fn one_run(admin: &str, policy: &RetryPolicy, reader: Duration) -> Result<
     };
 
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let second = parse_dataset(&v2()).map_err(|e| e.to_string())?;
+    let second = parse_dataset(&v2(), &depot_bench::ENGINES).map_err(|e| e.to_string())?;
     let outcome = deployer.deploy(&mut session, &second).await?;
     let DeployOutcome::Deployed { report, .. } = outcome else {
         return Err("the v2 deploy did not run (expected a synchronous deploy)".into());

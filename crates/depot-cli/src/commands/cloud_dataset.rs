@@ -9,6 +9,8 @@ use depot_aws::environment::DatasetVersions;
 use depot_aws::FoundDataset;
 use depot_core::dataset::{Location, MigrationMode};
 use depot_deploy::LocationSession;
+use depot_postgres::PostgresLocation;
+use depot_snowflake::SnowflakeLocation;
 use serde_json::{json, Value};
 
 use super::state_report;
@@ -81,21 +83,23 @@ fn describe(found: &FoundDataset) -> Value {
     })
 }
 
+/// Where the dataset lives, as operators read it: the keys that say where (no user, no
+/// warehouse), and the secret's ARN.
 fn location_json(location: &Location) -> Value {
-    match location {
-        Location::Postgres(pg) => json!({"name": pg.name, "type": "postgres",
+    if let Ok(pg) = PostgresLocation::from_location(location) {
+        json!({"name": pg.name, "type": "postgres",
             "host": pg.host, "port": pg.port, "database": pg.database,
-            "secretArn": pg.secret_arn}),
-        Location::Snowflake(sf) => json!({"name": sf.name, "type": "snowflake",
-            "account": sf.account, "database": sf.database, "secretArn": sf.secret_arn}),
+            "secretArn": pg.secret_arn})
+    } else if let Ok(sf) = SnowflakeLocation::from_location(location) {
+        json!({"name": sf.name, "type": "snowflake",
+            "account": sf.account, "database": sf.database, "secretArn": sf.secret_arn})
+    } else {
+        json!({"name": location.name(), "type": location.engine()})
     }
 }
 
 fn location_name(location: &Location) -> &str {
-    match location {
-        Location::Postgres(pg) => &pg.name,
-        Location::Snowflake(sf) => &sf.name,
-    }
+    location.name()
 }
 
 /// Adds the record's fields to the description (the record's own `id`/`alias` agree).

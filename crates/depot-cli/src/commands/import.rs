@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use depot_core::dataset::Location;
 use depot_core::import::Imported;
 use depot_postgres::import::import_schema;
+use depot_snowflake::SnowflakeLocation;
 
 use super::{connect_postgres, snowflake_session};
 use crate::cli::Cli;
@@ -30,15 +30,14 @@ pub async fn import(cli: &Cli, args: &ImportArgs<'_>) -> Result<()> {
     let name = args.name.unwrap_or(args.schema);
     // A Snowflake location, unless --database-url names a PostgreSQL database instead.
     let snowflake = match (&cli.database_url, &dataset) {
-        (None, Some(dataset)) => match &dataset.config.location {
-            Location::Snowflake(location) => Some((location, &dataset.config.executor)),
-            Location::Postgres(_) => None,
-        },
+        (None, Some(dataset)) => SnowflakeLocation::from_location(&dataset.config.location)
+            .ok()
+            .map(|location| (location, &dataset.config.executor)),
         _ => None,
     };
     let imported: Imported = match snowflake {
         Some((location, executor)) => {
-            let session = snowflake_session(location, executor).await?;
+            let session = snowflake_session(&location, executor).await?;
             depot_snowflake::import::import_schema(
                 session.client(),
                 session.is_emulated(),

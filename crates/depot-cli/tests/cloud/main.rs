@@ -489,7 +489,7 @@ async fn seed_upserts_the_deployed_versions_rows_and_refuses_a_pending_dataset()
         .await
         .unwrap();
     let properties = w.properties("WsBreeds", breeds("1"), "synchronous");
-    let dataset = depot_core::properties::parse_dataset(&properties).unwrap();
+    let dataset = depot_core::properties::parse_dataset(&properties, &depot_aws::ENGINES).unwrap();
     let mut holder = depot_aws::open_session(
         &dataset.config,
         &w.clients.secrets,

@@ -170,7 +170,8 @@ impl World {
         &self,
         properties: &Value,
     ) -> Result<DeployOutcome, depot_deploy::DeployError> {
-        let dataset = depot_core::properties::parse_dataset(properties).expect("valid properties");
+        let dataset = depot_core::properties::parse_dataset(properties, &depot_aws::ENGINES)
+            .expect("valid properties");
         let documents = S3DocumentStore::new(self.clients.s3.clone());
         let events = LocalEventLog::new(self.scratch.path().join("events.jsonl"));
         let deployer = Deployer {

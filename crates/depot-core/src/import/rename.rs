@@ -9,17 +9,20 @@ use sqlparser::ast::{
     Expr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Statement, VisitMut,
     VisitorMut,
 };
-use sqlparser::dialect::{Dialect, PostgreSqlDialect, SnowflakeDialect};
+use sqlparser::dialect::{Dialect, GenericDialect};
 use sqlparser::parser::Parser;
 
-/// SqlFlavor: whose SQL the catalog printed, which says how to parse it and how an unquoted
-/// name folds (PostgreSQL prints names as stored, quoting those that need it; Snowflake keeps
-/// a view's text as written, where an unquoted `id` is the column `ID`).
+/// SqlFlavor: how the engine's catalog prints SQL, which says how an unquoted name folds and
+/// how a renamed one is quoted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum SqlFlavor {
+    /// Names as stored, quoted where they need it, and a view as its query (PostgreSQL's
+    /// catalog).
     #[default]
-    Postgres,
-    Snowflake,
+    StoredNames,
+    /// The text as written, a view as its whole CREATE statement: an unquoted name is the
+    /// stored name in uppercase, and a logical name is quoted only when reserved (Snowflake's).
+    WrittenText,
 }
 
 /// Renames: physical relation and column names of the namespace to their logical names.
@@ -30,6 +33,9 @@ pub struct Renames {
     /// Columns left out of the package: an expression reading one cannot be imported.
     pub skipped: BTreeSet<String>,
     pub flavor: SqlFlavor,
+    /// The engine's SQL parser (its [`crate::Dialect::parser_dialect`]); `None`: sqlparser's
+    /// generic one.
+    pub parser: Option<fn() -> Box<dyn Dialect>>,
     /// The imported namespace: a relation qualified with it is one of its own (Snowflake keeps
     /// the qualifier a view was written with; PostgreSQL prints none for the search path's).
     pub namespace: Option<String>,
@@ -40,9 +46,9 @@ pub struct Renames {
 
 impl Renames {
     fn dialect(&self) -> Box<dyn Dialect> {
-        match self.flavor {
-            SqlFlavor::Postgres => Box::new(PostgreSqlDialect {}),
-            SqlFlavor::Snowflake => Box::new(SnowflakeDialect {}),
+        match self.parser {
+            Some(parser) => parser(),
+            None => Box::new(GenericDialect {}),
         }
     }
 
@@ -50,7 +56,7 @@ impl Renames {
     /// prints stored names), in uppercase when unquoted on Snowflake.
     fn stored(&self, id: &Ident) -> String {
         match (self.flavor, id.quote_style) {
-            (SqlFlavor::Snowflake, None) => id.value.to_uppercase(),
+            (SqlFlavor::WrittenText, None) => id.value.to_uppercase(),
             _ => id.value.clone(),
         }
     }
@@ -59,8 +65,8 @@ impl Renames {
     /// `order` stays quoted); on Snowflake a logical name is quoted only when it is a keyword.
     fn renamed(&self, id: &Ident, logical: &str) -> Ident {
         match self.flavor {
-            SqlFlavor::Postgres => renamed(id, logical),
-            SqlFlavor::Snowflake => Ident {
+            SqlFlavor::StoredNames => renamed(id, logical),
+            SqlFlavor::WrittenText => Ident {
                 value: logical.to_string(),
                 quote_style: self
                     .reserved
@@ -94,10 +100,12 @@ impl Renames {
         let dialect = self.dialect();
         let statements = Parser::parse_sql(dialect.as_ref(), sql)
             .map_err(|e| format!("the query does not parse: {e}"))?;
-        // Snowflake keeps a view's whole CREATE statement: its query is the definition.
+        // A catalog that keeps a view's whole CREATE statement: its query is the definition.
         let mut query = match <[Statement; 1]>::try_from(statements) {
             Ok([Statement::Query(query)]) => query,
-            Ok([Statement::CreateView(view)]) if self.flavor == SqlFlavor::Snowflake => view.query,
+            Ok([Statement::CreateView(view)]) if self.flavor == SqlFlavor::WrittenText => {
+                view.query
+            }
             _ => return Err("the definition is not one query".to_string()),
         };
         let mut renamer = Renamer::new(self);
@@ -240,6 +248,7 @@ impl VisitorMut for Renamer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlparser::dialect::{PostgreSqlDialect, SnowflakeDialect};
 
     fn renames() -> Renames {
         Renames {
@@ -250,6 +259,7 @@ mod tests {
             ]
             .into(),
             skipped: ["mood".to_string()].into(),
+            parser: Some(|| Box::new(PostgreSqlDialect {})),
             ..Renames::default()
         }
     }
@@ -264,7 +274,8 @@ mod tests {
                 ("ORDER".to_string(), "order".to_string()),
             ]
             .into(),
-            flavor: SqlFlavor::Snowflake,
+            flavor: SqlFlavor::WrittenText,
+            parser: Some(|| Box::new(SnowflakeDialect {})),
             namespace: Some("pairs".to_string()),
             reserved: Some(|name| name.eq_ignore_ascii_case("order")),
             ..Renames::default()

@@ -1,10 +1,12 @@
-//! `executor`: who runs the migration (a name; for Snowflake a warehouse and role; for
-//! PostgreSQL writer/reader endpoints, a user and IAM authentication), and the endpoint and
-//! port readers it shares with the location.
+//! `executor`: who runs the migration (a name; a warehouse and role; writer/reader endpoints, a
+//! user and IAM authentication: which of them an engine's executor takes is its
+//! [`ExecutorRules`]), and the endpoint and port readers it shares with the location.
 
-use crate::dataset::{Endpoint, Executor, Location};
+use crate::dataset::{Endpoint, Executor};
+use crate::engine::ExecutorRules;
 use crate::json::{JsonObject, JsonValue};
 use crate::lenient;
+use crate::location::Location;
 use crate::reader::{describe_scalar, Place, Reader};
 use crate::rules;
 
@@ -19,32 +21,28 @@ const EXECUTOR_KEYS: &[&str] = &[
     "user",
     "iamAuth",
 ];
-/// The executor keys that only a PostgreSQL location can use.
-const POSTGRES_EXECUTOR_KEYS: &[&str] = &["endpoint", "readerEndpoint", "user", "iamAuth"];
 const ENDPOINT_KEYS: &[&str] = &["host", "port"];
 
-/// read_executor reads `executor`; `location` (when it parsed) decides which keys apply.
+/// read_executor reads `executor`; the location (when it parsed) and its engine's `rules` decide
+/// which keys apply.
 pub(super) fn read_executor<J: JsonValue>(
     r: &mut Reader,
     value: &J,
     at: &Place<'_>,
-    location: Option<&Location>,
+    location: Option<(&Location, ExecutorRules)>,
 ) -> Option<Executor> {
     let map = object(r, value, at, "`executor`", EXECUTOR_KEYS)?;
     let before = r.problems.len();
     let name = required_string(r, map, at, "name", "the executor's name");
     let warehouse = optional_string(r, map, at, "warehouse");
     let role = optional_string(r, map, at, "role");
-    if let Some(Location::Snowflake(_)) = location {
-        for key in POSTGRES_EXECUTOR_KEYS {
+    if let Some((_, engine_rules)) = location {
+        for key in engine_rules.refused_keys {
             if map.contains_key(key) {
                 r.report(
                     &at.key(key),
                     rules::INVALID_VALUE,
-                    format!(
-                        "`executor.{key}` applies to PostgreSQL locations only; a Snowflake \
-                         executor is a `warehouse` and a `role`"
-                    ),
+                    format!("`executor.{key}` {}", engine_rules.refusal),
                 );
             }
         }
@@ -64,10 +62,11 @@ pub(super) fn read_executor<J: JsonValue>(
         None => Some(false),
         Some(v) => r.bool(v, &at.key("iamAuth"), "`executor.iamAuth`"),
     };
-    let location_user = match location {
-        Some(Location::Postgres(pg)) => pg.user.is_some(),
-        _ => false,
-    };
+    let location_user = location.is_some_and(|(location, engine_rules)| {
+        engine_rules
+            .location_user_key
+            .is_some_and(|key| location.setting(key).is_some())
+    });
     if iam_auth == Some(true) && matches!(user, Some(None)) && !location_user {
         r.report(
             &at.key("iamAuth"),
@@ -140,6 +139,7 @@ mod tests {
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, problems, set};
     use crate::rules;
+    use crate::view::test_dialect::TEST_ENGINES;
 
     fn with_executor(executor: Value) -> Value {
         set(minimal(), "/executor", executor)
@@ -154,7 +154,7 @@ mod tests {
             "user": "depot_migrator",
             "iamAuth": "true",
         }));
-        let e = parse_dataset(&raw).unwrap().config.executor;
+        let e = parse_dataset(&raw, &TEST_ENGINES).unwrap().config.executor;
         assert_eq!(
             e.endpoint,
             Some(Endpoint {
@@ -168,20 +168,27 @@ mod tests {
         // iamAuth with the location's user is enough.
         let raw = set(minimal(), "/location/user", json!("app"));
         let raw = set(raw, "/executor", json!({"name": "m", "iamAuth": true}));
-        assert!(parse_dataset(&raw).unwrap().config.executor.iam_auth);
+        assert!(
+            parse_dataset(&raw, &TEST_ENGINES)
+                .unwrap()
+                .config
+                .executor
+                .iam_auth
+        );
     }
 
     #[test]
     fn executor_settings_are_part_of_the_version_hash_and_absent_ones_change_nothing() {
         let hash = |raw: &Value| {
-            let d = parse_dataset(raw).unwrap();
+            let d = parse_dataset(raw, &TEST_ENGINES).unwrap();
             crate::hash::version_hash(&d.config, &d.package)
         };
         let plain = with_executor(json!({"name": "migrations"}));
         let base = hash(&plain);
         // The hash of a dataset without the new settings is what it always was: the
         // configuration serializes without them.
-        let config = serde_json::to_value(parse_dataset(&plain).unwrap().config).unwrap();
+        let config =
+            serde_json::to_value(parse_dataset(&plain, &TEST_ENGINES).unwrap().config).unwrap();
         assert_eq!(config["executor"], json!({"name": "migrations"}));
         let mut seen = BTreeSet::from([base.clone()]);
         for executor in [
@@ -234,9 +241,12 @@ mod tests {
                 (rules::WRONG_JSON_TYPE, "executor.iamAuth".to_string()),
             ]
         );
-        let err = parse_dataset(&with_executor(json!({"name": "m", "iamAuth": true})))
-            .unwrap_err()
-            .to_string();
+        let err = parse_dataset(
+            &with_executor(json!({"name": "m", "iamAuth": true})),
+            &TEST_ENGINES,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("executor.iamAuth") && err.contains("executor.user"),
             "{err}"
@@ -251,7 +261,7 @@ mod tests {
             "/executor",
             json!({"name": "m", "warehouse": "W", "user": "u"}),
         );
-        let err = parse_dataset(&sf).unwrap_err();
+        let err = parse_dataset(&sf, &TEST_ENGINES).unwrap_err();
         assert_eq!(err.0.len(), 1, "{err}");
         assert_eq!(err.0[0].path, "executor.user");
         assert!(

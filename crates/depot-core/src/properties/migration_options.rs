@@ -179,11 +179,12 @@ mod tests {
     use crate::hazard::Hazard;
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, set};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn lock_timeout_ms_is_whole_milliseconds_in_range_as_a_number_or_a_string() {
         assert_eq!(
-            parse_dataset(&minimal())
+            parse_dataset(&minimal(), &TEST_ENGINES)
                 .unwrap()
                 .config
                 .migration_options
@@ -201,7 +202,7 @@ mod tests {
                 "/migrationOptions",
                 json!({"lockTimeoutMs": given.clone()}),
             );
-            let d = parse_dataset(&raw).unwrap_or_else(|e| panic!("{given}: {e}"));
+            let d = parse_dataset(&raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{given}: {e}"));
             assert_eq!(d.config.migration_options.lock_timeout_ms, Some(expected));
         }
         for bad in [
@@ -217,7 +218,7 @@ mod tests {
                 "/migrationOptions",
                 json!({"lockTimeoutMs": bad.clone()}),
             );
-            let why = parse_dataset(&raw).unwrap_err().to_string();
+            let why = parse_dataset(&raw, &TEST_ENGINES).unwrap_err().to_string();
             assert!(
                 why.contains("migrationOptions") && why.contains("lockTimeoutMs"),
                 "{bad}: {why}"
@@ -237,7 +238,7 @@ mod tests {
                 "allowedHazards": "DELETES_DATA, INDEX_BUILD",
             }),
         );
-        let d = parse_dataset(&raw).unwrap();
+        let d = parse_dataset(&raw, &TEST_ENGINES).unwrap();
         let o = &d.config.migration_options;
         assert!(o.trigger_seeding);
         assert_eq!(

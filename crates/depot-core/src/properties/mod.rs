@@ -2,8 +2,12 @@
 //! into a normalized [`Dataset`]. The package must be inline under `package` by now; callers
 //! resolve `packageFile`/`packageUri` before.
 //!
-//! Defaults filled in: `executor` `{"name": "default"}`; `namingStrategy` by engine
-//! (PostgreSQL `snake_case`, Snowflake `UPPER_SNAKE_CASE`); `schemaName` the naming strategy
+//! The engines a dataset may live on are the reader's [`Engines`]: a location's `type` names
+//! one, whose [`crate::engine::EnginePlugin`] says the location's keys, what its executor takes
+//! and its default naming strategy.
+//!
+//! Defaults filled in: `executor` `{"name": "default"}`; `namingStrategy` the engine's
+//! ([`crate::Dialect::default_naming`]); `schemaName` the naming strategy
 //! applied to the alias; `migrationMode` synchronous; `triggerSeeding` false; `allowedHazards`
 //! none; `removalPolicy` retain. CloudFormation's own keys (`ServiceToken`, `ServiceTimeout`)
 //! and the package references (`packageUri`, `packageFile`) are not part of the configuration.
@@ -33,8 +37,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::dataset::{
-    Dataset, DatasetConfig, Executor, Location, MigrationMode, MigrationOptions, RemovalPolicy,
+    Dataset, DatasetConfig, Executor, MigrationMode, MigrationOptions, RemovalPolicy,
 };
+use crate::engine::Engines;
 use crate::json::{JsonObject, JsonValue};
 use crate::naming::NamingStrategy;
 use crate::nul::report_nul_characters;
@@ -53,17 +58,21 @@ use package_source::read_package;
 use scalars::{choice, hex_id, object, required_string};
 use transformer::read_plan_transformer;
 
-/// Parses dataset properties, package included. Reports every problem at once.
-pub fn parse_dataset(raw: &Value) -> Result<Dataset, Problems> {
-    parse_dataset_json(raw)
+/// Parses dataset properties, package included, for a location on one of `engines`. Reports
+/// every problem at once.
+pub fn parse_dataset(raw: &Value, engines: &Engines<'_>) -> Result<Dataset, Problems> {
+    parse_dataset_json(raw, engines)
 }
 
 /// [`parse_dataset`] of any JSON input: a `Value`, or a [`crate::borrowed_json::BorrowedJson`]
 /// parsed straight from the text (the cheaper way from a dataset file's text).
-pub fn parse_dataset_json<J: JsonValue>(raw: &J) -> Result<Dataset, Problems> {
+pub fn parse_dataset_json<J: JsonValue>(
+    raw: &J,
+    engines: &Engines<'_>,
+) -> Result<Dataset, Problems> {
     let mut r = Reader::default();
     report_nul_characters(&mut r, raw, &Place::root());
-    let dataset = read_dataset(&mut r, raw);
+    let dataset = read_dataset(&mut r, raw, engines);
     r.finish(dataset)
 }
 
@@ -92,7 +101,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 /// read_dataset reads the top level, each part by its own reader, and fills in the defaults.
-fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
+fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J, engines: &Engines<'_>) -> Option<Dataset> {
     let at = Place::root();
     let map = object(r, raw, &at, "the dataset properties", TOP_KEYS)?;
 
@@ -162,23 +171,35 @@ fn read_dataset<J: JsonValue>(r: &mut Reader, raw: &J) -> Option<Dataset> {
         .map(Some),
     };
     let package = read_package(r, map, &at);
+    let types = engines
+        .ids()
+        .iter()
+        .map(|id| id.as_str().to_string())
+        .collect::<Vec<_>>()
+        .join(" or ");
     let location = r
         .required(
             map,
             &at,
             "location",
-            "where the dataset lives (type postgres or snowflake)",
+            format_args!("where the dataset lives (type {types})"),
         )
-        .and_then(|v| read_location(r, v, &at.key("location")));
+        .and_then(|v| read_location(r, v, &at.key("location"), engines));
+    // The location's engine: the reader found it among `engines`.
+    let engine = location
+        .as_ref()
+        .and_then(|l| Some((l, engines.find(l.engine().as_str())?)));
     let executor = match map.get("executor") {
         None => Some(Executor::named(DEFAULT_EXECUTOR)),
-        Some(v) => read_executor(r, v, &at.key("executor"), location.as_ref()),
+        Some(v) => read_executor(
+            r,
+            v,
+            &at.key("executor"),
+            engine.map(|(l, plugin)| (l, plugin.executor_rules())),
+        ),
     };
     let naming_strategy = match map.get("namingStrategy") {
-        None => location.as_ref().map(|l| match l {
-            Location::Postgres(_) => NamingStrategy::SnakeCase,
-            Location::Snowflake(_) => NamingStrategy::UpperSnakeCase,
-        }),
+        None => engine.map(|(_, plugin)| plugin.default_naming()),
         Some(v) => choice(
             r,
             v,
@@ -273,10 +294,11 @@ mod tests {
     use super::*;
     use crate::hazard::Hazard;
     use crate::properties::test_support::{minimal, package, problems, set, spec_example};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn the_spec_example_parses() {
-        let d = parse_dataset(&spec_example()).unwrap();
+        let d = parse_dataset(&spec_example(), &TEST_ENGINES).unwrap();
         let c = &d.config;
         assert_eq!(c.alias, "WsDevDogSrc");
         assert_eq!(c.schema_name, "ws_dev_dog_src");
@@ -295,17 +317,18 @@ mod tests {
             BTreeSet::from([Hazard::DeletesData])
         );
         assert_eq!(c.removal_policy, RemovalPolicy::Retain);
-        let Location::Postgres(pg) = &c.location else {
-            panic!("postgres")
-        };
-        assert_eq!(pg.port, 5432);
+        assert_eq!(c.location.engine().as_str(), "postgres");
+        assert_eq!(
+            c.location.setting("port"),
+            Some(&crate::location::Setting::Number(5432))
+        );
         assert_eq!(d.package.name, "dogs");
         assert_eq!(d.dataset_id, None);
     }
 
     #[test]
     fn defaults_follow_the_engine() {
-        let d = parse_dataset(&minimal()).unwrap();
+        let d = parse_dataset(&minimal(), &TEST_ENGINES).unwrap();
         assert_eq!(d.config.schema_name, "ws_dev_dog_src");
         assert_eq!(d.config.naming_strategy, NamingStrategy::SnakeCase);
         assert_eq!(d.config.executor.name, DEFAULT_EXECUTOR);
@@ -323,13 +346,16 @@ mod tests {
             "/location",
             json!({"type": "snowflake", "name": "sf", "account": "acme-x1", "database": "DB"}),
         );
-        let d = parse_dataset(&sf).unwrap();
+        let d = parse_dataset(&sf, &TEST_ENGINES).unwrap();
         assert_eq!(d.config.naming_strategy, NamingStrategy::UpperSnakeCase);
         assert_eq!(d.config.schema_name, "WS_DEV_DOG_SRC");
 
         let preserve = set(minimal(), "/namingStrategy", json!("preserve"));
         assert_eq!(
-            parse_dataset(&preserve).unwrap().config.schema_name,
+            parse_dataset(&preserve, &TEST_ENGINES)
+                .unwrap()
+                .config
+                .schema_name,
             "WsDevDogSrc"
         );
     }
@@ -344,9 +370,12 @@ mod tests {
         let raw = set(raw, "/ServiceTimeout", json!("900"));
         let raw = set(raw, "/packageFile", json!("dogs.json"));
         let raw = set(raw, "/datasetId", json!("6d9c7969f0b1"));
-        let d = parse_dataset(&raw).unwrap();
+        let d = parse_dataset(&raw, &TEST_ENGINES).unwrap();
         assert_eq!(d.dataset_id.as_deref(), Some("6d9c7969f0b1"));
-        assert_eq!(d.config, parse_dataset(&minimal()).unwrap().config);
+        assert_eq!(
+            d.config,
+            parse_dataset(&minimal(), &TEST_ENGINES).unwrap().config
+        );
     }
 
     #[test]
@@ -401,15 +430,20 @@ mod tests {
     #[test]
     fn unenforced_checks_accepts_only_ignore() {
         assert!(
-            !parse_dataset(&minimal())
+            !parse_dataset(&minimal(), &TEST_ENGINES)
                 .unwrap()
                 .config
                 .ignore_unenforced_checks
         );
         let raw = set(minimal(), "/unenforcedChecks", json!("ignore"));
-        assert!(parse_dataset(&raw).unwrap().config.ignore_unenforced_checks);
+        assert!(
+            parse_dataset(&raw, &TEST_ENGINES)
+                .unwrap()
+                .config
+                .ignore_unenforced_checks
+        );
         let raw = set(minimal(), "/unenforcedChecks", json!("enforce"));
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         assert_eq!(
             (err.0.len(), err.0[0].rule, err.0[0].path.as_str()),
             (1, rules::INVALID_VALUE, "unenforcedChecks")
@@ -424,7 +458,7 @@ mod tests {
             "/migrationOptions",
             json!({"allowedHazards": ["deletes_data"]}),
         );
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         assert!(
             err.0[0].message.contains("did you mean `DELETES_DATA`"),
             "{}",
@@ -436,14 +470,14 @@ mod tests {
             err.0[0].message
         );
         let raw = set(minimal(), "/removalPolicy", json!("Destroy"));
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         assert!(
             err.0[0].message.contains("did you mean `destroy`"),
             "{}",
             err.0[0].message
         );
         let raw = set(minimal(), "/location/type", json!("oracle"));
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         assert_eq!(err.0.len(), 1, "{err}");
         assert!(
             err.0[0].message.contains("postgres, snowflake"),
@@ -455,7 +489,7 @@ mod tests {
             "/migrationOptions",
             json!({"migrationMode": {"customEventBinding": true}}),
         );
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         assert!(
             err.0[0].message.contains("only to asynchronous"),
             "{}",

@@ -50,13 +50,14 @@ mod tests {
     use super::*;
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, set};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn secrets_are_refused_without_echoing_them() {
         let raw = set(minimal(), "/location/password", json!("hunter2"));
         let raw = set(raw, "/location/private_key", json!("-----BEGIN hunter3"));
         let raw = set(raw, "/apiToken", json!("hunter4"));
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         let got: Vec<_> = err.0.iter().map(|p| (p.rule, p.path.as_str())).collect();
         assert_eq!(
             got,
@@ -75,7 +76,7 @@ mod tests {
             "/location",
             json!({"type": "mysql", "password": "hunter5"}),
         );
-        let err = parse_dataset(&raw).unwrap_err();
+        let err = parse_dataset(&raw, &TEST_ENGINES).unwrap_err();
         assert!(err.0.iter().any(|p| p.rule == rules::SECRET_IN_PROPERTIES));
         assert!(!err.to_string().contains("hunter"));
         assert!(

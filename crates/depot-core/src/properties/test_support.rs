@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::parse_dataset;
+use crate::view::test_dialect::TEST_ENGINES;
 
 pub(super) fn package() -> Value {
     json!({
@@ -47,7 +48,7 @@ pub(super) fn minimal() -> Value {
 }
 
 pub(super) fn problems(raw: Value) -> Vec<(&'static str, String)> {
-    match parse_dataset(&raw) {
+    match parse_dataset(&raw, &TEST_ENGINES) {
         Ok(d) => panic!("expected problems, parsed: {d:?}"),
         Err(ps) => ps.0.into_iter().map(|p| (p.rule, p.path)).collect(),
     }

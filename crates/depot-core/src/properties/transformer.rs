@@ -97,11 +97,12 @@ mod tests {
 
     use crate::properties::parse_dataset;
     use crate::properties::test_support::{minimal, problems, set};
+    use crate::view::test_dialect::TEST_ENGINES;
 
     #[test]
     fn a_plan_transformer_is_a_lambda_or_a_command_and_part_of_the_hash() {
         let hash = |raw: &Value| {
-            let d = parse_dataset(raw).unwrap();
+            let d = parse_dataset(raw, &TEST_ENGINES).unwrap();
             crate::hash::version_hash(&d.config, &d.package)
         };
         let lambda = set(
@@ -114,7 +115,7 @@ mod tests {
             "/planTransformer",
             json!({"command": ["./adjust.py", "--analyze"], "timeoutSeconds": "10"}),
         );
-        let t = parse_dataset(&local)
+        let t = parse_dataset(&local, &TEST_ENGINES)
             .unwrap()
             .config
             .plan_transformer
@@ -126,7 +127,8 @@ mod tests {
         assert_ne!(hash(&local), base);
         assert_ne!(hash(&lambda), hash(&local));
         // Without one, the configuration is what it was.
-        let config = serde_json::to_value(parse_dataset(&minimal()).unwrap().config).unwrap();
+        let config =
+            serde_json::to_value(parse_dataset(&minimal(), &TEST_ENGINES).unwrap().config).unwrap();
         assert!(config.get("planTransformer").is_none());
     }
 

@@ -52,7 +52,8 @@ impl<'p> Resolver<'_, 'p> {
             FieldDefault::Expression(e) => return Some(ColumnDefault::Expression(*e)),
             FieldDefault::Sql(per_engine) => per_engine,
         };
-        let engine = self.dialect.engine().as_str();
+        let engine_id = self.dialect.engine();
+        let engine = engine_id.as_str();
         let at = Loc::Field(name, field_name).at().key("default").key("sql");
         let Some(sql) = per_engine.get(engine) else {
             self.problems.push(at.problem(

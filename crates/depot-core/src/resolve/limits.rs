@@ -5,18 +5,14 @@ use super::*;
 
 impl<'p> Resolver<'_, 'p> {
     pub(super) fn check_engine(&mut self, location: &Location) {
-        let engine = match location {
-            Location::Postgres(_) => Engine::Postgres,
-            Location::Snowflake(_) => Engine::Snowflake,
-        };
-        if engine != self.dialect.engine() {
+        let engine = location.engine();
+        if *engine != self.dialect.engine() {
             self.problems
                 .push(At::root().key("location").key("type").problem(
                     rules::ENGINE_MISMATCH,
                     format!(
-                        "the location is {}, but the dataset is being resolved for {}",
-                        engine.as_str(),
-                        self.dialect.engine().as_str()
+                        "the location is {engine}, but the dataset is being resolved for {}",
+                        self.dialect.engine()
                     ),
                 ));
         }
@@ -38,7 +34,7 @@ impl<'p> Resolver<'_, 'p> {
     /// check_engine_limits reports what the engine cannot hold in an object: more columns than
     /// a table can have, a string longer than the engine's longest.
     pub(super) fn check_engine_limits(&mut self, name: &'p str, object: &'p ObjectSchema) {
-        let engine = self.dialect.engine().as_str();
+        let engine = self.dialect.engine();
         if let Some(max) = self.dialect.max_columns() {
             if object.fields.len() > max {
                 self.problems.push(Loc::Schema(name).at().key("fields").problem(

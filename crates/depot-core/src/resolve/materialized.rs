@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::package::Index;
-use crate::view::materialized::snowflake_broken_rule;
 
 impl<'p> Resolver<'_, 'p> {
     /// The physical indexes of materialized view `name`, whose output columns are `columns`
@@ -96,36 +95,34 @@ impl<'p> Resolver<'_, 'p> {
         query: &sqlparser::ast::Query,
         at: &At,
     ) {
-        if self.dialect.engine() != Engine::Snowflake {
-            return;
-        }
-        if let Some(rule) = snowflake_broken_rule(query) {
+        if let Some(why) = self.dialect.refuses_materialized_query(query) {
             self.problems.push(at.problem(
                 rules::ENGINE_FEATURE,
                 format!(
-                    "materialized view `{name}` cannot be created on snowflake: a Snowflake \
-                     materialized view needs {rule}; use a view, or give `queries.snowflake`"
+                    "materialized view `{name}` cannot be created on {}: {why}",
+                    self.dialect.engine()
                 ),
             ));
         }
     }
 
-    /// Refuses, on Snowflake, a materialized view that reads a view of the package.
+    /// Refuses a materialized view that reads a view of the package, on an engine whose
+    /// materialized views read tables only.
     pub(super) fn check_materialized_reads_no_view(
         &mut self,
         name: &str,
         views: &BTreeSet<String>,
         at: &At,
     ) {
-        if self.dialect.engine() != Engine::Snowflake {
+        let Some(why) = self.dialect.refuses(Feature::MaterializedViewOverView) else {
             return;
-        }
+        };
         let list = views.iter().cloned().collect::<Vec<_>>().join(", ");
         self.problems.push(at.problem(
             rules::ENGINE_FEATURE,
             format!(
-                "materialized view `{name}` cannot be created on snowflake: a Snowflake \
-                 materialized view reads one table, not a view ({list})"
+                "materialized view `{name}` cannot be created on {}: {why} ({list})",
+                self.dialect.engine()
             ),
         ));
     }

@@ -4,7 +4,7 @@
 use super::*;
 use crate::physical::{Metadata, SchemaMetadata};
 use crate::properties::parse_dataset;
-use crate::view::test_dialect::{TestDialect, POSTGRES, SNOWFLAKE};
+use crate::view::test_dialect::{TestDialect, POSTGRES, SNOWFLAKE, TEST_ENGINES};
 use serde_json::{json, Value};
 
 fn dataset(location: Value, schemas: Value) -> Dataset {
@@ -16,7 +16,7 @@ fn dataset(location: Value, schemas: Value) -> Dataset {
         "dependencies": {"Breeds": "WsDevBreeds"},
         "package": {"name": "dogs", "version": "1", "schemas": schemas},
     });
-    parse_dataset(&raw).unwrap_or_else(|e| panic!("{e}"))
+    parse_dataset(&raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub(super) fn pg(schemas: Value) -> Dataset {
@@ -92,7 +92,7 @@ pub(super) fn problems(d: &Dataset, dialect: TestDialect) -> Vec<(&'static str, 
 pub(super) struct Limited;
 
 impl Dialect for Limited {
-    fn engine(&self) -> Engine {
+    fn engine(&self) -> crate::dialect::EngineId {
         POSTGRES.engine()
     }
     fn default_naming(&self) -> NamingStrategy {

@@ -12,7 +12,8 @@ impl<'p> Resolver<'_, 'p> {
         dependencies: &BTreeMap<String, DependencyModel>,
         schemas_at: &At,
     ) -> BTreeMap<String, PhysicalView> {
-        let engine = self.dialect.engine().as_str();
+        let engine_id = self.dialect.engine();
+        let engine = engine_id.as_str();
         let mut catalog = Catalog {
             enum_types: self.enum_types.clone(),
             native_enums: self.native_enums,

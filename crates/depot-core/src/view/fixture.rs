@@ -138,8 +138,12 @@ impl Fixture {
 pub(crate) fn run(dialect: TestDialect, sql: &str) -> Result<RewrittenView, Vec<Problem>> {
     let f = Fixture::new();
     let (naming, ns) = match dialect.engine {
-        crate::dialect::Engine::Postgres => (NamingStrategy::SnakeCase, "ws_dev_dog_src"),
-        crate::dialect::Engine::Snowflake => (NamingStrategy::UpperSnakeCase, "WS_DEV_DOG_SRC"),
+        crate::view::test_dialect::Engine::Postgres => {
+            (NamingStrategy::SnakeCase, "ws_dev_dog_src")
+        }
+        crate::view::test_dialect::Engine::Snowflake => {
+            (NamingStrategy::UpperSnakeCase, "WS_DEV_DOG_SRC")
+        }
     };
     let catalog = f.catalog(naming, ns);
     let at = At::root()

@@ -1,14 +1,15 @@
-//! The shape Snowflake allows for a materialized view: one table read once, no join, no
-//! subquery, no set operation, no CTE, no window function, no ORDER BY / LIMIT / HAVING.
-//! Checked on the parsed query, so that a refused view is a validation problem naming the rule
-//! rather than an engine error mid-deployment.
+//! The one-table shape of a materialized view: one table read once, no join, no subquery, no
+//! set operation, no CTE, no window function, no ORDER BY / LIMIT / HAVING. An engine whose
+//! materialized views allow only this shape (Snowflake's) checks it in
+//! [`crate::Dialect::refuses_materialized_query`], on the parsed query, so that a refused view
+//! is a validation problem naming the rule rather than an engine error mid-deployment.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, Query, SetExpr, TableFactor, Visit, Visitor};
 
-/// snowflake_broken_rule gives the first Snowflake materialized-view rule `query` breaks.
-pub fn snowflake_broken_rule(query: &Query) -> Option<&'static str> {
+/// single_table_broken_rule gives the first rule of the one-table shape `query` breaks.
+pub fn single_table_broken_rule(query: &Query) -> Option<&'static str> {
     if query.with.is_some() {
         return Some("no WITH (common table expression)");
     }
@@ -64,7 +65,7 @@ mod tests {
     use crate::view::test_dialect::POSTGRES;
 
     fn rule(sql: &str) -> Option<&'static str> {
-        snowflake_broken_rule(&parse_view(sql, &POSTGRES, "V", &At::root()).unwrap())
+        single_table_broken_rule(&parse_view(sql, &POSTGRES, "V", &At::root()).unwrap())
     }
 
     #[test]

@@ -203,8 +203,8 @@ mod tests {
             let quoted = r#""ken\""; DROP TABLE public.victim; --""#;
             // Snowflake keeps the lowercase names as written, so quotes them.
             let (alias, ns) = match dialect.engine {
-                crate::dialect::Engine::Postgres => ("n", "ws"),
-                crate::dialect::Engine::Snowflake => ("\"n\"", "\"ws\""),
+                crate::view::test_dialect::Engine::Postgres => ("n", "ws"),
+                crate::view::test_dialect::Engine::Snowflake => ("\"n\"", "\"ws\""),
             };
             assert_eq!(
                 v.sql,

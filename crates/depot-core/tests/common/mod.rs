@@ -1,13 +1,15 @@
 //! Hand-made physical models and a small dialect, for tests that must not depend on resolution.
 #![allow(dead_code)]
 
+pub mod engines;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use depot_core::column_default::ColumnDefault;
 use depot_core::constraint::{PhysicalCheck, PhysicalForeignKey};
 use depot_core::identity::AutoIncrement;
 
-use depot_core::dialect::{Dialect, Engine, RenderContext, RenderError, StepDraft};
+use depot_core::dialect::{Dialect, EngineId, RenderContext, RenderError, StepDraft};
 use depot_core::naming::NamingStrategy;
 use depot_core::physical::{
     PhysicalColumn, PhysicalIndex, PhysicalKey, PhysicalModel, PhysicalObject, PhysicalView,
@@ -238,8 +240,8 @@ pub fn summary(changes: &[Change]) -> Vec<String> {
 pub struct TestDialect;
 
 impl Dialect for TestDialect {
-    fn engine(&self) -> Engine {
-        Engine::Postgres
+    fn engine(&self) -> EngineId {
+        EngineId::new("postgres")
     }
     fn default_naming(&self) -> NamingStrategy {
         NamingStrategy::SnakeCase

@@ -129,7 +129,7 @@ impl Deployer<'_> {
         check_hazards(&prepared.plan, &config.migration_options.allowed_hazards)
             .map_err(DeployError::Hazards)?;
         let TransformedPlan { plan, original } =
-            transform_plan(transformer, config, prepared.plan).await?;
+            transform_plan(transformer, config, session.dialect(), prepared.plan).await?;
 
         let bucket = &config.bootstrap_bucket;
         let env_key = environment_key(&config.environment_id, dataset_id, &hash);

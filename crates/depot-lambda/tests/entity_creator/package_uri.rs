@@ -52,7 +52,11 @@ async fn a_package_at_a_package_uri_deploys_as_the_same_package_inline_would() {
     let response = world.response(&key).await;
     assert_eq!(response["Status"], "SUCCESS", "{response}");
 
-    let inline = parse_dataset(&world.properties("Dogs", package_v1(), "synchronous")).unwrap();
+    let inline = parse_dataset(
+        &world.properties("Dogs", package_v1(), "synchronous"),
+        &depot_aws::ENGINES,
+    )
+    .unwrap();
     assert_eq!(
         response["Data"]["DatasetVersionHash"],
         version_hash(&inline.config, &inline.package).as_str()

@@ -113,7 +113,7 @@ mod tests {
     use serde_json::json;
 
     fn default(sql: &str, field_type: FieldType) -> FieldDefault {
-        field_default(sql, &field_type, &Renames::default()).unwrap()
+        field_default(sql, &field_type, &crate::import::postgres_renames()).unwrap()
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub async fn import_schema(
         relations: logical_tables,
         columns: BTreeMap::new(),
         skipped: BTreeSet::new(),
-        ..Renames::default()
+        ..postgres_renames()
     };
     for renames in table_renames.values() {
         global.columns.extend(renames.columns.clone());
@@ -177,6 +177,14 @@ pub async fn import_schema(
 
 /// The object schema of one table (indexes and constraints are added by the caller) and the
 /// renames of its columns.
+/// Renames of SQL PostgreSQL's catalog printed: names as stored, parsed as PostgreSQL.
+pub(crate) fn postgres_renames() -> Renames {
+    Renames {
+        parser: Some(|| Box::new(sqlparser::dialect::PostgreSqlDialect {})),
+        ..Renames::default()
+    }
+}
+
 fn object_schema(
     table: &str,
     snapshot: &TableSnapshot,
@@ -184,7 +192,7 @@ fn object_schema(
     warnings: &mut Warnings,
 ) -> (ObjectSchema, Renames) {
     let mut taken = BTreeSet::new();
-    let mut renames = Renames::default();
+    let mut renames = postgres_renames();
     let mut named_columns = Vec::new();
     for physical in snapshot.columns.keys() {
         let named = unique(field_name(physical), physical, &mut taken);

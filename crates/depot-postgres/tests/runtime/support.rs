@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use depot_core::dialect::Engine;
 use depot_core::physical::Metadata;
 use depot_core::plan::{Phase, Plan, Step, FORMAT_VERSION};
 use depot_deploy::{DatasetState, LocationSession, RunOptions};
+use depot_postgres::dialect::POSTGRES;
 use depot_postgres::{ConnectOptions, PostgresSession, RetryPolicy};
 use depot_testkit::TestDatabase;
 
@@ -74,7 +74,7 @@ pub fn plan(phases: Vec<Phase>) -> Plan {
         environment_id: ENVIRONMENT.to_string(),
         dataset_id: DATASET.to_string(),
         dataset_alias: "WsDevDogSrc".to_string(),
-        engine: Engine::Postgres,
+        engine: POSTGRES,
         from_version: None,
         to_version: "42b14733ff9d8f8de9f22524ef466a13f3b6511f7cb9ebb74de3ab59c24c5b37".to_string(),
         created_at: "2025-04-28T08:31:33.816Z".to_string(),

@@ -214,7 +214,7 @@ impl World {
                                    "INDEX_BUILD", "VALIDATES_DATA", "NOT_REVERSIBLE"]
             }
         });
-        depot_core::properties::parse_dataset(&properties)
+        depot_core::properties::parse_dataset(&properties, &depot_aws::ENGINES)
             .unwrap_or_else(|p| panic!("invalid test dataset: {p}"))
     }
 

@@ -171,7 +171,12 @@ mod tests {
     use serde_json::json;
 
     fn read(sql: &str, field_type: &FieldType) -> FieldDefault {
-        field_default(sql, field_type, &Renames::default()).unwrap()
+        // Parsed as the generic reader used to (PostgreSQL's parser, names as stored).
+        let renames = Renames {
+            parser: Some(|| Box::new(sqlparser::dialect::PostgreSqlDialect {})),
+            ..Renames::default()
+        };
+        field_default(sql, field_type, &renames).unwrap()
     }
 
     #[test]

@@ -156,7 +156,8 @@ pub fn package_of(
 /// Renames of Snowflake SQL read in `schema`.
 fn renames_for(schema: &str) -> Renames {
     Renames {
-        flavor: SqlFlavor::Snowflake,
+        flavor: SqlFlavor::WrittenText,
+        parser: Some(|| Box::new(sqlparser::dialect::SnowflakeDialect {})),
         namespace: Some(schema.to_string()),
         reserved: Some(crate::keywords::is_keyword),
         ..Renames::default()

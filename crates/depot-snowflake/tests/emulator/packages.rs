@@ -199,14 +199,15 @@ fn shop(version: &str, second: bool) -> Value {
 fn ignoring_checks(env: &Env, package: &Value) -> depot_core::Dataset {
     let mut properties = env.properties(package);
     properties["unenforcedChecks"] = json!("ignore");
-    depot_core::properties::parse_dataset(&properties).unwrap_or_else(|p| panic!("{p}"))
+    depot_core::properties::parse_dataset(&properties, &crate::support::ENGINES)
+        .unwrap_or_else(|p| panic!("{p}"))
 }
 
 #[tokio::test]
 async fn checks_are_refused_for_snowflake_unless_the_dataset_ignores_them() {
     let env = Env::new();
     let properties = env.properties(&shop("1.0.0", false));
-    let refused = depot_core::properties::parse_dataset(&properties)
+    let refused = depot_core::properties::parse_dataset(&properties, &crate::support::ENGINES)
         .map_err(|p| p.to_string())
         .and_then(|dataset| {
             depot_core::resolve::resolve(

@@ -4,12 +4,18 @@
 
 use std::time::Duration;
 
-use depot_core::dataset::{Location, SnowflakeLocation};
+use depot_core::engine::Engines;
 use depot_core::properties::parse_dataset;
 use depot_core::Dataset;
 use depot_deploy::{Deployer, LocalDocumentStore, LocalEventLog};
-use depot_snowflake::{Credentials, EmulatorShim, SessionOptions, SnowflakeSession};
+use depot_snowflake::{
+    Credentials, EmulatorShim, SessionOptions, SnowflakeDialect, SnowflakeLocation,
+    SnowflakeSession,
+};
 use serde_json::{json, Value};
+
+/// The engines a test dataset may live on: Snowflake only.
+pub const ENGINES: Engines<'static> = Engines::new(&[&SnowflakeDialect]);
 
 /// The namespace every test dataset deploys into (lowercase: quoted, kept as given).
 pub const NAMESPACE: &str = "pairs";
@@ -122,9 +128,9 @@ impl Env {
     }
 
     pub fn dataset(&self, package: &Value) -> Dataset {
-        let d = parse_dataset(&self.properties(package))
+        let d = parse_dataset(&self.properties(package), &ENGINES)
             .unwrap_or_else(|p| panic!("invalid test dataset: {p}"));
-        assert!(matches!(d.config.location, Location::Snowflake(_)));
+        assert!(SnowflakeLocation::from_location(&d.config.location).is_ok());
         d
     }
 

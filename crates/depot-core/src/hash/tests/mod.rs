@@ -5,12 +5,13 @@ use serde_json::{json, Value};
 
 use super::version_hash;
 use crate::properties::parse_dataset;
+use crate::view::test_dialect::TEST_ENGINES;
 
 mod edits;
 mod writer;
 
 fn hash_of(raw: &Value) -> String {
-    let d = parse_dataset(raw).unwrap_or_else(|e| panic!("{e}"));
+    let d = parse_dataset(raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{e}"));
     version_hash(&d.config, &d.package)
 }
 

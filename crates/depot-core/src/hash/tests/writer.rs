@@ -14,6 +14,7 @@ use super::{base, BASE_REWRITTEN};
 use crate::dataset::DatasetConfig;
 use crate::package::Package;
 use crate::properties::parse_dataset;
+use crate::view::test_dialect::TEST_ENGINES;
 
 #[test]
 fn canonical_json_sorts_keys_and_keeps_big_integers_exact() {
@@ -260,7 +261,7 @@ fn the_typed_writer_matches_the_serialized_model() {
     let rewritten: Value = serde_json::from_str(BASE_REWRITTEN).unwrap();
     let mut longest = 0;
     for raw in [base(), rewritten, everything(), bench_like] {
-        let d = parse_dataset(&raw).unwrap_or_else(|e| panic!("{e}"));
+        let d = parse_dataset(&raw, &TEST_ENGINES).unwrap_or_else(|e| panic!("{e}"));
         let hashed = Hashed {
             dataset: &d.config,
             package: &d.package,
