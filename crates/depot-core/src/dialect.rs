@@ -79,8 +79,8 @@ pub enum Feature {
     Arrays,
 }
 
-/// Dialect is an engine's contribution to planning.
-pub trait Dialect {
+/// Dialect is an engine's contribution to planning. It is `Sync`: a plan renders its changes on every core, sharing the dialect.
+pub trait Dialect: Sync {
     fn engine(&self) -> Engine;
 
     /// The naming strategy used when the dataset names none.
