@@ -252,4 +252,10 @@ mod index_expression_tests;
 #[cfg(test)]
 mod materialized_tests;
 #[cfg(test)]
+mod naming_tests;
+#[cfg(test)]
+mod schema_keys_tests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod view_tests;
