@@ -27,6 +27,7 @@ use serde_json::json;
 
 use crate::cli::{Cli, OutputFormat, PlanFormat};
 use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
+use crate::plan_json::print_plan_json;
 use crate::refusal::{InputSource, Refused};
 use crate::stdout_json::print_json;
 
@@ -196,9 +197,9 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
         to_version,
         created_at: clock::now_millis(),
     };
-    let plan = plan_migration(dialect, old.as_ref().map(|o| &o.model), &new, header)?;
+    let mut plan = plan_migration(dialect, old.as_ref().map(|o| &o.model), &new, header)?;
     match format {
-        PlanFormat::Json => print_json(&plan)?,
+        PlanFormat::Json => print_plan_json(&mut plan)?,
         PlanFormat::Text => print!("{}", render_text(&plan)),
         PlanFormat::Sql => print!("{}", render_sql_script(&plan)),
     }

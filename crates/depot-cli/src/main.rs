@@ -10,6 +10,7 @@ mod cli;
 mod cloud_env;
 mod commands;
 mod dataset_file;
+mod plan_json;
 mod refusal;
 mod stdout_json;
 
