@@ -15,6 +15,9 @@ use rayon::prelude::*;
 /// Steps serialized at once: enough to keep every core busy, few enough to hold in memory.
 const CHUNK: usize = 2048;
 
+/// Steps one task serializes into one buffer.
+const STEPS_PER_TASK: usize = 128;
+
 /// How each phase's steps appear in the plan's pretty JSON once the steps are taken out.
 const NO_STEPS: &[u8] = b"\"steps\": []";
 
@@ -70,18 +73,37 @@ fn write_with_steps(out: &mut impl Write, shell: &[u8], steps: &[Vec<Step>]) -> 
         out.write_all(b"\"steps\": [")?;
         let mut first = true;
         for chunk in phase_steps.chunks(CHUNK) {
-            let texts: Vec<serde_json::Result<Vec<u8>>> =
-                chunk.par_iter().map(serde_json::to_vec_pretty).collect();
+            let texts: Vec<io::Result<Vec<u8>>> = chunk
+                .par_chunks(STEPS_PER_TASK)
+                .map(indented_steps)
+                .collect();
             for text in texts {
                 out.write_all(if first { b"\n" } else { b",\n" })?;
                 first = false;
-                out.write_all(STEP_INDENT)?;
-                write_indented(out, &text?)?;
+                out.write_all(&text?)?;
             }
         }
         out.write_all(b"\n      ]")?;
     }
     out.write_all(rest)
+}
+
+/// `steps` as pretty JSON, each indented to its depth in the plan, separated as in an array.
+/// One buffer for them all: a buffer per step would be freed by the writing thread, not the one
+/// that allocated it, and such memory is slow to come back.
+fn indented_steps(steps: &[Step]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(steps.len() * 1024);
+    let mut text = Vec::with_capacity(1024);
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        text.clear();
+        serde_json::to_writer_pretty(&mut text, step)?;
+        out.extend_from_slice(STEP_INDENT);
+        write_indented(&mut out, &text)?;
+    }
+    Ok(out)
 }
 
 /// Writes `text`, each line after the first indented by [`STEP_INDENT`]. JSON strings hold no

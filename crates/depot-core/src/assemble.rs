@@ -40,7 +40,8 @@ pub fn plan_migration(
         namespace: new.namespace.clone(),
     };
     let before = Before { old, new };
-    let render = |change: Change| render_change(dialect, &before, &ctx, change);
+    let render_and_keep = |change: Change| render_change(dialect, &before, &ctx, change);
+    let render = |change: Change| render_and_keep(change).0;
     let rendered: Vec<Rendered> = match old {
         Some(_) => diff_for(dialect, old, new)?
             .into_par_iter()
@@ -71,11 +72,9 @@ pub fn plan_migration(
                         }
                         None => o.clone(),
                     };
-                    let mut done = render(Change::CreateObject { object });
-                    if let Ok(rendered) = &mut done {
-                        if let Some(Change::CreateObject { object }) = rendered.unkept.take() {
-                            *spare = Some(object);
-                        }
+                    let (done, unkept) = render_and_keep(Change::CreateObject { object });
+                    if let Some(Change::CreateObject { object }) = unkept {
+                        *spare = Some(object);
                     }
                     done
                 },
@@ -108,36 +107,35 @@ struct RenderedChange {
     /// The statements that reverse the change; they go on its earliest step.
     undo: Vec<String>,
     /// The change, when a step keeps it: only when it is the change's whole rendering, so an
-    /// executor re-rendering the change gets exactly this one statement back.
-    kept: Option<Change>,
-    /// The change no step keeps, given back for its strings to be reused.
-    unkept: Option<Change>,
+    /// executor re-rendering the change gets exactly this one statement back. Boxed: a plan's
+    /// changes wait here, all rendered, before they are laid into phases, and most are kept by
+    /// no step.
+    kept: Option<Box<Change>>,
 }
 
-/// Renders one change and its undo.
+/// Renders one change and its undo; with the change when no step keeps it, for its strings to
+/// be reused.
 fn render_change(
     dialect: &dyn Dialect,
     before: &Before<'_>,
     ctx: &RenderContext,
     change: Change,
-) -> Rendered {
+) -> (Rendered, Option<Change>) {
     let undo = match dialect.undo(&change, before, ctx) {
         Ok(Undo::Statements(statements)) => statements,
         Ok(Undo::Irreversible) => Vec::new(),
-        Err(e) => return Err(refusal(e)),
+        Err(e) => return (Err(refusal(e)), Some(change)),
     };
-    let drafts = dialect.render(&change, ctx).map_err(refusal)?;
+    let drafts = match dialect.render(&change, ctx) {
+        Ok(drafts) => drafts,
+        Err(e) => return (Err(refusal(e)), Some(change)),
+    };
     let (kept, unkept) = if drafts.len() == 1 {
-        (Some(change), None)
+        (Some(Box::new(change)), None)
     } else {
         (None, Some(change))
     };
-    Ok(RenderedChange {
-        drafts,
-        undo,
-        kept,
-        unkept,
-    })
+    (Ok(RenderedChange { drafts, undo, kept }), unkept)
 }
 
 fn refusal(e: RenderError) -> Refusal {
@@ -205,7 +203,7 @@ fn lay_into_phases(
                 sql: Some(draft.sql),
                 hazards: draft.hazards,
                 comment: draft.comment,
-                change: kept.take(),
+                change: kept.take().map(|change| *change),
                 undo,
             });
         }
