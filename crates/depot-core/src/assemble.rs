@@ -151,7 +151,24 @@ fn lay_into_phases(
     dialect: &dyn Dialect,
     rendered: Vec<Rendered>,
 ) -> Result<Vec<Phase>, DiffError> {
-    let mut phases: BTreeMap<u32, Phase> = BTreeMap::new();
+    // Each phase's steps in one allocation: a plan of 10,000 objects has 30,000 steps in one
+    // phase, and growing their vector by doubling copied them over and over.
+    let mut sizes: BTreeMap<u32, usize> = BTreeMap::new();
+    for draft in rendered.iter().flatten().flat_map(|r| &r.drafts) {
+        *sizes.entry(draft.phase).or_default() += 1;
+    }
+    let mut phases: BTreeMap<u32, Phase> = sizes
+        .into_iter()
+        .map(|(number, steps)| {
+            let phase = Phase {
+                phase: number,
+                name: phase::name(number).to_string(),
+                transactional: true,
+                steps: Vec::with_capacity(steps),
+            };
+            (number, phase)
+        })
+        .collect();
     let mut refusals = Vec::new();
     for rendered in rendered {
         let RenderedChange {
