@@ -25,8 +25,9 @@ use depot_snowflake::{SnowflakeLocation, SnowflakeSession};
 use serde_json::json;
 
 use crate::cli::{Cli, OutputFormat, PlanFormat};
-use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json};
+use crate::dataset_file::{load_dataset, load_dataset_with_source, read_json, resolution_refused};
 use crate::engines::{dialect_of, ENGINES};
+use crate::plan_json::print_plan_json;
 use crate::refusal::{InputSource, Refused};
 use crate::stdout_json::print_json;
 
@@ -171,7 +172,7 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
         let new = resolve(&dataset, dialect, &BTreeMap::new());
         (join(hash), new)
     });
-    let new = new.map_err(|p| Refused::new(&source, &p.0))?;
+    let new = new.map_err(|p| resolution_refused(path, &source, &dataset.package, p.0))?;
     let Dataset {
         config, dataset_id, ..
     } = dataset;
@@ -196,9 +197,9 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
         to_version,
         created_at: clock::now_millis(),
     };
-    let plan = plan_migration(dialect, old.as_ref().map(|o| &o.model), &new, header)?;
+    let mut plan = plan_migration(dialect, old.as_ref().map(|o| &o.model), &new, header)?;
     match format {
-        PlanFormat::Json => print_json(&plan)?,
+        PlanFormat::Json => print_plan_json(&mut plan)?,
         PlanFormat::Text => print!("{}", render_text(&plan)),
         PlanFormat::Sql => print!("{}", render_sql_script(&plan)),
     }
@@ -222,8 +223,8 @@ fn load_resolved(path: &Path) -> Result<OldVersion> {
     no_dependencies_offline(&dataset, path)?;
     let dialect = dialect_of(&dataset)?;
     let version = version_hash(&dataset.config, &dataset.package);
-    let model =
-        resolve(&dataset, dialect, &BTreeMap::new()).map_err(|p| Refused::new(&source, &p.0))?;
+    let model = resolve(&dataset, dialect, &BTreeMap::new())
+        .map_err(|p| resolution_refused(path, &source, &dataset.package, p.0))?;
     Ok(OldVersion {
         engine: dialect.engine(),
         version,
@@ -395,7 +396,12 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
         // Problems found against the engine (names, limits, views): one line each, placed in
         // the file they are in.
         Err(DeployError::Invalid(problems)) => {
-            return Err(Refused::new(&source, &problems.0).into())
+            return Err(resolution_refused(
+                path,
+                &source,
+                &dataset.package,
+                problems.0,
+            ))
         }
         Err(other) => return Err(other.into()),
     };
@@ -446,7 +452,12 @@ async fn preview_dataset_file(
     let mut session = connect(cli, Some(&dataset)).await?;
     match edge.deployer(cli).preview(session.as_mut(), &dataset).await {
         Ok(preview) => Ok((dataset, session, preview)),
-        Err(DeployError::Invalid(problems)) => Err(Refused::new(&source, &problems.0).into()),
+        Err(DeployError::Invalid(problems)) => Err(resolution_refused(
+            path,
+            &source,
+            &dataset.package,
+            problems.0,
+        )),
         Err(other) => Err(other.into()),
     }
 }

@@ -6,10 +6,12 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 use depot_core::borrowed_json::{self, ParseError};
 use depot_core::json::{JsonObject, JsonValue};
+use depot_core::package::Package;
 use depot_core::properties::parse_dataset_json;
+use depot_core::resolve::place_in_input;
+use depot_core::{Dataset, Problem};
 
 use crate::engines::ENGINES;
-use depot_core::Dataset;
 
 use crate::refusal::{InputSource, Refused};
 
@@ -81,4 +83,26 @@ pub fn load_dataset_with_source(path: &Path) -> Result<(Dataset, InputSource)> {
     let dataset = parse_dataset_json(&raw, &ENGINES)
         .map_err(|problems| Refused::new(&source, &problems.0))?;
     Ok((dataset, source))
+}
+
+/// The refusal of problems found resolving the dataset of `path` (read from `source`), each
+/// placed where it is written: resolution sees a package's indexes, checks and foreign keys
+/// sorted by name, the file has them in the author's order. The file is read again for that,
+/// only on this path.
+pub fn resolution_refused(
+    path: &Path,
+    source: &InputSource,
+    package: &Package,
+    mut problems: Vec<Problem>,
+) -> anyhow::Error {
+    let raw_package = match &source.package_file {
+        Some(file) => read_json(file).ok(),
+        None => read_json(path)
+            .ok()
+            .and_then(|mut raw| raw.get_mut("package").map(serde_json::Value::take)),
+    };
+    if let Some(raw) = raw_package {
+        place_in_input(&mut problems, package, &raw);
+    }
+    Refused::new(source, &problems).into()
 }

@@ -11,6 +11,7 @@ mod cloud_env;
 mod commands;
 mod dataset_file;
 mod engines;
+mod plan_json;
 mod refusal;
 mod stdout_json;
 

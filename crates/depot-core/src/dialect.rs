@@ -92,7 +92,7 @@ pub enum Feature {
 }
 
 /// Dialect is an engine's contribution to planning. Its rules hold no state, so a dialect is
-/// shared freely between threads and tasks.
+/// shared freely between threads and tasks (a plan renders its changes on every core).
 pub trait Dialect: Sync {
     /// The engine's id (`postgres`): what a location's `type` and a plan's `engine` say.
     fn engine(&self) -> EngineId;

@@ -20,8 +20,9 @@ pub enum View<'a, J: JsonValue> {
     Object(&'a J::Object),
 }
 
-/// JsonValue is a JSON value the readers can read.
-pub trait JsonValue: Sized {
+/// JsonValue is a JSON value the readers can read. It is `Sync`: the schemas of a package are
+/// read on every core.
+pub trait JsonValue: Sized + Sync {
     /// The objects of this representation.
     type Object: JsonObject<Value = Self>;
 
@@ -65,7 +66,7 @@ pub trait JsonValue: Sized {
 
 /// JsonObject is a JSON object: its members in key order (byte order, as `serde_json::Map`
 /// keeps them), one per key.
-pub trait JsonObject {
+pub trait JsonObject: Sync {
     type Value: JsonValue;
 
     /// The value of member `key`.

@@ -25,9 +25,11 @@ impl<'p> Resolver<'_, 'p> {
         for (i, index) in indexes.iter().enumerate() {
             let index_name =
                 self.generated(&[physical, &self.naming.apply(&index.name), &self.idx]);
-            self.claim(&index_name, Holder::Index(&index.name, name), || {
-                Loc::Index(name, i).at()
-            });
+            self.claim_at(
+                &index_name,
+                Holder::Index(&index.name, name),
+                Loc::Index(name, i),
+            );
             let uses_options = index.where_clause.is_some()
                 || !index.include.is_empty()
                 || index.method.is_some()

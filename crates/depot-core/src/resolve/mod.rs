@@ -64,6 +64,7 @@ pub fn resolve(
         enum_types: BTreeMap::new(),
         namespace: dataset.config.schema_name.clone(),
         native_enums: dialect.native_enums(),
+        deferred_claims: None,
     };
     r.check_engine(&dataset.config.location);
     let namespace = dataset.config.schema_name.clone();
@@ -76,10 +77,7 @@ pub fn resolve(
 
     // Enums first: columns and expressions name their types.
     let enums = r.enums(&dataset.package.enums);
-    let mut objects = BTreeMap::new();
-    for (name, object) in dataset.package.objects() {
-        objects.insert(name.clone(), r.object(name, object));
-    }
+    let mut objects = r.objects(dataset.package.objects().collect());
     // Foreign keys once every object's physical names are known: they name other objects.
     for (name, object) in dataset.package.objects() {
         if object.foreign_keys.is_empty() {
@@ -219,6 +217,18 @@ struct Resolver<'d, 'p> {
     namespace: String,
     /// The engine has enum types (else enum fields are strings).
     native_enums: bool,
+    /// Set on a resolver of one object among many (see `objects.rs`): the relation names it
+    /// claims, kept to be claimed in the namespace once every object is resolved.
+    deferred_claims: Option<Vec<DeferredClaim<'p>>>,
+}
+
+/// A relation name claimed by an object resolved on its own, and how many problems its resolver
+/// had then (so that a collision is reported where it would have been).
+struct DeferredClaim<'p> {
+    physical: String,
+    what: Holder<'p>,
+    loc: Loc<'p>,
+    problems_before: usize,
 }
 
 mod columns;

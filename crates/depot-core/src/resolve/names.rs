@@ -43,6 +43,19 @@ impl<'p> Resolver<'_, 'p> {
         }
     }
 
+    /// [`Self::claim`] of a name of an object: deferred when the object is resolved on its own.
+    pub(super) fn claim_at(&mut self, physical: &str, what: Holder<'p>, loc: Loc<'p>) {
+        match &mut self.deferred_claims {
+            Some(deferred) => deferred.push(DeferredClaim {
+                physical: physical.to_string(),
+                what,
+                loc,
+                problems_before: self.problems.len(),
+            }),
+            None => self.claim(physical, what, || loc.at()),
+        }
+    }
+
     /// The generated name `parts` joined by `_` (`<table>_pkey`, `<table>_<index>_idx`),
     /// fitted to the engine's identifiers by [`generated_name`].
     pub(super) fn generated(&self, parts: &[&str]) -> String {

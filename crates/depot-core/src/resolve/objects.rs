@@ -1,11 +1,72 @@
 //! Objects: one schema of kind object -> its table, columns, primary key, indexes (with their
 //! options) and checks; foreign keys come later (see [`super::constraints`]).
 
+use rayon::prelude::*;
+
 use super::names::has_duplicate;
 use super::*;
 
-impl<'p> Resolver<'_, 'p> {
-    pub(super) fn object(&mut self, name: &'p str, object: &'p ObjectSchema) -> PhysicalObject {
+impl<'d, 'p> Resolver<'d, 'p> {
+    /// Resolves every object, each on its own resolver and on every core; then, in name order,
+    /// takes their problems and claims their relation names in the namespace, so that problems
+    /// and collisions come as they would resolving one object after another.
+    pub(super) fn objects(
+        &mut self,
+        objects: Vec<(&'p String, &'p ObjectSchema)>,
+    ) -> BTreeMap<String, PhysicalObject> {
+        let resolved: Vec<_> = objects
+            .par_iter()
+            .map_init(
+                || self.one_object_resolver(),
+                |own, &(name, object)| {
+                    let resolved = own.object(name, object);
+                    let claims = own.deferred_claims.as_mut().map(std::mem::take);
+                    (
+                        resolved,
+                        std::mem::take(&mut own.problems),
+                        claims.unwrap_or_default(),
+                    )
+                },
+            )
+            .collect();
+        let mut out = BTreeMap::new();
+        for ((name, _), (object, problems, claims)) in objects.into_iter().zip(resolved) {
+            let mut problems = problems.into_iter();
+            let mut taken = 0;
+            for claim in claims {
+                self.problems
+                    .extend(problems.by_ref().take(claim.problems_before - taken));
+                taken = claim.problems_before;
+                let loc = claim.loc;
+                self.claim(&claim.physical, claim.what, || loc.at());
+            }
+            self.problems.extend(problems);
+            out.insert(name.clone(), object);
+        }
+        out
+    }
+
+    /// A resolver for one object: the settings and enum types of this one, no problems yet,
+    /// and its claims deferred.
+    fn one_object_resolver(&self) -> Resolver<'d, 'p> {
+        Resolver {
+            dialect: self.dialect,
+            naming: self.naming,
+            pkey: self.pkey.clone(),
+            idx: self.idx.clone(),
+            check: self.check.clone(),
+            fkey: self.fkey.clone(),
+            checks_ignored: self.checks_ignored,
+            problems: Vec::new(),
+            relations: HashMap::new(),
+            enum_types: self.enum_types.clone(),
+            namespace: self.namespace.clone(),
+            native_enums: self.native_enums,
+            deferred_claims: Some(Vec::new()),
+        }
+    }
+
+    fn object(&mut self, name: &'p str, object: &'p ObjectSchema) -> PhysicalObject {
         let physical = object
             .sql_name
             .clone()
@@ -15,7 +76,7 @@ impl<'p> Resolver<'_, 'p> {
             || format!("object `{name}`"),
             || Loc::Schema(name).at(),
         );
-        self.claim(&physical, Holder::Object(name), || Loc::Schema(name).at());
+        self.claim_at(&physical, Holder::Object(name), Loc::Schema(name));
         self.check_engine_limits(name, object);
 
         // Primary-key fields first in key order, then the others by logical name (the
@@ -99,9 +160,7 @@ impl<'p> Resolver<'_, 'p> {
             None
         } else {
             let key_name = self.generated(&[&physical, &self.pkey]);
-            self.claim(&key_name, Holder::PrimaryKey(name), || {
-                Loc::PrimaryKey(name).at()
-            });
+            self.claim_at(&key_name, Holder::PrimaryKey(name), Loc::PrimaryKey(name));
             Some(PhysicalKey {
                 name: key_name,
                 columns: object.primary_key.iter().map(|f| physical_of(f)).collect(),

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::json::{JsonObject, JsonValue, View};
 use crate::package::{ObjectSchema, Schema};
 use crate::reader::{describe_scalar, Place, Reader};
@@ -81,11 +83,23 @@ pub(super) fn read_schemas<'v, J: JsonValue>(
     let mut outlines = Vec::with_capacity(map.len());
     let mut previous: Vec<(&str, Vec<String>)> = Vec::new();
     let mut foreign_key_positions: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (name, raw) in map.members() {
-        let sat = at.key(name).in_schema(name);
-        // An invalid name is reported: `ok` is false, the parsed schema is never used.
-        check_name(r, &sat, "schema name", name);
-        let (schema, outline, prev, positions) = read_schema(r, raw, &sat, name);
+    // Each schema is read on its own (on every core), with its own problems; they are taken in
+    // key order, so the problems come as they would read one after another.
+    let members: Vec<(&'v str, &'v J)> = map.members().collect();
+    let read: Vec<_> = members
+        .par_iter()
+        .map(|&(name, raw)| {
+            let mut own = Reader::default();
+            let sat = at.key(name).in_schema(name);
+            // An invalid name is reported: `ok` is false, the parsed schema is never used.
+            check_name(&mut own, &sat, "schema name", name);
+            let read = read_schema(&mut own, raw, &sat, name);
+            (own.problems, read)
+        })
+        .collect();
+    for ((name, _), (problems, (schema, outline, prev, positions))) in members.into_iter().zip(read)
+    {
+        r.problems.extend(problems);
         if !positions.is_empty() {
             foreign_key_positions.insert(name, positions);
         }
