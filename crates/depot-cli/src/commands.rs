@@ -412,7 +412,8 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
     let hash = outcome.state().desired_version.clone();
     let out = match &outcome {
         DeployOutcome::AlreadyDeployed { state } => json!({
-            "outcome": "already-deployed", "datasetId": state.id, "datasetVersionHash": hash, "state": state,
+            "outcome": "already-deployed", "datasetId": state.id, "datasetVersionHash": hash,
+            "state": state_report(state, None),
         }),
         DeployOutcome::Deployed {
             state,
@@ -426,7 +427,7 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
             "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
             "phasesRun": report.phases_run, "stepsRun": report.steps_run,
             "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
-            "state": state,
+            "state": state_report(state, None),
         }),
         DeployOutcome::Scheduled {
             state,
@@ -436,7 +437,7 @@ pub async fn deploy(cli: &Cli, path: &Path) -> Result<()> {
             "outcome": "scheduled", "datasetId": state.id, "datasetVersionHash": hash,
             "migrationId": plan.migration_id, "planKey": plan_key,
             "planFile": edge.documents.path(&dataset.config.bootstrap_bucket, plan_key),
-            "state": state,
+            "state": state_report(state, None),
         }),
     };
     print_json(&out)?;
@@ -613,7 +614,7 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
         .await?;
     let out = match outcome {
         RunOutcome::AlreadyDeployed { state } => {
-            json!({"outcome": "already-deployed", "state": state})
+            json!({"outcome": "already-deployed", "state": state_report(&state, None)})
         }
         RunOutcome::Ran {
             state,
@@ -623,7 +624,7 @@ pub async fn run_migration(cli: &Cli, path: &Path, force: bool) -> Result<()> {
         } => json!({
             "outcome": "deployed", "phasesRun": report.phases_run, "stepsRun": report.steps_run,
             "lockRetries": report.lock_retries, "resumedAfterPhase": resumed_after,
-            "seeded": seeded, "state": state,
+            "seeded": seeded, "state": state_report(&state, None),
         }),
         RunOutcome::Partial {
             state,

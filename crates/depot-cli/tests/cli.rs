@@ -818,6 +818,8 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
     let first = first.json();
     assert_eq!(first["outcome"], json!("deployed"), "{first}");
     assert_eq!(first["datasetVersionHash"], json!(h1));
+    // The state as SPEC §7 reads it, as get-dataset gives it; not the stored record's marker.
+    assert_eq!(first["state"]["status"], json!("STABLE"), "{first}");
     let id = first["datasetId"].as_str().unwrap().to_string();
     assert!(
         id.len() == 12
@@ -996,6 +998,7 @@ async fn deploy_the_example_v1_then_v2_and_read_the_state() {
     // Deploying v2 again: nothing to do, nothing sent.
     let again = w.depot(&["deploy", &v2]).ok().json();
     assert_eq!(again["outcome"], json!("already-deployed"), "{again}");
+    assert_eq!(again["state"]["status"], json!("STABLE"), "{again}");
     assert_eq!(w.events().len(), 6);
 }
 
@@ -1115,6 +1118,11 @@ async fn run_migration_runs_a_scheduled_plan() {
 
     let scheduled = w.depot(&["deploy", &v1]).ok().json();
     assert_eq!(scheduled["outcome"], json!("scheduled"), "{scheduled}");
+    assert_eq!(
+        scheduled["state"]["status"],
+        json!("SCHEDULED"),
+        "{scheduled}"
+    );
     let id = scheduled["datasetId"].as_str().unwrap().to_string();
     assert!(
         w.columns("later", "dog").await.is_empty(),
