@@ -15,6 +15,6 @@ pub fn dialect_of(dataset: &Dataset) -> Result<&'static dyn Dialect> {
     let engine = dataset.config.location.engine();
     ENGINES
         .find(engine.as_str())
-        .map(|plugin| plugin.as_dialect())
+        .map(|plugin| -> &dyn Dialect { plugin })
         .ok_or_else(|| anyhow!("the command line serves no {engine} location"))
 }

@@ -159,15 +159,7 @@ fn lay_into_phases(
     }
     let mut phases: BTreeMap<u32, Phase> = sizes
         .into_iter()
-        .map(|(number, steps)| {
-            let phase = Phase {
-                phase: number,
-                name: phase::name(number).to_string(),
-                transactional: true,
-                steps: Vec::with_capacity(steps),
-            };
-            (number, phase)
-        })
+        .map(|(number, steps)| (number, empty_phase(number, steps)))
         .collect();
     let mut refusals = Vec::new();
     for rendered in rendered {
@@ -175,7 +167,6 @@ fn lay_into_phases(
             drafts,
             undo,
             mut kept,
-            ..
         } = match rendered {
             Ok(rendered) => rendered,
             Err(refused) => {
@@ -201,12 +192,9 @@ fn lay_into_phases(
                     ),
                 });
             }
-            let current = phases.entry(draft.phase).or_insert_with(|| Phase {
-                phase: draft.phase,
-                name: phase::name(draft.phase).to_string(),
-                transactional: true,
-                steps: Vec::new(),
-            });
+            let current = phases
+                .entry(draft.phase)
+                .or_insert_with(|| empty_phase(draft.phase, 1));
             current.transactional &= draft.transactional;
             let undo = if Some(draft.phase) == first_phase {
                 undo.take().unwrap_or_default()
@@ -229,6 +217,16 @@ fn lay_into_phases(
         Ok(phases.into_values().collect())
     } else {
         Err(DiffError(refusals))
+    }
+}
+
+/// Phase `number` with no steps yet, and room for `steps` of them.
+fn empty_phase(number: u32, steps: usize) -> Phase {
+    Phase {
+        phase: number,
+        name: phase::name(number).to_string(),
+        transactional: true,
+        steps: Vec::with_capacity(steps),
     }
 }
 

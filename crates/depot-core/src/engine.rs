@@ -11,9 +11,6 @@ use crate::location::{Location, LocationError};
 /// limits, quoting, rendering, and the features and shapes it refuses) and the rules of the
 /// dataset properties that are its own.
 pub trait EnginePlugin: Dialect {
-    /// The engine as a [`Dialect`], for planning.
-    fn as_dialect(&self) -> &dyn Dialect;
-
     /// How the engine's `location` is written: its keys, in order, and what each holds. The
     /// core reads and checks it by this schema and keeps the values as written
     /// ([`crate::location::Location`]); the engine crate turns them into its typed location to

@@ -1,7 +1,6 @@
 //! PostgresLocation: a dataset's PostgreSQL database, the typed form of a `postgres` location,
 //! and the plug-in that tells the core how one is written ([`EnginePlugin`]).
 
-use depot_core::dialect::Dialect;
 use depot_core::engine::{EnginePlugin, ExecutorRules, LocationKey, LocationSchema, SettingKind};
 use depot_core::location::{Location, LocationError};
 use serde::{Deserialize, Serialize};
@@ -49,10 +48,6 @@ pub const LOCATION_SCHEMA: LocationSchema = LocationSchema {
 };
 
 impl EnginePlugin for PostgresDialect {
-    fn as_dialect(&self) -> &dyn Dialect {
-        self
-    }
-
     fn location_schema(&self) -> &'static LocationSchema {
         &LOCATION_SCHEMA
     }

@@ -1,7 +1,6 @@
 //! SnowflakeLocation: a dataset's Snowflake database, the typed form of a `snowflake` location,
 //! and the plug-in that tells the core how one is written ([`EnginePlugin`]).
 
-use depot_core::dialect::Dialect;
 use depot_core::engine::{EnginePlugin, ExecutorRules, LocationKey, LocationSchema, SettingKind};
 use depot_core::location::{Location, LocationError};
 use serde::{Deserialize, Serialize};
@@ -64,10 +63,6 @@ pub const LOCATION_SCHEMA: LocationSchema = LocationSchema {
 const POSTGRES_ONLY_EXECUTOR_KEYS: &[&str] = &["endpoint", "readerEndpoint", "user", "iamAuth"];
 
 impl EnginePlugin for SnowflakeDialect {
-    fn as_dialect(&self) -> &dyn Dialect {
-        self
-    }
-
     fn location_schema(&self) -> &'static LocationSchema {
         &LOCATION_SCHEMA
     }

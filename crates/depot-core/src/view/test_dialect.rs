@@ -156,9 +156,6 @@ const SNOWFLAKE_LOCATION: LocationSchema = LocationSchema {
 };
 
 impl EnginePlugin for TestDialect {
-    fn as_dialect(&self) -> &dyn Dialect {
-        self
-    }
     fn location_schema(&self) -> &'static LocationSchema {
         match self.engine {
             Engine::Postgres => &POSTGRES_LOCATION,

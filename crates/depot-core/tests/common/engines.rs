@@ -92,9 +92,6 @@ const SNOWFLAKE_LOCATION: LocationSchema = LocationSchema {
 };
 
 impl EnginePlugin for PostgresLike {
-    fn as_dialect(&self) -> &dyn Dialect {
-        self
-    }
     fn location_schema(&self) -> &'static LocationSchema {
         &POSTGRES_LOCATION
     }
@@ -110,9 +107,6 @@ impl EnginePlugin for PostgresLike {
 }
 
 impl EnginePlugin for SnowflakeLike {
-    fn as_dialect(&self) -> &dyn Dialect {
-        self
-    }
     fn location_schema(&self) -> &'static LocationSchema {
         &SNOWFLAKE_LOCATION
     }
