@@ -5,6 +5,7 @@
 use depot_aws::ENGINES;
 use depot_core::borrowed_json::{self, BorrowedJson, ParseError};
 use depot_core::properties::{parse_dataset, parse_dataset_json};
+use depot_core::resolve::place_in_input;
 use depot_core::{Dataset, Problem, Problems};
 use depot_deploy::documents::DocumentError;
 use depot_deploy::DocumentStore;
@@ -87,6 +88,34 @@ pub async fn load_dataset(
         object.insert("package", package);
     }
     Ok(parse_dataset_json(&dataset, &ENGINES)?)
+}
+
+/// Moves the problems found resolving `dataset` (read from `properties`) to the entries the
+/// package's JSON gives them: resolution sees an object's indexes, checks and foreign keys
+/// sorted by name, the author wrote them in another order. A `packageUri` package is read again
+/// for that, only on this path; if it cannot be, the problems keep their model places.
+pub async fn place_problems(
+    problems: &mut Problems,
+    dataset: &Dataset,
+    properties: &Value,
+    documents: &dyn DocumentStore,
+) {
+    let fetched;
+    let raw = match (properties.get("package"), properties.get("packageUri")) {
+        (Some(package), _) => package,
+        (None, Some(Value::String(uri))) => {
+            let Ok(text) = fetch_package_text(uri, documents).await else {
+                return;
+            };
+            let Ok(package) = borrowed_json::value_from_str(&text) else {
+                return;
+            };
+            fetched = package;
+            &fetched
+        }
+        _ => return,
+    };
+    place_in_input(&mut problems.0, &dataset.package, raw);
 }
 
 async fn fetch_package_text(

@@ -16,7 +16,7 @@ use depot_deploy::removal::RemovalOutcome;
 use depot_deploy::{clock, DeployError, DeployOutcome, Deployer, DocumentStore};
 
 use crate::answer::Answer;
-use crate::dataset_input::{is_dataset_id, load_dataset, place};
+use crate::dataset_input::{is_dataset_id, load_dataset, place, place_problems};
 use crate::engine::{check, Engine};
 use crate::handler::{InFlight, Progress, RequestHandler};
 use crate::request::{DatasetRequest, RequestKind};
@@ -176,6 +176,13 @@ impl EntityCreator {
         } {
             tracing::Span::current().record("migration_id", id);
         }
+        let result = match result {
+            Err(DeployError::Invalid(mut problems)) => {
+                place_problems(&mut problems, &dataset, &request.properties, &documents).await;
+                Err(DeployError::Invalid(problems))
+            }
+            other => other,
+        };
         let answer = match result {
             Ok(outcome) => self.deployed_answer(&dataset, &dataset_id, &hash, outcome),
             Err(e) => {

@@ -165,3 +165,71 @@ async fn a_package_uri_whose_package_gives_a_key_twice_fails_naming_the_path_and
         .get(0);
     assert_eq!(schemas, 0, "nothing was deployed");
 }
+
+/// An `Order` whose first index (`zeta`, sorted second) and first check (`zz`, sorted second)
+/// name a column it does not have: problems only resolution finds.
+fn package_with_resolution_problems() -> Value {
+    json!({
+        "name": "shop", "version": "1",
+        "schemas": {
+            "Order": {
+                "kind": "object",
+                "fields": {"id": {"type": "bigint"}, "total": {"type": "bigint"}},
+                "primaryKey": ["id"],
+                "indexes": [
+                    {"name": "zeta", "fields": ["total"], "where": "ghost > 0"},
+                    {"name": "alpha", "fields": ["id"]}
+                ],
+                "checks": [
+                    {"name": "zz", "expression": "nope > 1"},
+                    {"name": "aa", "expression": "total > 0"}
+                ]
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn resolution_problems_name_entries_as_written_inline_and_at_a_package_uri() {
+    let world = World::new().await;
+    let supervisor = world.supervisor();
+    let package = package_with_resolution_problems();
+    let uri = world
+        .put_package(
+            "packages/shop.json",
+            serde_json::to_vec_pretty(&package).unwrap(),
+        )
+        .await;
+    for (how, properties) in [
+        (
+            "inline",
+            world.properties("Shop", package.clone(), "synchronous"),
+        ),
+        ("packageUri", world.properties_at("Shop", &uri)),
+    ] {
+        let (url, key) = world.response_url().await;
+        invoke(&supervisor, cfn_request("Create", &url, properties))
+            .await
+            .unwrap();
+        let response = world.response(&key).await;
+        assert_eq!(response["Status"], "FAILED", "{how}: {response}");
+        let reason = response["Reason"].as_str().unwrap();
+        // Each problem at the entry the author wrote: `zeta` and `zz` come first in the file.
+        for (place, names) in [
+            ("package.schemas.Order.indexes[0]", "ghost"),
+            ("package.schemas.Order.checks[0]", "nope"),
+        ] {
+            let at = reason
+                .split(place)
+                .nth(1)
+                .unwrap_or_else(|| panic!("{how}: no problem at {place}: {reason}"));
+            assert!(
+                at.split("package.schemas").next().unwrap().contains(names),
+                "{how}: {place} should name {names}: {reason}"
+            );
+        }
+        assert!(!reason.contains("indexes[1]"), "{how}: {reason}");
+        assert!(!reason.contains("checks[1]"), "{how}: {reason}");
+    }
+    assert!(world.events().await.is_empty(), "nothing was announced");
+}
