@@ -7,27 +7,9 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-/// An `Order` whose first index (`zeta`, sorted second) and first check (`zz`, sorted second)
-/// name a column it does not have.
+/// The package: problems only resolution finds, out of name order.
 fn package() -> Value {
-    json!({
-        "name": "shop", "version": "1",
-        "schemas": {
-            "Order": {
-                "kind": "object",
-                "fields": {"id": {"type": "bigint"}, "total": {"type": "bigint"}},
-                "primaryKey": ["id"],
-                "indexes": [
-                    {"name": "zeta", "fields": ["total"], "where": "ghost > 0"},
-                    {"name": "alpha", "fields": ["id"]}
-                ],
-                "checks": [
-                    {"name": "zz", "expression": "nope > 1"},
-                    {"name": "aa", "expression": "total > 0"}
-                ]
-            }
-        }
-    })
+    depot_testkit::packages::resolution_problems_out_of_name_order()
 }
 
 fn dataset() -> Value {

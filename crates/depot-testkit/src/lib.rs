@@ -5,6 +5,7 @@
 //! also when the test panics. A server that cannot be reached fails the test: it never skips.
 
 pub mod moto;
+pub mod packages;
 pub mod url;
 
 use std::time::Duration;

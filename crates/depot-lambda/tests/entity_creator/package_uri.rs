@@ -167,34 +167,11 @@ async fn a_package_uri_whose_package_gives_a_key_twice_fails_naming_the_path_and
     assert_eq!(schemas, 0, "nothing was deployed");
 }
 
-/// An `Order` whose first index (`zeta`, sorted second) and first check (`zz`, sorted second)
-/// name a column it does not have: problems only resolution finds.
-fn package_with_resolution_problems() -> Value {
-    json!({
-        "name": "shop", "version": "1",
-        "schemas": {
-            "Order": {
-                "kind": "object",
-                "fields": {"id": {"type": "bigint"}, "total": {"type": "bigint"}},
-                "primaryKey": ["id"],
-                "indexes": [
-                    {"name": "zeta", "fields": ["total"], "where": "ghost > 0"},
-                    {"name": "alpha", "fields": ["id"]}
-                ],
-                "checks": [
-                    {"name": "zz", "expression": "nope > 1"},
-                    {"name": "aa", "expression": "total > 0"}
-                ]
-            }
-        }
-    })
-}
-
 #[tokio::test]
 async fn resolution_problems_name_entries_as_written_inline_and_at_a_package_uri() {
     let world = World::new().await;
     let supervisor = world.supervisor();
-    let package = package_with_resolution_problems();
+    let package = depot_testkit::packages::resolution_problems_out_of_name_order();
     let uri = world
         .put_package(
             "packages/shop.json",
