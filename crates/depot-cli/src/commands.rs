@@ -173,9 +173,14 @@ pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> 
         (join(hash), new)
     });
     let new = new.map_err(|p| resolution_refused(path, &source, &dataset.package, p.0))?;
+    // Moved out and dropped: a field left in a `..` pattern would live to the end of the
+    // function, through planning and printing.
     let Dataset {
-        config, dataset_id, ..
+        config,
+        dataset_id,
+        package,
     } = dataset;
+    drop(package);
     let old = old.transpose()?;
     if let (Some(old), Some(old_path)) = (&old, from) {
         if old.engine != dialect.engine() {

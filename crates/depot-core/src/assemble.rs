@@ -208,7 +208,7 @@ fn lay_into_phases(
                 sql: Some(draft.sql),
                 hazards: draft.hazards,
                 comment: draft.comment,
-                change: kept.take().map(|change| *change),
+                change: kept.take(),
                 undo,
             });
         }

@@ -53,9 +53,10 @@ pub struct Step {
     pub hazards: Vec<Hazard>,
     #[serde(default)]
     pub comment: String,
-    /// The logical change, on steps that render one change whole.
+    /// The logical change, on steps that render one change whole. Boxed: half the steps of a
+    /// plan keep none, and a `Change` is larger than the rest of a step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<Change>,
+    pub change: Option<Box<Change>>,
     /// The statements that reverse this step's change after a failed migration, on the first
     /// step of each change (see [`crate::undo`]); run in reverse plan order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -112,7 +112,10 @@ fn a_step_carries_its_change_only_when_the_change_rendered_to_that_step_alone() 
         }
     }
     let (_, add) = plan.steps().next().unwrap();
-    assert!(matches!(add.change, Some(Change::AddColumn { .. })));
+    assert!(matches!(
+        add.change.as_deref(),
+        Some(Change::AddColumn { .. })
+    ));
 }
 
 #[test]

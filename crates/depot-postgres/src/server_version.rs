@@ -14,7 +14,7 @@ const NULLS_NOT_DISTINCT: i32 = 150_000;
 fn needs_nulls_not_distinct<'a>(steps: impl Iterator<Item = &'a Step>) -> Vec<&'a str> {
     steps
         .filter(|step| {
-            let by_change = match &step.change {
+            let by_change = match step.change.as_deref() {
                 Some(Change::CreateIndex { index, .. }) => index.nulls_distinct == Some(false),
                 Some(Change::CreateObject { object }) => object
                     .indexes
@@ -77,13 +77,13 @@ mod tests {
             sql: None,
             hazards: Vec::new(),
             comment: String::new(),
-            change: Some(Change::CreateIndex {
+            change: Some(Box::new(Change::CreateIndex {
                 object: Name {
                     logical: "Dog".into(),
                     physical: "dog".into(),
                 },
                 index,
-            }),
+            })),
             undo: Vec::new(),
         }
     }

@@ -420,7 +420,7 @@ async fn a_step_with_only_a_change_is_rendered_by_the_executor() {
     ];
     for (phase, change) in p.phases.iter_mut().zip(changes) {
         phase.steps[0].sql = None;
-        phase.steps[0].change = Some(change);
+        phase.steps[0].change = Some(Box::new(change));
     }
     let report = s.run_plan(&p, &all_phases()).await.unwrap();
     assert_eq!(report.phases_run, vec![100, 300]);
