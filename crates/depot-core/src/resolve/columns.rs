@@ -16,7 +16,7 @@ impl<'p> Resolver<'_, 'p> {
         scope: &ExpressionScope<'_>,
     ) {
         for column in columns.iter_mut() {
-            let Some((field_name, field)) = object.fields.get_key_value(&column.logical) else {
+            let Some((field_name, field)) = object.field_entry(&column.logical) else {
                 continue;
             };
             let field_at = || Loc::Field(name, field_name).at();

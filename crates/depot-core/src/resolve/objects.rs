@@ -84,7 +84,7 @@ impl<'d, 'p> Resolver<'d, 'p> {
         let key_fields = object
             .primary_key
             .iter()
-            .filter_map(|f| object.fields.get_key_value(f));
+            .filter_map(|f| object.field_entry(f));
         let other_fields = object
             .fields
             .iter()

@@ -220,7 +220,7 @@ mod tests {
         let Schema::Object(order) = &p.schemas["Order"] else {
             panic!()
         };
-        let default = |f: &str| order.fields[f].default.clone();
+        let default = |f: &str| order.fields.get(f).unwrap().default.clone();
         assert_eq!(
             default("placedAt"),
             Some(FieldDefault::Expression(PortableExpression::Now))
@@ -256,7 +256,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            dog.fields["x"].default,
+            dog.fields.get("x").unwrap().default,
             Some(FieldDefault::Literal(json!(5)))
         );
     }

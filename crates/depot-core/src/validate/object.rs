@@ -1,12 +1,12 @@
 //! Objects: an object schema's fields, primary key and indexes, with the declared field
 //! names that keys, indexes and seed rows are checked against.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::field_type::FieldType;
 use crate::json::{JsonObject, JsonValue, View};
-use crate::package::{Field, Index, ObjectSchema};
+use crate::package::{FieldMap, Index, ObjectSchema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
@@ -156,7 +156,7 @@ pub(super) fn read_object<'v, J: JsonValue>(
         |n| declared.contains(n),
         "field",
     );
-    let fields: BTreeMap<String, Field> = fields.into_iter().collect();
+    let fields: FieldMap = fields.into_iter().collect();
 
     let primary_key = match primary_key_value {
         None => Vec::new(),

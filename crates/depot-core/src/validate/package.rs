@@ -138,17 +138,17 @@ mod tests {
         assert_eq!(dog.primary_key, ["id"]);
         assert_eq!(dog.previous_names, ["Hound"]);
         assert_eq!(
-            dog.fields["weightKg"].field_type,
+            dog.fields.get("weightKg").unwrap().field_type,
             FieldType::Decimal {
                 precision: 6,
                 scale: 2
             }
         );
         assert_eq!(
-            dog.fields["vaccinated"].default,
+            dog.fields.get("vaccinated").unwrap().default,
             Some(crate::column_default::FieldDefault::Literal(json!(false)))
         );
-        assert!(!dog.fields["name"].nullable);
+        assert!(!dog.fields.get("name").unwrap().nullable);
         assert_eq!(
             dog.indexes,
             [Index {

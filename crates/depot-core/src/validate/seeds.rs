@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::json::{JsonObject, JsonValue};
 use crate::literal;
-use crate::package::{Field, Schema};
+use crate::package::{FieldMap, Schema};
 use crate::reader::{Place, Reader};
 use crate::rules;
 
@@ -143,7 +143,7 @@ pub(super) fn read_seeds<J: JsonValue>(
 /// RowShape is what a seed row of an object is checked against.
 struct RowShape<'a, 'v, J: JsonValue> {
     schema: &'a str,
-    fields: &'a BTreeMap<String, Field>,
+    fields: &'a FieldMap,
     primary_key: &'a [String],
     declared: Declared<'v, J>,
     /// The package's enums, when `enums` could be read: enum values are checked against them.

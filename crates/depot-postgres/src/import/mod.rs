@@ -310,7 +310,7 @@ fn object_schema(
     };
     let object = ObjectSchema {
         description: snapshot.comment.clone(),
-        fields,
+        fields: fields.into_iter().collect(),
         primary_key,
         indexes: Vec::new(),
         foreign_keys: Vec::new(),

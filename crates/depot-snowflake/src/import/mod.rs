@@ -306,7 +306,7 @@ fn object_schema(
     }
     let object = ObjectSchema {
         description: snapshot.comment.clone(),
-        fields,
+        fields: fields.into_iter().collect(),
         primary_key,
         indexes,
         foreign_keys: Vec::new(),

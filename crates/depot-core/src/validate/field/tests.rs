@@ -24,12 +24,12 @@ fn string_scalars_are_accepted_and_normalized() {
         panic!()
     };
     assert_eq!(
-        dog.fields["age"].default,
+        dog.fields.get("age").unwrap().default,
         Some(crate::column_default::FieldDefault::Literal(json!(5)))
     );
-    assert!(dog.fields["age"].nullable);
+    assert!(dog.fields.get("age").unwrap().nullable);
     assert_eq!(
-        dog.fields["weightKg"].default,
+        dog.fields.get("weightKg").unwrap().default,
         Some(crate::column_default::FieldDefault::Literal(json!("12.5")))
     );
 }
@@ -96,7 +96,7 @@ fn type_parameters_are_checked() {
         panic!()
     };
     assert_eq!(
-        dog.fields["x"].field_type,
+        dog.fields.get("x").unwrap().field_type,
         FieldType::Decimal {
             precision: 10,
             scale: 0
@@ -135,7 +135,7 @@ fn array_fields_take_items_of_one_type() {
         panic!()
     };
     assert_eq!(
-        dog.fields["x"].field_type,
+        dog.fields.get("x").unwrap().field_type,
         FieldType::Array {
             items: Box::new(FieldType::Decimal {
                 precision: 6,
@@ -144,7 +144,7 @@ fn array_fields_take_items_of_one_type() {
         }
     );
     assert_eq!(
-        dog.fields["x"].default,
+        dog.fields.get("x").unwrap().default,
         Some(crate::column_default::FieldDefault::Literal(json!(["1.5"])))
     );
     let cases = [
