@@ -282,10 +282,7 @@ fn validate_a_bad_package_lists_every_problem_with_schema_and_field() {
     assert_eq!(err.lines().count(), 4, "{err}");
     for (path, rule) in [
         ("schemas.Dog.fields.name.type", "unknown-type"),
-        (
-            r#"schemas.Dog.fields.get("birth-date").unwrap()"#,
-            "invalid-name",
-        ),
+        (r#"schemas.Dog.fields["birth-date"]"#, "invalid-name"),
         (
             "schemas.Dog.fields.weight.precision",
             "invalid-type-parameter",

@@ -119,7 +119,7 @@ fn a_view_of_an_object_with_problems_is_not_told_its_fields_are_unknown() {
         places(&lines),
         [
             "schemas.Customer.fields.email.maxLength: [wrong-json-type]",
-            r#"schemas.Odd.fields.get("bad-name").unwrap(): [invalid-name]"#,
+            r#"schemas.Odd.fields["bad-name"]: [invalid-name]"#,
             "schemas.Emails.query: [unknown-field]",
         ],
         "{lines:#?}"

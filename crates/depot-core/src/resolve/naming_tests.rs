@@ -39,7 +39,7 @@ fn sql_names_override_the_strategy() {
         "SELECT id, name, born FROM ws_dev_dog_src.dogs_v2 WHERE vaccinated"
     );
     let meta = m.metadata();
-    assert_eq!(meta.schemas["Dog"].fields.get("birthDate").unwrap(), "born");
+    assert_eq!(meta.schemas["Dog"].fields["birthDate"], "born");
 }
 
 #[test]
