@@ -156,22 +156,30 @@ pub fn hash(path: &Path) -> Result<()> {
 /// `depot plan DATASET [--from OLD]`: the plan from OLD (or nothing) to DATASET, offline.
 ///
 /// On large packages the work is mostly reading, hashing and resolving: the old dataset is read,
-/// hashed and resolved on a second thread, and the new version is hashed beside its resolution
+/// hashed and resolved beside the new one, and the new version is hashed beside its resolution
 /// (the bench's 10,000 objects are two 14 MB files). A package is dropped once resolved and
 /// hashed, so that planning reuses its memory rather than fault in fresh pages.
 pub fn plan(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
-    let (loaded, old) = std::thread::scope(|s| {
-        let old = from.map(|old_path| s.spawn(move || load_resolved(old_path)));
-        (load_dataset_with_source(path), old.map(join))
-    });
+    // All of it runs on the pool that does the parallel parts, the side-by-side work as
+    // `rayon::join`s, rather than on the main thread and threads of its own: at 10,000 objects
+    // this measured 296 against 328 ms (median of 21 interleaved runs) and 229 against 237 MB
+    // peak, plausibly because the memory the serial stages free is reused by a thread that
+    // allocates again.
+    rayon::scope(|_| plan_on_pool(path, from, format))
+}
+
+fn plan_on_pool(path: &Path, from: Option<&Path>, format: PlanFormat) -> Result<()> {
+    let (loaded, old) = rayon::join(
+        || load_dataset_with_source(path),
+        || from.map(load_resolved),
+    );
     let (dataset, source) = loaded?;
     no_dependencies_offline(&dataset, path)?;
     let dialect = dialect_of(&dataset)?;
-    let (to_version, new) = std::thread::scope(|s| {
-        let hash = s.spawn(|| version_hash(&dataset.config, &dataset.package));
-        let new = resolve(&dataset, dialect, &BTreeMap::new());
-        (join(hash), new)
-    });
+    let (to_version, new) = rayon::join(
+        || version_hash(&dataset.config, &dataset.package),
+        || resolve(&dataset, dialect, &BTreeMap::new()),
+    );
     let new = new.map_err(|p| resolution_refused(path, &source, &dataset.package, p.0))?;
     // Moved out and dropped: a field left in a `..` pattern would live to the end of the
     // function, through planning and printing.
@@ -238,13 +246,6 @@ fn load_resolved(path: &Path) -> Result<OldVersion> {
         version,
         model,
     })
-}
-
-/// A scoped thread's result; its panic goes on in the caller (as if it had run there).
-fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 fn no_dependencies_offline(dataset: &Dataset, path: &Path) -> Result<()> {
