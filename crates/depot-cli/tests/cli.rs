@@ -528,6 +528,47 @@ fn plan_from_a_dataset_of_another_engine_is_refused_naming_both() {
     assert!(out.stdout.is_empty(), "no plan is printed: {}", out.stdout);
 }
 
+/// `depot plan` runs on the rayon pool, the old and new versions side by side (`rayon::join`):
+/// on a pool of one thread (a one-core machine, or `RAYON_NUM_THREADS=1`) it plans exactly as on
+/// two, and finishes. (A worker blocked joining a thread of its own could hang there; that is a
+/// race, which this small example does not reliably lose.)
+#[test]
+fn plan_from_an_old_version_on_a_pool_of_one_thread_is_the_same_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v1, v2) = (example("dataset-v1.json"), example("dataset-v2.json"));
+    let plan_with = |threads: &str| {
+        // Into a file, not a pipe: a pipe nobody reads would block a large plan.
+        let path = dir.path().join(format!("plan-{threads}.json"));
+        let file = std::fs::File::create(&path).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_depot"))
+            .args(["plan", &v2, "--from", &v1])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(dir.path())
+            .stdout(file)
+            .spawn()
+            .expect("running the depot binary");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().expect("waiting for depot").is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().ok();
+                panic!("depot plan on {threads} thread(s) did not finish within 60 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let status = child.wait().expect("depot's exit");
+        assert!(status.success(), "depot plan on {threads} thread(s) failed");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut plan: Value = serde_json::from_str(&text).expect("a JSON plan");
+        let object = plan.as_object_mut().unwrap();
+        object.remove("migrationId").expect("a migration id");
+        object.remove("createdAt").expect("a creation time");
+        plan
+    };
+    let one = plan_with("1");
+    assert!(!one["phases"].as_array().unwrap().is_empty(), "{one}");
+    assert_eq!(one, plan_with("2"));
+}
+
 #[test]
 fn plan_from_nothing_and_from_an_old_version_in_json_and_text() {
     let dir = tempfile::tempdir().unwrap();
