@@ -9,6 +9,7 @@ use std::process::Command;
 
 use depot_testkit::TestDatabase;
 use serde_json::{json, Value};
+use wait_timeout::ChildExt;
 
 /// Output is one run of `depot`.
 #[derive(Debug)]
@@ -547,15 +548,13 @@ fn plan_from_an_old_version_on_a_pool_of_one_thread_is_the_same_plan() {
             .stdout(file)
             .spawn()
             .expect("running the depot binary");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while child.try_wait().expect("waiting for depot").is_none() {
-            if std::time::Instant::now() > deadline {
-                child.kill().ok();
-                panic!("depot plan on {threads} thread(s) did not finish within 60 s");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let status = child.wait().expect("depot's exit");
+        let Some(status) = child
+            .wait_timeout(std::time::Duration::from_secs(60))
+            .expect("waiting for depot")
+        else {
+            child.kill().ok();
+            panic!("depot plan on {threads} thread(s) did not finish within 60 s");
+        };
         assert!(status.success(), "depot plan on {threads} thread(s) failed");
         let text = std::fs::read_to_string(&path).unwrap();
         let mut plan: Value = serde_json::from_str(&text).expect("a JSON plan");
